@@ -1,0 +1,39 @@
+"""Sessions for gatecheck's own CI and for users: tests, lint, conformance, load.
+
+Python versions and dependencies come from pyproject.toml; nothing is repeated here.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "tests", "conformance"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHON = PYPROJECT["project"]["requires-python"].removeprefix(">=")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The harness's own tests (tests/), in parallel."""
+    session.install("-e", ".[test]")
+    # pytest exits 5 when a selection (e.g. `-- -m redis`) collects nothing: not a failure.
+    session.run(
+        "pytest", "-n", "auto", "-p", "no:randomly", *session.posargs, success_codes=[0, 5]
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff and mypy (strict on src/)."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", "src", "tests", "suites", "locustfiles", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """The main job: `gatecheck run` against the embedded default (or `-- --target NAME`)."""
+    session.install("-e", ".")
+    session.run("gatecheck", "run", *session.posargs)

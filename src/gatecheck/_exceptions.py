@@ -1,0 +1,65 @@
+"""The exceptions gatecheck raises, in one tree.
+
+    HarnessError                 something is wrong with the harness, its input or its reach
+    ├── UsageError               bad command-line input (one clear line, exit 2)
+    ├── ConfigError              a bad targets.toml or proxy.toml (names the file and field)
+    ├── TargetUnreachableError   the target did not answer at the transport level
+    ├── ClientTimeoutError       a connect, read or total deadline passed
+    ├── ResponseTooLargeError    a body grew past the client's size cap
+    └── StreamError              an event stream could not be read
+        ├── SseLimitError        an event or the whole stream grew past its bound
+        └── SseDecodeError       the bytes were not valid UTF-8 event-stream text
+
+Conformance failures are not HarnessErrors: a target that answers wrongly is a finding, not
+a fault of the harness. They subclass AssertionError (see gatecheck.checks).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClientTimeoutError",
+    "ConfigError",
+    "HarnessError",
+    "ResponseTooLargeError",
+    "SseDecodeError",
+    "SseLimitError",
+    "StreamError",
+    "TargetUnreachableError",
+    "UsageError",
+]
+
+
+class HarnessError(Exception):
+    """Base of every error that is the harness's to report (not the target's)."""
+
+
+class UsageError(HarnessError):
+    """Bad input to a gatecheck command."""
+
+
+class ConfigError(HarnessError):
+    """A configuration file that cannot be used; the message names the file and field."""
+
+
+class TargetUnreachableError(HarnessError):
+    """The target refused, reset or never accepted the connection."""
+
+
+class ClientTimeoutError(HarnessError):
+    """A connect, read or total deadline passed before the exchange finished."""
+
+
+class ResponseTooLargeError(HarnessError):
+    """A response body grew past the client's configured cap."""
+
+
+class StreamError(HarnessError):
+    """An event stream could not be read as server-sent events."""
+
+
+class SseLimitError(StreamError):
+    """An event or the whole stream exceeded its configured size bound."""
+
+
+class SseDecodeError(StreamError):
+    """Event-stream bytes that are not valid UTF-8."""
