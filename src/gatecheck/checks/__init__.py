@@ -1,0 +1,44 @@
+"""Declaring conformance checks: the ``@check`` decorator, its registry, failures and warnings.
+
+Suites in ``suites/`` mark each test with ``@check(...)``; judging functions raise
+ConformanceFailure (through ``expect``) or record a WARN with ``warn``. The pytest plugin
+(``gatecheck.pytest_plugin``) reads the marks to skip, xfail and write results.
+"""
+
+from __future__ import annotations
+
+from gatecheck.checks._failures import (
+    ConformanceFailure,
+    ConformanceWarning,
+    ExchangeLike,
+    collect_warnings,
+    expect,
+    warn,
+)
+from gatecheck.checks._registry import (
+    CATEGORIES,
+    CHECKS,
+    LEVELS,
+    CheckInfo,
+    Level,
+    Registry,
+    check,
+    info_of,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "CHECKS",
+    "LEVELS",
+    "CheckInfo",
+    "ConformanceFailure",
+    "ConformanceWarning",
+    "ExchangeLike",
+    "Level",
+    "Registry",
+    "check",
+    "collect_warnings",
+    "expect",
+    "info_of",
+    "warn",
+]

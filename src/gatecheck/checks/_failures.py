@@ -1,0 +1,114 @@
+"""Conformance failures and warnings: what a check raises when a target answers wrongly.
+
+    AssertionError
+    └── ConformanceFailure      a check failed: message, expected, observed, exchange
+    UserWarning
+    └── ConformanceWarning      a finding that does not fail the check (WARN outcome)
+
+Failures are AssertionErrors, not HarnessErrors: a wrong answer is a finding about the
+target, not a fault of the harness (after schemathesis ``core/failures.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "ConformanceFailure",
+    "ConformanceWarning",
+    "ExchangeLike",
+    "collect_warnings",
+    "expect",
+    "warn",
+]
+
+
+@runtime_checkable
+class ExchangeLike(Protocol):
+    """What a failure needs of ``gatecheck._client.Exchange`` (already redacted)."""
+
+    def curl(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class ConformanceFailure(AssertionError):
+    """A check failed: what was expected, what came back, and the exchange that showed it.
+
+    ``check_id``, ``level``, ``title`` and ``target`` are filled in by the pytest plugin from
+    the test's CheckInfo, so check functions only say what they saw.
+    """
+
+    def __init__(
+        self, message: str, *, expected: str, observed: str,
+        exchange: ExchangeLike | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.observed = observed
+        self.exchange = exchange
+        self.check_id: str | None = None
+        self.level: str | None = None
+        self.title: str | None = None
+        self.target: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  expected: {self.expected}\n  observed: {self.observed}"
+
+
+def expect(
+    condition: bool, message: str, *, expected: str, observed: str,
+    exchange: ExchangeLike | None = None,
+) -> None:
+    """Raise ConformanceFailure unless ``condition`` holds (suites use this, not ``assert``)."""
+    if not condition:
+        raise ConformanceFailure(message, expected=expected, observed=observed, exchange=exchange)
+
+
+class ConformanceWarning(UserWarning):
+    """A WARN finding (e.g. an unknown Anthropic event type): reported, never failing."""
+
+    def __init__(self, message: str, *, exchange: ExchangeLike | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exchange = exchange
+
+
+# The collector of the check that is running. A lock rather than a ContextVar because a
+# check may call warn() from a helper thread (e.g. a stream reader).
+_lock = threading.Lock()
+_active: list[ConformanceWarning] | None = None
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[ConformanceWarning]]:
+    """Collect warn() calls made while the block runs (the plugin wraps each check in it)."""
+    global _active
+    collected: list[ConformanceWarning] = []
+    with _lock:
+        previous, _active = _active, collected
+    try:
+        yield collected
+    finally:
+        with _lock:
+            _active = previous
+
+
+def warn(message: str, *, exchange: ExchangeLike | None = None) -> None:
+    """Record a WARN outcome for the running check without failing it.
+
+    Outside a check run (unit tests of a check function) it is an ordinary
+    ``warnings.warn``, so ``pytest.warns(ConformanceWarning)`` can observe it.
+    """
+    warning = ConformanceWarning(message, exchange=exchange)
+    with _lock:
+        target = _active
+        if target is not None:
+            target.append(warning)
+            return
+    warnings.warn(warning, stacklevel=2)
