@@ -1,0 +1,47 @@
+"""Pure OpenAI Chat Completions <-> Anthropic Messages translation (no I/O), for the proxy.
+
+Requests, non-stream responses, streams (event by event), stop reasons, usage and errors,
+both ways. Each module's docstring lists what its direction drops or refuses.
+"""
+
+from __future__ import annotations
+
+from gatecheck.protocols.translate._common import TranslationError
+from gatecheck.protocols.translate._errors import (
+    anthropic_error_object,
+    anthropic_error_to_openai,
+    openai_error_object,
+    openai_error_to_anthropic,
+)
+from gatecheck.protocols.translate._requests import (
+    DEFAULT_MAX_TOKENS,
+    anthropic_to_openai_request,
+    openai_to_anthropic_request,
+)
+from gatecheck.protocols.translate._responses import (
+    ANTHROPIC_TO_OPENAI_STOP,
+    OPENAI_TO_ANTHROPIC_STOP,
+    anthropic_stop,
+    anthropic_to_openai_response,
+    anthropic_usage_to_openai,
+    openai_to_anthropic_response,
+    openai_usage_to_anthropic,
+)
+
+__all__ = [
+    "ANTHROPIC_TO_OPENAI_STOP",
+    "DEFAULT_MAX_TOKENS",
+    "OPENAI_TO_ANTHROPIC_STOP",
+    "TranslationError",
+    "anthropic_error_object",
+    "anthropic_error_to_openai",
+    "anthropic_stop",
+    "anthropic_to_openai_request",
+    "anthropic_to_openai_response",
+    "anthropic_usage_to_openai",
+    "openai_error_object",
+    "openai_error_to_anthropic",
+    "openai_to_anthropic_request",
+    "openai_to_anthropic_response",
+    "openai_usage_to_anthropic",
+]
