@@ -16,6 +16,7 @@ from gatecheck._exceptions import (
     TargetUnreachableError,
     UsageError,
 )
+from gatecheck._sse import SseDecoder, SseEvent
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,8 @@ __all__ = [
     "HarnessError",
     "ResponseTooLargeError",
     "SseDecodeError",
+    "SseDecoder",
+    "SseEvent",
     "SseLimitError",
     "StreamError",
     "TargetUnreachableError",

@@ -1,0 +1,22 @@
+"""The public surface: every name in gatecheck.__all__ exists, once, in sorted order."""
+
+from __future__ import annotations
+
+import gatecheck
+
+
+def test_all_names_exist():
+    missing = [name for name in gatecheck.__all__ if not hasattr(gatecheck, name)]
+    assert missing == []
+
+
+def test_all_is_sorted_and_unique():
+    assert list(gatecheck.__all__) == sorted(set(gatecheck.__all__))
+
+
+def test_public_classes_claim_gatecheck_as_home():
+    # Re-exported names should come from the package, not from a dependency.
+    for name in gatecheck.__all__:
+        member = getattr(gatecheck, name)
+        module = getattr(member, "__module__", "gatecheck")
+        assert module.startswith("gatecheck"), (name, module)
