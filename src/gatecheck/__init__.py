@@ -17,6 +17,21 @@ from gatecheck._exceptions import (
     UsageError,
 )
 from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck._timing import (
+    Stamps,
+    StreamMeter,
+    Surface,
+    Usage,
+    e2e,
+    e2e_from_intended,
+    is_content_event,
+    itl,
+    schedule_lag,
+    tpot_e2e,
+    ttfb,
+    ttft,
+    ttft_from_intended,
+)
 
 __version__ = "0.1.0"
 
@@ -29,8 +44,21 @@ __all__ = [
     "SseDecoder",
     "SseEvent",
     "SseLimitError",
+    "Stamps",
     "StreamError",
+    "StreamMeter",
+    "Surface",
     "TargetUnreachableError",
+    "Usage",
     "UsageError",
     "__version__",
+    "e2e",
+    "e2e_from_intended",
+    "is_content_event",
+    "itl",
+    "schedule_lag",
+    "tpot_e2e",
+    "ttfb",
+    "ttft",
+    "ttft_from_intended",
 ]

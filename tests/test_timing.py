@@ -1,0 +1,186 @@
+"""The timing model: each formula on synthetic stamps, and the stream meter on both surfaces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gatecheck._sse import SseEvent
+from gatecheck._timing import (
+    Stamps,
+    StreamMeter,
+    Usage,
+    e2e,
+    e2e_from_intended,
+    is_content_event,
+    itl,
+    schedule_lag,
+    tpot_e2e,
+    ttfb,
+    ttft,
+    ttft_from_intended,
+)
+
+MS = 1_000_000
+
+
+def ev(data: object, t_ms: int = 0, event: str | None = None) -> SseEvent:
+    text = data if isinstance(data, str) else json.dumps(data)
+    return SseEvent(event, text, None, None, t_ms * MS)
+
+
+def chunk(**delta: object) -> dict[str, object]:
+    return {"object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+
+
+def test_formulas_on_synthetic_stamps():
+    s = Stamps(send_ns=1000 * MS, headers_ns=1050 * MS, content_ns=[1200 * MS, 1230 * MS,
+               1290 * MS], end_ns=1400 * MS, output_tokens=8)
+    assert ttfb(s) == 50.0
+    assert ttft(s) == 200.0
+    assert itl(s) == 45.0  # (1290 - 1200) / 2
+    assert e2e(s) == 400.0
+    assert tpot_e2e(s) == 50.0
+
+
+def test_undefined_values_are_none_not_zero():
+    s = Stamps(send_ns=0)
+    assert (ttfb(s), ttft(s), itl(s), e2e(s), tpot_e2e(s)) == (None,) * 5
+    one = Stamps(send_ns=0, content_ns=[5 * MS], end_ns=9 * MS, output_tokens=0)
+    assert ttft(one) == 5.0
+    assert itl(one) is None  # needs two content events
+    assert tpot_e2e(one) is None  # needs output tokens > 0
+    assert tpot_e2e(Stamps(send_ns=0, end_ns=9 * MS)) is None
+
+
+def test_intended_send_time():
+    s = Stamps(send_ns=130 * MS, intended_ns=100 * MS, content_ns=[200 * MS], end_ns=300 * MS)
+    assert schedule_lag(s) == 30.0
+    assert ttft_from_intended(s) == 100.0
+    assert e2e_from_intended(s) == 200.0
+    assert ttft(s) == 70.0
+    plain = Stamps(send_ns=0, content_ns=[1], end_ns=2)
+    assert (schedule_lag(plain), ttft_from_intended(plain), e2e_from_intended(plain)) == (
+        None, None, None)
+
+
+@pytest.mark.parametrize(("delta", "expected"), [
+    ({"role": "assistant"}, False),
+    ({"role": "assistant", "content": ""}, False),
+    ({"content": None}, False),
+    ({}, False),
+    ({"content": "hi"}, True),
+    ({"reasoning": "think"}, True),
+    ({"reasoning_content": "think"}, True),
+    ({"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}, True),
+    ({"tool_calls": []}, False),
+    ({"refusal": "no"}, True),
+])
+def test_openai_content_events(delta, expected):
+    assert is_content_event("openai", ev(chunk(**delta))) is expected
+
+
+@pytest.mark.parametrize("data", ["[DONE]", "not json", "", "[1,2]", '{"choices": 3}',
+                                  '{"choices": [1, {"delta": "x"}]}'])
+def test_openai_odd_data_is_not_content(data):
+    assert is_content_event("openai", ev(data)) is False
+
+
+@pytest.mark.parametrize(("event", "payload", "expected"), [
+    ("message_start", {"type": "message_start", "message": {"usage": {}}}, False),
+    ("ping", {"type": "ping"}, False),
+    ("content_block_start", {"type": "content_block_start", "index": 0}, False),
+    ("content_block_delta", {"type": "content_block_delta",
+                             "delta": {"type": "text_delta", "text": "x"}}, True),
+    (None, {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "x"}}, True),
+    (None, {"type": "ping"}, False),
+    ("message_stop", {"type": "message_stop"}, False),
+])
+def test_anthropic_content_events(event, payload, expected):
+    assert is_content_event("anthropic", ev(payload, event=event)) is expected
+
+
+def test_openai_stream_meter():
+    meter = StreamMeter("openai", send_ns=0)
+    meter.on_headers(20 * MS)
+    events = [
+        ev(chunk(role="assistant", content=""), 100),  # role-only frame: not content
+        ev(chunk(content="Hel"), 110),
+        ev(chunk(content="lo"), 130),
+        ev(chunk(tool_calls=[{"index": 0}]), 150),
+        ev({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": None}, 160),
+        ev({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 4,
+                                     "prompt_tokens_details": {"cached_tokens": 3}}}, 170),
+        ev("[DONE]", 171),
+        ev("garbage", 172),
+    ]
+    for event in events:
+        meter.on_event(event)
+    meter.on_end(180 * MS)
+    s = meter.stamps
+    assert meter.content_events == 3
+    assert meter.events == 8
+    assert meter.bad_events == 1
+    assert meter.finished
+    assert ttfb(s) == 20.0
+    assert ttft(s) == 110.0
+    assert itl(s) == 20.0
+    assert e2e(s) == 180.0
+    assert meter.usage == Usage(input_tokens=9, output_tokens=4, cache_read_input_tokens=3)
+    assert s.output_tokens == 4
+    assert tpot_e2e(s) == 45.0
+
+
+def test_anthropic_stream_meter_merges_usage_max_wins():
+    meter = StreamMeter("anthropic", send_ns=0)
+    events = [
+        ev({"type": "message_start", "message": {"usage": {
+            "input_tokens": 25, "output_tokens": 1, "cache_read_input_tokens": 10,
+            "cache_creation_input_tokens": 5}}}, 50, "message_start"),
+        ev({"type": "ping"}, 55, "ping"),
+        ev({"type": "content_block_start", "index": 0}, 60, "content_block_start"),
+        ev({"type": "content_block_delta", "delta": {"text": "a"}}, 70, "content_block_delta"),
+        ev({"type": "content_block_delta", "delta": {"text": "b"}}, 100, "content_block_delta"),
+        ev({"type": "content_block_stop", "index": 0}, 101, "content_block_stop"),
+        ev({"type": "message_delta", "usage": {"output_tokens": 12}}, 110, "message_delta"),
+        ev({"type": "message_stop"}, 111, "message_stop"),
+    ]
+    for event in events:
+        meter.on_event(event)
+    meter.on_end(120 * MS)
+    assert meter.content_events == 2
+    assert ttft(meter.stamps) == 70.0
+    assert itl(meter.stamps) == 30.0
+    assert meter.usage == Usage(25, 12, 10, 5)
+    assert meter.stamps.output_tokens == 12
+    assert meter.finished
+
+
+def test_anthropic_later_smaller_count_does_not_lower_usage():
+    meter = StreamMeter("anthropic", send_ns=0)
+    meter.on_event(ev({"type": "message_start", "message": {"usage": {"input_tokens": 30}}},
+                      event="message_start"))
+    meter.on_event(ev({"type": "message_delta", "usage": {"input_tokens": 0,
+                                                          "output_tokens": 7}},
+                      event="message_delta"))
+    assert (meter.usage.input_tokens, meter.usage.output_tokens) == (30, 7)
+
+
+def test_meter_survives_odd_shapes():
+    for surface in ("openai", "anthropic"):
+        meter = StreamMeter(surface, send_ns=0)  # type: ignore[arg-type]
+        for data in ("[DONE]", "{", "null", "[]", '"str"', '{"usage": 5}',
+                     '{"type": "message_start", "message": 3}',
+                     '{"type": "message_delta", "usage": {"output_tokens": true}}'):
+            meter.on_event(ev(data))
+        assert meter.content_events == 0
+        assert meter.usage.output_tokens is None
+
+
+def test_usage_from_bodies():
+    assert Usage.from_openai({"prompt_tokens": 3, "completion_tokens": 5}) == Usage(3, 5)
+    assert Usage.from_openai(None) == Usage()
+    assert Usage.from_anthropic({"input_tokens": 3, "output_tokens": 5,
+                                 "cache_creation_input_tokens": 2}) == Usage(3, 5, None, 2)
