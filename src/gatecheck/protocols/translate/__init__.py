@@ -27,11 +27,14 @@ from gatecheck.protocols.translate._responses import (
     openai_to_anthropic_response,
     openai_usage_to_anthropic,
 )
+from gatecheck.protocols.translate._streams import AnthropicToOpenAIStream, OpenAIToAnthropicStream
 
 __all__ = [
     "ANTHROPIC_TO_OPENAI_STOP",
     "DEFAULT_MAX_TOKENS",
     "OPENAI_TO_ANTHROPIC_STOP",
+    "AnthropicToOpenAIStream",
+    "OpenAIToAnthropicStream",
     "TranslationError",
     "anthropic_error_object",
     "anthropic_error_to_openai",
