@@ -1,0 +1,57 @@
+"""Authentication judges: accepted credentials, rejected ones and how they are rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from gatecheck.checks._common import ResponseLike, excerpt, exchange_of
+from gatecheck.checks._failures import expect
+from gatecheck.checks.errors import error_envelope, error_message_is_clean, is_retryable
+
+__all__ = [
+    "credentials_accepted", "credentials_rejected", "rejection_is_final", "secrets_not_echoed",
+]
+
+Surface = Literal["openai", "anthropic"]
+
+
+def credentials_accepted(response: ResponseLike, how: str) -> None:
+    """AUTH-1 / AUTH-2 / AUTH-9: a request with valid credentials is served (2xx)."""
+    expect(200 <= response.status < 300, f"valid credentials ({how}) were not accepted",
+           expected="2xx", observed=f"{response.status} {excerpt(response.content, 200)}",
+           exchange=exchange_of(response))
+
+
+def rejection_is_final(response: ResponseLike) -> None:
+    """AUTH-6: auth failures use a status the SDKs do not retry (no 408/409/429/5xx)."""
+    expect(not is_retryable(response.status) and 400 <= response.status < 500,
+           f"auth failure answered with {response.status}, which SDKs retry or misread",
+           expected="401 or 403", observed=str(response.status), exchange=exchange_of(response))
+
+
+def credentials_rejected(surface: Surface, response: ResponseLike, *, expected_status: int,
+                         why: str, sent_secret: str | None = None,
+                         check_envelope: bool = True) -> None:
+    """AUTH-3 / AUTH-4 / AUTH-5: the rejection status, envelope, no echoed key.
+
+    `expected_status` comes from the target profile (quirks.*-key-status; 401 by default).
+    """
+    exchange = exchange_of(response)
+    expect(response.status == expected_status, f"{why}: wrong status",
+           expected=str(expected_status),
+           observed=f"{response.status} {excerpt(response.content, 200)}", exchange=exchange)
+    rejection_is_final(response)
+    if check_envelope:
+        error = error_envelope(surface, response)
+        secrets = [sent_secret] if sent_secret else []
+        error_message_is_clean(response, str(error.get("message", "")), secrets=secrets)
+
+
+def secrets_not_echoed(response: ResponseLike, secrets: Iterable[str]) -> None:
+    """AUTH-8: no sent secret appears anywhere in the response body."""
+    text = response.content.decode("utf-8", "replace")
+    echoed = [s for s in secrets if s and len(s) >= 8 and s in text]
+    expect(not echoed, "the response echoes the credential that was sent",
+           expected="the key masked or absent", observed="the full key in the body",
+           exchange=exchange_of(response))

@@ -1,0 +1,210 @@
+"""Error judges: envelopes per surface, status <-> type mapping, never-200 errors (ERR-*)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from typing import Any, Literal
+
+from gatecheck.checks._common import (
+    NOT_JSON,
+    ResponseLike,
+    as_object,
+    excerpt,
+    exchange_of,
+    header,
+    json_of,
+    media_type,
+)
+from gatecheck.checks._failures import expect, warn
+
+__all__ = [
+    "ANTHROPIC_ERROR_TYPES",
+    "ANTHROPIC_STATUS_TYPES",
+    "RETRYABLE",
+    "anthropic_error_envelope",
+    "error_envelope",
+    "error_message_is_clean",
+    "is_retryable",
+    "method_not_allowed",
+    "no_error_in_success",
+    "openai_error_envelope",
+    "status_in",
+    "status_matches_type",
+]
+
+Surface = Literal["openai", "anthropic"]
+
+ANTHROPIC_ERROR_TYPES = frozenset({
+    "invalid_request_error", "authentication_error", "permission_error", "not_found_error",
+    "rate_limit_error", "timeout_error", "overloaded_error", "api_error", "billing_error",
+    "request_too_large",
+})
+# Appendix B of the checklist: the type each documented status must carry.
+ANTHROPIC_STATUS_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
+    500: "api_error", 529: "overloaded_error",
+}
+RETRYABLE = frozenset({408, 409, 429})  # plus every status >= 500 (SDK _should_retry)
+# Text that betrays a stack trace or a Python repr leaking into a client-facing message.
+_LEAKS = re.compile(
+    r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|<[\w.]+ object at 0x"
+    r"|\{'[a-z_]+': |\b(?:KeyError|AttributeError|TypeError|ValueError)\(")
+_KEYLIKE = re.compile(r"\b(?:sk-(?:ant-)?|gk-|pk-)[A-Za-z0-9_-]{16,}")
+
+
+def is_retryable(status: int) -> bool:
+    """Whether the official SDKs retry this status (so it must not be used for auth errors)."""
+    return status in RETRYABLE or status >= 500
+
+
+def status_in(response: ResponseLike, allowed: Collection[int], what: str) -> None:
+    """The response status is one of `allowed` (a generic building block)."""
+    body = excerpt(response.content)
+    expect(response.status in allowed, f"{what}: unexpected status {response.status}",
+           expected=" or ".join(str(s) for s in sorted(allowed)),
+           observed=f"{response.status} {body}", exchange=exchange_of(response))
+
+
+def _json_body(response: ResponseLike, envelope: str) -> Any:
+    exchange = exchange_of(response)
+    expect(media_type(response.headers) == "application/json",
+           f"error {response.status} is not application/json",
+           expected="Content-Type: application/json",
+           observed=f"Content-Type: {header(response.headers, 'content-type')!r}, body "
+                    f"{excerpt(response.content, 160)}", exchange=exchange)
+    body = json_of(response.content)
+    expect(body is not NOT_JSON, f"error {response.status} body is not JSON",
+           expected=envelope, observed=excerpt(response.content), exchange=exchange)
+    return body
+
+
+def openai_error_envelope(response: ResponseLike) -> dict[str, Any]:
+    """ERR-1: `{"error": {"message": str, "type": str, "param": str|null, "code": str|null}}`.
+
+    Catches the seed bugs: `error` as a string or `true`, integer `code` (HTTP status),
+    LiteLLM's stringified `"None"` values, missing keys. Returns the inner error object.
+    """
+    shape = '{"error": {"message": str, "type": str, "param": str|null, "code": str|null}}'
+    exchange = exchange_of(response)
+    body = as_object(_json_body(response, shape), "error body is not a JSON object",
+                     expected=shape, exchange=exchange)
+    error = as_object(body.get("error"), "`error` is not an object (string, bool or missing)",
+                      expected=shape, exchange=exchange)
+    missing = [k for k in ("message", "type", "param", "code") if k not in error]
+    expect(not missing, f"error object lacks {missing}", expected=shape,
+           observed=excerpt(body), exchange=exchange)
+    expect(isinstance(error["message"], str) and bool(error["message"].strip()),
+           "error.message is not a non-empty string", expected="a human-readable message",
+           observed=repr(error["message"]), exchange=exchange)
+    expect(isinstance(error["type"], str) and bool(error["type"]),
+           "error.type is not a non-empty string", expected="e.g. invalid_request_error",
+           observed=repr(error["type"]), exchange=exchange)
+    for key in ("param", "code"):
+        value = error[key]
+        expect(value is None or (isinstance(value, str) and not isinstance(value, bool)),
+               f"error.{key} is not a string or null", expected="string or null (code is never "
+               "an integer HTTP status)", observed=repr(value), exchange=exchange)
+    stringified = [k for k in ("type", "param", "code") if error[k] in ("None", "null", "")]
+    expect(not stringified, f"error fields {stringified} hold a stringified None/null",
+           expected="JSON null, not the text 'None'", observed=excerpt(error), exchange=exchange)
+    return error
+
+
+def anthropic_error_envelope(response: ResponseLike) -> dict[str, Any]:
+    """ERR-2: `{"type": "error", "error": {"type": <ErrorType>, "message": str}}`.
+
+    A missing top-level `request_id` is a WARN (SHOULD). Returns the inner error object.
+    """
+    shape = '{"type": "error", "error": {"type": <ErrorType>, "message": str}}'
+    exchange = exchange_of(response)
+    body = as_object(_json_body(response, shape), "error body is not a JSON object",
+                     expected=shape, exchange=exchange)
+    expect(body.get("type") == "error", 'top-level "type" is not "error"', expected=shape,
+           observed=excerpt(body), exchange=exchange)
+    error = as_object(body.get("error"), "`error` is not an object", expected=shape,
+                      exchange=exchange)
+    expect(error.get("type") in ANTHROPIC_ERROR_TYPES, "error.type is not an Anthropic ErrorType",
+           expected=" | ".join(sorted(ANTHROPIC_ERROR_TYPES)), observed=repr(error.get("type")),
+           exchange=exchange)
+    expect(isinstance(error.get("message"), str) and bool(error["message"].strip()),
+           "error.message is not a non-empty string", expected="a human-readable message",
+           observed=repr(error.get("message")), exchange=exchange)
+    if "request_id" not in body:
+        warn("Anthropic error body has no top-level request_id", exchange=exchange)
+    return error
+
+
+def error_envelope(surface: Surface, response: ResponseLike) -> dict[str, Any]:
+    """The envelope judge of `surface` (ERR-1 or ERR-2)."""
+    if surface == "anthropic":
+        return anthropic_error_envelope(response)
+    return openai_error_envelope(response)
+
+
+def status_matches_type(surface: Surface, response: ResponseLike, error: dict[str, Any]) -> None:
+    """ERR-3: the error type agrees with the status (SDKs pick the exception from the status)."""
+    status, kind, code = response.status, error.get("type"), error.get("code")
+    exchange = exchange_of(response)
+    if surface == "anthropic":
+        wanted = ANTHROPIC_STATUS_TYPES.get(status)
+        if wanted is not None:
+            expect(kind == wanted, f"status {status} carries error.type {kind!r}",
+                   expected=f"{wanted} for {status}", observed=repr(kind), exchange=exchange)
+        return
+    if status == 429:
+        expect(kind in ("rate_limit_exceeded", "insufficient_quota", "requests", "tokens")
+               or code in ("rate_limit_exceeded", "insufficient_quota"),
+               "429 does not say rate_limit_exceeded or insufficient_quota",
+               expected="type or code rate_limit_exceeded / insufficient_quota",
+               observed=f"type={kind!r} code={code!r}", exchange=exchange)
+    elif 400 <= status < 500:
+        expect(kind not in ("server_error", "api_error", "internal_error"),
+               f"client error {status} typed as a server error",
+               expected="a client error type (e.g. invalid_request_error)",
+               observed=repr(kind), exchange=exchange)
+    elif status >= 500:
+        expect(kind not in ("invalid_request_error",), f"server error {status} typed as a client "
+               "error", expected="server_error / service_unavailable_error",
+               observed=repr(kind), exchange=exchange)
+
+
+def no_error_in_success(response: ResponseLike) -> None:
+    """ERR-4: a 2xx never carries an error body (or `null`)."""
+    if not 200 <= response.status < 300:
+        return
+    exchange = exchange_of(response)
+    if media_type(response.headers) != "application/json":
+        return
+    body = json_of(response.content)
+    expect(body is not None and body is not NOT_JSON, f"{response.status} with a null/invalid body",
+           expected="a success body", observed=excerpt(response.content), exchange=exchange)
+    if isinstance(body, dict):
+        suspect = [k for k in ("error", "html-message", "detail") if body.get(k)]
+        expect(not suspect and body.get("type") != "error" and body.get("status") != "failure",
+               f"{response.status} carries an error body", expected="a success body (errors use "
+               "a 4xx/5xx status)", observed=excerpt(body), exchange=exchange)
+
+
+def method_not_allowed(response: ResponseLike) -> None:
+    """ERR-7: an unsupported method on a known route is 405 with an `Allow` header."""
+    exchange = exchange_of(response)
+    expect(response.status == 405, "unsupported method is not answered 405",
+           expected="405 Method Not Allowed", observed=f"{response.status} "
+           f"{excerpt(response.content, 160)}", exchange=exchange)
+    expect(bool(header(response.headers, "allow")), "405 without an Allow header",
+           expected="Allow: POST (RFC 9110)", observed="no Allow header", exchange=exchange)
+
+
+def error_message_is_clean(response: ResponseLike, message: str, *,
+                           secrets: Iterable[str] = ()) -> None:
+    """ERR-8 / AUTH-8: no stack trace, Python repr or credential in an error message."""
+    exchange = exchange_of(response)
+    leak = _LEAKS.search(message)
+    expect(leak is None, "error message leaks a stack trace or Python repr",
+           expected="a human-readable message", observed=excerpt(message), exchange=exchange)
+    echoed = [s for s in secrets if s and len(s) >= 8 and s in message]
+    expect(not echoed and _KEYLIKE.search(message) is None,
+           "error message echoes a credential", expected="keys masked (e.g. sk-ab***yz)",
+           observed="a full key in the message", exchange=exchange)

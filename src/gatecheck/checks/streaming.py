@@ -1,0 +1,65 @@
+"""Stream-level judges common to both surfaces: stream status/type and incremental delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gatecheck._timing import Stamps, e2e, itl, ttft
+from gatecheck.checks._common import excerpt, header, media_type
+from gatecheck.checks._failures import ExchangeLike, expect
+
+__all__ = ["delivery_is_incremental", "stream_is_not_buffered", "stream_opened"]
+
+# A paced stream whose content spread is below this share of the pacing is one burst.
+_BURST_SHARE = 0.3
+
+
+def stream_opened(status: int, headers: Mapping[str, str], body: bytes = b"", *,
+                  exchange: ExchangeLike | None = None) -> None:
+    """STR-1: `stream: true` answers 200 with Content-Type text/event-stream."""
+    expect(status == 200 and media_type(headers) == "text/event-stream",
+           "stream request not answered 200 text/event-stream",
+           expected="200, Content-Type: text/event-stream",
+           observed=f"{status}, Content-Type: {header(headers, 'content-type')!r} "
+                    f"{excerpt(body, 160)}", exchange=exchange)
+
+
+def stream_is_not_buffered(headers: Mapping[str, str], *,
+                           exchange: ExchangeLike | None = None) -> None:
+    """HDR-7: a stream carries no Content-Length (it would mean a buffered body)."""
+    expect(header(headers, "content-length") is None,
+           "stream response carries Content-Length (buffered, not streamed)",
+           expected="no Content-Length on text/event-stream",
+           observed=f"Content-Length: {header(headers, 'content-length')}", exchange=exchange)
+
+
+def delivery_is_incremental(stamps: Stamps, *, expected_spread_ms: float | None = None,
+                            exchange: ExchangeLike | None = None) -> None:
+    """STR-4: content events arrive spread over the generation, not in one burst at the end.
+
+    With a paced upstream (the mock's `ttft`/`itl`), `expected_spread_ms` is the time the
+    upstream takes between its first and last token: a buffering gateway delivers them all
+    within a few ms. Without pacing, a burst is content that starts after 80 % of the
+    exchange and spans under 10 % of it.
+    """
+    content = stamps.content_ns
+    expect(len(content) >= 3, "too few content events to be a stream",
+           expected=">= 3 content events", observed=f"{len(content)} content events",
+           exchange=exchange)
+    # One formula per name (gatecheck._timing): the spread is itl x (content events - 1).
+    spread_ms = (itl(stamps) or 0.0) * (len(content) - 1)
+    if expected_spread_ms is not None:
+        floor = expected_spread_ms * _BURST_SHARE
+        expect(spread_ms >= floor, "content arrived in one burst (the gateway buffers the stream)",
+               expected=f"first-to-last content >= {floor:.0f} ms (upstream paced over "
+                        f"{expected_spread_ms:.0f} ms)",
+               observed=f"{len(content)} content events within {spread_ms:.1f} ms",
+               exchange=exchange)
+        return
+    total_ms = max(e2e(stamps) or (content[-1] - stamps.send_ns) / 1e6, 1e-3)
+    first_ms = ttft(stamps) or 0.0
+    burst = first_ms > 0.8 * total_ms and spread_ms < 0.1 * total_ms
+    expect(not burst, "content arrived in one burst at the end of the exchange",
+           expected="content spread over the generation",
+           observed=f"first content at {first_ms:.0f} ms of {total_ms:.0f} ms, "
+                    f"all {len(content)} events within {spread_ms:.1f} ms", exchange=exchange)
