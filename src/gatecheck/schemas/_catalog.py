@@ -1,0 +1,125 @@
+"""The catalogue of wire schemas: their names, where the files live, and loading them."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import orjson
+
+from gatecheck._exceptions import HarnessError
+
+__all__ = [
+    "BASE_ID",
+    "NAMES",
+    "PROFILES",
+    "Profile",
+    "SchemaNotFoundError",
+    "UnknownSchemaError",
+    "schema",
+    "schema_dir",
+]
+
+Profile = Literal["strict", "sdk-compat"]
+PROFILES: Final[tuple[Profile, ...]] = ("strict", "sdk-compat")
+BASE_ID: Final = "https://gatecheck.dev/schemas/"
+
+# Every schema gatecheck validates against: name -> what it describes. The name is the file
+# path under schemas/ without ".json" and the tail of its $id. schemas/_build/build.py
+# generates exactly these (a test keeps the two in step).
+NAMES: Final[dict[str, str]] = {
+    "openai/chat-completion-request": "POST /v1/chat/completions request body",
+    "openai/chat-completion": "non-streamed chat completion (W-1..W-4)",
+    "openai/chat-completion-chunk": "one `data:` chunk of a chat completion stream (STR-O1)",
+    "openai/chat-completion-chunk-include-usage": "a chunk when include_usage was requested "
+    "(STR-O7: `usage` key on every chunk)",
+    "openai/error": "error envelope {error: {message, type, param, code}} (ERR-1)",
+    "openai/model": "GET /v1/models/{id} (MOD-2)",
+    "openai/model-list": "GET /v1/models (MOD-1)",
+    "anthropic/messages-request": "POST /v1/messages request body",
+    "anthropic/message": "non-streamed Message (W-5..W-7)",
+    "anthropic/message-start": "stream event message_start (STR-A3)",
+    "anthropic/content-block-start": "stream event content_block_start",
+    "anthropic/content-block-delta": "stream event content_block_delta (STR-A4)",
+    "anthropic/content-block-stop": "stream event content_block_stop",
+    "anthropic/message-delta": "stream event message_delta (STR-A6)",
+    "anthropic/message-stop": "stream event message_stop",
+    "anthropic/ping": "stream event ping",
+    "anthropic/error-event": "stream event error, sent after a 200 (STR-A7)",
+    "anthropic/stream-event": "any stream event, dispatched on `type` (unknown types WARN)",
+    "anthropic/error": "error envelope {type: error, error: {type, message}} (ERR-2)",
+    "anthropic/model": "one model of GET /v1/models (Anthropic shape)",
+    "anthropic/model-list": "GET /v1/models, Anthropic shape (MOD-3)",
+    "anthropic/count-tokens-request": "POST /v1/messages/count_tokens request body",
+    "anthropic/count-tokens-response": "count_tokens response {input_tokens} (TOK-7)",
+    "gatecheck/health": "GET /health, /health/live, /health/ready",
+    "gatecheck/key": "a key as listed by GET /v1/keys (no secret)",
+    "gatecheck/key-created": "POST /v1/keys response (secret shown once)",
+    "gatecheck/key-list": "GET /v1/keys",
+    "gatecheck/usage": "GET /v1/usage (per-key counters)",
+}
+
+_ENV = "GATECHECK_SCHEMAS_DIR"
+
+
+class SchemaNotFoundError(HarnessError):
+    """The schema files cannot be found (neither in the checkout nor in the installed package)."""
+
+
+class UnknownSchemaError(HarnessError, KeyError):
+    """A schema name that is not in `NAMES`."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else super().__str__()
+
+
+@functools.cache
+def schema_dir() -> Path:
+    """The directory holding the schema files.
+
+    $GATECHECK_SCHEMAS_DIR when set; else `schemas/` at the top of a checkout (the canonical
+    files), then `gatecheck/schemas/data/` inside an installed wheel.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [here.parents[2] / "schemas", here / "data"]
+    if os.environ.get(_ENV):
+        candidates = [Path(os.environ[_ENV])]  # an explicit choice never falls back
+    for candidate in candidates:
+        if (candidate / "openai" / "chat-completion.json").is_file():
+            return candidate
+    tried = ", ".join(str(c) for c in candidates)
+    raise SchemaNotFoundError(
+        f"gatecheck's JSON schemas are missing (looked in {tried}); "
+        f"run from a checkout, reinstall the package, or set {_ENV}"
+    )
+
+
+def _check_name(name: str) -> None:
+    if name not in NAMES:
+        import difflib
+
+        close = difflib.get_close_matches(name, NAMES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(NAMES)}"
+        raise UnknownSchemaError(f"unknown schema {name!r}{hint}")
+
+
+@functools.cache
+def _load(name: str) -> bytes:
+    _check_name(name)
+    return (schema_dir() / f"{name}.json").read_bytes()
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The strict (as-written) schema `name`, as a fresh dict the caller may modify."""
+    loaded: dict[str, Any] = orjson.loads(_load(name))
+    return loaded
+
+
+@functools.cache
+def relaxations() -> dict[str, list[dict[str, Any]]]:
+    """The sdk-compat overlay: schema name -> relaxation operations (schemas/profiles/)."""
+    raw = orjson.loads((schema_dir() / "profiles" / "sdk-compat.json").read_bytes())
+    found: dict[str, list[dict[str, Any]]] = raw["relaxations"]
+    return found
