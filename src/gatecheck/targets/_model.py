@@ -1,0 +1,422 @@
+"""Frozen dataclasses for a validated targets.toml entry, built by `from_dict`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal, cast
+
+from gatecheck.targets._secrets import register_secret
+
+Surface = Literal["openai", "anthropic"]
+AuthScheme = Literal["bearer", "x-api-key", "header", "none"]
+ErrorShape = Literal[
+    "openai", "anthropic", "string", "fastapi-detail", "litellm", "text-plain", "status-message"
+]
+ModelEcho = Literal["requested", "resolved", "default-substituted"]
+UnknownModelPolicy = Literal["not-found", "bad-request", "default", "sse-list", "passthrough"]
+EmbeddedKind = Literal["reference", "mock"]
+
+SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
+EMBEDDED = "embedded"
+
+# The schema has already checked every value when these run, so from_dict only converts
+# kebab-case TOML into snake_case fields and fills documented defaults.
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig:
+    """How the harness authenticates: the scheme and the NAME of the env var with the secret."""
+
+    scheme: AuthScheme = "none"
+    header: str | None = None
+    env: str | None = None
+    admin_env: str | None = None
+    key_prefix: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuthConfig:
+        return cls(
+            scheme=data["scheme"],
+            header=data.get("header"),
+            env=data.get("env"),
+            admin_env=data.get("admin-env"),
+            key_prefix=data.get("key-prefix"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SurfaceConfig:
+    """One wire surface: the credential placements it accepts, preferred first."""
+
+    name: Surface
+    auth: tuple[AuthScheme, ...]
+    base_url: str | None = None
+    version_required: bool = False
+
+    @classmethod
+    def from_dict(cls, name: Surface, data: Mapping[str, Any]) -> SurfaceConfig:
+        return cls(
+            name=name,
+            auth=tuple(data["auth"]),
+            base_url=data.get("base-url"),
+            version_required=data.get("version-required", False),
+        )
+
+    @property
+    def preferred_auth(self) -> AuthScheme:
+        """The placement the harness sends on this surface."""
+        return self.auth[0]
+
+    def accepts(self, scheme: AuthScheme) -> bool:
+        return scheme in self.auth
+
+
+@dataclass(frozen=True, slots=True)
+class ModelsConfig:
+    """The models checks send and what /v1/models must list."""
+
+    default: str | None = None
+    anthropic: str | None = None
+    listed: tuple[str, ...] | None = None
+    resolved_header: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelsConfig:
+        listed = data.get("listed")
+        return cls(
+            default=data.get("default"),
+            anthropic=data.get("anthropic"),
+            listed=tuple(listed) if listed is not None else None,
+            resolved_header=data.get("resolved-header"),
+        )
+
+    def for_surface(self, surface: Surface) -> str | None:
+        """The model to send on `surface` (the Anthropic one falls back to the default)."""
+        if surface == "anthropic" and self.anthropic is not None:
+            return self.anthropic
+        return self.default
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixModelConfig:
+    """One provider model the availability matrix probes."""
+
+    provider: str
+    model: str
+    surface: Surface = "openai"
+    extra_body: Mapping[str, Any] = field(default_factory=lambda: _frozen(None))
+    note: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MatrixModelConfig:
+        return cls(
+            provider=data["provider"],
+            model=data["model"],
+            surface=data.get("surface", "openai"),
+            extra_body=_frozen(data.get("extra-body")),
+            note=data.get("note"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HealthConfig:
+    """The health contract: where to poll, whether it needs auth, what unhealthy looks like."""
+
+    path: str
+    requires_auth: bool = False
+    unhealthy_status: int | None = None
+    liveness_path: str | None = None
+    readiness_path: str | None = None
+    deep: bool = False
+    never_poll: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HealthConfig:
+        return cls(
+            path=data["path"],
+            requires_auth=data.get("requires-auth", False),
+            unhealthy_status=data.get("unhealthy-status"),
+            liveness_path=data.get("liveness-path"),
+            readiness_path=data.get("readiness-path"),
+            deep=data.get("deep", False),
+            never_poll=tuple(data.get("never-poll", ())),
+        )
+
+    @property
+    def poll_path(self) -> str:
+        """The path a load run may poll: the liveness path when the main one is deep."""
+        if self.deep and self.liveness_path is not None:
+            return self.liveness_path
+        return self.liveness_path or self.path
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitsConfig:
+    """How rate limits are reported."""
+
+    headers: Literal["openai", "anthropic", "windowed", "retry-after-only", "none"] = "openai"
+    reset_unit: Literal["duration", "seconds", "epoch-s", "epoch-ms", "rfc3339"] = "duration"
+    retry_after: bool = True
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RateLimitsConfig:
+        return cls(
+            headers=data.get("headers", "openai"),
+            reset_unit=data.get("reset-unit", "duration"),
+            retry_after=data.get("retry-after", True),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitBreakerConfig:
+    """The target's circuit breaker, when it has one."""
+
+    failures: int | None = None
+    reset_s: float | None = None
+    open_status: int | None = None
+    counts_4xx: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CircuitBreakerConfig:
+        return cls(
+            failures=data.get("failures"),
+            reset_s=data.get("reset-s"),
+            open_status=data.get("open-status"),
+            counts_4xx=data.get("counts-4xx", False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """Request limits the target enforces."""
+
+    body_bytes: int | None = None
+    messages: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LimitsConfig:
+        return cls(body_bytes=data.get("body-bytes"), messages=data.get("messages"))
+
+
+@dataclass(frozen=True, slots=True)
+class QuirksConfig:
+    """Behaviours as data; unset fields hold the checklist's expectation."""
+
+    missing_key_status: int = 401
+    invalid_key_status: int = 401
+    upstream_auth_status: int | None = None
+    credits_status: int | None = None
+    model_echo: ModelEcho | None = None
+    unknown_model: UnknownModelPolicy = "not-found"
+    model_id_format: Literal["plain", "provider-prefixed", "at-provider"] = "plain"
+    model_id_case_insensitive: bool = False
+    error_shape: ErrorShape = "openai"
+    anthropic_error_shape: ErrorShape = "anthropic"
+    auth_error_shape: ErrorShape | None = None
+    invalid_json_status: int = 400
+    honours_stream_false: bool = True
+    dual_prefix: bool = False
+    auth_before_routing: bool = False
+    legacy_completions_status: int | None = None
+    health: HealthConfig | None = None
+    rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
+    circuit_breaker: CircuitBreakerConfig | None = None
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuirksConfig:
+        simple = {
+            key.replace("-", "_"): value
+            for key, value in data.items()
+            if key not in ("health", "rate-limits", "circuit-breaker", "limits")
+        }
+        health = data.get("health")
+        breaker = data.get("circuit-breaker")
+        return cls(
+            **simple,
+            health=None if health is None else HealthConfig.from_dict(health),
+            rate_limits=RateLimitsConfig.from_dict(data.get("rate-limits", {})),
+            circuit_breaker=None if breaker is None else CircuitBreakerConfig.from_dict(breaker),
+            limits=LimitsConfig.from_dict(data.get("limits", {})),
+        )
+
+    def error_shape_for(self, surface: Surface) -> ErrorShape:
+        return self.anthropic_error_shape if surface == "anthropic" else self.error_shape
+
+
+@dataclass(frozen=True, slots=True)
+class Deviation:
+    """A known deviation: the suites mark `check_id` as a strict expected failure."""
+
+    check_id: str
+    reason: str
+    surface: Surface | None = None  # None: on every surface
+
+    @classmethod
+    def from_item(cls, key: str, reason: str) -> Deviation:
+        check_id, _, surface = key.partition(":")
+        return cls(
+            check_id=check_id, reason=reason, surface=cast(Surface, surface) if surface else None
+        )
+
+    @property
+    def key(self) -> str:
+        return f"{self.check_id}:{self.surface}" if self.surface else self.check_id
+
+
+@dataclass(frozen=True, slots=True)
+class TargetConfig:
+    """One gateway from targets.toml, validated and frozen."""
+
+    name: str
+    description: str
+    base_url: str
+    auth: AuthConfig
+    surfaces: Mapping[Surface, SurfaceConfig]
+    embedded: EmbeddedKind | None = None
+    version: str | None = None
+    source: str | None = None
+    features: frozenset[str] = frozenset()
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    aliases: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    matrix: tuple[MatrixModelConfig, ...] = ()
+    quirks: QuirksConfig = field(default_factory=QuirksConfig)
+    deviations: tuple[Deviation, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TargetConfig:
+        surfaces_data: Mapping[str, Any] = data["surfaces"]
+        surfaces = {
+            name: SurfaceConfig.from_dict(name, surfaces_data[name])
+            for name in SURFACES
+            if name in surfaces_data
+        }
+        return cls(
+            name=data["name"],
+            description=data["description"],
+            base_url=data["base-url"],
+            embedded=data.get("embedded"),
+            version=data.get("version"),
+            source=data.get("source"),
+            auth=AuthConfig.from_dict(data["auth"]),
+            surfaces=MappingProxyType(surfaces),
+            features=frozenset(data.get("features", ())),
+            models=ModelsConfig.from_dict(data.get("models", {})),
+            aliases=_frozen(data.get("aliases")),
+            matrix=tuple(MatrixModelConfig.from_dict(m) for m in data.get("matrix", ())),
+            quirks=QuirksConfig.from_dict(data.get("quirks", {})),
+            deviations=tuple(
+                Deviation.from_item(k, v) for k, v in data.get("deviations", {}).items()
+            ),
+        )
+
+    # -- where it is -------------------------------------------------------------------
+
+    @property
+    def is_embedded(self) -> bool:
+        """A server gatecheck runs itself (even once pointed at a URL)."""
+        return self.embedded is not None
+
+    @property
+    def is_remote(self) -> bool:
+        """Remote targets are contacted only when a user names them."""
+        return not self.is_embedded
+
+    @property
+    def needs_start(self) -> bool:
+        """No URL yet: the runner must start the embedded server and call with_base_url()."""
+        return self.base_url == EMBEDDED
+
+    def with_base_url(self, url: str) -> TargetConfig:
+        """A copy pointed at `url` (the runner does this once an embedded server listens)."""
+        return replace(self, base_url=url.rstrip("/"))
+
+    def api_base_url(self, surface: Surface = "openai") -> str:
+        """The base URL an OpenAI SDK takes (…/v1), honouring a per-surface override."""
+        if self.needs_start:
+            raise ValueError(f"target {self.name!r} is not started: call with_base_url() first")
+        override = self.surfaces[surface].base_url if surface in self.surfaces else None
+        return (override or self.base_url).rstrip("/")
+
+    @property
+    def root_url(self) -> str:
+        """The base URL without a trailing /v1: health paths and the Anthropic SDK use it."""
+        base = self.api_base_url()
+        return base[: -len("/v1")] if base.endswith("/v1") else base
+
+    # -- what it claims ----------------------------------------------------------------
+
+    def claims(self, feature: str) -> bool:
+        return feature in self.features
+
+    def has_surface(self, surface: Surface) -> bool:
+        return surface in self.surfaces
+
+    def skip_reason(
+        self, *, feature: str | None = None, surface: Surface | None = None
+    ) -> str | None:
+        """Why a check needing `feature` / `surface` should be skipped here, or None to run it.
+
+        A missing secret comes first, so every check of an unconfigured remote target
+        skips with the same actionable reason.
+        """
+        missing = self.missing_secret
+        if missing is not None:
+            return f"set ${missing} to run target {self.name!r}"
+        if surface is not None and surface not in self.surfaces:
+            return f"target {self.name!r} does not claim the {surface} surface"
+        if feature is not None and feature not in self.features:
+            return f"target {self.name!r} does not claim {feature!r}"
+        return None
+
+    def deviation(self, check_id: str, surface: Surface | None = None) -> Deviation | None:
+        """The declared deviation for `check_id` (on `surface`, if it is surface-specific)."""
+        for dev in self.deviations:
+            if dev.check_id == check_id and (dev.surface is None or dev.surface == surface):
+                return dev
+        return None
+
+    # -- secrets -----------------------------------------------------------------------
+
+    @property
+    def missing_secret(self) -> str | None:
+        """The NAME of the unset env var holding this target's client secret, else None."""
+        env = self.auth.env
+        if self.auth.scheme == "none" or env is None:
+            return None
+        return None if os.environ.get(env) else env
+
+    def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The client secret from the environment, registered with the redactor; None if unset."""
+        return _resolve(self.auth.env, environ)
+
+    def admin_secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The admin secret from the environment, registered with the redactor; None if unset."""
+        return _resolve(self.auth.admin_env, environ)
+
+    def auth_header(self, surface: Surface, scheme: AuthScheme | None = None) -> str | None:
+        """The header name a secret goes in for `scheme` (default: the surface's preferred one)."""
+        chosen = scheme or self.surfaces[surface].preferred_auth
+        if chosen == "bearer":
+            return "authorization"
+        if chosen == "x-api-key":
+            return "x-api-key"
+        if chosen == "header":
+            return self.auth.header
+        return None
+
+
+def _resolve(env: str | None, environ: Mapping[str, str] | None) -> str | None:
+    if env is None:
+        return None
+    value = (os.environ if environ is None else environ).get(env) or None
+    if value is not None:
+        register_secret(value)
+    return value

@@ -1,0 +1,105 @@
+"""The loaded registry: look targets up by name and select them the way users name them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck.targets._errors import did_you_mean
+from gatecheck.targets._model import TargetConfig
+from gatecheck.targets._options import base_url_env
+
+__all__ = ["GROUPS", "Registry"]
+
+# Group names a user may give instead of target names.
+GROUPS = ("all", "embedded", "remote")
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Every target of one targets.toml, in file order."""
+
+    targets: tuple[TargetConfig, ...]
+    file: str = "targets.toml"
+
+    def __iter__(self) -> Iterator[TargetConfig]:
+        return iter(self.targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __contains__(self, name: object) -> bool:
+        return any(t.name == name for t in self.targets)
+
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.targets]
+
+    def get(self, name: str) -> TargetConfig:
+        """The target called `name`; a UsageError listing the known names otherwise."""
+        for target in self.targets:
+            if target.name == name:
+                return target
+        hint = did_you_mean(name, self.names)
+        known = ", ".join(self.names)
+        raise UsageError(f"unknown target {name!r}{hint} (known in {self.file}: {known})")
+
+    def select(self, names: Sequence[str]) -> list[TargetConfig]:
+        """The named targets in the order given, without repeats.
+
+        'all' is every target, 'embedded' the ones gatecheck starts itself, 'remote' the
+        others; a name may also be one of these groups' members. Unknown names fail before
+        anything is contacted.
+        """
+        chosen: dict[str, TargetConfig] = {}
+        for name in names:
+            if name == "all":
+                group: Iterable[TargetConfig] = self.targets
+            elif name == "embedded":
+                group = (t for t in self.targets if t.is_embedded)
+            elif name == "remote":
+                group = (t for t in self.targets if t.is_remote)
+            else:
+                group = (self.get(name),)
+            for target in group:
+                chosen.setdefault(target.name, target)
+        if not chosen:
+            raise UsageError(f"no targets selected from {self.file}")
+        return list(chosen.values())
+
+    def with_base_urls(self, urls: Mapping[str, str]) -> Registry:
+        """A copy with base-urls replaced (the command line's --base-url NAME=URL)."""
+        for name in urls:
+            self.get(name)  # an unknown name is a UsageError naming the known ones
+        return Registry(
+            tuple(t.with_base_url(urls[t.name]) if t.name in urls else t for t in self.targets),
+            file=self.file,
+        )
+
+    def with_env_overrides(self, environ: Mapping[str, str]) -> Registry:
+        """A copy with each GATECHECK_<NAME>_BASE_URL applied (env beats the file)."""
+        urls = {}
+        for target in self.targets:
+            value = environ.get(base_url_env(target.name), "").strip()
+            if value:
+                if not value.startswith(("http://", "https://")):
+                    raise UsageError(f"${base_url_env(target.name)}: expected an http(s) URL")
+                urls[target.name] = value
+        return self.with_base_urls(urls) if urls else self
+
+    def check_deviation_ids(self, known: Iterable[str]) -> None:
+        """Fail if a deviation names a check id the suites do not have (catches typos).
+
+        Called by the suites once their checks are registered; the registry alone cannot
+        know every id.
+        """
+        known_ids = sorted(set(known))
+        for index, target in enumerate(self.targets):
+            for dev in target.deviations:
+                if dev.check_id not in known_ids:
+                    hint = did_you_mean(dev.check_id, known_ids)
+                    raise ConfigError(
+                        f"{self.file}: target[{index}].deviations.{dev.key}: "
+                        f"unknown check id{hint}"
+                    )

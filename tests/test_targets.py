@@ -1,0 +1,302 @@
+"""The target registry: loading, selection, precedence, secrets and the redactor."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import gatecheck.targets as targets_pkg
+from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck.targets import (
+    Registry,
+    _secrets,
+    add_target_options,
+    discover,
+    load_targets,
+    parse_base_urls,
+    parse_targets,
+    resolve_target_names,
+)
+
+SOURCE = """\
+[[target]]
+name = "local"
+description = "embedded"
+base-url = "embedded"
+embedded = "reference"
+features = ["streaming", "health"]
+deviations = { "ALIAS-3:anthropic" = "answers 400 on messages", "ERR-1" = "string errors" }
+
+[target.auth]
+scheme = "bearer"
+env = "LOCAL_TEST_KEY"
+admin-env = "LOCAL_TEST_ADMIN"
+
+[target.surfaces.openai]
+auth = ["bearer"]
+
+[target.surfaces.anthropic]
+auth = ["x-api-key", "bearer"]
+
+[target.models]
+default = "gpt-4o-mini"
+anthropic = "claude-3-5-haiku-latest"
+
+[target.quirks.health]
+path = "/health/liveliness"
+requires-auth = true
+
+[[target]]
+name = "far-away"
+description = "remote"
+base-url = "https://gateway.example/v1"
+
+[target.auth]
+scheme = "header"
+header = "x-far-key"
+env = "FAR_AWAY_TEST_KEY"
+
+[target.surfaces.openai]
+auth = ["header"]
+
+[[target.matrix]]
+provider = "deepinfra"
+model = "@deepinfra/zai-org/GLM-4.5-Air"
+extra-body = { provider = "portkey" }
+
+[[target]]
+name = "open"
+description = "no auth"
+base-url = "http://127.0.0.1:9/v1"
+
+[target.auth]
+scheme = "none"
+
+[target.surfaces.openai]
+auth = ["none"]
+"""
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return parse_targets(SOURCE, "test.toml")
+
+
+def test_exported_members_exist():
+    for name in targets_pkg.__all__:
+        assert hasattr(targets_pkg, name), name
+
+
+def test_dataclasses_are_frozen(registry):
+    target = registry.get("local")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        target.name = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        target.aliases["x"] = "y"  # type: ignore[index]
+
+
+def test_kebab_case_becomes_fields(registry):
+    local = registry.get("local")
+    assert local.embedded == "reference"
+    assert local.auth.admin_env == "LOCAL_TEST_ADMIN"
+    assert local.surfaces["anthropic"].auth == ("x-api-key", "bearer")
+    assert local.surfaces["anthropic"].preferred_auth == "x-api-key"
+    assert local.models.for_surface("anthropic") == "claude-3-5-haiku-latest"
+    assert local.models.for_surface("openai") == "gpt-4o-mini"
+    assert local.quirks.health is not None
+    assert local.quirks.health.path == "/health/liveliness"
+    assert local.quirks.health.requires_auth is True
+    # Unset quirks take the checklist's expectations.
+    assert local.quirks.invalid_key_status == 401
+    assert local.quirks.error_shape_for("anthropic") == "anthropic"
+    far = registry.get("far-away")
+    assert far.matrix[0].model == "@deepinfra/zai-org/GLM-4.5-Air"
+    assert dict(far.matrix[0].extra_body) == {"provider": "portkey"}
+    assert far.auth_header("openai") == "x-far-key"
+    assert local.auth_header("anthropic") == "x-api-key"
+    assert local.auth_header("anthropic", "bearer") == "authorization"
+
+
+def test_deviations_by_check_and_surface(registry):
+    local = registry.get("local")
+    assert local.deviation("ERR-1") is not None
+    assert local.deviation("ERR-1", "anthropic") is not None  # applies to every surface
+    assert local.deviation("ALIAS-3", "anthropic") is not None
+    assert local.deviation("ALIAS-3", "openai") is None
+    assert local.deviation("AUTH-3") is None
+    dev = local.deviation("ALIAS-3", "anthropic")
+    assert dev is not None
+    assert dev.key == "ALIAS-3:anthropic"
+    assert dev.reason == "answers 400 on messages"
+
+
+def test_deviation_ids_are_checked_against_the_suites(registry):
+    registry.check_deviation_ids(["ALIAS-3", "ERR-1", "AUTH-3"])
+    with pytest.raises(ConfigError) as info:
+        registry.check_deviation_ids(["ALIAS-3", "ERR-10", "AUTH-3"])
+    assert str(info.value) == (
+        "test.toml: target[0].deviations.ERR-1: unknown check id; did you mean 'ERR-10'?"
+    )
+
+
+def test_unknown_target_lists_the_known_ones(registry):
+    with pytest.raises(UsageError) as info:
+        registry.select(["far-awya"])
+    assert str(info.value) == (
+        "unknown target 'far-awya'; did you mean 'far-away'? "
+        "(known in test.toml: local, far-away, open)"
+    )
+
+
+def test_select_groups_order_and_repeats(registry):
+    assert [t.name for t in registry.select(["all"])] == ["local", "far-away", "open"]
+    assert [t.name for t in registry.select(["embedded"])] == ["local"]
+    assert [t.name for t in registry.select(["remote"])] == ["far-away", "open"]
+    assert [t.name for t in registry.select(["open", "local", "open"])] == ["open", "local"]
+    with pytest.raises(UsageError, match="no targets selected"):
+        registry.select([])
+
+
+def test_target_name_precedence_cli_then_env_then_default():
+    env = {"GATECHECK_TARGET": "far-away, open"}
+    assert resolve_target_names(["local"], env) == ["local"]
+    assert resolve_target_names(None, env) == ["far-away", "open"]
+    assert resolve_target_names([], {}) == ["reference"]
+    assert resolve_target_names(["a,b", "c"], {}) == ["a", "b", "c"]
+
+
+def test_base_url_precedence_cli_then_env_then_file(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(SOURCE)
+    env = {"GATECHECK_FAR_AWAY_BASE_URL": "http://127.0.0.1:8787/v1"}
+    from_env = load_targets(path, environ=env)
+    assert from_env.get("far-away").api_base_url() == "http://127.0.0.1:8787/v1"
+    from_cli = from_env.with_base_urls(parse_base_urls(["far-away=http://127.0.0.1:1/v1/"]))
+    assert from_cli.get("far-away").api_base_url() == "http://127.0.0.1:1/v1"
+    assert load_targets(path, environ={}).get("far-away").api_base_url() == (
+        "https://gateway.example/v1"
+    )
+    with pytest.raises(UsageError, match="GATECHECK_FAR_AWAY_BASE_URL"):
+        load_targets(path, environ={"GATECHECK_FAR_AWAY_BASE_URL": "gateway.example"})
+    with pytest.raises(UsageError, match="NAME=http"):
+        parse_base_urls(["far-away"])
+    with pytest.raises(UsageError, match="unknown target 'nobody'"):
+        from_env.with_base_urls({"nobody": "http://127.0.0.1:1"})
+
+
+def test_embedded_target_gets_its_url_from_the_runner(registry):
+    local = registry.get("local")
+    assert local.needs_start
+    with pytest.raises(ValueError, match="with_base_url"):
+        local.api_base_url()
+    started = local.with_base_url("http://127.0.0.1:5555/v1/")
+    assert started.is_embedded
+    assert not started.needs_start
+    assert not started.is_remote
+    assert started.api_base_url("anthropic") == "http://127.0.0.1:5555/v1"
+    assert started.root_url == "http://127.0.0.1:5555"
+
+
+def test_discover_precedence(tmp_path, monkeypatch):
+    explicit = tmp_path / "explicit.toml"
+    via_env = tmp_path / "env.toml"
+    for path in (explicit, via_env):
+        path.write_text(SOURCE)
+    env = {"GATECHECK_TARGETS_FILE": str(via_env)}
+    assert discover(explicit, environ=env) == explicit
+    assert discover(None, environ=env) == via_env
+    cwd = tmp_path / "project"
+    cwd.mkdir()
+    (cwd / "targets.toml").write_text(SOURCE)
+    assert discover(None, environ={}, cwd=cwd) == cwd / "targets.toml"
+    # Nothing local: the checkout's (or the installed wheel's) registry.
+    shipped = discover(None, environ={}, cwd=tmp_path)
+    assert shipped.name == "targets.toml"
+    assert shipped.is_file()
+
+
+def test_options_declared_once_work_with_argparse():
+    parser = argparse.ArgumentParser()
+    add_target_options(parser.add_argument)
+    args = parser.parse_args(
+        ["--target", "a", "--target", "b", "--targets-file", "x.toml", "--base-url", "a=http://h"]
+    )
+    assert args.gatecheck_target == ["a", "b"]
+    assert args.gatecheck_targets_file == "x.toml"
+    assert args.gatecheck_base_url == ["a=http://h"]
+    help_text = " ".join(parser.format_help().split())
+    assert "[env: GATECHECK_TARGET]" in help_text
+    assert "[env: GATECHECK_TARGETS_FILE]" in help_text
+
+
+# -- secrets ------------------------------------------------------------------------------
+
+
+def test_missing_secret_is_a_skip_reason_not_an_error(registry, monkeypatch):
+    monkeypatch.delenv("FAR_AWAY_TEST_KEY", raising=False)
+    far = registry.get("far-away")
+    assert far.missing_secret == "FAR_AWAY_TEST_KEY"
+    assert far.secret() is None
+    assert far.skip_reason() == "set $FAR_AWAY_TEST_KEY to run target 'far-away'"
+    assert far.skip_reason(feature="streaming") == far.skip_reason()
+
+
+def test_empty_secret_counts_as_missing(registry, monkeypatch):
+    monkeypatch.setenv("FAR_AWAY_TEST_KEY", "")
+    assert registry.get("far-away").missing_secret == "FAR_AWAY_TEST_KEY"
+
+
+def test_skip_reasons_for_unclaimed_surface_and_feature(registry, monkeypatch):
+    monkeypatch.setenv("LOCAL_TEST_KEY", "gk-local-test-value")
+    local = registry.get("local")
+    assert local.missing_secret is None
+    assert local.skip_reason(feature="streaming") is None
+    assert local.skip_reason(feature="cors") == "target 'local' does not claim 'cors'"
+    open_target = registry.get("open")
+    assert open_target.missing_secret is None  # scheme none needs no secret
+    assert open_target.skip_reason(surface="anthropic") == (
+        "target 'open' does not claim the anthropic surface"
+    )
+
+
+def test_resolved_secret_is_masked_by_the_default_redactor(registry, monkeypatch):
+    redact = pytest.importorskip("gatecheck._redact")
+    canary = "canary-registry-secret-7f3a9c2e"
+    monkeypatch.setenv("FAR_AWAY_TEST_KEY", canary)
+    assert registry.get("far-away").secret() == canary
+    masked = redact.default_redactor().text(f"sent x-far-key: {canary} to the gateway")
+    assert canary not in masked
+    assert redact.REDACTED in masked
+
+
+def test_admin_secret_is_registered_too(registry):
+    redact = pytest.importorskip("gatecheck._redact")
+    canary = "canary-admin-secret-51c0d8aa"
+    value = registry.get("local").admin_secret({"LOCAL_TEST_ADMIN": canary})
+    assert value == canary
+    assert canary not in redact.default_redactor().text(canary)
+
+
+def test_secrets_resolved_before_the_redactor_exists_are_flushed(monkeypatch):
+    added: list[str] = []
+
+    class FakeRedactor:
+        def add_secret(self, value: str) -> None:
+            added.append(value)
+
+    monkeypatch.setattr(_secrets, "_pending", [])
+    monkeypatch.setattr(_secrets, "_redactor", lambda: None)
+    _secrets.register_secret("early-secret-value")
+    assert added == []
+    monkeypatch.setattr(_secrets, "_redactor", FakeRedactor)
+    _secrets.register_secret("later-secret-value")
+    assert sorted(added) == ["early-secret-value", "later-secret-value"]
+
+
+def test_load_targets_reads_a_path(tmp_path: Path):
+    path = tmp_path / "t.toml"
+    path.write_text(SOURCE)
+    assert load_targets(str(path), environ={}).names == ["local", "far-away", "open"]

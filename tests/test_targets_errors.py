@@ -1,0 +1,200 @@
+"""A bad targets.toml gets one ConfigError line naming the file, the field and a fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck.targets import load_targets, parse_targets
+
+GOOD = """\
+[[target]]
+name = "alpha"
+description = "an embedded target"
+base-url = "embedded"
+embedded = "reference"
+features = ["streaming"]
+
+[target.auth]
+scheme = "bearer"
+env = "ALPHA_API_KEY"
+
+[target.surfaces.openai]
+auth = ["bearer"]
+
+[target.quirks]
+invalid-key-status = 401
+
+[[target]]
+name = "beta"
+description = "a remote target"
+base-url = "https://gateway.example/v1"
+deviations = { "AUTH-3" = "answers 403" }
+
+[target.auth]
+scheme = "header"
+header = "x-beta-key"
+env = "BETA_API_KEY"
+
+[target.surfaces.openai]
+auth = ["header", "bearer"]
+
+[target.surfaces.anthropic]
+auth = ["header"]
+"""
+
+
+def _error(source: str, file: str = "targets.toml") -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_targets(source, file)
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert message.startswith(f"{file}"), message
+    return message
+
+
+def test_the_fixture_itself_is_valid():
+    registry = parse_targets(GOOD)
+    assert registry.names == ["alpha", "beta"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            'scheme = "header"', 'shceme = "header"',
+            "targets.toml: target[1].auth.shceme: unknown field; did you mean 'scheme'?",
+            id="unknown-field",
+        ),
+        pytest.param(
+            'scheme = "bearer"', 'scheme = "berer"',
+            "targets.toml: target[0].auth.scheme: 'berer' is not valid; did you mean 'bearer'?",
+            id="wrong-enum",
+        ),
+        pytest.param(
+            "invalid-key-status = 401", 'invalid-key-status = "401"',
+            "targets.toml: target[0].quirks.invalid-key-status: "
+            "expected an integer, got string '401'",
+            id="wrong-type",
+        ),
+        pytest.param(
+            'description = "a remote target"\n', "",
+            "targets.toml: target[1].description: missing required field",
+            id="missing-required",
+        ),
+        pytest.param(
+            'embedded = "reference"\n', "",
+            "targets.toml: target[0].embedded: missing required field",
+            id="embedded-needs-kind",
+        ),
+        pytest.param(
+            'header = "x-beta-key"\n', "",
+            "targets.toml: target[1].auth.header: missing required field",
+            id="header-scheme-needs-header",
+        ),
+        pytest.param(
+            "[target.surfaces.anthropic]", "[target.surfaces.antropic]",
+            "targets.toml: target[1].surfaces.antropic: unknown field; did you mean 'anthropic'?",
+            id="unknown-surface",
+        ),
+        pytest.param(
+            'features = ["streaming"]', 'features = ["streamin"]',
+            "targets.toml: target[0].features[0]: "
+            "'streamin' is not valid; did you mean 'streaming'?",
+            id="unknown-feature",
+        ),
+        pytest.param(
+            '"AUTH-3" = "answers 403"', '"auth-3" = "answers 403"',
+            "targets.toml: target[1].deviations.auth-3: invalid key; did you mean 'AUTH-3'?",
+            id="bad-check-id",
+        ),
+        pytest.param(
+            'name = "beta"', 'name = "alpha"',
+            "targets.toml: target[1].name: duplicate name 'alpha' (also target[0])",
+            id="duplicate-name",
+        ),
+        pytest.param(
+            "invalid-key-status = 401", "invalid-key-status = 4010",
+            "targets.toml: target[0].quirks.invalid-key-status: 4010 is above the maximum 599",
+            id="status-range",
+        ),
+        pytest.param(
+            '"https://gateway.example/v1"', '"htp://gateway.example"',
+            "targets.toml: target[1].base-url: 'htp://gateway.example' is not valid",
+            id="bad-url",
+        ),
+    ],
+)
+def test_bad_field_is_one_line_naming_the_field(old, new, expected):
+    assert old in GOOD
+    message = _error(GOOD.replace(old, new, 1))
+    assert message.startswith(expected), message
+
+
+def test_deviation_surface_must_exist():
+    source = GOOD.replace('"AUTH-3" = "answers 403"', '"AUTH-3:anthropic" = "x"').replace(
+        '[target.surfaces.anthropic]\nauth = ["header"]\n', ""
+    )
+    assert _error(source) == (
+        'targets.toml: target[1].deviations["AUTH-3:anthropic"]: '
+        "the target has no anthropic surface"
+    )
+
+
+def test_header_placement_needs_a_header_name():
+    source = GOOD.replace('auth = ["bearer"]', 'auth = ["header"]', 1)
+    assert _error(source) == (
+        "targets.toml: target[0].surfaces.openai.auth: 'header' needs auth.header"
+    )
+
+
+def test_toml_syntax_error_names_line_and_key():
+    message = _error(GOOD.replace('scheme = "bearer"', 'scheme "bearer"'))
+    assert message.startswith("targets.toml:9:")
+    assert "invalid TOML" in message
+    assert "'scheme'" in message
+
+
+def test_toml_syntax_error_never_echoes_a_pasted_secret():
+    canary = "sk-canary0123456789abcdefXYZ"
+    message = _error(GOOD.replace('env = "ALPHA_API_KEY"', f"env = {canary}"))
+    assert "invalid TOML" in message
+    assert canary not in message
+    message = _error(GOOD.replace('env = "ALPHA_API_KEY"', canary))
+    assert canary not in message
+
+
+def test_secret_in_env_field_is_refused_without_echoing_it():
+    canary = "sk-canary0123456789abcdefXYZ"
+    message = _error(GOOD.replace('env = "ALPHA_API_KEY"', f'env = "{canary}"'))
+    assert message.startswith("targets.toml: target[0].auth.env: must be the NAME")
+    assert canary not in message
+
+
+def test_unknown_top_level_key_suggests_target():
+    assert _error("targets = []\n" + GOOD) == (
+        "targets.toml: targets: unknown field; did you mean 'target'?"
+    )
+
+
+def test_empty_file_says_target_is_required():
+    assert _error("") == "targets.toml: target: missing required field"
+
+
+def test_file_on_disk_is_named_in_the_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.toml").write_text(GOOD.replace('scheme = "header"', 'shceme = "header"'))
+    with pytest.raises(ConfigError) as info:
+        load_targets("mine.toml", environ={})
+    assert str(info.value).startswith("mine.toml: target[1].auth.shceme: unknown field")
+
+
+def test_explicit_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match=r"^--targets-file .*nope\.toml: no such file$"):
+        load_targets(tmp_path / "nope.toml", environ={})
+
+
+def test_env_named_missing_file_is_a_usage_error(tmp_path):
+    env = {"GATECHECK_TARGETS_FILE": str(tmp_path / "nope.toml")}
+    with pytest.raises(UsageError, match=r"^\$GATECHECK_TARGETS_FILE .*: no such file$"):
+        load_targets(environ=env)
