@@ -1,0 +1,266 @@
+"""Reference-proxy configuration: proxy.toml -> JSON Schema -> frozen dataclasses.
+
+The pipeline follows schemathesis' config package: tomllib, validation against the schema
+shipped beside this module (``config.schema.json``), then ``from_dict`` into frozen
+dataclasses. Errors are one line that names the file and field and suggests a fix.
+Secrets never appear here: providers name the environment variables holding their keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from gatecheck._exceptions import ConfigError
+
+__all__ = [
+    "DEFAULT_ALIASES",
+    "ProviderConfig",
+    "ProxyConfig",
+    "RateLimitConfig",
+    "TimeoutConfig",
+    "default_config",
+    "load_config",
+    "parse_config",
+]
+
+Format = Literal["openai", "anthropic"]
+SCHEMA_PATH = Path(__file__).with_name("config.schema.json")
+# The embedded default (CONTRACT.md): two aliases onto the mock's chat model.
+DEFAULT_ALIASES = {
+    "gpt-4o-mini": "mock/mock-chat",
+    "claude-3-5-haiku-latest": "mock/mock-chat",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimeoutConfig:
+    """Upstream deadlines in seconds. ``read`` bounds each read (so the idle gap of a stream);
+    ``total`` bounds a whole non-stream exchange. ``first_byte``/``idle`` refine them in part 2."""
+
+    connect: float = 5.0
+    read: float = 120.0
+    total: float = 600.0
+    first_byte: float | None = None
+    idle: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    """Per-key limits (enforced in part 2); None means unlimited."""
+
+    requests_per_minute: int | None = None
+    requests_per_hour: int | None = None
+    requests_per_day: int | None = None
+    tokens_per_minute: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    name: str
+    format: Format
+    base_url: str
+    api_key_envs: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    stream_usage: bool = True
+    max_connections: int = 512
+    max_concurrency: int | None = None  # part 2: per-provider concurrency limit
+    queue_size: int | None = None  # part 2: bounded wait queue
+    timeouts: TimeoutConfig | None = None  # overrides ProxyConfig.timeouts
+
+    @property
+    def api_root(self) -> str:
+        """The URL that endpoint paths are appended to: '/v1' is added to a bare host."""
+        base = self.base_url.rstrip("/")
+        rest = base.split("://", 1)[-1]
+        return base if "/" in rest else base + "/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyConfig:
+    providers: tuple[ProviderConfig, ...]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # alias -> "prov/model"s
+    admin_key_env: str = "GATECHECK_ADMIN_KEY"
+    cors_origins: tuple[str, ...] = ("*",)
+    cors_allow_credentials: bool = False
+    cors_max_age: int = 7200
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_messages: int = 1000
+    anthropic_version: str = "2023-06-01"
+    state_dir: str = ".gatecheck"
+    log_requests: bool = True
+    gzip_min_bytes: int = 256
+    timeouts: TimeoutConfig = TimeoutConfig()
+    rate_limits: RateLimitConfig = RateLimitConfig()
+    retries: dict[str, float] = field(default_factory=dict)  # part 2
+    circuit_breaker: dict[str, float] = field(default_factory=dict)  # part 2
+    source: str = "<defaults>"
+
+    def provider(self, name: str) -> ProviderConfig:
+        for provider in self.providers:
+            if provider.name == name:
+                return provider
+        raise KeyError(name)
+
+    def timeouts_for(self, provider: ProviderConfig) -> TimeoutConfig:
+        return provider.timeouts or self.timeouts
+
+
+def default_config(upstream: str = "http://127.0.0.1:8900") -> ProxyConfig:
+    """The embedded default: one OpenAI-format provider `mock` and the contract's aliases."""
+    return parse_config(
+        {
+            "provider": [
+                {"name": "mock", "format": "openai", "base-url": upstream, "models": ["mock-chat"]}
+            ],
+            "aliases": dict(DEFAULT_ALIASES),
+        }
+    )
+
+
+def load_config(path: str | Path) -> ProxyConfig:
+    """Read, validate and convert a proxy.toml; any problem is a one-line ConfigError."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(raw, source=str(path))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def _location(error: ValidationError) -> str:
+    parts: list[str] = []
+    for part in error.absolute_path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "<top level>"
+
+
+def _suggest(word: str, options: Any) -> str:
+    matches = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
+    return f" Did you mean '{matches[0]}'?" if matches else ""
+
+
+def _describe(error: ValidationError) -> str:
+    where = _location(error)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        known = schema.get("properties", {})
+        extra = sorted(k for k in error.instance if k not in known)
+        name = extra[0] if extra else "?"
+        field_ = f"{where}.{name}" if where != "<top level>" else name
+        return f"unknown field '{field_}'.{_suggest(name, known)}"
+    if error.validator == "enum":
+        values: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
+        allowed = ", ".join(repr(v) for v in values)
+        hint = _suggest(str(error.instance), values)
+        return f"{where}: {error.instance!r} is not one of {allowed}.{hint}"
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    return f"{where}: {error.message}"
+
+
+def _timeouts(raw: dict[str, Any] | None) -> TimeoutConfig | None:
+    if raw is None:
+        return None
+    return TimeoutConfig(
+        connect=float(raw.get("connect", 5.0)),
+        read=float(raw.get("read", 120.0)),
+        total=float(raw.get("total", 600.0)),
+        first_byte=raw.get("first-byte"),
+        idle=raw.get("idle"),
+    )
+
+
+def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfig:
+    """Validate a decoded TOML document and build the frozen config."""
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        raise ConfigError(f"{source}: {_describe(errors[0])}")
+    if "provider" not in raw:
+        raise ConfigError(f"{source}: at least one [[provider]] table is required")
+    providers = tuple(
+        ProviderConfig(
+            name=p["name"],
+            format=p["format"],
+            base_url=p["base-url"],
+            api_key_envs=tuple(p.get("api-key-envs", ())),
+            models=tuple(p.get("models", ())),
+            stream_usage=p.get("stream-usage", True),
+            max_connections=p.get("max-connections", 512),
+            max_concurrency=p.get("max-concurrency"),
+            queue_size=p.get("queue-size"),
+            timeouts=_timeouts(p.get("timeouts")),
+        )
+        for p in raw["provider"]
+    )
+    names = [p.name for p in providers]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(f"{source}: provider[{i}].name: duplicate provider '{name}'")
+    aliases: dict[str, tuple[str, ...]] = {}
+    for alias, target in raw.get("aliases", {}).items():
+        targets = (target,) if isinstance(target, str) else tuple(target)
+        for t in targets:
+            prov = t.split("/", 1)[0]
+            if prov not in names:
+                raise ConfigError(
+                    f"{source}: aliases.{alias}: unknown provider '{prov}'.{_suggest(prov, names)}"
+                )
+        aliases[alias] = targets
+    direct = [m for p in providers for m in p.models]
+    for model in direct:
+        if direct.count(model) > 1 or model in aliases:
+            raise ConfigError(f"{source}: model '{model}' is listed twice (models or aliases)")
+    origins = tuple(raw.get("cors-origins", ("*",)))
+    credentials = bool(raw.get("cors-allow-credentials", False))
+    if credentials and "*" in origins:
+        raise ConfigError(
+            f"{source}: cors-allow-credentials: needs explicit cors-origins, never '*' "
+            "(browsers reject '*' with credentials)"
+        )
+    rl = raw.get("rate-limits", {})
+    return ProxyConfig(
+        providers=providers,
+        aliases=aliases,
+        admin_key_env=raw.get("admin-key-env", "GATECHECK_ADMIN_KEY"),
+        cors_origins=origins,
+        cors_allow_credentials=credentials,
+        cors_max_age=raw.get("cors-max-age", 7200),
+        max_body_bytes=raw.get("max-body-bytes", 10 * 1024 * 1024),
+        max_messages=raw.get("max-messages", 1000),
+        anthropic_version=raw.get("anthropic-version", "2023-06-01"),
+        state_dir=raw.get("state-dir", ".gatecheck"),
+        log_requests=raw.get("log-requests", True),
+        gzip_min_bytes=raw.get("gzip-min-bytes", 256),
+        timeouts=_timeouts(raw.get("timeouts")) or TimeoutConfig(),
+        rate_limits=RateLimitConfig(
+            requests_per_minute=rl.get("requests-per-minute"),
+            requests_per_hour=rl.get("requests-per-hour"),
+            requests_per_day=rl.get("requests-per-day"),
+            tokens_per_minute=rl.get("tokens-per-minute"),
+        ),
+        retries=dict(raw.get("retries", {})),
+        circuit_breaker=dict(raw.get("circuit-breaker", {})),
+        source=source,
+    )

@@ -1,0 +1,223 @@
+"""Stream relays: upstream SSE in, the caller's SSE out, event by event as they arrive.
+
+Four paths (caller surface x upstream format). Same-format paths pass events through,
+parsing only what they must: every OpenAI chunk (the ``model`` echo and the usage chunk),
+and only ``message_start``, ``message_delta`` and ``error`` on Anthropic streams (text
+deltas are forwarded as the upstream's own bytes). Cross-format paths use the translate
+package's stream state machines. Whatever arrives in one upstream read goes out in one
+``send``, so nothing is held back. Any failure after the 200 becomes one error event in the
+caller's format and the end of the stream, never a fake success (STR-O10, STR-A7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+
+from gatecheck._exceptions import StreamError
+from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck.proxy.app import Ctx
+from gatecheck.proxy.config import ProviderConfig
+from gatecheck.proxy.errors import ProxyError, error_event
+from gatecheck.proxy.upstream import transport_error
+
+__all__ = ["AnthropicEmitter", "OpenAIEmitter", "relay"]
+
+DONE = b"data: [DONE]\n\n"
+
+
+class OpenAIEmitter:
+    """Writes chunks for an OpenAI caller; keeps ``model`` constant and records usage.
+
+    The proxy asks OpenAI-format upstreams for usage even when the caller did not, so that
+    accounting is exact; then the usage chunk is dropped and ``usage`` kept off the other
+    chunks (STR-O8).
+    """
+
+    __slots__ = ("complete", "failed", "include_usage", "input_tokens", "model", "output_tokens")
+
+    def __init__(self, model: str, include_usage: bool) -> None:
+        self.model = model
+        self.include_usage = include_usage
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.complete = False
+        self.failed = False
+
+    def chunk(self, chunk: dict[str, Any]) -> bytes:
+        if chunk.get("error"):
+            self.failed = True
+            error = chunk["error"]
+            if not isinstance(error, dict):
+                error = {"message": str(error)}
+            envelope = {
+                "message": str(error.get("message") or "upstream stream failed"),
+                "type": error.get("type") if isinstance(error.get("type"), str) else "server_error",
+                "param": error.get("param") if isinstance(error.get("param"), str) else None,
+                "code": error.get("code") if isinstance(error.get("code"), str) else None,
+            }
+            return b"data: " + orjson.dumps({"error": envelope}) + b"\n\n"
+        chunk["model"] = self.model
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self.input_tokens = usage.get("prompt_tokens")
+            self.output_tokens = usage.get("completion_tokens")
+            if not self.include_usage:
+                if not chunk.get("choices"):
+                    return b""
+                del chunk["usage"]
+        elif not self.include_usage:
+            chunk.pop("usage", None)
+        return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+    def done(self) -> bytes:
+        self.complete = True
+        return DONE
+
+
+class AnthropicEmitter:
+    """Writes events for an Anthropic caller; ``model`` echo in message_start, usage merged."""
+
+    __slots__ = ("complete", "failed", "model", "usage")
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.usage: dict[str, int] = {}
+        self.complete = False
+        self.failed = False
+
+    def _merge(self, usage: Any) -> None:
+        if isinstance(usage, dict):
+            for key, value in usage.items():
+                if isinstance(value, int) and value >= self.usage.get(key, 0):
+                    self.usage[key] = value  # cumulative counts: the latest is the largest
+
+    def event(self, name: str, data: dict[str, Any]) -> bytes:
+        if name == "message_start":
+            message = data.get("message") or {}
+            message["model"] = self.model
+            self._merge(message.get("usage"))
+        elif name == "message_delta":
+            self._merge(data.get("usage"))
+        elif name == "message_stop":
+            self.complete = True
+        elif name == "error":
+            self.failed = True
+        return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+    def raw(self, event: SseEvent) -> bytes:
+        """Pass an event through; parse only the ones that carry model, usage or the end."""
+        name = event.event or "message"
+        if name in ("message_start", "message_delta", "error", "message_stop"):
+            return self.event(name, event.json())
+        return b"event: " + name.encode() + b"\ndata: " + event.data.encode() + b"\n\n"
+
+    @property
+    def input_tokens(self) -> int | None:
+        if "input_tokens" not in self.usage:
+            return None
+        return sum(
+            self.usage.get(k, 0)
+            for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        )
+
+    @property
+    def output_tokens(self) -> int | None:
+        return self.usage.get("output_tokens")
+
+
+class Translator:
+    """One of the four paths: turns upstream events into bytes for the caller."""
+
+    def __init__(self, surface: str, upstream_format: str, emitter: Any, machine: Any) -> None:
+        self.surface = surface
+        self.upstream_format = upstream_format
+        self.emitter = emitter
+        self.machine = machine  # translate state machine, or None on same-format paths
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.emitter.complete or self.emitter.failed)
+
+    def feed(self, event: SseEvent) -> bytes:
+        if self.finished:
+            return b""
+        if self.upstream_format == "openai":
+            if event.data == "[DONE]":
+                return self.end()
+            chunk = event.json()
+            if self.machine is None:
+                return bytes(self.emitter.chunk(chunk))
+            return b"".join(self.emitter.event(n, d) for n, d in self.machine.feed(chunk))
+        # Anthropic upstream
+        if self.machine is None:
+            return bytes(self.emitter.raw(event))
+        data = event.json()
+        name = event.event or str(data.get("type", ""))
+        out = b"".join(self.emitter.chunk(c) for c in self.machine.feed(name, data))
+        if name == "message_stop":
+            out += self.end()
+        return out
+
+    def end(self, *, eof: bool = False) -> bytes:
+        """The upstream said it is done ([DONE] / message_stop) or, with ``eof``, just closed.
+
+        Same-format paths treat a bare close as a cut stream: nothing is emitted and
+        ``finished`` stays False, so the relay sends an error event. The translate state
+        machines decide for themselves (an error chunk/event when no stop reason came).
+        """
+        if self.finished:
+            return b""
+        if self.machine is not None:
+            if self.surface == "openai":
+                out = b"".join(self.emitter.chunk(c) for c in self.machine.finish())
+                return out if self.emitter.failed else out + self.emitter.done()
+            return b"".join(self.emitter.event(n, d) for n, d in self.machine.finish())
+        if self.surface == "openai" and not eof:
+            return self.emitter.done()  # type: ignore[no-any-return]
+        return b""
+
+
+async def relay(
+    ctx: Ctx,
+    provider: ProviderConfig,
+    response: httpx.Response,
+    translator: Translator,
+    headers: list[tuple[str, str]],
+) -> None:
+    """Copy an upstream 200 stream to the caller through ``translator``; always ends it."""
+    await ctx.start_stream(headers)
+    decoder = SseDecoder()
+    emitter = translator.emitter
+    try:
+        try:
+            async for raw in response.aiter_bytes():
+                out = b"".join(translator.feed(e) for e in decoder.feed(raw))
+                if out:
+                    await ctx.stream_send(out)
+                if translator.finished:
+                    break
+            else:  # the upstream closed the stream
+                out = b"".join(translator.feed(e) for e in decoder.close())
+                if not translator.finished:
+                    out += translator.end(eof=True)
+                if out:
+                    await ctx.stream_send(out)
+                if not translator.finished:
+                    raise ProxyError(
+                        "upstream", "Upstream stream ended early (no [DONE] or message_stop)."
+                    )
+        except httpx.HTTPError as exc:
+            raise transport_error(provider, exc) from None
+        except (StreamError, ValueError) as exc:
+            raise ProxyError("upstream", f"Upstream sent a malformed event stream: {exc}") from None
+    except ProxyError as err:
+        ctx.error = err.kind
+        await ctx.stream_send(error_event(err, ctx.surface))
+    if emitter.failed:
+        ctx.error = ctx.error or "upstream_stream_error"
+    ctx.input_tokens = emitter.input_tokens
+    ctx.output_tokens = emitter.output_tokens
+    await ctx.stream_end()
