@@ -102,6 +102,8 @@ def read_openai_stream(events: Iterable[EventLike]) -> OpenAIStream:
         elif isinstance(value, dict) and value.get("error"):
             stream.errors.append(value)
             stream.order.append("error")
+            if "choices" in value:  # OpenRouter style: an error riding on a chunk
+                stream.chunks.append(value)
         elif isinstance(value, dict):
             stream.chunks.append(value)
             stream.order.append("chunk")

@@ -1,0 +1,142 @@
+"""Unit tests of the error, auth and limit judges on canned envelopes (seed-system bugs)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from gatecheck.checks import ConformanceFailure, ConformanceWarning, auth, errors, limits
+from tests._canned import Canned
+
+OAI_401 = {"error": {"message": "Incorrect API key provided: sk-ab***yz.",
+                     "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}
+ANT_401 = {"type": "error", "error": {"type": "authentication_error", "message": "bad key"},
+           "request_id": "req_1"}
+
+
+def test_good_envelopes_pass():
+    assert errors.openai_error_envelope(Canned.json(401, OAI_401))["code"] == "invalid_api_key"
+    assert errors.anthropic_error_envelope(Canned.json(401, ANT_401))["type"] == (
+        "authentication_error")
+
+
+@pytest.mark.parametrize("body", [
+    {"error": "Missing or invalid Authorization header"},            # Traefik (ccproxy)
+    {"error": True, "status": 401, "message": "x"},                   # llmgateway
+    {"detail": "Internal server error"},                              # FastAPI default
+    {"status": "failure", "message": "Something went wrong"},         # Portkey
+    {"object": "error", "message": "x", "code": 400},                 # vLLM flat
+    {"error": {"message": "x", "type": "None", "param": "None", "code": "400"}},  # LiteLLM
+    {"error": {"message": "x", "type": "invalid_request_error", "param": None, "code": 401}},
+    {"error": {"message": "x", "type": "invalid_request_error", "code": None}},   # no param
+])
+def test_openai_envelope_bugs_fail_err1(body):
+    with pytest.raises(ConformanceFailure):
+        errors.openai_error_envelope(Canned.json(400, body))
+
+
+def test_plain_text_and_html_errors_fail_err1():
+    text = Canned(400, httpx.Headers({"content-type": "text/plain"}), b"empty_messages")
+    with pytest.raises(ConformanceFailure, match="application/json"):
+        errors.openai_error_envelope(text)
+    html = Canned(413, httpx.Headers({"content-type": "text/html"}), b"<html>413</html>")
+    with pytest.raises(ConformanceFailure):
+        limits.too_large("anthropic", html)
+
+
+@pytest.mark.parametrize("body", [
+    {"error": {"type": "authentication_error", "message": "x"}},      # no top-level type
+    {"type": "error", "error": {"type": "BadRequestError", "message": "x"}},
+    {"type": "error", "error": "x"},
+])
+def test_anthropic_envelope_bugs_fail_err2(body):
+    with pytest.raises(ConformanceFailure):
+        errors.anthropic_error_envelope(Canned.json(400, body))
+
+
+def test_missing_request_id_warns_err2():
+    body = {k: v for k, v in ANT_401.items() if k != "request_id"}
+    with pytest.warns(ConformanceWarning):
+        errors.anthropic_error_envelope(Canned.json(401, body))
+
+
+def test_status_type_mismatch_fails_err3():
+    resp = Canned.json(404, ANT_401)
+    with pytest.raises(ConformanceFailure, match="not_found_error"):
+        errors.status_matches_type("anthropic", resp, ANT_401["error"])
+    oai = {"message": "x", "type": "server_error", "param": None, "code": None}
+    with pytest.raises(ConformanceFailure):
+        errors.status_matches_type("openai", Canned.json(400, {"error": oai}), oai)
+
+
+@pytest.mark.parametrize("body", [None, {"html-message": "Network connection lost."},
+                                  {"error": {"message": "x", "code": 502}}])
+def test_200_with_error_fails_err4(body):
+    with pytest.raises(ConformanceFailure):
+        errors.no_error_in_success(Canned.json(200, body))
+
+
+def test_405_needs_allow_err7():
+    errors.method_not_allowed(Canned(405, httpx.Headers({"allow": "POST"})))
+    with pytest.raises(ConformanceFailure, match="Allow"):
+        errors.method_not_allowed(Canned(405))
+
+
+def test_stack_traces_and_keys_in_messages_fail_err8():
+    resp = Canned.json(500, {})
+    with pytest.raises(ConformanceFailure, match="stack trace"):
+        errors.error_message_is_clean(resp, "400: {'error': 'completion: Invalid model'}")
+    with pytest.raises(ConformanceFailure, match="credential"):
+        errors.error_message_is_clean(resp, "Incorrect key gk-abcdefghijklmnopqrstuvwxyz")
+    errors.error_message_is_clean(resp, "Incorrect API key provided: sk-ab***yz.")
+
+
+def test_auth_rejections_auth_3_4_6():
+    auth.credentials_rejected("openai", Canned.json(401, OAI_401), expected_status=401, why="x")
+    with pytest.raises(ConformanceFailure, match="wrong status"):
+        auth.credentials_rejected("openai", Canned.json(403, OAI_401), expected_status=401,
+                                  why="x")
+    with pytest.raises(ConformanceFailure, match="retry"):
+        auth.rejection_is_final(Canned.json(500, OAI_401))
+    body = {"error": {**OAI_401["error"], "message": "bad key gk-SECRETSECRETSECRET"}}
+    with pytest.raises(ConformanceFailure, match="credential"):
+        auth.credentials_rejected("openai", Canned.json(401, body), expected_status=401, why="x",
+                                  sent_secret="gk-SECRETSECRETSECRET")
+
+
+RATE = {"error": {"message": "slow down", "type": "requests", "param": None,
+                  "code": "rate_limit_exceeded"}}
+
+
+def test_rate_limit_rules_lim_1_2():
+    limits.rate_limited("openai", Canned.json(429, RATE, retry_after="2"))
+    with pytest.raises(ConformanceFailure, match="Retry-After"):
+        limits.rate_limited("openai", Canned.json(429, RATE))  # agentgateway
+    with pytest.raises(ConformanceFailure):
+        limits.retry_after_within_sdk_limits("anthropic", Canned.json(429, RATE,
+                                                                      retry_after="90"))
+    assert limits.retry_after_seconds(Canned.json(429, RATE, retry_after_ms="1500")) == 1.5
+
+
+def test_upstream_retry_after_must_survive_lim_3():
+    limits.upstream_429_passed_through("openai", Canned.json(429, RATE, retry_after="2"),
+                                       upstream_retry_after=2)
+    with pytest.raises(ConformanceFailure, match="preserved"):
+        limits.upstream_429_passed_through("openai", Canned.json(429, RATE, retry_after="30"),
+                                           upstream_retry_after=2)
+
+
+def test_too_large_rules_lim_4():
+    body = {"type": "error", "error": {"type": "request_too_large", "message": "too big"},
+            "request_id": "r"}
+    limits.too_large("anthropic", Canned.json(413, body))
+    with pytest.raises(ConformanceFailure):
+        limits.too_large("anthropic", Canned.json(500, body))
+
+
+def test_overload_rules_lim_6():
+    body = {"type": "error", "error": {"type": "overloaded_error", "message": "busy"},
+            "request_id": "r"}
+    limits.overload_reported("anthropic", Canned.json(529, body))
+    with pytest.raises(ConformanceFailure):
+        limits.overload_reported("anthropic", Canned.json(500, body))
