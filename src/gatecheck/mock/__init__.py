@@ -1,0 +1,91 @@
+"""The mock upstream: an OpenAI- and Anthropic-compatible simulator that gives ground truth.
+
+Surfaces: ``POST /v1/chat/completions`` (OpenAI), ``POST /v1/messages`` and
+``/v1/messages/count_tokens`` (Anthropic), ``GET /v1/models`` and ``/v1/models/{id}``
+(Anthropic-shaped when ``anthropic-version`` is sent), ``GET /_mock/log`` (``?limit=N``,
+``?since=SEQ``) and ``POST /_mock/reset``.
+
+Ground truth. A reply is deterministic for a conversation (seeded from its roles and text,
+not the model or surface, so a translating gateway gets the same reply). Tokens are counted
+by the documented tokenizer in ``gatecheck.mock._tokenizer`` (``count_tokens``,
+``count_request_tokens``); ``usage`` is exact and ``count_tokens`` equals
+``usage.input_tokens`` for the same request. Generated text is words and ``,``/``.``: one
+token per content event. Tool calls are made when ``tool_choice`` forces one (OpenAI
+``required`` or a named function; Anthropic ``any`` or ``tool``) or ``tool=NAME`` (``*``: the
+first tool) is in the directive; arguments are sampled from the schema (or ``args='{...}'``)
+and cost name + arguments tokens. Tool calls are never truncated by ``max_tokens``.
+
+Behaviour per request, field by field: the ``[[mock ...]]`` directive in the last user
+message > the model preset > command-line flags. Directive keys (times in ms)::
+
+    ttft itl jitter tokens        latency model and natural reply length
+    text="..."                    the exact reply text (still cut by max_tokens / stop)
+    stall_after=K stall_ms=MS     hold back content event K for MS more
+    tool=NAME|* args='{...}'      force a tool call (and its arguments)
+    fault=NAME ...                see below, with retry_after after hold_ms drip_bytes
+                                  drip_ms bytes status
+
+Latency: headers and the opening events (role frame / message_start) go out at once; the
+first content event after ``ttft``, each next one after ``itl``; each delay +/- a seeded
+``jitter``. A non-stream answer waits the whole generation time, then comes in one piece.
+
+Faults (``fault=NAME``, model ``mock-NAME``, or ``--fault NAME[,key=value...]``)::
+
+    400 401 403 404 413 429 500 502 503 529 (any 4xx/5xx)
+                  that status with the surface's error envelope; 429 sends Retry-After
+                  (retry_after=S, default 1)
+    hang          accept, never answer, until the client goes or hold_ms (max --max-hold,
+                  default 120 s) passes; then a 504 envelope
+    silence       200 headers, then nothing for hold_ms; then the connection is dropped
+    reset         stream: `after` events (default 2), then the connection is dropped;
+                  non-stream: half the promised body, then dropped
+    cut           stream: ends cleanly without [DONE] / message_stop (or after `after`
+                  events); non-stream: a chunked body cut in half, ended cleanly
+    malformed     stream: a frame of broken JSON after `after` events (default 2), then
+                  the rest; non-stream: a 200 whose body is not JSON
+    bad-utf8      the same with invalid UTF-8 bytes in a content delta / in the body
+    error-event   stream: `after` events, then an error event (OpenAI ``data: {"error":...}``,
+                  Anthropic ``event: error``; status=N picks the envelope, default 500/529),
+                  and the end; non-stream: 200 with an error body
+    fake-stream   the whole stream in one burst after the full generation time
+    drip          the answer trickled drip_bytes (4) every drip_ms (10)
+    oversize      a body (stream: one content event) of `bytes` (16 MiB) of "x"
+
+Model presets: ``mock-chat`` (the default; flags only), ``mock-slow`` (ttft 500, itl 50,
+32 tokens), ``mock-long`` (512 tokens), ``mock-chaos`` (30 % of requests get one of 429,
+500, 503, 529, reset, cut, error-event, drawn from a ``--seed``-ed stream), and
+``mock-<fault>`` for every status and name above. Other models get a 404 unless
+``accept_any_model``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from gatecheck.mock._app import MockApp
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._directives import FAULT_NAMES, PRESETS, Directive
+from gatecheck.mock._tokenizer import count_anthropic_request, count_openai_request, count_tokens
+
+__all__ = [
+    "FAULT_NAMES",
+    "PRESETS",
+    "Directive",
+    "MockApp",
+    "MockConfig",
+    "count_request_tokens",
+    "count_tokens",
+    "create_app",
+]
+
+
+def create_app(config: MockConfig | None = None) -> MockApp:
+    """The mock as an ASGI app (serve it with uvicorn, or call it via httpx.ASGITransport)."""
+    return MockApp(config or MockConfig())
+
+
+def count_request_tokens(surface: Literal["openai", "anthropic"], body: dict[str, Any]) -> int:
+    """Input tokens the mock reports for a request body (``prompt_tokens`` / ``input_tokens``)."""
+    if surface == "openai":
+        return count_openai_request(body)
+    return count_anthropic_request(body)

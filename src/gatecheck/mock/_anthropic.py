@@ -1,0 +1,354 @@
+"""The Anthropic Messages surface: validation, bodies, the event grammar, error shapes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any
+
+import orjson
+
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._errors import error_for_status
+from gatecheck.mock._generate import Reply, generate, seed_of, tool_call
+from gatecheck.mock._plan import MODEL_CREATED, Invalid, Plan, is_int, resolve, text_of
+from gatecheck.mock._tokenizer import count_anthropic_request
+
+__all__ = ["AnthropicSurface", "models_page"]
+
+_STOP_REASON = {
+    "stop": "end_turn",
+    "stop_sequence": "stop_sequence",
+    "length": "max_tokens",
+    "tool": "tool_use",
+}
+_DELTA = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":'
+_CREATED_AT = "2023-11-14T22:13:20Z"  # MODEL_CREATED in RFC 3339
+assert MODEL_CREATED == 1_700_000_000
+
+
+def models_page(models: list[str], query: dict[str, str]) -> bytes:
+    """``GET /v1/models`` in Anthropic's paged shape (``after_id``/``before_id``/``limit``)."""
+    try:
+        limit = max(1, min(1000, int(query.get("limit", "20"))))
+    except ValueError:
+        limit = 20
+    start, end = 0, len(models)
+    if query.get("after_id") in models:
+        start = models.index(query["after_id"]) + 1
+    if query.get("before_id") in models:
+        end = models.index(query["before_id"])
+        start = max(start, end - limit)
+    page = models[start:end][:limit]
+    return orjson.dumps(
+        {
+            "data": [
+                {
+                    "type": "model",
+                    "id": m,
+                    "display_name": m.replace("-", " ").title(),
+                    "created_at": _CREATED_AT,
+                }
+                for m in page
+            ],
+            "has_more": start + len(page) < end,
+            "first_id": page[0] if page else None,
+            "last_id": page[-1] if page else None,
+        }
+    )
+
+
+def _check(body: Any, *, needs_max_tokens: bool) -> None:
+    """Raise Invalid (400) for what the Messages API would reject."""
+    if not isinstance(body, dict):
+        raise Invalid(400, "The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise Invalid(400, "model: Field required")
+    if needs_max_tokens and not is_int(body.get("max_tokens"), 1):
+        raise Invalid(
+            400,
+            "max_tokens: Field required"
+            if "max_tokens" not in body
+            else "max_tokens: must be an integer >= 1",
+        )
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise Invalid(
+            400,
+            "messages: Field required"
+            if messages is None
+            else "messages: at least one message is required",
+        )
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            raise Invalid(400, f"messages.{i}.role: Input should be 'user' or 'assistant'")
+        content = message.get("content")
+        if not (
+            isinstance(content, str)
+            or (
+                isinstance(content, list)
+                and all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in content)
+            )
+        ):
+            raise Invalid(
+                400, f"messages.{i}.content: Input should be a string or a list of content blocks"
+            )
+    system = body.get("system")
+    if system is not None and not isinstance(system, str | list):
+        raise Invalid(400, "system: Input should be a string or a list of text blocks")
+    stops = body.get("stop_sequences")
+    if stops is not None and not (
+        isinstance(stops, list) and all(isinstance(s, str) for s in stops)
+    ):
+        raise Invalid(400, "stop_sequences: Input should be a list of strings")
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):
+        raise Invalid(400, "stream: Input should be a valid boolean")
+    tools = body.get("tools")
+    if tools is not None and not (
+        isinstance(tools, list)
+        and all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools)
+    ):
+        raise Invalid(400, "tools: each tool needs a name")
+    choice = body.get("tool_choice")
+    if choice is not None:
+        if not isinstance(choice, dict) or choice.get("type") not in (
+            "auto",
+            "any",
+            "tool",
+            "none",
+        ):
+            raise Invalid(
+                400, "tool_choice: Input should be a tagged object of type auto, any, tool or none"
+            )
+        if choice["type"] == "tool" and choice.get("name") not in [t["name"] for t in tools or ()]:
+            raise Invalid(400, "tool_choice.name: the named tool is not in tools")
+
+
+def _forced_tool(body: dict[str, Any], wanted: str | None) -> dict[str, Any] | None:
+    tools: list[dict[str, Any]] = body.get("tools") or []
+    if wanted is not None:
+        if not tools:
+            raise Invalid(400, f"mock directive: tool={wanted} needs tools in the request")
+        found = tools[0] if wanted == "*" else next((t for t in tools if t["name"] == wanted), None)
+        if found is None:
+            raise Invalid(400, f"mock directive: tool {wanted!r} is not in tools")
+        return found
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") == "any" and tools:
+        return tools[0]
+    if choice.get("type") == "tool":
+        return next(t for t in tools if t["name"] == choice["name"])
+    return None
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+class AnthropicSurface:
+    """``POST /v1/messages`` and ``/v1/messages/count_tokens`` as Anthropic answers them."""
+
+    name = "anthropic"
+
+    def __init__(self) -> None:
+        self._prefix = "msg_mock" + os.urandom(4).hex()
+        self._ids = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"{self._prefix}{next(self._ids):012d}"
+
+    def plan(self, raw: bytes, config: MockConfig) -> Plan:
+        return self._guarded(raw, config, count_only=False)
+
+    def count_plan(self, raw: bytes, config: MockConfig) -> Plan:
+        """``/v1/messages/count_tokens``: the same validation bar max_tokens, and the count."""
+        return self._guarded(raw, config, count_only=True)
+
+    def _guarded(self, raw: bytes, config: MockConfig, *, count_only: bool) -> Plan:
+        try:
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise Invalid(
+                    400, "There was an issue with the request body: invalid JSON."
+                ) from None
+            _check(body, needs_max_tokens=not count_only)
+            return self._plan(body, config, count_only)
+        except Invalid as exc:
+            return Plan("anthropic", exc.status, self.error_body(exc.status, exc.message))
+
+    def _plan(self, body: dict[str, Any], config: MockConfig, count_only: bool) -> Plan:
+        messages = body["messages"]
+        last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
+        directive, behaviour, latency, chaos = resolve(
+            config, body["model"], text_of(last_user["content"]) if last_user else ""
+        )
+        system = text_of(body.get("system"))
+        turns = [f"system:{system}"] if system else []
+        seed = seed_of(
+            "\n".join([*turns, *(f"{m['role']}:{text_of(m['content'])}" for m in messages)])
+        )
+        plan = Plan(
+            "anthropic",
+            model=body["model"],
+            stream=bool(body.get("stream")),
+            directive=directive,
+            behaviour=behaviour,
+            latency=latency,
+            input_tokens=count_anthropic_request(body),
+            seed=seed,
+            chaos=chaos,
+        )
+        if count_only:
+            plan.data["count"] = orjson.dumps({"input_tokens": plan.input_tokens})
+            return plan
+        tool = _forced_tool(body, behaviour.tool)
+        if tool is not None:
+            reply = tool_call(
+                seed,
+                f"toolu_mock{seed:016x}",
+                tool["name"],
+                tool.get("input_schema"),
+                behaviour.args,
+            )
+        else:
+            reply = generate(
+                seed,
+                tokens=behaviour.tokens or 0,
+                text=behaviour.text,
+                max_tokens=body["max_tokens"],
+                stops=body.get("stop_sequences") or [],
+            )
+        plan.reply = reply
+        self._precompute(plan, reply)
+        return plan
+
+    def _precompute(self, plan: Plan, reply: Reply) -> None:
+        prompt, completion = plan.input_tokens, reply.output_tokens
+        usage = {
+            "input_tokens": prompt,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": completion,
+        }
+        stop_reason = _STOP_REASON[reply.finish]
+        call = reply.tool
+        block: dict[str, Any]
+        if call is not None:
+            block = {"type": "tool_use", "id": call.id, "name": call.name, "input": call.input}
+        else:
+            block = {"type": "text", "text": reply.text}
+        rest = {
+            "type": "message",
+            "role": "assistant",
+            "model": plan.model,
+            "content": [block],
+            "stop_reason": stop_reason,
+            "stop_sequence": reply.stop_sequence,
+            "usage": usage,
+        }
+        plan.data["body"] = orjson.dumps(rest)[1:]
+        start = dict(
+            rest,
+            content=[],
+            stop_reason=None,
+            stop_sequence=None,
+            usage=dict(usage, output_tokens=min(1, completion)),
+        )
+        plan.data["start"] = orjson.dumps(start)[1:]
+        events: list[tuple[bytes, bool]] = []
+        if call is not None:
+            events.append(
+                (
+                    _event(
+                        "content_block_start",
+                        {
+                            "type": "content_block_start",
+                            "index": 0,
+                            "content_block": dict(block, input={}),
+                        },
+                    ),
+                    False,
+                )
+            )
+            deltas = [{"type": "input_json_delta", "partial_json": f} for f in call.fragments]
+        else:
+            events.append(
+                (
+                    _event(
+                        "content_block_start",
+                        {
+                            "type": "content_block_start",
+                            "index": 0,
+                            "content_block": {"type": "text", "text": ""},
+                        },
+                    ),
+                    False,
+                )
+            )
+            deltas = [{"type": "text_delta", "text": p} for p in reply.pieces]
+        events.append((_event("ping", {"type": "ping"}), False))
+        events.extend(
+            (
+                _event(
+                    "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": d}
+                ),
+                True,
+            )
+            for d in deltas
+        )
+        events.append(
+            (_event("content_block_stop", {"type": "content_block_stop", "index": 0}), False)
+        )
+        events.append(
+            (
+                _event(
+                    "message_delta",
+                    {
+                        "type": "message_delta",
+                        "delta": {"stop_reason": stop_reason, "stop_sequence": reply.stop_sequence},
+                        "usage": usage,
+                    },
+                ),
+                False,
+            )
+        )
+        events.append((_event("message_stop", {"type": "message_stop"}), False))
+        plan.data["events"] = events
+        plan.data["n_content"] = len(deltas)
+
+    def body(self, plan: Plan, rid: str, created: int) -> bytes:
+        return b'{"id":"%s",' % rid.encode() + plan.data["body"]  # type: ignore[no-any-return]
+
+    def events(self, plan: Plan, rid: str, created: int) -> list[tuple[bytes, bool]]:
+        start = (
+            b'event: message_start\ndata: {"type":"message_start","message":{"id":"%s",%s}\n\n'
+            % (rid.encode(), plan.data["start"])
+        )
+        return [(start, False), *plan.data["events"]]
+
+    def error_body(self, status: int, message: str | None = None) -> bytes:
+        return error_for_status("anthropic", status, message)
+
+    def error_event(self, status: int) -> bytes:
+        return b"event: error\ndata: " + error_for_status("anthropic", status) + b"\n\n"
+
+    def malformed_event(self) -> bytes:
+        return _DELTA + b'{"type":"text_\n\n'
+
+    def bad_utf8_event(self) -> bytes:
+        return _DELTA + b'{"type":"text_delta","text":"\xff\xfe\xc3("}}\n\n'
+
+    def giant_body(self, plan: Plan, rid: str, created: int) -> tuple[bytes, bytes]:
+        """The JSON around an oversized text reply (the filler goes between)."""
+        head = b'{"id":"%s","type":"message","role":"assistant","model":%s,' % (
+            rid.encode(),
+            orjson.dumps(plan.model),
+        )
+        tail = b'"}],"stop_reason":"end_turn","stop_sequence":null,"usage":'
+        usage = b'{"input_tokens":%d,"output_tokens":1}}' % plan.input_tokens
+        return head + b'"content":[{"type":"text","text":"', tail + usage
+
+    def giant_event(self, plan: Plan, rid: str, created: int) -> tuple[bytes, bytes]:
+        """The event around an oversized text delta."""
+        return _DELTA + b'{"type":"text_delta","text":"', b'"}}\n\n'

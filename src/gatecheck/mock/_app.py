@@ -1,0 +1,245 @@
+"""The mock's ASGI app: routing, auth, body limits, plans, faults, and the log.
+
+Raw ASGI rather than Starlette routes: the non-stream path is the hot one in gateway
+benchmarks (the goal is 5,000 requests/s on one worker), and the faults need byte-level
+control of the response (abort mid-body, invalid UTF-8, trickled writes) that Starlette's
+Response classes would hide. Routing is an exact dict lookup on the path.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from gatecheck.mock._anthropic import AnthropicSurface, models_page
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._directives import CHAOS_FAULTS, CHAOS_RATE, PRESETS, Directive
+from gatecheck.mock._errors import error_for_status
+from gatecheck.mock._faults import JSON, Conn, deliver
+from gatecheck.mock._log import RequestLog
+from gatecheck.mock._openai import OpenAISurface, model_object, models_list
+from gatecheck.mock._plan import PlanCache, Surface
+
+__all__ = ["MockApp"]
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_POST_ROUTES = {
+    "/v1/chat/completions": "openai",
+    "/v1/messages": "anthropic",
+    "/v1/messages/count_tokens": "count",
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class MockApp:
+    """The ASGI callable; ``create_app`` builds one. State: plan caches, log, chaos RNG."""
+
+    def __init__(self, config: MockConfig) -> None:
+        self.config = config
+        self.log = RequestLog(config.log_size)
+        self.models = list(PRESETS)
+        self.openai = OpenAISurface()
+        self.anthropic = AnthropicSurface()
+        self._plans = {
+            "openai": PlanCache(lambda raw: self.openai.plan(raw, config)),
+            "anthropic": PlanCache(lambda raw: self.anthropic.plan(raw, config)),
+            "count": PlanCache(lambda raw: self.anthropic.count_plan(raw, config)),
+        }
+        self._rng = random.Random(config.seed)
+        self._rate = config.effective_fault_rate
+        self._pool = config.fault_pool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        conn = Conn(receive, send)
+        route = _POST_ROUTES.get(path)
+        anthropic_shaped = route in ("anthropic", "count") or any(
+            k == b"anthropic-version" for k, _ in headers
+        )
+        surface: Surface = self.anthropic if anthropic_shaped else self.openai
+        try:
+            if route is not None or path == "/v1/models" or path.startswith("/v1/models/"):
+                wanted = "POST" if route is not None else "GET"
+                if method != wanted:
+                    body = surface.error_body(405, f"Method {method} not allowed on {path}.")
+                    await conn.respond(405, body, [*JSON, (b"allow", wanted.encode())])
+                    return
+                if self.config.api_keys and not self._authorised(headers):
+                    await conn.respond(401, surface.error_body(401))
+                    self.log.add(method, path, headers, surface=surface.name, status=401)
+                    return
+                if route is not None:
+                    await self._completion(route, surface, conn, method, path, headers)
+                else:
+                    await self._models(conn, path, scope, anthropic_shaped, surface)
+            elif path == "/_mock/log" and method == "GET":
+                query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+                limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
+                since = int(query["since"]) if query.get("since", "").isdigit() else 0
+                await conn.respond(200, orjson.dumps(self.log.render(limit, since)))
+            elif path == "/_mock/reset" and method == "POST":
+                self.log.reset()
+                await conn.respond(200, b'{"reset":true}')
+            else:
+                await conn.respond(404, surface.error_body(404, f"Unknown path {path}."))
+        finally:
+            await conn.close()
+
+    def _authorised(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        keys = self.config.api_keys
+        for name, value in headers:
+            if name == b"authorization":
+                scheme, _, token = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and token.strip() in keys:
+                    return True
+            elif name == b"x-api-key" and value.decode("latin-1") in keys:
+                return True
+        return False
+
+    async def _read(self, conn: Conn) -> bytes:
+        message = await conn.receive()
+        body: bytes = message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+        parts, size, limit = [body], len(body), self.config.max_request_bytes
+        while message.get("more_body"):
+            message = await conn.receive()
+            if message["type"] == "http.disconnect":
+                raise ConnectionResetError
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def _completion(
+        self,
+        route: str,
+        surface: Surface,
+        conn: Conn,
+        method: str,
+        path: str,
+        headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        try:
+            raw = await self._read(conn)
+        except _TooLarge:
+            await conn.respond(413, surface.error_body(413))
+            self.log.add(method, path, headers, surface=surface.name, status=413)
+            return
+        except ConnectionResetError:
+            return
+        if len(raw) > self.config.max_request_bytes:
+            await conn.respond(413, surface.error_body(413))
+            self.log.add(method, path, headers, surface=surface.name, status=413)
+            return
+        plan = self._plans[route].get(raw)
+        if plan.status != 200:
+            await conn.respond(plan.status, plan.error)
+            self.log.add(method, path, headers, surface=surface.name, status=plan.status)
+            return
+        if route == "count":
+            await conn.respond(200, plan.data["count"])
+            self.log.add(
+                method,
+                path,
+                headers,
+                surface="anthropic",
+                model=plan.model,
+                directive=plan.directive,
+                input_tokens=plan.input_tokens,
+            )
+            return
+        fault = self._choose_fault(plan.behaviour, plan.chaos)
+        rid = surface.new_id()
+        status = await deliver(
+            conn,
+            surface,
+            plan,
+            fault,
+            rid,
+            int(time.time()),
+            plan.seed ^ self.config.seed,
+            self.config.max_hold_s,
+        )
+        ok = status == 200
+        self.log.add(
+            method,
+            path,
+            headers,
+            surface=surface.name,
+            model=plan.model,
+            stream=plan.stream,
+            directive=plan.directive,
+            status=status,
+            fault=fault.fault if fault is not None else None,
+            input_tokens=plan.input_tokens if ok else None,
+            output_tokens=plan.output_tokens if ok else None,
+            request_id=rid,
+        )
+
+    def _choose_fault(self, behaviour: Directive, chaos: bool) -> Directive | None:
+        """The directive's or preset's fault; else a seeded draw (chaos model, --fault-rate)."""
+        if behaviour.fault is not None:
+            return behaviour
+        if chaos:
+            if self._rng.random() < CHAOS_RATE:
+                return behaviour.over(self._rng.choice(CHAOS_FAULTS))
+            return None
+        if self._rate and (self._rate >= 1.0 or self._rng.random() < self._rate):
+            return behaviour.over(self._rng.choice(self._pool))
+        return None
+
+    async def _models(
+        self, conn: Conn, path: str, scope: Scope, anthropic_shaped: bool, surface: Surface
+    ) -> None:
+        if path == "/v1/models":
+            if anthropic_shaped:
+                query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+                await conn.respond(200, models_page(self.models, query))
+            else:
+                await conn.respond(200, models_list(self.models))
+            return
+        model = path[len("/v1/models/") :]
+        if model not in PRESETS and not self.config.accept_any_model:
+            await conn.respond(
+                404,
+                error_for_status(
+                    surface.name,
+                    404,
+                    f"The model `{model}` does not exist or you do not have access to it.",
+                ),
+            )
+            return
+        if anthropic_shaped:
+            page = orjson.loads(models_page([model], {}))
+            await conn.respond(200, orjson.dumps(page["data"][0]))
+        else:
+            await conn.respond(200, orjson.dumps(model_object(model)))

@@ -1,0 +1,132 @@
+"""The mock's request log: what it received and sent, in a bounded ring buffer.
+
+Entries are stored raw (headers included) and redacted only when ``GET /_mock/log`` renders
+them, so the hot path pays for one small object per request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from gatecheck.mock._directives import Directive
+
+__all__ = ["LogEntry", "RequestLog"]
+
+_SECRET_HEADERS = ("authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization")
+
+
+@dataclass(slots=True)
+class LogEntry:
+    """One request; ``status`` and ``fault`` are what the mock answered with."""
+
+    seq: int
+    time: float
+    method: str
+    path: str
+    surface: str | None
+    model: str | None
+    stream: bool
+    headers: list[tuple[bytes, bytes]]
+    directive: Directive | None
+    status: int
+    fault: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    request_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        usage = None
+        if self.input_tokens is not None:
+            usage = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "surface": self.surface,
+            "model": self.model,
+            "stream": self.stream,
+            "headers": _redact(self.headers),
+            "directive": self.directive.to_dict() if self.directive is not None else None,
+            "status": self.status,
+            "fault": self.fault,
+            "usage": usage,
+            "id": self.request_id,
+        }
+
+
+def _redact(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers as a dict, secrets masked (the core redactor when present; see below)."""
+    pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+    try:
+        from gatecheck._redact import default_redactor
+    except ImportError:  # the core redactor is optional here: fall back to name rules
+        return {
+            k: ("[REDACTED]" if k in _SECRET_HEADERS or k.endswith("-key") or "token" in k else v)
+            for k, v in pairs
+        }
+    return dict(default_redactor().headers(pairs))
+
+
+class RequestLog:
+    """A ring buffer of the last ``size`` requests, numbered from 1 since the last reset."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[LogEntry] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self.total = 0
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        headers: list[tuple[bytes, bytes]],
+        *,
+        surface: str | None = None,
+        model: str | None = None,
+        stream: bool = False,
+        directive: Directive | None = None,
+        status: int = 200,
+        fault: str | None = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        request_id: str | None = None,
+    ) -> LogEntry:
+        entry = LogEntry(
+            next(self._seq),
+            time.time(),
+            method,
+            path,
+            surface,
+            model,
+            stream,
+            headers,
+            directive,
+            status,
+            fault,
+            input_tokens,
+            output_tokens,
+            request_id,
+        )
+        self._entries.append(entry)
+        self.total += 1
+        return entry
+
+    def reset(self) -> None:
+        self._entries.clear()
+        self._seq = itertools.count(1)
+        self.total = 0
+
+    def render(self, limit: int | None = None, since: int = 0) -> dict[str, Any]:
+        entries = [e for e in self._entries if e.seq > since]
+        if limit is not None:
+            entries = entries[-limit:] if limit > 0 else []
+        return {
+            "entries": [e.to_dict() for e in entries],
+            "total": self.total,
+            "dropped": self.total - len(self._entries),
+        }

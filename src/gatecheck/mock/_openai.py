@@ -1,0 +1,367 @@
+"""The OpenAI Chat Completions surface: validation, bodies, chunk streams, error shapes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from typing import Any
+
+import orjson
+
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._errors import error_for_status, openai_error
+from gatecheck.mock._generate import Reply, generate, seed_of, tool_call
+from gatecheck.mock._plan import MODEL_CREATED, Invalid, Plan, is_int, resolve, text_of
+from gatecheck.mock._tokenizer import count_openai_request, count_tokens
+
+__all__ = ["OpenAISurface", "model_object", "models_list"]
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_DONE = b"data: [DONE]\n\n"
+
+
+def model_object(model: str) -> dict[str, Any]:
+    return {"id": model, "object": "model", "created": MODEL_CREATED, "owned_by": "gatecheck-mock"}
+
+
+def models_list(models: list[str]) -> bytes:
+    return orjson.dumps({"object": "list", "data": [model_object(m) for m in models]})
+
+
+def _check(body: Any) -> None:
+    """Raise Invalid (400, with the offending param) for what OpenAI would reject."""
+    if not isinstance(body, dict):
+        raise Invalid(400, "The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise Invalid(400, "you must provide a model parameter", "model")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise Invalid(400, "'messages' must be a non-empty array.", "messages")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            raise Invalid(400, f"Invalid 'messages[{i}].role'.", f"messages[{i}].role")
+        content = message.get("content")
+        if not (
+            isinstance(content, str | list) or (content is None and message["role"] == "assistant")
+        ):
+            raise Invalid(
+                400, f"Invalid type for 'messages[{i}].content'.", f"messages[{i}].content"
+            )
+        if isinstance(content, list) and not all(
+            isinstance(p, dict) and isinstance(p.get("type"), str) for p in content
+        ):
+            raise Invalid(
+                400, f"Invalid content part in 'messages[{i}].content'.", f"messages[{i}].content"
+            )
+    for key in ("max_tokens", "max_completion_tokens"):
+        if body.get(key) is not None and not is_int(body[key], 1):
+            raise Invalid(400, f"Invalid '{key}': must be an integer >= 1.", key)
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):
+        raise Invalid(400, "Invalid type for 'stream': expected a boolean.", "stream")
+    options = body.get("stream_options")
+    if options is not None:
+        if not isinstance(options, dict):
+            raise Invalid(400, "Invalid type for 'stream_options'.", "stream_options")
+        if not body.get("stream"):
+            raise Invalid(
+                400,
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                "stream_options",
+            )
+    stop = body.get("stop")
+    if (
+        stop is not None
+        and not isinstance(stop, str)
+        and not (
+            isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)
+        )
+    ):
+        raise Invalid(400, "Invalid 'stop': a string or up to 4 strings.", "stop")
+    tools = body.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise Invalid(400, "Invalid type for 'tools'.", "tools")
+        for i, tool in enumerate(tools):
+            fn = tool.get("function") if isinstance(tool, dict) else None
+            if (
+                tool.get("type") != "function"
+                or not isinstance(fn, dict)
+                or not _TOOL_NAME.match(str(fn.get("name", "")))
+            ):
+                raise Invalid(
+                    400, f"Invalid 'tools[{i}]': a function with a valid name.", f"tools[{i}]"
+                )
+            if fn.get("parameters") is not None and not isinstance(fn["parameters"], dict):
+                raise Invalid(
+                    400,
+                    f"Invalid 'tools[{i}].function.parameters'.",
+                    f"tools[{i}].function.parameters",
+                )
+    choice = body.get("tool_choice")
+    if choice is not None:
+        if not tools:
+            raise Invalid(
+                400,
+                "Invalid value for 'tool_choice': "
+                "'tool_choice' is only allowed when 'tools' are specified.",
+                "tool_choice",
+            )
+        named = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+        if choice not in ("none", "auto", "required") and named not in _names(tools):
+            raise Invalid(400, "Invalid value for 'tool_choice'.", "tool_choice")
+
+
+def _names(tools: Any) -> list[str]:
+    return [t["function"]["name"] for t in tools or ()]
+
+
+def _forced_tool(body: dict[str, Any], wanted: str | None) -> dict[str, Any] | None:
+    tools = body.get("tools") or []
+    if wanted is not None:
+        if not tools:
+            raise Invalid(
+                400, f"mock directive: tool={wanted} needs tools in the request", "messages"
+            )
+        if wanted == "*":
+            return tools[0]["function"]  # type: ignore[no-any-return]
+        for tool in tools:
+            if tool["function"]["name"] == wanted:
+                return tool["function"]  # type: ignore[no-any-return]
+        raise Invalid(400, f"mock directive: tool {wanted!r} is not in tools", "messages")
+    choice = body.get("tool_choice")
+    if choice == "required":
+        return tools[0]["function"]  # type: ignore[no-any-return]
+    if isinstance(choice, dict):
+        name = choice["function"]["name"]
+        return next(t["function"] for t in tools if t["function"]["name"] == name)  # type: ignore[no-any-return]
+    return None
+
+
+class OpenAISurface:
+    """``POST /v1/chat/completions`` as OpenAI answers it."""
+
+    name = "openai"
+
+    def __init__(self) -> None:
+        self._prefix = "chatcmpl-" + os.urandom(4).hex()
+        self._ids = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"{self._prefix}{next(self._ids):012d}"
+
+    def plan(self, raw: bytes, config: MockConfig) -> Plan:
+        try:
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise Invalid(
+                    400,
+                    "We could not parse the JSON body of your request. "
+                    "The OpenAI API expects a JSON payload.",
+                ) from None
+            _check(body)
+            return self._plan(body, config)
+        except Invalid as exc:
+            return Plan(
+                "openai",
+                exc.status,
+                openai_error(exc.message, "invalid_request_error", exc.param, exc.code),
+            )
+
+    def _plan(self, body: dict[str, Any], config: MockConfig) -> Plan:
+        messages = body["messages"]
+        last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
+        directive, behaviour, latency, chaos = resolve(
+            config, body["model"], text_of(last_user["content"]) if last_user else ""
+        )
+        seed = seed_of(
+            "\n".join(
+                f"{'system' if m['role'] == 'developer' else m['role']}:{text_of(m.get('content'))}"
+                for m in messages
+            )
+        )
+        tool = _forced_tool(body, behaviour.tool)
+        reply: Reply
+        if tool is not None:
+            reply = tool_call(
+                seed, f"call_mock{seed:016x}", tool["name"], tool.get("parameters"), behaviour.args
+            )
+        else:
+            stop = body.get("stop")
+            limit = body.get("max_completion_tokens") or body.get("max_tokens")
+            reply = generate(
+                seed,
+                tokens=behaviour.tokens or 0,
+                text=behaviour.text,
+                max_tokens=limit,
+                stops=[stop] if isinstance(stop, str) else stop or [],
+            )
+        prompt = count_openai_request(body)
+        plan = Plan(
+            "openai",
+            model=body["model"],
+            stream=bool(body.get("stream")),
+            directive=directive,
+            behaviour=behaviour,
+            latency=latency,
+            input_tokens=prompt,
+            reply=reply,
+            seed=seed,
+            chaos=chaos,
+        )
+        options = body.get("stream_options") or {}
+        self._precompute(
+            plan,
+            reply,
+            bool(options.get("include_usage")),
+            bool(options.get("continuous_usage_stats")),
+        )
+        return plan
+
+    def _precompute(self, plan: Plan, reply: Reply, include_usage: bool, continuous: bool) -> None:
+        prompt, completion = plan.input_tokens, reply.output_tokens
+        usage = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0},
+        }
+        finish = {
+            "stop": "stop",
+            "stop_sequence": "stop",
+            "length": "length",
+            "tool": "tool_calls",
+        }[reply.finish]
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": None if reply.tool else reply.text,
+            "refusal": None,
+        }
+        call = reply.tool
+        if call is not None:
+            message["tool_calls"] = [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+            ]
+        rest = {
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            ],
+            "usage": usage,
+        }
+        plan.data["body"] = orjson.dumps(rest)[1:]  # spliced after the per-request head
+
+        # Stream: role frame, content frames, finish frame, optional usage frame.
+        deltas: list[tuple[dict[str, Any], bool, int]] = [
+            ({"role": "assistant", "content": None if call else ""}, False, 0)
+        ]
+        done = 0
+        if call is not None:
+            done = count_tokens(call.name)
+            first = {
+                "index": 0,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            deltas.append(({"tool_calls": [first]}, True, done))
+            for fragment in call.fragments:
+                done += count_tokens(fragment)
+                deltas.append(
+                    (
+                        {"tool_calls": [{"index": 0, "function": {"arguments": fragment}}]},
+                        True,
+                        done,
+                    )
+                )
+        else:
+            for piece in reply.pieces:
+                done += count_tokens(piece)
+                deltas.append(({"content": piece}, True, done))
+        frames: list[tuple[bytes, bool]] = []
+        for i, (delta, content, so_far) in enumerate([*deltas, ({}, False, completion)]):
+            chunk: dict[str, Any] = {
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": delta,
+                        "logprobs": None,
+                        "finish_reason": finish if i == len(deltas) else None,
+                    }
+                ]
+            }
+            if continuous:
+                chunk["usage"] = {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": so_far,
+                    "total_tokens": prompt + so_far,
+                }
+            elif include_usage:
+                chunk["usage"] = None
+            frames.append((orjson.dumps(chunk)[1:], content))
+        if include_usage:
+            frames.append((orjson.dumps({"choices": [], "usage": usage})[1:], False))
+        plan.data["frames"] = frames
+        plan.data["n_content"] = sum(content for _, content in frames)
+        plan.data["model"] = orjson.dumps(plan.model)
+
+    def body(self, plan: Plan, rid: str, created: int) -> bytes:
+        head = b'{"id":"%s","object":"chat.completion","created":%d,"model":%s,' % (
+            rid.encode(),
+            created,
+            plan.data["model"],
+        )
+        return head + plan.data["body"]  # type: ignore[no-any-return]
+
+    def events(self, plan: Plan, rid: str, created: int) -> list[tuple[bytes, bool]]:
+        head = b'data: {"id":"%s","object":"chat.completion.chunk","created":%d,"model":%s,' % (
+            rid.encode(),
+            created,
+            plan.data["model"],
+        )
+        out = [(head + rest + b"\n\n", content) for rest, content in plan.data["frames"]]
+        out.append((_DONE, False))
+        return out
+
+    def error_body(self, status: int, message: str | None = None) -> bytes:
+        return error_for_status("openai", status, message)
+
+    def error_event(self, status: int) -> bytes:
+        return b"data: " + error_for_status("openai", status) + b"\n\n"
+
+    def malformed_event(self) -> bytes:
+        return b'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"cut\n\n'
+
+    def bad_utf8_event(self) -> bytes:
+        delta = b'"delta":{"content":"\xff\xfe\xc3("},"logprobs":null,"finish_reason":null'
+        return b'data: {"choices":[{"index":0,' + delta + b"}]}\n\n"
+
+    def giant_body(self, plan: Plan, rid: str, created: int) -> tuple[bytes, bytes]:
+        """The JSON around an oversized text reply (the filler goes between)."""
+        head = b'{"id":"%s","object":"chat.completion","created":%d,"model":%s,' % (
+            rid.encode(),
+            created,
+            plan.data["model"],
+        )
+        return (
+            head + b'"choices":[{"index":0,"message":{"role":"assistant","content":"',
+            b'","refusal":null},"logprobs":null,"finish_reason":"stop"}]}',
+        )
+
+    def giant_event(self, plan: Plan, rid: str, created: int) -> tuple[bytes, bytes]:
+        """The frame around an oversized content delta."""
+        head = b'data: {"id":"%s","object":"chat.completion.chunk","created":%d,"model":%s,' % (
+            rid.encode(),
+            created,
+            plan.data["model"],
+        )
+        return (
+            head + b'"choices":[{"index":0,"delta":{"content":"',
+            b'"},"logprobs":null,"finish_reason":null}]}\n\n',
+        )

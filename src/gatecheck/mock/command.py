@@ -1,0 +1,161 @@
+"""`gatecheck mock`: serve the mock upstream on loopback until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from gatecheck._exceptions import HarnessError, UsageError
+
+HELP = "Serve the mock upstream (an OpenAI + Anthropic simulator with latency and faults)."
+
+__all__ = ["HELP", "configure", "run"]
+
+# uvicorn logs this for every deliberate abort (faults reset and silence): not news here.
+_ABORT_LINE = "ASGI callable returned without completing response."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    add("--port", type=int, default=8900, help="port (default: 8900; 0 picks a free one)")
+    add("--ttft-ms", type=float, default=0.0, help="time to first token (default: 0)")
+    add("--itl-ms", type=float, default=0.0, help="delay between tokens (default: 0)")
+    add("--tokens", type=int, default=16, help="reply length in tokens (default: 16)")
+    add("--jitter-ms", type=float, default=0.0, help="+/- seeded jitter on each delay")
+    add("--seed", type=int, default=0, help="seed for jitter and fault draws (default: 0)")
+    add(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="NAME[,key=value...], e.g. 429,retry_after=2 or reset,after=3 (repeatable)",
+    )
+    add(
+        "--fault-rate",
+        type=float,
+        default=None,
+        metavar="P",
+        help="probability of a fault per request (default: 1 with --fault; alone: the chaos mix)",
+    )
+    add("--accept-any-model", action="store_true", help="answer any model name, not only mock-*")
+    add(
+        "--api-key-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="require the key held by this environment variable (repeatable)",
+    )
+    add(
+        "--max-hold",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest a hang/silence/stall holds a connection (default: 120)",
+    )
+    add("--log-size", type=int, default=1000, help="requests kept in /_mock/log (default: 1000)")
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from gatecheck.mock._config import MockConfig
+    from gatecheck.mock._directives import DirectiveError, parse_fault_spec
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: must be between 0 and 65535")
+    try:
+        faults = tuple(parse_fault_spec(spec) for spec in args.fault)
+    except DirectiveError as exc:
+        raise UsageError(f"--fault: {exc}") from None
+    keys = []
+    for name in args.api_key_env:
+        value = os.environ.get(name)
+        if not value:
+            raise UsageError(f"--api-key-env {name}: the environment variable is not set")
+        keys.append(value)
+    try:
+        return MockConfig(
+            ttft_ms=args.ttft_ms,
+            itl_ms=args.itl_ms,
+            tokens=args.tokens,
+            jitter_ms=args.jitter_ms,
+            seed=args.seed,
+            faults=faults,
+            fault_rate=args.fault_rate,
+            accept_any_model=args.accept_any_model,
+            api_keys=frozenset(keys),
+            max_hold_s=args.max_hold,
+            log_size=args.log_size,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("_ms", "-ms").replace("_", "-")) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import contextlib
+    import logging
+    import signal
+    import socket
+    import threading
+    from collections.abc import Generator
+
+    import uvicorn
+
+    from gatecheck.mock import create_app
+
+    config = _config(args)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        raise HarnessError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            # uvicorn re-raises the signal after its graceful stop; the mock exits 0 instead.
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            sigs = (signal.SIGINT, signal.SIGTERM)
+            old = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
+            try:
+                yield
+            finally:
+                for sig, handler in old.items():
+                    signal.signal(sig, handler)
+
+    logging.getLogger("uvicorn.error").addFilter(lambda record: record.getMessage() != _ABORT_LINE)
+    server = _Server(
+        uvicorn.Config(
+            create_app(config),
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
+    )
+
+    async def serve() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if server.started:
+            print(f"gatecheck mock listening on http://{host}:{port}", flush=True)
+        await task
+
+    try:
+        import uvloop
+    except ImportError:  # uvicorn[standard] brings it; fall back to asyncio's loop otherwise
+        asyncio.run(serve())
+    else:
+        uvloop.run(serve())
+    return 0
