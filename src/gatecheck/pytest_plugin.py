@@ -1,7 +1,412 @@
-"""gatecheck's pytest plugin (registered as a pytest11 entry point).
+"""gatecheck's pytest plugin: runs the ``@check`` tests of ``suites/`` against named targets.
 
-The conformance options and fixtures are added by the suites; until a run names a target
-this plugin does nothing to an ordinary pytest session.
+``pytest suites --target reference`` parametrizes every check per selected target
+(``test_x[reference]``), skips checks for features or surfaces a target does not claim (and
+all of a target's checks when its secret is unset), turns the target's known deviations
+into strict expected failures, fails every check of an unreachable target at once, and
+writes one results.jsonl record per check x target (``--results FILE``).
+
+A session that names no ``--target`` is left alone: the plugin only adds its options,
+fixtures and marker, and skips any gatecheck check it happens to collect.
+
+Fixture URLs: ``client`` is rooted at the target's root URL (base-url without ``/v1``), so
+suites request ``/v1/chat/completions``; the SDK fixtures take the base-url itself.
 """
 
 from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from gatecheck.checks import MARK, CheckInfo, ConformanceFailure, collect_warnings, info_of
+from gatecheck.runner._records import ItemData, exchange_dict, phase_record
+from gatecheck.runner._state import PROFILES, RunState
+
+if TYPE_CHECKING:
+    from gatecheck.runner._results import ResultsWriter
+    from gatecheck.targets import TargetConfig
+
+STATE = pytest.StashKey[RunState]()
+ITEM = pytest.StashKey[ItemData]()
+TARGET_PARAM = "gatecheck_target_name"  # the parameter every check is parametrized with
+PROFILE_ENV = "GATECHECK_PROFILE"
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from gatecheck.runner import _hookspecs
+
+    pluginmanager.add_hookspecs(_hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    from gatecheck.targets._options import add_target_options
+
+    group = parser.getgroup("gatecheck", "gatecheck conformance checks")
+    add_target_options(group.addoption)  # --target, --targets-file, --base-url (declared once)
+    group.addoption(
+        "--profile", dest="gatecheck_profile", choices=PROFILES,
+        default=os.environ.get(PROFILE_ENV) or "sdk-compat",
+        help="sdk-compat: fail what breaks official SDKs; strict: fail everything the specs "
+             f"require (default sdk-compat) [env: {PROFILE_ENV}]",
+    )
+    group.addoption("--results", dest="gatecheck_results", metavar="FILE",
+                    help="write one JSON line per check x target to FILE (results.jsonl)")
+    group.addoption("--run-id", dest="gatecheck_run_id", metavar="ID",
+                    help="run id recorded in results (default: <UTC time>-<targets>)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARK}(info): a gatecheck conformance check (@check)")
+    if not config.option.gatecheck_target:
+        return
+    if config.option.gatecheck_profile not in PROFILES:  # the env default escapes `choices`
+        raise pytest.UsageError(
+            f"--profile {config.option.gatecheck_profile!r}: expected one of {', '.join(PROFILES)}"
+        )
+    state = RunState.from_config(config)
+    config.stash[STATE] = state
+    config.pluginmanager.register(GatecheckSession(config, state), "gatecheck-session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if STATE in config.stash:
+        return
+    skip = pytest.mark.skip(reason="gatecheck check: name a target with --target NAME")
+    for item in items:
+        if info_of(item) is not None:
+            item.add_marker(skip)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+class GatecheckSession:
+    """The hooks of a run that names targets (registered in pytest_configure)."""
+
+    def __init__(self, config: pytest.Config, state: RunState) -> None:
+        self.config = config
+        self.state = state
+        self.writer: ResultsWriter | None = None
+        self.pending: dict[str, dict[str, Any]] = {}
+
+    # -- session -----------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # tryfirst: before xdist's sessionstart spawns the workers, so they inherit the
+        # URLs and probe results this exports.
+        if _is_worker(self.config):
+            return
+        from gatecheck._exceptions import HarnessError
+
+        try:
+            self.state.start()
+        except HarnessError as exc:
+            self.state.close()
+            pytest.exit(f"gatecheck: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
+        path = self.config.option.gatecheck_results
+        if path:
+            from pathlib import Path
+
+            from gatecheck.runner._results import ResultsWriter
+
+            self.writer = ResultsWriter(Path(path))
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        lines = [f"gatecheck: run {self.state.run_id}, profile {self.state.profile}"]
+        for name, target in self.state.targets.items():
+            where = "embedded (starting)" if target.is_embedded else target.base_url
+            lines.append(f"gatecheck: target {name} -> {where}")
+        return lines
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        for record in list(self.pending.values()):  # a worker died mid-check
+            record.update(outcome="failed", message="the test process crashed")
+            self._write(record)
+        self.pending.clear()
+        if self.writer is not None:
+            self.writer.close()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.state.close()
+
+    # -- collection ----------------------------------------------------------------------
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if metafunc.definition.get_closest_marker(MARK) is None:
+            return
+        names = list(self.state.targets)
+        # The test does not ask for the parameter: add it to its closure (as pytest-repeat
+        # does) so every check runs once per target with the target name as its id.
+        metafunc.fixturenames.append(TARGET_PARAM)
+        metafunc.parametrize(TARGET_PARAM, names, ids=names)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            info, name = info_of(item), _target_name(item)
+            if info is None or name is None:
+                continue
+            deviation = self.state.targets[name].deviation(info.id, info.surface)
+            if deviation is not None:
+                item.add_marker(pytest.mark.xfail(
+                    strict=True, reason=f"target {name!r}: {deviation.reason}"))
+
+    # -- running -------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        info, name = info_of(item), _target_name(item)
+        if info is None or name is None:
+            return
+        item.stash[ITEM] = ItemData(start=time.time())
+        if getattr(self.config.option, "allure_report_dir", None):
+            _allure_labels(info, name)
+        reason = self.state.targets[name].skip_reason(feature=info.feature, surface=info.surface)
+        if reason is not None:
+            pytest.skip(reason)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> None:
+        name = _target_name(pyfuncitem)
+        if name is not None and name in self.state.unreachable:
+            # Fail at once instead of letting every check wait out a connect timeout.
+            pytest.fail(f"unreachable: {self.state.unreachable[name]}", pytrace=False)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        info, data = info_of(item), item.stash.get(ITEM, None)
+        if info is None or data is None:
+            return (yield)
+        with collect_warnings() as collected:
+            try:
+                return (yield)
+            except ConformanceFailure as failure:
+                failure.check_id, failure.level, failure.title = info.id, info.level, info.title
+                failure.target = _target_name(item)
+                if failure.exchange is not None:
+                    data.exchanges.append(failure.exchange)
+                raise
+            finally:
+                data.warnings.extend(collected)
+                if getattr(self.config.option, "allure_report_dir", None):
+                    _allure_attach(data)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        # tryfirst makes this the outermost wrapper: it sees the report after the xfail
+        # handling has rewritten it.
+        report = yield
+        info, name = info_of(item), _target_name(item)
+        if info is None or name is None:
+            return report
+        data = item.stash.get(ITEM, None) or ItemData()
+        record = phase_record(item, report, call, info, name, data)
+        if record is not None:
+            from gatecheck.runner._results import RECORD_ATTR
+
+            setattr(report, RECORD_ATTR, record)  # survives xdist: reports ship their __dict__
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if _is_worker(self.config):
+            return
+        from gatecheck.runner._results import RECORD_ATTR, merge_phase
+
+        record = getattr(report, RECORD_ATTR, None)
+        if isinstance(record, dict):
+            self.pending[report.nodeid] = merge_phase(self.pending.get(report.nodeid), record)
+        if report.when == "teardown" and report.nodeid in self.pending:
+            self._write(self.pending.pop(report.nodeid))
+
+    def _write(self, record: dict[str, Any]) -> None:
+        target = self.state.targets.get(str(record.get("target")))
+        record["run_id"] = self.state.run_id
+        record["profile"] = self.state.profile
+        record["target_url"] = None if target is None or target.is_embedded else target.base_url
+        from gatecheck._redact import default_redactor
+
+        clean = default_redactor().obj(record)
+        self.config.hook.pytest_gatecheck_result(config=self.config, record=clean)
+        if self.writer is not None:
+            self.writer.write(clean)
+
+
+def _target_name(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    name = callspec.params.get(TARGET_PARAM) if callspec is not None else None
+    return name if isinstance(name, str) else None
+
+
+def _allure_labels(info: CheckInfo, target: str) -> None:
+    import allure
+
+    dynamic: Any = allure.dynamic  # allure's API is untyped
+    severity = {"MUST": allure.severity_level.CRITICAL, "SHOULD": allure.severity_level.NORMAL}
+    dynamic.epic(info.category)
+    dynamic.story(info.id)
+    dynamic.parent_suite(target)
+    dynamic.tag(info.level)
+    dynamic.severity(severity.get(info.level, allure.severity_level.MINOR))
+
+
+def _allure_attach(data: ItemData) -> None:
+    import allure
+
+    for number, exchange in enumerate(data.exchanges, 1):
+        as_dict = exchange_dict(exchange) or {}
+        allure.attach(json.dumps(as_dict, indent=2, default=str), name=f"exchange {number}",
+                      attachment_type=allure.attachment_type.JSON)
+        allure.attach(str(as_dict.get("curl", "")), name=f"curl {number}",
+                      attachment_type=allure.attachment_type.TEXT)
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+
+def _state(request: pytest.FixtureRequest) -> RunState:
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        pytest.skip("gatecheck fixture: name a target with --target NAME")
+    return state
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest) -> TargetConfig:
+    """The TargetConfig this check runs against (embedded URLs already filled in)."""
+    state = _state(request)
+    name = _target_name(request.node)
+    if name is None:
+        pytest.skip("not a gatecheck check (no @check mark)")
+    return state.targets[name]
+
+
+@pytest.fixture
+def profile(request: pytest.FixtureRequest) -> str:
+    """The validation profile: "sdk-compat" or "strict"."""
+    return _state(request).profile
+
+
+def _surface(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
+    info = info_of(request.node)
+    if info is not None and info.surface is not None:
+        return info.surface
+    return "openai" if target.has_surface("openai") else next(iter(target.surfaces))
+
+
+@pytest.fixture
+def chat_model(request: pytest.FixtureRequest, target: TargetConfig) -> str:
+    """A usable model name for the check's surface (the profile's models, else an alias)."""
+    surface = _surface(request, target)
+    model = target.models.for_surface(surface)
+    if model is None and target.aliases:
+        model = next(iter(target.aliases))
+    if model is None:
+        pytest.skip(f"target {target.name!r} names no model for the {surface} surface")
+    return model
+
+
+@pytest.fixture
+def client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
+    """A GatewayClient at the target's root URL with its auth for the check's surface."""
+    from gatecheck._client import Auth, GatewayClient
+
+    surface = _surface(request, target)
+    state = _state(request)
+    key = (target.name, surface)
+    if key not in state.clients:
+        scheme = target.surfaces[surface].preferred_auth
+        secret = target.secret()
+        auth = Auth(scheme=scheme, secret=secret, header=target.auth.header) \
+            if scheme != "none" and secret else Auth()
+        state.clients[key] = GatewayClient(target.root_url, auth, surface=surface)
+    return state.clients[key]
+
+
+@pytest.fixture
+def admin_client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
+    """A GatewayClient carrying the target's admin key (auth.admin-env), else skipped."""
+    from gatecheck._client import Auth, GatewayClient
+
+    secret = target.admin_secret()
+    if not secret:
+        env = target.auth.admin_env
+        pytest.skip(f"set ${env} to run admin checks on target {target.name!r}" if env
+                    else f"target {target.name!r} has no admin key")
+    state = _state(request)
+    key = (target.name, "admin")
+    if key not in state.clients:
+        state.clients[key] = GatewayClient(target.root_url, Auth(scheme="bearer", secret=secret))
+    return state.clients[key]
+
+
+@pytest.fixture
+def openai_sdk(target: TargetConfig) -> Iterator[Any]:
+    """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
+    import openai
+
+    sdk = openai.OpenAI(base_url=target.api_base_url("openai"),
+                        api_key=target.secret() or "gatecheck-no-key", max_retries=0,
+                        timeout=15.0)
+    yield sdk
+    sdk.close()
+
+
+@pytest.fixture
+def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
+    """The official Anthropic SDK pointed at the target (no retries, short timeouts)."""
+    import anthropic
+
+    secret = target.secret()
+    surface = target.surfaces.get("anthropic")
+    bearer = surface is not None and surface.preferred_auth == "bearer"
+    sdk = anthropic.Anthropic(
+        base_url=target.root_url, max_retries=0, timeout=15.0,
+        api_key=None if bearer else (secret or "gatecheck-no-key"),
+        auth_token=secret if bearer else None,
+    )
+    yield sdk
+    sdk.close()
+
+
+class MockLog:
+    """Reads the mock upstream's log (``GET /_mock/log``): ground truth for accounting."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def entries(self) -> list[dict[str, Any]]:
+        import httpx
+
+        response = httpx.get(f"{self.base_url}/_mock/log", timeout=5.0, trust_env=False)
+        response.raise_for_status()
+        body = response.json()
+        entries = body.get("entries", body) if isinstance(body, dict) else body
+        return list(entries)
+
+
+@pytest.fixture
+def mock_log(request: pytest.FixtureRequest, target: TargetConfig) -> MockLog | None:
+    """A MockLog when the target fronts gatecheck's mock upstream, else None."""
+    state = _state(request)
+    url = state.mock_urls.get(target.name)
+    return MockLog(url) if url else None
+
+
+@pytest.fixture
+def record_exchange(request: pytest.FixtureRequest) -> Callable[[Any], None]:
+    """Attach an exchange to this check's result (the last one is shown in the report)."""
+    data = request.node.stash.get(ITEM, None)
+
+    def record(exchange: Any) -> None:
+        if data is not None and exchange is not None:
+            data.exchanges.append(exchange)
+
+    return record

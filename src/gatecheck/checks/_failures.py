@@ -66,6 +66,7 @@ def expect(
     exchange: ExchangeLike | None = None,
 ) -> None:
     """Raise ConformanceFailure unless ``condition`` holds (suites use this, not ``assert``)."""
+    __tracebackhide__ = True  # pytest shows the check's line, not this helper
     if not condition:
         raise ConformanceFailure(message, expected=expected, observed=observed, exchange=exchange)
 

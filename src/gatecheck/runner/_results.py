@@ -1,0 +1,93 @@
+"""results.jsonl: one record per check x target, built on the worker, written by the controller.
+
+The record travels from an xdist worker to the controller as an extra attribute of the
+TestReport: pytest serializes a report's ``__dict__`` and rebuilds it with
+``TestReport(**extra)``, so a plain JSON-like dict survives the trip (guarded by a test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+__all__ = [
+    "OUTCOMES",
+    "RECORD_ATTR",
+    "ResultsWriter",
+    "merge_phase",
+    "read_results",
+]
+
+OUTCOMES = ("passed", "failed", "warned", "skipped", "xfailed")
+RECORD_ATTR = "gatecheck_record"  # the TestReport attribute that carries a record
+
+# Which outcome wins when phases disagree: a failing teardown spoils a pass.
+_RANK = {"passed": 0, "warned": 1, "xfailed": 2, "skipped": 3, "failed": 4}
+
+
+def merge_phase(current: dict[str, Any] | None, phase: dict[str, Any]) -> dict[str, Any]:
+    """Combine the record of one phase (setup/call/teardown) into the test's record."""
+    if current is None:
+        return phase
+    if _RANK[phase["outcome"]] <= _RANK[current["outcome"]]:
+        return current
+    merged = dict(current)
+    for key in ("outcome", "message", "expected", "observed"):
+        merged[key] = phase.get(key)
+    if phase.get("exchange") is not None:
+        merged["exchange"] = phase["exchange"]
+    return merged
+
+
+def utc_iso(epoch_s: float) -> str:
+    """An epoch time as an ISO 8601 UTC string with milliseconds."""
+    stamp = dt.datetime.fromtimestamp(epoch_s, tz=dt.UTC)
+    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class ResultsWriter:
+    """Appends redacted records to results.jsonl, one line each, flushed as they come."""
+
+    def __init__(self, path: Path) -> None:
+        from gatecheck._redact import default_redactor
+
+        self._redactor = default_redactor()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file: IO[bytes] | None = path.open("wb")
+        self.count = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            raise ValueError("results writer is closed")
+        # Exchanges are redacted when built; this second pass catches secrets that reached a
+        # message or an observed value through a check's own text.
+        clean = self._redactor.obj(record)
+        self._file.write(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS) + b"\n")
+        self._file.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The records of a results.jsonl file (blank lines ignored)."""
+    records: list[dict[str, Any]] = []
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON ({exc})") from None
+            if not isinstance(value, dict):
+                raise ValueError(f"{path}:{number}: expected a JSON object")
+            records.append(value)
+    return records

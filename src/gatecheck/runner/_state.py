@@ -1,0 +1,162 @@
+"""Per-process state of a conformance run: the selected targets, where they are, and whether
+they answered the start-of-session probe.
+
+The controller (the only process when xdist is off) starts embedded servers and probes the
+targets; it hands the outcome to xdist workers through environment variables, which the
+workers inherit because xdist spawns them after ``pytest_sessionstart``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from gatecheck.targets import TargetConfig
+
+__all__ = ["ENV_MOCK_URL", "ENV_UNREACHABLE", "PROFILES", "RunState", "default_run_id"]
+
+PROFILES = ("sdk-compat", "strict")
+ENV_MOCK_URL = "GATECHECK_MOCK_URL_{}"  # per target: the mock upstream it fronts
+ENV_UNREACHABLE = "GATECHECK_UNREACHABLE"  # JSON {target: message}, set by the controller
+PROBE_TIMEOUT_S = 3.0
+
+
+def default_run_id(names: list[str], now: dt.datetime | None = None) -> str:
+    """A run id like ``20261121T101500Z-reference``: sortable, names the targets."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    label = "+".join(names) if len(names) <= 3 else f"{len(names)}-targets"
+    return f"{stamp}-{label}"
+
+
+@dataclass
+class RunState:
+    """What every process of a run agrees on, plus the controller's started servers."""
+
+    run_id: str
+    profile: str
+    targets: dict[str, TargetConfig]
+    unreachable: dict[str, str] = field(default_factory=dict)
+    mock_urls: dict[str, str] = field(default_factory=dict)
+    admin_keys: dict[str, str] = field(default_factory=dict)
+    stack: ExitStack = field(default_factory=ExitStack)
+    clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _restore: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> RunState:
+        """Select the targets named on the command line; bad input is a pytest.UsageError."""
+        from gatecheck._exceptions import HarnessError
+        from gatecheck.targets import load_targets
+        from gatecheck.targets._options import parse_base_urls
+
+        opt = config.option
+        try:
+            registry = load_targets(opt.gatecheck_targets_file)
+            registry = registry.with_base_urls(parse_base_urls(opt.gatecheck_base_url))
+            names = [n for item in opt.gatecheck_target for n in item.split(",") if n.strip()]
+            selected = registry.select([n.strip() for n in names])
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        state = cls(
+            run_id=opt.gatecheck_run_id or default_run_id([t.name for t in selected]),
+            profile=opt.gatecheck_profile,
+            targets={t.name: t for t in selected},
+        )
+        state._read_environment(os.environ)
+        return state
+
+    def _read_environment(self, environ: Mapping[str, str]) -> None:
+        """Pick up what the controller exported (a no-op in the controller itself)."""
+        for name in self.targets:
+            url = environ.get(ENV_MOCK_URL.format(_env_name(name)))
+            if url:
+                self.mock_urls[name] = url
+        raw = environ.get(ENV_UNREACHABLE)
+        if raw:
+            self.unreachable.update(json.loads(raw))
+
+    # -- controller only ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start embedded servers, probe every target, and export both for xdist workers."""
+        from gatecheck.runner._embedded import start_for
+        from gatecheck.targets._options import base_url_env
+
+        for name, target in list(self.targets.items()):
+            if not target.is_embedded:
+                continue
+            started = self.stack.enter_context(start_for(target))
+            self.targets[name] = target.with_base_url(started.base_url)
+            self._export(base_url_env(name), started.base_url)
+            if started.mock_url:
+                self.mock_urls[name] = started.mock_url
+                self._export(ENV_MOCK_URL.format(_env_name(name)), started.mock_url)
+            for key, value in started.env.items():
+                self._export(key, value)
+        self.unreachable.update(probe_all(self.targets.values()))
+        self._export(ENV_UNREACHABLE, json.dumps(self.unreachable))
+
+    def _export(self, key: str, value: str) -> None:
+        # Exported so xdist workers (spawned later) inherit it; undone in close() because
+        # an in-process run (gatecheck run, pytester) must leave the environment as it was.
+        self._restore.setdefault(key, os.environ.get(key))
+        os.environ[key] = value
+
+    def close(self) -> None:
+        """Close clients, stop what start() started, and restore the environment."""
+        for client in self.clients.values():
+            close = getattr(client, "close", None)
+            if close is not None:
+                close()
+        self.clients.clear()
+        try:
+            self.stack.close()
+        finally:
+            for key, value in self._restore.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            self._restore.clear()
+
+
+def _env_name(target: str) -> str:
+    return target.upper().replace("-", "_")
+
+
+def probe_all(targets: Any) -> dict[str, str]:
+    """One quick GET per reachable-looking target; {name: why} for those that did not answer.
+
+    Any HTTP answer counts as reachable (even a 401 or 404): the checks judge statuses; the
+    probe only spares each check a connect timeout against a dead address.
+    """
+    import concurrent.futures
+
+    todo = [t for t in targets if not t.is_embedded and t.missing_secret is None]
+    if not todo:
+        return {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+        outcomes = list(pool.map(_probe, todo))
+    return {t.name: why for t, why in zip(todo, outcomes, strict=True) if why is not None}
+
+
+def _probe(target: TargetConfig) -> str | None:
+    import httpx
+
+    health = target.quirks.health
+    url = target.root_url + (health.poll_path if health is not None else "/")
+    try:
+        with httpx.Client(timeout=httpx.Timeout(PROBE_TIMEOUT_S), trust_env=False) as http:
+            http.get(url)
+    except httpx.HTTPError as exc:
+        return (f"target {target.name!r} unreachable at {target.root_url}: "
+                f"{type(exc).__name__}: {exc or 'no answer'}")
+    return None
