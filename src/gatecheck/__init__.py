@@ -16,6 +16,7 @@ from gatecheck._exceptions import (
     TargetUnreachableError,
     UsageError,
 )
+from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
 from gatecheck._sse import SseDecoder, SseEvent
 from gatecheck._timing import (
     Stamps,
@@ -36,9 +37,11 @@ from gatecheck._timing import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "REDACTED",
     "ClientTimeoutError",
     "ConfigError",
     "HarnessError",
+    "Redactor",
     "ResponseTooLargeError",
     "SseDecodeError",
     "SseDecoder",
@@ -52,9 +55,11 @@ __all__ = [
     "Usage",
     "UsageError",
     "__version__",
+    "default_redactor",
     "e2e",
     "e2e_from_intended",
     "is_content_event",
+    "is_secret_name",
     "itl",
     "schedule_lag",
     "tpot_e2e",

@@ -1,0 +1,265 @@
+"""The one redactor every artefact writer calls: headers, text, URLs and JSON-like values.
+
+What is masked (replaced by ``[REDACTED]``):
+
+- every registered secret value, wherever it occurs (exact match, also inside longer text);
+  values shorter than 4 characters are not registered: they would mangle ordinary text;
+- headers whose name is secret-like: Authorization and Proxy-Authorization (the scheme word
+  is kept: ``Bearer [REDACTED]``), x-api-key, api-key and any ``*-key`` (except
+  Idempotency-Key), any name containing ``token`` (but not ``tokens``: rate-limit headers
+  such as ``x-ratelimit-remaining-tokens`` are evidence), ``secret``, ``password``, cookie
+  and set-cookie;
+- the same names as JSON fields (``"api_key": "..."``) and as ``name=value`` pairs in URLs and
+  text (``?api_key=``, ``&key=``, ``token=``); a field named exactly ``token`` is masked only
+  when its value has 16+ characters, because logprobs use ``"token"`` for generated text;
+- key-shaped strings: ``sk-…`` (incl. ``sk-ant-``, ``sk-proj-``, ``sk-or-``), ``pk-…``, and
+  other providers' key prefixes (gsk_, xai-, pplx-, hf_, ghp_, github_pat_, glpat-, xox?-,
+  r8_, AIza, AKIA…), JWTs, ``Bearer <token>``, and passwords in ``scheme://user:pw@host``;
+- long bearer-like tokens: a run of 32+ ``[A-Za-z0-9_-]`` characters that is all hex, or
+  has a 16+ character segment (between ``-``/``_``) mixing letters with digits, or mixing
+  upper and lower case other than CamelCase words. Not masked, because they are evidence
+  rather than credentials: UUIDs and runs that start with a known response/request id prefix
+  (``chatcmpl-``, ``msg_``, ``req_``, ``toolu_``, ``call_``, …). Identifiers and model names
+  (``test_streaming_chunks_are_well_formed``, ``claude-3-5-sonnet-20241022-v2``) are short
+  words joined by separators, so they are left alone.
+
+The prefix of a key-shaped string is kept (``sk-ant-[REDACTED]``) so a reader still sees which
+kind of key leaked. Redacting is idempotent: ``[REDACTED]`` contains no token characters.
+Why not a library: detect-secrets and similar scan files for findings; none rewrite text in
+place with stable, documented rules.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "Redactor", "default_redactor", "is_secret_name"]
+
+REDACTED = "[REDACTED]"
+_MIN_SECRET_LEN = 4
+
+# A name is secret-like when, lower-cased with `-`/`.` read as `_`, it is or ends in `key`
+# (api_key, x_api_key, apikey), or contains token (not tokens), secret, password, cookie,
+# authorization or credential.
+_SECRET_NAME = re.compile(
+    r"(?:^|_|api)key$|token(?!s|iz|_?count|_?type|_?usage|_?limit|_?budget)|secret"
+    r"|passw(?:or)?d|cookie|authorization|credential"
+)
+# Keys that name things rather than unlock them.
+_NOT_SECRET_SUFFIXES = ("idempotency_key", "cache_key", "partition_key", "sort_key")
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+# Scheme words kept in front of a masked credential.
+_SCHEME = re.compile(r"^(Bearer|Basic|Digest|Token|Bot)\s+", re.IGNORECASE)
+
+# `"name": "value"` / `'name': 'value'` (JSON-ish) and `name=value` / `name: value` pairs.
+_QUOTED_PAIR = re.compile(
+    r"""(["'])([A-Za-z][\w.-]{0,63})\1(\s*[:=]\s*)(["'])((?:(?!\4)[^\\]|\\.)*)\4"""
+)
+_PLAIN_PAIR = re.compile(
+    r"(?<![\w.-])([A-Za-z][\w.-]{0,63})(=|:[ \t]*)"
+    r"((?:Bearer|Basic)[ \t]+)?(\[REDACTED\]|[^\s\"'&#,;<>(){}\[\]]+)",
+    re.IGNORECASE,
+)
+_USERINFO = re.compile(r"(://[^/@:\s]*:)([^/@\s]+)@")
+_BEARER = re.compile(r"\b(Bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
+_KEY_PREFIXED = re.compile(
+    r"(?<![A-Za-z0-9_-])("
+    r"sk-ant-(?:api\d+-|admin\d+-)?|sk-proj-|sk-svcacct-|sk-or-v\d+-|sk-or-|sk-|pk-|rk-|"
+    r"sk_live_|sk_test_|rk_live_|rk_test_|pk_live_|pk_test_|"
+    r"gsk_|xai-|pplx-|hf_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpors]-|r8_|fw_|"
+    r"AIza|AKIA|ASIA"
+    r")([A-Za-z0-9_-]{8,})(?![A-Za-z0-9_-])(?!\[REDACTED\])"  # whole run, not yet masked
+)
+# Lower-case substrings that every match of _KEY_PREFIXED / a secret name contains.
+_KEY_HINTS = ("sk-", "pk-", "rk-", "sk_", "rk_", "pk_", "gsk_", "xai-", "pplx-", "hf_", "ghp_",
+              "gho_", "ghs_", "github_pat_", "glpat-", "xox", "r8_", "fw_", "aiza", "akia",
+              "asia")
+_NAME_HINTS = ("key", "token", "secret", "passw", "cookie", "authoriz", "credential")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+_TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_SEPARATORS = re.compile(r"[-_]")
+_CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
+_ID_PREFIXES = (
+    "chatcmpl-", "cmpl-", "msg_", "msgbatch_", "req_", "toolu_", "srvtoolu_", "call_",
+    "resp_", "run_", "file-", "batch_", "asst_", "thread_", "gen-", "fp_", "rs_", "fc_",
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header, field or parameter with this name holds a credential."""
+    norm = name.lower().replace("-", "_").replace(".", "_")
+    return not norm.endswith(_NOT_SECRET_SUFFIXES) and _SECRET_NAME.search(norm) is not None
+
+
+def _masks_field(name: str, value: str) -> bool:
+    """For JSON fields: whether this field's string value is a credential to mask."""
+    if value == REDACTED or not value:
+        return False
+    if name.lower() == "token":  # logprobs entries: {"token": " Hello", "logprob": -0.1}
+        return len(value) >= 16
+    return is_secret_name(name)
+
+
+def _mask_keeping_scheme(value: str) -> str:
+    scheme = _SCHEME.match(value)
+    return scheme.group(0) + REDACTED if scheme else REDACTED
+
+
+def _looks_random(run: str) -> bool:
+    """Whether a 32+ character token run is a credential rather than an id or identifier."""
+    if _UUID.fullmatch(run) or run.startswith(_ID_PREFIXES):
+        return False
+    if _HEX.fullmatch(run):
+        return True
+    # Random base64url rarely has a separator, so it keeps a long segment; identifiers and
+    # model names are short words joined by `-`/`_`, or CamelCase words without digits.
+    for segment in _SEPARATORS.split(run):
+        if len(segment) < 16:
+            continue
+        has_digit = any(c.isdigit() for c in segment)
+        if has_digit and not segment.isdigit():
+            return True
+        if not has_digit and not segment.islower() and not segment.isupper() \
+                and not _CAMEL_WORDS.fullmatch(segment):
+            return True
+    return False
+
+
+class Redactor:
+    """Masks secrets in everything gatecheck writes. Thread-safe; secrets can be added later."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        for value in secrets:
+            self.add_secret(value)
+
+    def add_secret(self, value: str) -> None:
+        """Mask this exact value from now on (ignored when shorter than 4 characters)."""
+        # A value inside the marker itself would make redaction grow on every pass.
+        if len(value) < _MIN_SECRET_LEN or value in REDACTED or value in self._secrets:
+            return
+        with self._lock:
+            self._secrets.add(value)
+            ordered = sorted(self._secrets, key=len, reverse=True)  # longest match first
+            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+
+    def headers(
+        self, headers: Mapping[str, str] | Iterable[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """Header pairs with credential values masked and every other value text-redacted."""
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        out: list[tuple[str, str]] = []
+        for name, value in items:
+            lower = name.lower()
+            if lower in _AUTH_HEADERS:
+                out.append((name, _mask_keeping_scheme(value)))
+            elif value and is_secret_name(lower):
+                out.append((name, REDACTED))
+            else:
+                out.append((name, self.text(value)))
+        return out
+
+    def text(self, text: str) -> str:
+        """Free text (bodies, messages, curl lines) with secrets and key-shaped strings masked."""
+        if not text:
+            return text
+        pattern = self._pattern
+        if pattern is not None:
+            text = pattern.sub(REDACTED, text)
+        # Shapes first, then names: masking a shape can only shorten what the name rules see,
+        # which keeps a second pass from finding anything new (idempotence).
+        # Cheap substring checks skip the regex passes that cannot match (C-speed scans).
+        low = text.lower()
+        if any(hint in low for hint in _KEY_HINTS):
+            text = _KEY_PREFIXED.sub(lambda m: m.group(1) + REDACTED, text)
+        if "eyj" in low:
+            text = _JWT.sub(REDACTED, text)
+        text = _TOKEN_RUN.sub(_token_run, text)
+        if "bearer" in low:
+            text = _BEARER.sub(_bearer, text)
+        if "@" in text:
+            text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+        if any(hint in low for hint in _NAME_HINTS):
+            text = _QUOTED_PAIR.sub(_quoted_pair, text)
+            text = _PLAIN_PAIR.sub(_plain_pair, text)
+        return text
+
+    def url(self, url: str) -> str:
+        """A URL with userinfo passwords, secret-named query values and keys masked."""
+        return self.text(url)
+
+    def obj(self, value: Any) -> Any:
+        """A copy of a JSON-like value with secret-named fields masked and strings redacted."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                name = key if isinstance(key, str) else str(key)
+                new_key = self.text(key) if isinstance(key, str) else key
+                if isinstance(item, str) and _masks_field(name, item):
+                    lower = name.lower()
+                    out[new_key] = (_mask_keeping_scheme(item)
+                                    if lower in ("authorization", "proxy_authorization",
+                                                 "proxy-authorization") else REDACTED)
+                else:
+                    out[new_key] = self.obj(item)
+            return out
+        if isinstance(value, list):
+            return [self.obj(item) for item in value]
+        if isinstance(value, tuple):
+            return tuple(self.obj(item) for item in value)
+        return value
+
+
+def _bearer(m: re.Match[str]) -> str:
+    token = m.group(2)
+    # "Bearer authentication" is prose; credentials are long or contain digits or symbols.
+    if len(token) < 20 and token.isalpha():
+        return m.group(0)
+    return m.group(1) + REDACTED
+
+
+def _quoted_pair(m: re.Match[str]) -> str:
+    name, value = m.group(2), m.group(5)
+    if not _masks_field(name, value):
+        return m.group(0)
+    masked = _mask_keeping_scheme(value) if name.lower() in _AUTH_HEADERS else REDACTED
+    q, vq = m.group(1), m.group(4)
+    return f"{q}{name}{q}{m.group(3)}{vq}{masked}{vq}"
+
+
+def _plain_pair(m: re.Match[str]) -> str:
+    name, value = m.group(1), m.group(4)
+    if m.group(2)[0] == ":" and "//" in value[:2]:  # `http://…` is a scheme, not a field
+        return m.group(0)
+    if value == REDACTED or not is_secret_name(name):
+        return m.group(0)
+    return f"{name}{m.group(2)}{m.group(3) or ''}{REDACTED}"
+
+
+def _token_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    return REDACTED if _looks_random(run) else run
+
+
+_default: Redactor | None = None
+_default_lock = threading.Lock()
+
+
+def default_redactor() -> Redactor:
+    """The process-wide redactor; registries add the secrets they resolve from env to it."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Redactor()
+    return _default

@@ -1,0 +1,211 @@
+"""The redactor: canary secrets planted everywhere must not survive; ordinary text must."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
+
+CANARY = "canary-Secret-9f8e7d6c5b4a"  # registered: matched exactly, wherever it appears
+OPENAI_KEY = "sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"
+ANTHROPIC_KEY = "sk-ant-api03-ZyXwVu9876543210-TsRqPoNmLkJi"
+HEX_TOKEN = "3f9a2c4e8b7d6a5f1e0c9b8a7d6e5f4a3b2c1d0e"
+B64_TOKEN = "Qm9yZWRPZlRoaXNZZXQ_xK29sLmNvbTpwYXNzd29yZA"
+UNREGISTERED = (OPENAI_KEY, ANTHROPIC_KEY, HEX_TOKEN, B64_TOKEN)
+
+
+@pytest.fixture
+def redactor() -> Redactor:
+    return Redactor([CANARY])
+
+
+def assert_clean(text: str) -> None:
+    for secret in (CANARY, *UNREGISTERED):
+        assert secret not in text
+        assert secret[-12:] not in text  # no tail of a key survives either
+
+
+def test_headers_mask_credentials_and_keep_the_scheme(redactor):
+    out = dict(redactor.headers([
+        ("Authorization", f"Bearer {OPENAI_KEY}"),
+        ("Proxy-Authorization", f"Basic {CANARY}"),
+        ("x-api-key", ANTHROPIC_KEY),
+        ("X-Portkey-Virtual-Key", "vk-abc"),
+        ("X-Auth-Token", "t0k3n"),
+        ("Cookie", "session=abc"),
+        ("Set-Cookie", "id=1; HttpOnly"),
+        ("X-Custom", f"prefix {CANARY} suffix"),
+        ("x-ratelimit-remaining-tokens", "9000"),
+        ("Idempotency-Key", "retry-1"),
+        ("content-type", "application/json"),
+    ]))
+    assert out["Authorization"] == "Bearer [REDACTED]"
+    assert out["Proxy-Authorization"] == "Basic [REDACTED]"
+    assert out["x-api-key"] == REDACTED
+    assert out["X-Portkey-Virtual-Key"] == REDACTED
+    assert out["X-Auth-Token"] == REDACTED
+    assert out["Cookie"] == REDACTED
+    assert out["Set-Cookie"] == REDACTED
+    assert out["X-Custom"] == "prefix [REDACTED] suffix"
+    assert out["x-ratelimit-remaining-tokens"] == "9000"
+    assert out["Idempotency-Key"] == "retry-1"
+    assert out["content-type"] == "application/json"
+
+
+def test_headers_accept_a_mapping(redactor):
+    assert redactor.headers({"Authorization": "token123"}) == [("Authorization", REDACTED)]
+
+
+@pytest.mark.parametrize("secret", UNREGISTERED)
+def test_key_shaped_strings_in_text(redactor, secret):
+    text = f"upstream said: invalid key {secret}, try again"
+    out = redactor.text(text)
+    assert_clean(out)
+    assert out.startswith("upstream said: invalid key ")
+    assert out.endswith(", try again")
+
+
+def test_key_prefix_is_kept_for_the_reader(redactor):
+    assert redactor.text(ANTHROPIC_KEY) == "sk-ant-api03-[REDACTED]"
+    assert redactor.text(OPENAI_KEY) == "sk-proj-[REDACTED]"
+    assert redactor.text("gsk_abcdefgh12345678") == "gsk_[REDACTED]"
+
+
+def test_registered_secret_inside_longer_strings(redactor):
+    assert redactor.text(f"x{CANARY}y") == f"x{REDACTED}y"
+    redactor.add_secret("plainword")
+    assert redactor.text("a plainword in prose") == "a [REDACTED] in prose"
+
+
+def test_short_secrets_are_not_registered():
+    r = Redactor(["abc", "EDAC"])  # "EDAC" is inside the marker: would grow on every pass
+    assert r.text("abc") == "abc"
+    assert r.text(r.text("x EDAC y")) == r.text("x EDAC y")
+
+
+def test_bearer_in_text(redactor):
+    assert redactor.text("curl -H 'Authorization: Bearer abc.def-123'") == (
+        "curl -H 'Authorization: Bearer [REDACTED]'")
+    assert redactor.text("send a bearer token please") == "send a bearer token please"
+    assert redactor.text("Bearer authentication failed") == "Bearer authentication failed"
+
+
+def test_query_values_and_userinfo_in_urls(redactor):
+    url = (f"https://user:{CANARY}@gw.example/v1/x?api_key={HEX_TOKEN}&key=k1&token=t1"
+           "&max_tokens=50&model=gpt-4o")
+    out = redactor.url(url)
+    assert_clean(out)
+    assert out == ("https://user:[REDACTED]@gw.example/v1/x?api_key=[REDACTED]&key=[REDACTED]"
+                   "&token=[REDACTED]&max_tokens=50&model=gpt-4o")
+
+
+def test_json_text_fields(redactor):
+    body = json.dumps({"api_key": "short1", "password": "hunter2", "model": "m",
+                       "nested": {"client_secret": "s3"}, "max_tokens": 10})
+    out = redactor.text(body)
+    assert json.loads(out) == {"api_key": REDACTED, "password": REDACTED, "model": "m",
+                               "nested": {"client_secret": REDACTED}, "max_tokens": 10}
+
+
+def test_obj_masks_nested_fields_and_values(redactor):
+    value = {
+        "model": "gpt-4o",
+        "headers": {"Authorization": f"Bearer {CANARY}", "x-api-key": "abc123"},
+        "messages": [{"role": "user", "content": f"my key is {OPENAI_KEY}"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 7},
+        "logprobs": {"content": [{"token": " Hello", "logprob": -0.1}]},
+        "auth": {"token": B64_TOKEN, "refresh_token": "r"},
+        "tuple": ("x", HEX_TOKEN),
+        3: "non-str key",
+    }
+    out = redactor.obj(value)
+    assert_clean(json.dumps(out, default=str))
+    assert out["headers"] == {"Authorization": "Bearer [REDACTED]", "x-api-key": REDACTED}
+    assert out["usage"] == {"prompt_tokens": 5, "completion_tokens": 7}
+    assert out["logprobs"]["content"][0]["token"] == " Hello"
+    assert out["auth"] == {"token": REDACTED, "refresh_token": REDACTED}
+    assert out["messages"][0]["content"] == "my key is sk-proj-[REDACTED]"
+    assert out[3] == "non-str key"
+    assert value["auth"]["token"] == B64_TOKEN  # the input is not modified
+
+
+def test_curl_lines_are_clean(redactor):
+    curl = (f"curl -sS -X POST 'http://127.0.0.1:8/v1/chat?key={CANARY}' "
+            f"-H 'x-api-key: {ANTHROPIC_KEY}' -H 'Authorization: Bearer {HEX_TOKEN}' "
+            f"--data-raw '{{\"api_key\": \"{B64_TOKEN}\"}}'")
+    assert_clean(redactor.text(curl))
+
+
+ORDINARY = [
+    "chatcmpl-9xQ2bZ8kLmN3pR7sT1vW4yA6cE0gHjKl",
+    "msg_01XFDUDYJgAACzvnptvVoYEL",
+    "req_011CPXyZabc123DEF456ghi789JKLmno",
+    "550e8400-e29b-41d4-a716-446655440000",
+    "test_streaming_chunks_are_well_formed_and_bounded",
+    "claude-3-5-sonnet-20241022-v2-extended-thinking-preview",
+    "TestStreamingChunksAreWellFormedAndBounded",
+    "The quick brown fox: a sketch. Keys: none. max_tokens=100 tokens=5",
+    "data: {\"choices\": [{\"delta\": {\"content\": \"Hello\"}}]}",
+    "http://127.0.0.1:8900/v1/chat/completions?stream=true",
+    "skeleton sk-learn pk-3 monkey=2 x-ratelimit-limit-tokens: 100",
+    "prompt_tokens=12, completion_tokens=30, total_tokens=42",
+    "temperature: 0.7, top_p: 1",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_text_is_untouched(redactor, text):
+    assert redactor.text(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    *ORDINARY,
+    f"Authorization: Bearer {OPENAI_KEY} x-api-key: {ANTHROPIC_KEY} {HEX_TOKEN} {B64_TOKEN}",
+    f"https://u:{CANARY}@h/?api_key=zz&token={CANARY}",
+    json.dumps({"api_key": CANARY, "token": B64_TOKEN}),
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+])
+def test_redaction_is_idempotent(redactor, text):
+    once = redactor.text(text)
+    assert redactor.text(once) == once
+    assert_clean(once)
+
+
+def test_jwt_is_masked(redactor):
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N"
+    assert redactor.text(f"token {jwt} end") == "token [REDACTED] end"
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    ("Authorization", True), ("x-api-key", True), ("api-key", True), ("X-Goog-Api-Key", True),
+    ("apikey", True), ("x-auth-token", True), ("access_token", True), ("Cookie", True),
+    ("set-cookie", True), ("client_secret", True), ("password", True),
+    ("max_tokens", False), ("x-ratelimit-remaining-tokens", False), ("idempotency-key", False),
+    ("token_count", False), ("monkey", False), ("content-type", False), ("keys", False),
+])
+def test_secret_names(name, secret):
+    assert is_secret_name(name) is secret
+
+
+def test_default_redactor_is_shared():
+    assert default_redactor() is default_redactor()
+
+
+_pieces = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from([CANARY, *UNREGISTERED, "Bearer ", "Authorization: ", "?api_key=", "&",
+                     '"api_key": "', '"', "://u:", "@", " ", "=", ":", "[REDACTED]", "-", "_"]),
+)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.lists(_pieces, max_size=12).map("".join))
+def test_redaction_is_idempotent_on_any_text(text):
+    redactor = Redactor([CANARY])
+    once = redactor.text(text)
+    assert redactor.text(once) == once
+    assert CANARY not in once
