@@ -408,3 +408,31 @@ def test_server_tools_raise() -> None:
     }
     with pytest.raises(TranslationError, match="server tool"):
         anthropic_to_openai_request(body, model="m")
+
+
+def test_exported_members() -> None:
+    """The names the proxy imports are exported, and __all__ lists only real members."""
+    import gatecheck.protocols.translate as translate
+
+    contract = {
+        "openai_to_anthropic_request",
+        "anthropic_to_openai_request",
+        "anthropic_to_openai_response",
+        "openai_to_anthropic_response",
+        "AnthropicToOpenAIStream",
+        "OpenAIToAnthropicStream",
+        "OPENAI_TO_ANTHROPIC_STOP",
+        "ANTHROPIC_TO_OPENAI_STOP",
+        "openai_error_to_anthropic",
+        "anthropic_error_to_openai",
+        "openai_usage_to_anthropic",
+        "anthropic_usage_to_openai",
+        "TranslationError",
+    }
+    assert contract <= set(translate.__all__)
+    assert all(
+        getattr(translate, name).__module__.startswith("gatecheck.protocols.translate")
+        for name in translate.__all__
+        if callable(getattr(translate, name))
+    )
+    assert len(set(translate.__all__)) == len(translate.__all__)
