@@ -1,0 +1,225 @@
+"""The shipped targets.toml: valid, faithful to the embedded default, and free of secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from gatecheck.targets import load_targets, resolve_target_names, schema_path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "targets.toml"
+REMOTE = ["portkey", "puter", "ccproxy", "gatewayz", "claude-proxy"]
+
+# Every check id of research/conformance-checklist.md (copied so a fresh clone can test it).
+CHECKLIST_IDS = frozenset(
+    [f"W-{i}" for i in range(1, 9)]
+    + [f"AUTH-{i}" for i in range(1, 11)]
+    + [f"STR-{i}" for i in range(1, 5)]
+    + [f"STR-O{i}" for i in range(1, 11)]
+    + [f"STR-A{i}" for i in range(1, 10)]
+    + [f"ERR-{i}" for i in range(1, 11)]
+    + [f"TOK-{i}" for i in range(1, 8)]
+    + [f"CORS-{i}" for i in range(1, 10)]
+    + [f"ALIAS-{i}" for i in range(1, 6)]
+    + [f"MOD-{i}" for i in range(1, 6)]
+    + [f"HEALTH-{i}" for i in range(1, 5)]
+    + [f"LIM-{i}" for i in range(1, 7)]
+    + [f"HDR-{i}" for i in range(1, 8)]
+)
+# Shapes of real credentials: provider prefixes, bearer values, long random-looking runs.
+KEY_SHAPES = re.compile(
+    r"\b(?:sk|pk|gk|rk|cpk)[-_][A-Za-z0-9_-]{6,}"
+    r"|\bBearer\s+\S{6,}"
+    r"|\b[0-9a-f]{32,}\b"
+    r"|\b[A-Za-z0-9_-]{32,}\b"
+)
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_targets(SHIPPED, environ={})
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    return tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield path + "." + key, key
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def test_schema_is_valid_2020_12_and_documents_every_field():
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    undocumented = []
+    defs = schema["$defs"]
+
+    def documented(sub: dict[str, Any]) -> bool:
+        ref = sub.get("$ref", "")
+        return "description" in sub or "description" in defs.get(ref.rsplit("/", 1)[-1], {})
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                if not documented(sub):
+                    undocumented.append(f"{where}.{name}")
+            for key, sub in node.items():
+                if key != "if":  # conditions restate fields documented elsewhere
+                    walk(sub, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, sub in enumerate(node):
+                walk(sub, f"{where}[{index}]")
+
+    walk(schema, "#")
+    assert undocumented == []
+
+
+def test_shipped_file_loads_with_every_profile(registry):
+    assert registry.names == ["reference", "mock", *REMOTE]
+
+
+def test_reference_is_exactly_the_embedded_default(registry):
+    ref = registry.get("reference")
+    assert ref.needs_start
+    assert ref.embedded == "reference"
+    assert dict(ref.aliases) == {
+        "gpt-4o-mini": "mock/mock-chat",
+        "claude-3-5-haiku-latest": "mock/mock-chat",
+    }
+    assert ref.models.listed is not None
+    assert sorted(ref.models.listed) == ["claude-3-5-haiku-latest", "gpt-4o-mini", "mock-chat"]
+    assert ref.models.resolved_header == "x-gatecheck-resolved-model"
+    assert ref.quirks.model_echo == "requested"
+    assert ref.quirks.invalid_key_status == 401
+    health = ref.quirks.health
+    assert health is not None
+    assert health.path == "/health"
+    assert health.liveness_path == "/health/live"
+    assert health.requires_auth is False
+    assert ref.auth.admin_env == "GATECHECK_ADMIN_KEY"
+    assert ref.auth.key_prefix == "gk-"
+    assert set(ref.surfaces) == {"openai", "anthropic"}
+    assert ref.deviations == ()
+
+
+def test_mock_is_a_raw_provider_without_gateway_features(registry):
+    mock = registry.get("mock")
+    assert mock.embedded == "mock"
+    assert mock.auth.scheme == "none"
+    assert mock.missing_secret is None
+    for feature in ("keys", "cors", "health", "rate-limits", "aliases"):
+        assert not mock.claims(feature), feature
+    assert mock.claims("mock-directives")
+    assert mock.models.default == "mock-chat"
+
+
+def test_remote_profiles_hold_only_env_names(registry, raw):
+    for name in REMOTE:
+        target = registry.get(name)
+        assert target.is_remote
+        assert target.auth.env is not None
+        assert re.fullmatch(r"[A-Z_][A-Z0-9_]*", target.auth.env)
+        assert target.version, f"{name}: a remote profile is pinned to a version"
+    # The detector itself must see a planted key, or an empty result proves nothing.
+    assert KEY_SHAPES.search('env = "sk-ant-api03-abcdef123456"')
+    leaks = [(where, value) for where, value in _strings(raw) if KEY_SHAPES.search(value)]
+    assert leaks == []
+
+
+def test_no_shipped_string_is_key_shaped_to_the_redactor(raw):
+    redact = pytest.importorskip("gatecheck._redact")
+    fresh = redact.Redactor()
+    changed = [(w, v) for w, v in _strings(raw) if fresh.text(v) != v]
+    assert changed == []
+
+
+def test_remote_targets_are_never_selected_by_default(registry):
+    names = resolve_target_names(None, {})
+    assert [t.name for t in registry.select(names)] == ["reference"]
+    assert all(not t.is_remote for t in registry.select(["embedded"]))
+
+
+def test_missing_remote_secret_names_the_variable(registry, monkeypatch):
+    monkeypatch.delenv("PORTKEY_API_KEY", raising=False)
+    portkey = registry.get("portkey")
+    assert portkey.missing_secret == "PORTKEY_API_KEY"
+    reason = portkey.skip_reason(feature="streaming")
+    assert reason == "set $PORTKEY_API_KEY to run target 'portkey'"
+
+
+def test_deviation_ids_are_checklist_ids(registry):
+    registry.check_deviation_ids(CHECKLIST_IDS)
+    for target in registry:
+        for dev in target.deviations:
+            assert dev.reason.strip(), (target.name, dev.key)
+
+
+def test_portkey_profile_carries_report_004(registry):
+    portkey = registry.get("portkey")
+    assert portkey.api_base_url() == "https://api.portkey.ai/v1"
+    assert portkey.auth.scheme == "header"
+    assert portkey.auth_header("openai") == "x-portkey-api-key"
+    assert portkey.quirks.model_id_format == "at-provider"
+    models = [m.model for m in portkey.matrix]
+    assert models[:7] == [
+        "@deepinfra/zai-org/GLM-4.5-Air",
+        "@deepinfra/meta-llama/Meta-Llama-3.1-8B-Instruct",
+        "@openrouter/openai/gpt-3.5-turbo",
+        "@xai/grok-3",
+        "@cerebras/llama3.1-8b",
+        "@novita/meta-llama/llama-3.1-8b-instruct",
+        "@nebius/meta-llama/Meta-Llama-3.1-8B-Instruct",
+    ]
+    assert [m.provider for m in portkey.matrix][-1] == "HuggingFace"
+    assert all(m.startswith("@") for m in models)
+
+
+def test_puter_quirks(registry):
+    puter = registry.get("puter")
+    assert puter.surfaces["anthropic"].auth == ("bearer",)
+    assert puter.quirks.invalid_json_status == 500
+    assert puter.quirks.unknown_model == "default"
+    assert puter.quirks.model_echo == "default-substituted"
+    assert puter.quirks.rate_limits.headers == "windowed"
+    assert puter.quirks.rate_limits.retry_after is False
+    assert puter.deviation("AUTH-2", "anthropic") is not None
+    assert puter.deviation("AUTH-2", "openai") is None
+    assert puter.deviation("ERR-6") is not None
+
+
+def test_ccproxy_quirks(registry):
+    cc = registry.get("ccproxy")
+    assert set(cc.surfaces) == {"openai"}
+    assert (cc.quirks.missing_key_status, cc.quirks.invalid_key_status) == (401, 403)
+    assert cc.quirks.auth_error_shape == "string"
+    health = cc.quirks.health
+    assert health is not None
+    assert health.path == "/health/liveliness"
+    assert health.requires_auth is True
+    assert "/health" in health.never_poll
+    assert cc.root_url == "https://coder.visiquate.com"
+
+
+def test_gatewayz_quirks(registry):
+    gz = registry.get("gatewayz")
+    assert gz.quirks.error_shape == "fastapi-detail"
+    assert gz.quirks.model_id_case_insensitive is True
+    assert gz.quirks.upstream_auth_status == 401
+    assert all(dict(m.extra_body) == {"provider": "portkey"} for m in gz.matrix)
