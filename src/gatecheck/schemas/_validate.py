@@ -65,18 +65,31 @@ def _resolve(document: Any, pointer: str) -> Any:
     return node
 
 
+def _accepts_null(node: dict[str, Any]) -> bool:
+    kinds = node.get("type")
+    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds) or any(
+        alt.get("type") == "null" for alt in node.get("anyOf", ()))
+
+
 def _relax(name: str, body: dict[str, Any], ops: Iterable[dict[str, Any]]) -> None:
     for op in ops:
-        if op.get("op") != "unrequire":
-            raise HarnessError(f"sdk-compat overlay for {name}: unknown op {op.get('op')!r}")
+        where = f"sdk-compat overlay for {name} at {op.get('at') or '/'}"
         target = _resolve(body, op["at"])
-        missing = [k for k in op["keys"] if k not in target.get("required", ())]
-        if missing:
-            # The overlay is stale (the schema changed under it): say so rather than pass.
-            raise HarnessError(
-                f"sdk-compat overlay for {name} at {op['at'] or '/'}: {missing} not required"
-            )
-        target["required"] = [k for k in target["required"] if k not in op["keys"]]
+        # A relaxation that relaxes nothing means the schema changed under the overlay:
+        # say so rather than silently pass.
+        if op.get("op") == "unrequire":
+            missing = [k for k in op["keys"] if k not in target.get("required", ())]
+            if missing:
+                raise HarnessError(f"{where}: {missing} not required")
+            target["required"] = [k for k in target["required"] if k not in op["keys"]]
+        elif op.get("op") == "allow-null":
+            if _accepts_null(target):
+                raise HarnessError(f"{where}: already accepts null")
+            inner = dict(target)
+            target.clear()
+            target["anyOf"] = [inner, {"type": "null"}]
+        else:
+            raise HarnessError(f"{where}: unknown op {op.get('op')!r}")
 
 
 def profile_schema(name: str, profile: str = "strict") -> dict[str, Any]:
