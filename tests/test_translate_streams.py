@@ -649,3 +649,56 @@ def test_stream_that_ends_early_is_an_error_not_a_success(chunks: list[dict[str,
     events = run_o2a(chunks)
     assert events[-1][0] == "error"
     assert "message_stop" not in [n for n, _ in events]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["not", "a", "chunk"],
+        {"choices": ["not a choice"]},
+        {
+            "choices": [
+                {"index": 0, "delta": {"tool_calls": [{"index": None, "function": {"name": "f"}}]}}
+            ]
+        },
+    ],
+)
+def test_malformed_openai_chunk_fails_the_stream_honestly(bad: Any) -> None:
+    events = run_o2a(
+        [oai_chunk({"role": "assistant", "content": "hi"}), bad, oai_chunk({}, "stop")]
+    )
+    assert events[-1] == (
+        "error",
+        {
+            "type": "error",
+            "error": {"type": "api_error", "message": "upstream sent a malformed chunk"},
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "data"),
+    [
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": None,
+                "content_block": {"type": "tool_use", "id": "t", "name": "f"},
+            },
+        ),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": "text"}),
+        ("message_delta", []),
+    ],
+)
+def test_malformed_anthropic_event_fails_the_stream_honestly(event: str, data: Any) -> None:
+    chunks = run_a2o([*anthropic_events()[:3], (event, data), *anthropic_events()[3:]])
+    assert chunks[-1] == {
+        "error": {
+            "message": "upstream sent a malformed event",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        }
+    }
+    assert all(c["choices"][0]["finish_reason"] is None for c in chunks[:-1])

@@ -82,11 +82,23 @@ class AnthropicToOpenAIStream:
         """The chunks to emit now for one upstream event (``event`` is the SSE event name)."""
         if self._closed:
             return []
-        kind = event if event and event != "message" else str(data.get("type", ""))
-        if kind == "error":
-            self._closed = True
-            return [anthropic_error_to_openai(500, data)[1]]
         out: list[dict[str, Any]] = []
+        raw: Any = data
+        try:
+            kind = event if event and event != "message" else str(raw.get("type", ""))
+            if kind == "error":
+                self._closed = True
+                return [anthropic_error_to_openai(500, data)[1]]
+            self._feed(kind, data, out)
+        except (AttributeError, TypeError, ValueError, KeyError):
+            self._closed = True  # an event that breaks its own format: fail honestly (STR-O10)
+            message = "upstream sent a malformed event"
+            out.append(
+                {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+            )
+        return out
+
+    def _feed(self, kind: str, data: dict[str, Any], out: list[dict[str, Any]]) -> None:
         if not self._started and kind not in ("ping", "message_stop"):
             self._started = True
             out.append(self._chunk({"role": "assistant", "content": ""}))  # STR-O5
@@ -120,7 +132,6 @@ class AnthropicToOpenAIStream:
             if stop_reason and not self._finished:
                 self._finished = True
                 out.append(self._chunk({}, ANTHROPIC_TO_OPENAI_STOP.get(stop_reason, "stop")))
-        return out
 
     def finish(self) -> list[dict[str, Any]]:
         """What to emit when the upstream ends: the usage chunk, or an error if it ended early."""
@@ -276,11 +287,22 @@ class OpenAIToAnthropicStream:
         """The ``(event, data)`` pairs to emit now for one upstream chunk."""
         if self._closed:
             return []
+        raw: Any = chunk
+        if not isinstance(raw, dict):
+            return self._error(502, {"error": {"message": "upstream sent a malformed chunk"}})
         error = chunk.get("error")
         if error:
             code = error.get("code") if isinstance(error, dict) else None
             return self._error(code if isinstance(code, int) and 400 <= code < 600 else 500, chunk)
         out: list[tuple[str, dict[str, Any]]] = []
+        try:
+            self._feed(chunk, out)
+        except (AttributeError, TypeError, ValueError, KeyError):
+            # a chunk that breaks its own format: fail the stream honestly (STR-A7)
+            return out + self._error(502, {"error": {"message": "upstream sent a malformed chunk"}})
+        return out
+
+    def _feed(self, chunk: dict[str, Any], out: list[tuple[str, dict[str, Any]]]) -> None:
         if isinstance(chunk.get("usage"), dict):
             self._usage = openai_usage_to_anthropic(chunk["usage"])
         if not self._started:
@@ -296,14 +318,14 @@ class OpenAIToAnthropicStream:
             for call in delta.get("tool_calls") or ():
                 if not self._tool(out, call):
                     message = "upstream sent arguments for a tool call after another one had begun"
-                    return out + self._error(502, {"error": {"message": message}})
+                    out.extend(self._error(502, {"error": {"message": message}}))
+                    return
             if choice.get("finish_reason") and self._finish_reason is None:
                 self._finish_reason = choice["finish_reason"]
                 self._matched = choice.get("stop_reason")
                 self._close_blocks(out)
         if self._finish_reason is not None and not chunk.get("choices") and chunk.get("usage"):
             self._end(out)  # the include_usage chunk: the upstream has nothing more to say
-        return out
 
     def finish(self) -> list[tuple[str, dict[str, Any]]]:
         """What to emit when the upstream ends: the closing events, or an error if it was cut."""
