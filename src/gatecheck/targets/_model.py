@@ -18,6 +18,7 @@ ErrorShape = Literal[
 ModelEcho = Literal["requested", "resolved", "default-substituted"]
 UnknownModelPolicy = Literal["not-found", "bad-request", "default", "sse-list", "passthrough"]
 EmbeddedKind = Literal["reference", "mock"]
+RateLimitHeaders = Literal["openai", "anthropic", "windowed", "retry-after-only", "none"]
 
 SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 EMBEDDED = "embedded"
@@ -161,7 +162,8 @@ class HealthConfig:
 class RateLimitsConfig:
     """How rate limits are reported."""
 
-    headers: Literal["openai", "anthropic", "windowed", "retry-after-only", "none"] = "openai"
+    headers: RateLimitHeaders = "openai"
+    anthropic_headers: RateLimitHeaders | None = None
     reset_unit: Literal["duration", "seconds", "epoch-s", "epoch-ms", "rfc3339"] = "duration"
     retry_after: bool = True
 
@@ -169,9 +171,16 @@ class RateLimitsConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> RateLimitsConfig:
         return cls(
             headers=data.get("headers", "openai"),
+            anthropic_headers=data.get("anthropic-headers"),
             reset_unit=data.get("reset-unit", "duration"),
             retry_after=data.get("retry-after", True),
         )
+
+    def headers_for(self, surface: Surface) -> RateLimitHeaders:
+        """The header family on `surface` (the Anthropic one falls back to `headers`)."""
+        if surface == "anthropic" and self.anthropic_headers is not None:
+            return self.anthropic_headers
+        return self.headers
 
 
 @dataclass(frozen=True, slots=True)
