@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import gatecheck.targets as targets_pkg
+from gatecheck import _redact as redact
 from gatecheck._exceptions import ConfigError, UsageError
 from gatecheck.targets import (
     Registry,
-    _secrets,
     add_target_options,
     discover,
     load_targets,
@@ -263,7 +263,6 @@ def test_skip_reasons_for_unclaimed_surface_and_feature(registry, monkeypatch):
 
 
 def test_resolved_secret_is_masked_by_the_default_redactor(registry, monkeypatch):
-    redact = pytest.importorskip("gatecheck._redact")
     canary = "canary-registry-secret-7f3a9c2e"
     monkeypatch.setenv("FAR_AWAY_TEST_KEY", canary)
     assert registry.get("far-away").secret() == canary
@@ -273,30 +272,42 @@ def test_resolved_secret_is_masked_by_the_default_redactor(registry, monkeypatch
 
 
 def test_admin_secret_is_registered_too(registry):
-    redact = pytest.importorskip("gatecheck._redact")
     canary = "canary-admin-secret-51c0d8aa"
     value = registry.get("local").admin_secret({"LOCAL_TEST_ADMIN": canary})
     assert value == canary
     assert canary not in redact.default_redactor().text(canary)
 
 
-def test_secrets_resolved_before_the_redactor_exists_are_flushed(monkeypatch):
-    added: list[str] = []
-
-    class FakeRedactor:
-        def add_secret(self, value: str) -> None:
-            added.append(value)
-
-    monkeypatch.setattr(_secrets, "_pending", [])
-    monkeypatch.setattr(_secrets, "_redactor", lambda: None)
-    _secrets.register_secret("early-secret-value")
-    assert added == []
-    monkeypatch.setattr(_secrets, "_redactor", FakeRedactor)
-    _secrets.register_secret("later-secret-value")
-    assert sorted(added) == ["early-secret-value", "later-secret-value"]
-
-
 def test_load_targets_reads_a_path(tmp_path: Path):
     path = tmp_path / "t.toml"
     path.write_text(SOURCE)
     assert load_targets(str(path), environ={}).names == ["local", "far-away", "open"]
+
+
+def test_summary_is_plain_data(registry):
+    summary = registry.get("local").summary()
+    assert summary["name"] == "local"
+    assert summary["surfaces"] == ["openai", "anthropic"]
+    assert summary["deviations"] == {
+        "ALIAS-3:anthropic": "answers 400 on messages",
+        "ERR-1": "string errors",
+    }
+    import json
+
+    json.dumps(summary)  # serialisable as is, for results and reports
+
+
+def test_installed_wheel_falls_back_to_packaged_files(tmp_path, monkeypatch):
+    from gatecheck.targets import _loader
+
+    wheel = tmp_path / "site" / "gatecheck" / "targets" / "data" / "targets.toml"
+    wheel.parent.mkdir(parents=True)
+    wheel.write_text(SOURCE)
+    monkeypatch.setattr(_loader, "_REPO_ROOT", tmp_path / "no-checkout")
+    monkeypatch.setattr(_loader, "_WHEEL_TARGETS", wheel)
+    empty = tmp_path / "cwd"
+    empty.mkdir()
+    assert discover(None, environ={}, cwd=empty) == wheel
+    monkeypatch.setattr(_loader, "_WHEEL_TARGETS", tmp_path / "missing.toml")
+    with pytest.raises(UsageError, match=r"no targets\.toml in .* and none shipped"):
+        discover(None, environ={}, cwd=empty)

@@ -360,6 +360,20 @@ class TargetConfig:
         base = self.api_base_url()
         return base[: -len("/v1")] if base.endswith("/v1") else base
 
+    def summary(self) -> dict[str, Any]:
+        """What a report header shows about the target (it holds no secret by construction)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "base-url": self.base_url,
+            "embedded": self.embedded,
+            "version": self.version,
+            "source": self.source,
+            "surfaces": list(self.surfaces),
+            "features": sorted(self.features),
+            "deviations": {dev.key: dev.reason for dev in self.deviations},
+        }
+
     # -- what it claims ----------------------------------------------------------------
 
     def claims(self, feature: str) -> bool:
