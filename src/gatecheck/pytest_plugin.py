@@ -121,7 +121,7 @@ class GatecheckSession:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = [f"gatecheck: run {self.state.run_id}, profile {self.state.profile}"]
         for name, target in self.state.targets.items():
-            where = "embedded (starting)" if target.is_embedded else target.base_url
+            where = "embedded (starting)" if target.needs_start else target.base_url
             lines.append(f"gatecheck: target {name} -> {where}")
         return lines
 
@@ -133,8 +133,13 @@ class GatecheckSession:
         if self.writer is not None:
             self.writer.close()
 
+    @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self.state.close()
+        try:
+            if not _is_worker(config):
+                _redact_artefacts(config)
+        finally:
+            self.state.close()
 
     # -- collection ----------------------------------------------------------------------
 
@@ -230,13 +235,29 @@ class GatecheckSession:
         target = self.state.targets.get(str(record.get("target")))
         record["run_id"] = self.state.run_id
         record["profile"] = self.state.profile
-        record["target_url"] = None if target is None or target.is_embedded else target.base_url
+        record["target_url"] = None if target is None or target.needs_start else target.base_url
         from gatecheck._redact import default_redactor
 
         clean = default_redactor().obj(record)
         self.config.hook.pytest_gatecheck_result(config=self.config, record=clean)
         if self.writer is not None:
             self.writer.write(clean)
+
+
+def _redact_artefacts(config: pytest.Config) -> None:
+    """Redact what junitxml and allure wrote (they hold failure text and exchanges).
+
+    Here rather than in ``gatecheck run`` only: this process knows the secrets it minted
+    (the embedded target's chat key) and they die with it.
+    """
+    from pathlib import Path
+
+    from gatecheck.runner.command import redact_tree
+
+    for option in ("xmlpath", "allure_report_dir"):
+        value = getattr(config.option, option, None)
+        if value and Path(value).exists():
+            redact_tree(Path(value), skip=())
 
 
 def _target_name(item: pytest.Item) -> str | None:

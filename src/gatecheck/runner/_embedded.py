@@ -1,4 +1,9 @@
-"""Start an embedded target (``base-url = "embedded"``) for a run, via gatecheck.embedded."""
+"""Start an embedded target (``base-url = "embedded"``) for a run, via gatecheck.embedded.
+
+``reference`` is the reference proxy over the mock upstream; the run mints a chat key
+through the proxy's own ``POST /v1/keys`` (as a user would) and exports it, with the admin
+key, under the env var names the target's profile gives. ``mock`` is the mock alone.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Started", "start_for"]
 
+_MINT_TIMEOUT_S = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class Started:
@@ -21,15 +28,45 @@ class Started:
 
     base_url: str  # becomes the target's base-url (ends in /v1)
     mock_url: str | None  # the mock upstream's root, for the mock_log fixture
-    env: dict[str, str] = field(default_factory=dict)  # e.g. the minted chat key
+    env: dict[str, str] = field(default_factory=dict)  # env var name -> secret
 
 
 @contextmanager
 def start_for(target: TargetConfig) -> Iterator[Started]:
     """Start the servers an embedded target needs and stop them on exit."""
+    from gatecheck._redact import default_redactor
+    from gatecheck.embedded import serve_in_thread, start_embedded
+
+    if target.embedded == "mock":
+        from gatecheck.mock import create_app
+
+        with serve_in_thread(create_app()) as mock_url:
+            yield Started(base_url=f"{mock_url}/v1", mock_url=mock_url)
+        return
+    with start_embedded() as stack:
+        env: dict[str, str] = {}
+        if target.auth.admin_env:
+            env[target.auth.admin_env] = stack.admin_key
+        if target.auth.env:
+            env[target.auth.env] = _mint_chat_key(stack.proxy_url, stack.admin_key)
+        redactor = default_redactor()
+        for secret in env.values():
+            redactor.add_secret(secret)
+        yield Started(base_url=f"{stack.proxy_url}/v1", mock_url=stack.mock_url, env=env)
+
+
+def _mint_chat_key(proxy_url: str, admin_key: str) -> str:
+    import httpx
+
     try:
-        from gatecheck.embedded import start_embedded
-    except ImportError as exc:
-        raise HarnessError(f"target {target.name!r} is embedded but {exc}") from None
-    with start_embedded(kind=target.embedded or "reference") as emb:
-        yield Started(base_url=emb.base_url, mock_url=emb.mock_url, env=dict(emb.env))
+        response = httpx.post(
+            f"{proxy_url}/v1/keys", json={"name": "gatecheck run", "permissions": ["chat"]},
+            headers={"authorization": f"Bearer {admin_key}"}, timeout=_MINT_TIMEOUT_S,
+            trust_env=False,
+        )
+        key = response.json().get("key") if response.status_code in (200, 201) else None
+    except (httpx.HTTPError, ValueError) as exc:
+        raise HarnessError(f"embedded proxy: minting a chat key failed: {exc}") from None
+    if not isinstance(key, str) or not key:
+        raise HarnessError(f"embedded proxy: POST /v1/keys answered {response.status_code}")
+    return key

@@ -91,7 +91,7 @@ class RunState:
         from gatecheck.targets._options import base_url_env
 
         for name, target in list(self.targets.items()):
-            if not target.is_embedded:
+            if not target.needs_start:
                 continue
             started = self.stack.enter_context(start_for(target))
             self.targets[name] = target.with_base_url(started.base_url)
@@ -140,7 +140,7 @@ def probe_all(targets: Any) -> dict[str, str]:
     """
     import concurrent.futures
 
-    todo = [t for t in targets if not t.is_embedded and t.missing_secret is None]
+    todo = [t for t in targets if not t.needs_start and t.missing_secret is None]
     if not todo:
         return {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
