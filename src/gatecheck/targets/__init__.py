@@ -17,22 +17,12 @@ from gatecheck.targets._model import (
     SURFACES,
     AuthConfig,
     AuthScheme,
-    CircuitBreakerConfig,
     Deviation,
     EmbeddedKind,
-    ErrorShape,
-    HealthConfig,
-    LimitsConfig,
     MatrixModelConfig,
-    ModelEcho,
     ModelsConfig,
-    QuirksConfig,
-    RateLimitHeaders,
-    RateLimitsConfig,
-    Surface,
     SurfaceConfig,
     TargetConfig,
-    UnknownModelPolicy,
 )
 from gatecheck.targets._options import (
     BASE_URL,
@@ -44,6 +34,18 @@ from gatecheck.targets._options import (
     base_url_env,
     parse_base_urls,
     resolve_target_names,
+)
+from gatecheck.targets._quirks import (
+    CircuitBreakerConfig,
+    ErrorShape,
+    HealthConfig,
+    LimitsConfig,
+    ModelEcho,
+    QuirksConfig,
+    RateLimitHeaders,
+    RateLimitsConfig,
+    Surface,
+    UnknownModelPolicy,
 )
 from gatecheck.targets._registry import GROUPS, Registry
 

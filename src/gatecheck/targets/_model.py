@@ -8,17 +8,11 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from gatecheck.targets._secrets import register_secret
+from gatecheck._redact import default_redactor
+from gatecheck.targets._quirks import QuirksConfig, Surface
 
-Surface = Literal["openai", "anthropic"]
 AuthScheme = Literal["bearer", "x-api-key", "header", "none"]
-ErrorShape = Literal[
-    "openai", "anthropic", "string", "fastapi-detail", "litellm", "text-plain", "status-message"
-]
-ModelEcho = Literal["requested", "resolved", "default-substituted"]
-UnknownModelPolicy = Literal["not-found", "bad-request", "default", "sse-list", "passthrough"]
 EmbeddedKind = Literal["reference", "mock"]
-RateLimitHeaders = Literal["openai", "anthropic", "windowed", "retry-after-only", "none"]
 
 SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 EMBEDDED = "embedded"
@@ -124,140 +118,6 @@ class MatrixModelConfig:
             extra_body=_frozen(data.get("extra-body")),
             note=data.get("note"),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class HealthConfig:
-    """The health contract: where to poll, whether it needs auth, what unhealthy looks like."""
-
-    path: str
-    requires_auth: bool = False
-    unhealthy_status: int | None = None
-    liveness_path: str | None = None
-    readiness_path: str | None = None
-    deep: bool = False
-    never_poll: tuple[str, ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> HealthConfig:
-        return cls(
-            path=data["path"],
-            requires_auth=data.get("requires-auth", False),
-            unhealthy_status=data.get("unhealthy-status"),
-            liveness_path=data.get("liveness-path"),
-            readiness_path=data.get("readiness-path"),
-            deep=data.get("deep", False),
-            never_poll=tuple(data.get("never-poll", ())),
-        )
-
-    @property
-    def poll_path(self) -> str:
-        """The path a load run may poll: the liveness path when the main one is deep."""
-        if self.deep and self.liveness_path is not None:
-            return self.liveness_path
-        return self.liveness_path or self.path
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitsConfig:
-    """How rate limits are reported."""
-
-    headers: RateLimitHeaders = "openai"
-    anthropic_headers: RateLimitHeaders | None = None
-    reset_unit: Literal["duration", "seconds", "epoch-s", "epoch-ms", "rfc3339"] = "duration"
-    retry_after: bool = True
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RateLimitsConfig:
-        return cls(
-            headers=data.get("headers", "openai"),
-            anthropic_headers=data.get("anthropic-headers"),
-            reset_unit=data.get("reset-unit", "duration"),
-            retry_after=data.get("retry-after", True),
-        )
-
-    def headers_for(self, surface: Surface) -> RateLimitHeaders:
-        """The header family on `surface` (the Anthropic one falls back to `headers`)."""
-        if surface == "anthropic" and self.anthropic_headers is not None:
-            return self.anthropic_headers
-        return self.headers
-
-
-@dataclass(frozen=True, slots=True)
-class CircuitBreakerConfig:
-    """The target's circuit breaker, when it has one."""
-
-    failures: int | None = None
-    reset_s: float | None = None
-    open_status: int | None = None
-    counts_4xx: bool = False
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CircuitBreakerConfig:
-        return cls(
-            failures=data.get("failures"),
-            reset_s=data.get("reset-s"),
-            open_status=data.get("open-status"),
-            counts_4xx=data.get("counts-4xx", False),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LimitsConfig:
-    """Request limits the target enforces."""
-
-    body_bytes: int | None = None
-    messages: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LimitsConfig:
-        return cls(body_bytes=data.get("body-bytes"), messages=data.get("messages"))
-
-
-@dataclass(frozen=True, slots=True)
-class QuirksConfig:
-    """Behaviours as data; unset fields hold the checklist's expectation."""
-
-    missing_key_status: int = 401
-    invalid_key_status: int = 401
-    upstream_auth_status: int | None = None
-    credits_status: int | None = None
-    model_echo: ModelEcho | None = None
-    unknown_model: UnknownModelPolicy = "not-found"
-    model_id_format: Literal["plain", "provider-prefixed", "at-provider"] = "plain"
-    model_id_case_insensitive: bool = False
-    error_shape: ErrorShape = "openai"
-    anthropic_error_shape: ErrorShape = "anthropic"
-    auth_error_shape: ErrorShape | None = None
-    invalid_json_status: int = 400
-    honours_stream_false: bool = True
-    dual_prefix: bool = False
-    auth_before_routing: bool = False
-    legacy_completions_status: int | None = None
-    health: HealthConfig | None = None
-    rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
-    circuit_breaker: CircuitBreakerConfig | None = None
-    limits: LimitsConfig = field(default_factory=LimitsConfig)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> QuirksConfig:
-        simple = {
-            key.replace("-", "_"): value
-            for key, value in data.items()
-            if key not in ("health", "rate-limits", "circuit-breaker", "limits")
-        }
-        health = data.get("health")
-        breaker = data.get("circuit-breaker")
-        return cls(
-            **simple,
-            health=None if health is None else HealthConfig.from_dict(health),
-            rate_limits=RateLimitsConfig.from_dict(data.get("rate-limits", {})),
-            circuit_breaker=None if breaker is None else CircuitBreakerConfig.from_dict(breaker),
-            limits=LimitsConfig.from_dict(data.get("limits", {})),
-        )
-
-    def error_shape_for(self, surface: Surface) -> ErrorShape:
-        return self.anthropic_error_shape if surface == "anthropic" else self.error_shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,5 +301,6 @@ def _resolve(env: str | None, environ: Mapping[str, str] | None) -> str | None:
         return None
     value = (os.environ if environ is None else environ).get(env) or None
     if value is not None:
-        register_secret(value)
+        # From now on every artefact writer masks it (CONTRACT: registries add env secrets).
+        default_redactor().add_secret(value)
     return value
