@@ -1,0 +1,164 @@
+"""What the suites share besides judging: small request bodies, stream capture, schema checks.
+
+Requests stay small on purpose (max_tokens 1-16, one short prompt): remote gateways bill.
+`[[mock ...]]` directives are only added for targets that claim the `mock-directives`
+feature; other targets get the plain prompt.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gatecheck._sse import SseEvent
+from gatecheck._timing import Stamps
+from gatecheck.checks._common import NOT_JSON, excerpt, json_of
+from gatecheck.checks._failures import ExchangeLike, expect, warn
+
+__all__ = [
+    "ANTHROPIC_VERSION",
+    "PATHS",
+    "CapturedStream",
+    "auth_as",
+    "body_for",
+    "capture_stream",
+    "conforms",
+    "directive",
+    "headers_for",
+    "no_auth",
+    "nonce",
+    "response_json",
+]
+
+Surface = Literal["openai", "anthropic"]
+ANTHROPIC_VERSION = "2023-06-01"
+PATHS: dict[Surface, str] = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+PROMPT = "Say hello in five words."
+WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "Current weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]},
+}
+_counter = itertools.count(1)
+
+
+def nonce() -> str:
+    """A short token unique within this process (to find our request in the mock's log)."""
+    return f"n{os.getpid()}x{next(_counter)}"
+
+
+def directive(**values: Any) -> str:
+    """A `[[mock k=v ...]]` directive; strings are double-quoted."""
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, str) and (not value.isalnum() or " " in value):
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'{key}="{escaped}"')
+        else:
+            parts.append(f"{key}={value}")
+    return "[[mock " + " ".join(parts) + "]]"
+
+
+def body_for(surface: Surface, model: str, *, text: str = PROMPT, max_tokens: int = 16,
+             stream: bool = False, mock: str | None = None, tools: bool = False,
+             **extra: Any) -> dict[str, Any]:
+    """A minimal chat request for `surface`; `mock` (a directive) is appended to the prompt."""
+    content = f"{text} {mock}" if mock else text
+    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
+                            "messages": [{"role": "user", "content": content}]}
+    if stream:
+        body["stream"] = True
+    if tools and surface == "openai":
+        body["tools"] = [{"type": "function", "function": WEATHER_TOOL}]
+        body["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
+    elif tools:
+        body["tools"] = [{"name": WEATHER_TOOL["name"], "description": WEATHER_TOOL["description"],
+                          "input_schema": WEATHER_TOOL["parameters"]}]
+        body["tool_choice"] = {"type": "tool", "name": "get_weather"}
+    body.update(extra)
+    return body
+
+
+def headers_for(surface: Surface, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Protocol headers a real client of `surface` sends (anthropic-version on Messages)."""
+    headers = {"anthropic-version": ANTHROPIC_VERSION} if surface == "anthropic" else {}
+    headers.update(extra or {})
+    return headers
+
+
+def response_json(response: Any, what: str) -> Any:
+    """The JSON body of a finished response, or a failure saying what came back instead."""
+    body = json_of(response.content)
+    expect(body is not NOT_JSON, f"{what}: body is not JSON", expected="a JSON body",
+           observed=f"{response.status} {excerpt(response.content, 200)}",
+           exchange=getattr(response, "exchange", None))
+    return body
+
+
+def conforms(name: str, instance: Any, *, profile: str, what: str,
+             exchange: ExchangeLike | None = None) -> None:
+    """The instance validates against schema `name` under the run's profile.
+
+    FAIL-severity violations fail the check; WARN ones (e.g. unknown Anthropic event types)
+    are recorded as warnings.
+    """
+    from gatecheck.schemas import validate
+
+    violations = validate(name, instance, profile=profile)  # type: ignore[arg-type]
+    failing = [v for v in violations if v.severity == "FAIL"]
+    for violation in (v for v in violations if v.severity == "WARN"):
+        warn(f"{what}: {violation}", exchange=exchange)
+    expect(not failing, f"{what} does not match schema {name} ({profile} profile)",
+           expected=f"a valid {name}", observed="; ".join(str(v) for v in failing[:4]),
+           exchange=exchange)
+
+
+@dataclass(slots=True)
+class CapturedStream:
+    """A whole stream as the checks need it: status, headers, events, timing, evidence."""
+
+    status: int
+    headers: Mapping[str, str]
+    events: list[SseEvent] = field(default_factory=list)
+    stamps: Stamps | None = None
+    body: bytes = b""  # for a non-stream answer (an error before the first byte)
+    exchange: ExchangeLike | None = None
+
+
+def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
+                   headers: Mapping[str, str] | None = None, path: str | None = None,
+                   max_events: int = 4096) -> CapturedStream:
+    """POST a streaming request and read it to the end (bounded by the client's limits)."""
+    with client.stream("POST", path or PATHS[surface], json=dict(body),
+                       headers=headers_for(surface, headers), surface=surface) as response:
+        captured = CapturedStream(status=response.status, headers=response.headers)
+        content_type = str(response.headers.get("content-type", ""))
+        if response.status == 200 and content_type.startswith("text/event-stream"):
+            for event in response.events():
+                captured.events.append(event)
+                if len(captured.events) >= max_events:
+                    break
+        else:
+            captured.body = response.read()
+        meter = getattr(response, "meter", None)
+    captured.stamps = meter.stamps if meter is not None else None
+    captured.exchange = getattr(response, "exchange", None)
+    return captured
+
+
+def no_auth() -> Any:
+    """Client auth that sends no credentials at all."""
+    from gatecheck._client import Auth
+
+    return Auth()
+
+
+def auth_as(scheme: Literal["bearer", "x-api-key"], secret: str) -> Any:
+    """Client auth that sends `secret` the given way."""
+    from gatecheck._client import Auth
+
+    return Auth(scheme=scheme, secret=secret)
