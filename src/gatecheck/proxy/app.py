@@ -73,9 +73,28 @@ class Ctx:
     """Everything about one request the handlers and the access log need."""
 
     __slots__ = (
-        "error", "gzip_min", "headers", "input_tokens", "key_id", "method", "model",
-        "output_tokens", "param", "path", "receive", "request_id", "resolved", "scope",
-        "send", "started", "status", "stream", "surface", "t0",
+        "accounted",
+        "error",
+        "gzip_min",
+        "headers",
+        "input_tokens",
+        "key_id",
+        "method",
+        "model",
+        "on_finish",
+        "output_tokens",
+        "param",
+        "path",
+        "receive",
+        "request_id",
+        "resolved",
+        "scope",
+        "send",
+        "started",
+        "status",
+        "stream",
+        "surface",
+        "t0",
     )
 
     def __init__(self, scope: Scope, receive: Receive, send: Send, gzip_min: int) -> None:
@@ -99,6 +118,16 @@ class Ctx:
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
         self.error: str | None = None
+        # Called once just before the last byte goes out, so usage is counted before the
+        # client can ask for it; serve() calls it afterwards if it never ran.
+        self.on_finish: Callable[[Ctx], None] | None = None
+        self.accounted = False
+
+    def finish(self) -> None:
+        if not self.accounted:
+            self.accounted = True
+            if self.on_finish is not None:
+                self.on_finish(self)
 
     def _base_headers(self) -> list[tuple[bytes, bytes]]:
         rid = self.request_id.encode()
@@ -147,6 +176,7 @@ class Ctx:
         raw.append((b"content-length", str(len(body)).encode()))
         self.status = status
         self.started = True
+        self.finish()
         await self.send({"type": "http.response.start", "status": status, "headers": raw})
         await self.send({"type": "http.response.body", "body": body})
 
@@ -172,6 +202,7 @@ class Ctx:
         await self.send({"type": "http.response.body", "body": data, "more_body": True})
 
     async def stream_end(self) -> None:
+        self.finish()
         await self.send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def log_line(self) -> bytes:
@@ -205,11 +236,14 @@ async def serve(
     send: Send,
     *,
     gzip_min: int,
-    after: Callable[[Ctx, Route | None], None],
+    account: Callable[[Ctx], None],
+    after: Callable[[Ctx], None],
 ) -> None:
     """Route (before any auth: unknown paths are 404 even without a key), run, log."""
     ctx = Ctx(scope, receive, send, gzip_min)
     route, ctx.param = router.match(ctx.path)
+    if route is not None and route.counted:
+        ctx.on_finish = account
     try:
         if route is None:
             ctx.surface = surface_by_header(ctx)
@@ -245,7 +279,8 @@ async def serve(
             await ctx.respond_error(ProxyError("api_error", "Internal error in the gateway."))
         ctx.error = "internal"
     finally:
-        after(ctx, route)
+        ctx.finish()
+        after(ctx)
 
 
 async def lifespan(
@@ -266,12 +301,15 @@ def build_asgi(
     router: Router,
     *,
     gzip_min: int,
-    after: Callable[[Ctx, Route | None], None],
+    account: Callable[[Ctx], None],
+    after: Callable[[Ctx], None],
     on_shutdown: Callable[[], Awaitable[None]],
 ) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await serve(router, scope, receive, send, gzip_min=gzip_min, after=after)
+            await serve(
+                router, scope, receive, send, gzip_min=gzip_min, account=account, after=after
+            )
         elif scope["type"] == "lifespan":
             await lifespan(receive, send, on_shutdown)
 

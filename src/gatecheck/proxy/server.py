@@ -68,7 +68,11 @@ class ProxyApp:
             ],
         )
         inner = build_asgi(
-            router, gzip_min=config.gzip_min_bytes, after=self._after, on_shutdown=self.aclose
+            router,
+            gzip_min=config.gzip_min_bytes,
+            account=self._account,
+            after=self._after,
+            on_shutdown=self.aclose,
         )
         self.asgi: ASGIApp = CorsMiddleware(
             inner,
@@ -80,9 +84,9 @@ class ProxyApp:
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         await self.asgi(scope, receive, send)
 
-    def _after(self, ctx: Ctx, route: Route | None) -> None:
-        """Per request, after the response: usage counters and the access-log line."""
-        if route is not None and route.counted and ctx.key_id is not None:
+    def _account(self, ctx: Ctx) -> None:
+        """Per model request, as its last byte goes out: the key's usage counters."""
+        if ctx.key_id is not None:
             self.store.record_usage(
                 ctx.key_id,
                 200 <= ctx.status < 300 and ctx.error is None,
@@ -91,6 +95,9 @@ class ProxyApp:
             )
             if self._flusher is None:
                 self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
+
+    def _after(self, ctx: Ctx) -> None:
+        """Per request, after the response: the access-log line."""
         if self.config.log_requests and access_log.isEnabledFor(logging.INFO):
             access_log.info(self.redactor.text(ctx.log_line().decode()))
 

@@ -1,12 +1,13 @@
 """Stream relays: upstream SSE in, the caller's SSE out, event by event as they arrive.
 
 Four paths (caller surface x upstream format). Same-format paths pass events through,
-parsing only what they must: every OpenAI chunk (the ``model`` echo and the usage chunk),
-and only ``message_start``, ``message_delta`` and ``error`` on Anthropic streams (text
-deltas are forwarded as the upstream's own bytes). Cross-format paths use the translate
-package's stream state machines. Whatever arrives in one upstream read goes out in one
-``send``, so nothing is held back. Any failure after the 200 becomes one error event in the
-caller's format and the end of the stream, never a fake success (STR-O10, STR-A7).
+re-encoding only what they must: every OpenAI chunk (the ``model`` echo and the usage
+chunk), and only ``message_start``, ``message_delta`` and ``error`` on Anthropic streams
+(text deltas are checked to be JSON, then forwarded as the upstream's own text).
+Cross-format paths use the translate package's stream state machines. Whatever arrives
+in one upstream read goes out in one ``send``, so nothing is held back. Any failure after
+the 200 becomes one error event in the caller's format and the end of the stream, never a
+fake success (STR-O10, STR-A7).
 """
 
 from __future__ import annotations
@@ -108,10 +109,16 @@ class AnthropicEmitter:
         return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
     def raw(self, event: SseEvent) -> bytes:
-        """Pass an event through; parse only the ones that carry model, usage or the end."""
+        """Pass an event through: re-encode only the ones that carry model, usage or the end.
+
+        Every other event is checked to be a JSON object (a broken frame must become an
+        error event, not reach the client) and forwarded as the upstream's own text.
+        """
         name = event.event or "message"
         if name in ("message_start", "message_delta", "error", "message_stop"):
             return self.event(name, event.json())
+        if not isinstance(event.json(), dict):
+            raise ValueError(f"{name} event data is not a JSON object")
         return b"event: " + name.encode() + b"\ndata: " + event.data.encode() + b"\n\n"
 
     @property
@@ -207,7 +214,7 @@ async def relay(
                     await ctx.stream_send(out)
                 if not translator.finished:
                     raise ProxyError(
-                        "upstream", "Upstream stream ended early (no [DONE] or message_stop)."
+                        "upstream", "Upstream stream ended before its end marker."
                     )
         except httpx.HTTPError as exc:
             raise transport_error(provider, exc) from None

@@ -278,7 +278,8 @@ def map_upstream_error(
 
     401/403 from upstream mean the *proxy's* provider key is bad: 502 with a message saying
     so, never a 401 that would look like the client's key failed (seed-systems, gatewayz).
-    Other 5xx -> 502; 529 (overloaded) stays 529 on Anthropic and is 503 on OpenAI (LIM-6).
+    503 and 529 both mean "overloaded, retry later": 529 ``overloaded_error`` on Anthropic,
+    503 on OpenAI (LIM-6, as the translate package maps them). Other 5xx -> 502.
     4xx keep their status and, from an envelope in the caller's own format, type/param/code.
     """
     from gatecheck.protocols.translate import anthropic_error_to_openai, openai_error_to_anthropic
@@ -309,7 +310,7 @@ def map_upstream_error(
             f"(HTTP {status}). This is a gateway configuration problem, not your API key.",
             headers=[h for h in forwarded if h[0] == "retry-after"],
         )
-    if status == 529 or (status == 503 and inner.get("type") == "overloaded_error"):
+    if status in (503, 529):
         return ProxyError("overloaded", message, headers=forwarded)
     if status >= 500:
         return ProxyError(
