@@ -395,3 +395,177 @@ def rebuild_anthropic(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any
     for index, raw in partial.items():
         message["content"][index]["input"] = orjson.loads(raw)
     return message
+
+
+# ------------------------------------------------------------ Anthropic -> OpenAI -> Anthropic
+
+
+@st.composite
+def anthropic_requests(draw: st.DrawFn) -> dict[str, Any]:
+    tool_names = draw(st.lists(names, max_size=3, unique=True))
+    messages: list[dict[str, Any]] = []
+    pending: list[str] = []  # tool_use ids the next user turn answers
+    for turn in range(draw(st.integers(1, 4))):
+        blocks: list[dict[str, Any]] = [
+            {
+                "type": "tool_result",
+                "tool_use_id": i,
+                "content": draw(st.one_of(texts, st.just([{"type": "text", "text": "r"}]))),
+            }
+            for i in pending
+        ]
+        blocks.append({"type": "text", "text": draw(texts)})
+        if draw(st.booleans()):
+            blocks.append(
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"},
+                }
+            )
+        plain = not pending and len(blocks) == 1 and draw(st.booleans())
+        messages.append({"role": "user", "content": blocks[0]["text"] if plain else blocks})
+        pending = []
+        assistant: list[dict[str, Any]] = []
+        if draw(st.booleans()):
+            assistant.append({"type": "text", "text": draw(texts)})
+        if tool_names and draw(st.booleans()):
+            for k in range(draw(st.integers(1, 2))):
+                pending.append(f"toolu_{turn}_{k}")
+                assistant.append(
+                    {
+                        "type": "tool_use",
+                        "id": pending[-1],
+                        "name": draw(st.sampled_from(tool_names)),
+                        "input": draw(json_args),
+                    }
+                )
+        if not assistant:
+            assistant.append({"type": "text", "text": draw(texts)})
+        plain = len(assistant) == 1 and assistant[0]["type"] == "text" and draw(st.booleans())
+        messages.append(
+            {"role": "assistant", "content": assistant[0]["text"] if plain else assistant}
+        )
+    if pending or draw(st.booleans()):
+        messages.append(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": i, "content": "ok"} for i in pending
+                ]
+                or "next",
+            }
+        )
+    body: dict[str, Any] = {
+        "model": "claude-x",
+        "max_tokens": draw(st.integers(1, 8192)),
+        "messages": messages,
+    }
+    system = draw(
+        st.one_of(
+            st.none(),
+            texts,
+            st.lists(texts.map(lambda t: {"type": "text", "text": t}), min_size=1, max_size=3),
+        )
+    )
+    if system is not None:
+        body["system"] = system
+    if tool_names:
+        body["tools"] = [
+            {"name": n, "input_schema": draw(schemas) or EMPTY_SCHEMA} for n in tool_names
+        ]
+        choice = draw(
+            st.sampled_from(
+                [
+                    None,
+                    {"type": "auto"},
+                    {"type": "any"},
+                    {"type": "none"},
+                    {"type": "tool", "name": tool_names[0]},
+                ]
+            )
+        )
+        if choice is not None:
+            if choice["type"] != "none" and draw(st.booleans()):
+                choice = {**choice, "disable_parallel_tool_use": True}
+            body["tool_choice"] = choice
+    if draw(st.booleans()):
+        body["stop_sequences"] = draw(st.lists(texts, min_size=1, max_size=3))
+    for key, strategy in (
+        ("temperature", st.floats(0, 1)),
+        ("top_p", st.floats(0, 1)),
+        ("stream", st.booleans()),
+    ):
+        if draw(st.booleans()):
+            body[key] = draw(strategy)
+    if draw(st.booleans()):
+        body["metadata"] = {"user_id": draw(names)}
+    return body
+
+
+def anthropic_meaning(body: dict[str, Any]) -> dict[str, Any]:
+    """What a Messages request asks for, with the formats' free choices normalised away."""
+    system = body.get("system")
+    turns: list[tuple[str, Any]] = []
+    for message in body["messages"]:
+        content = message["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        if message["role"] == "assistant":
+            text = "".join(b["text"] for b in blocks if b["type"] == "text")
+            turns.append(
+                (
+                    "assistant",
+                    (
+                        text,
+                        [
+                            (b["id"], b["name"], b["input"])
+                            for b in blocks
+                            if b["type"] == "tool_use"
+                        ],
+                    ),
+                )
+            )
+            continue
+        items: list[Any] = []
+        for b in blocks:
+            if b["type"] == "tool_result":
+                result = (
+                    b["content"]
+                    if isinstance(b["content"], str)
+                    else "".join(p["text"] for p in b["content"])
+                )
+                items.append(("tool_result", b["tool_use_id"], result))
+            else:
+                items.append(
+                    ("text", b["text"]) if b["type"] == "text" else ("image", b["source"]["data"])
+                )
+        if turns and turns[-1][0] == "user":
+            turns[-1][1].extend(items)
+        else:
+            turns.append(("user", items))
+    choice = dict(body.get("tool_choice") or {"type": "auto"})
+    return {
+        "system": [system] if isinstance(system, str) else [b["text"] for b in system or ()],
+        "turns": turns,
+        "tools": [
+            (t["name"], t.get("description"), t["input_schema"]) for t in body.get("tools", [])
+        ],
+        "tool_choice": choice if body.get("tools") else None,
+        "stop": body.get("stop_sequences") or None,
+        "rest": (
+            body["max_tokens"],
+            body.get("temperature"),
+            body.get("top_p"),
+            bool(body.get("stream")),
+            (body.get("metadata") or {}).get("user_id"),
+        ),
+    }
+
+
+@PROPERTY
+@given(anthropic_requests())
+def test_anthropic_request_round_trip_keeps_its_meaning(body: dict[str, Any]) -> None:
+    ANTHROPIC_REQUEST.validate_python(body)
+    openai = anthropic_to_openai_request(body, model="gpt-x")
+    OPENAI_REQUEST.validate_python(openai)
+    back = openai_to_anthropic_request(openai, model="claude-x")
+    assert anthropic_meaning(back) == anthropic_meaning(body)
