@@ -1,5 +1,6 @@
-"""Hypothesis properties: OpenAI -> Anthropic -> OpenAI keeps a request's meaning (issue 3),
-and a reply split into arbitrary stream fragments reassembles to the non-stream translation."""
+"""Hypothesis properties: a request translated OpenAI -> Anthropic -> OpenAI (issue 3) and
+Anthropic -> OpenAI -> Anthropic keeps its meaning; a reply split into arbitrary stream
+fragments reassembles to the non-stream translation."""
 
 from __future__ import annotations
 
