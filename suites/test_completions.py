@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.checks import check, expect
+from gatecheck.checks import check, expect, warn
 from gatecheck.checks import headers as hdr
 from gatecheck.checks.support import (
     PATHS,
@@ -157,11 +157,21 @@ def test_w8_stop_anthropic(client, chat_model, record_exchange):
     response, body = _message(client, chat_model, mock=mock, stop_sequences=["omega"])
     record_exchange(response.exchange)
     text = "".join(b.get("text", "") for b in body.get("content", []))
-    expect("gamma" not in text and body.get("stop_reason") == "stop_sequence"
-           and body.get("stop_sequence") == "omega", "stop_sequences ignored or misreported",
-           expected='text cut before "omega", stop_reason "stop_sequence", stop_sequence "omega"',
-           observed=f"text={text!r} stop_reason={body.get('stop_reason')!r} "
-                    f"stop_sequence={body.get('stop_sequence')!r}", exchange=response.exchange)
+    expect("gamma" not in text and "omega" not in text, "stop_sequences ignored",
+           expected='text cut before "omega"', observed=repr(text), exchange=response.exchange)
+    ac.stop_reason_is_valid(body.get("stop_reason"), body.get("stop_sequence"),
+                            exchange=response.exchange)
+    if body.get("stop_reason") == "end_turn":
+        # Over an OpenAI-format upstream a natural stop and a stop sequence look the same
+        # (finish_reason "stop"), so a translating gateway may not know which one it was.
+        warn('stop sequence reported as "end_turn" (expected "stop_sequence")',
+             exchange=response.exchange)
+    else:
+        expect(body.get("stop_sequence") == "omega", "stop_sequence does not name the match",
+               expected='stop_reason "stop_sequence", stop_sequence "omega"',
+               observed=f"stop_reason={body.get('stop_reason')!r} "
+                        f"stop_sequence={body.get('stop_sequence')!r}",
+               exchange=response.exchange)
 
 
 @check("HDR-1", level="MUST", category="Completions", surface="openai", feature="request-ids",

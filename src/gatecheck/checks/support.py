@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gatecheck._exceptions import HarnessError
 from gatecheck._sse import SseEvent
 from gatecheck._timing import Stamps
 from gatecheck.checks._common import NOT_JSON, excerpt, json_of
@@ -127,6 +128,7 @@ class CapturedStream:
     stamps: Stamps | None = None
     body: bytes = b""  # for a non-stream answer (an error before the first byte)
     exchange: ExchangeLike | None = None
+    error: str | None = None  # how the stream broke, when the transport failed mid-way
 
 
 def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
@@ -137,16 +139,20 @@ def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
                        headers=headers_for(surface, headers), surface=surface) as response:
         captured = CapturedStream(status=response.status, headers=response.headers)
         content_type = str(response.headers.get("content-type", ""))
-        if response.status == 200 and content_type.startswith("text/event-stream"):
-            for event in response.events():
-                captured.events.append(event)
-                if len(captured.events) >= max_events:
-                    break
-        else:
-            captured.body = response.read()
-        meter = getattr(response, "meter", None)
-    captured.stamps = meter.stamps if meter is not None else None
-    captured.exchange = getattr(response, "exchange", None)
+        try:
+            if response.status == 200 and content_type.startswith("text/event-stream"):
+                for event in response.events():
+                    captured.events.append(event)
+                    if len(captured.events) >= max_events:
+                        break
+            else:
+                captured.body = response.read()
+        except HarnessError as exc:
+            # The gateway broke the stream itself (reset, bad UTF-8, oversize event): keep what
+            # arrived; the grammar checks then say what is missing.
+            captured.error = f"{type(exc).__name__}: {exc}"
+        captured.stamps = response.stamps
+    captured.exchange = response.exchange
     return captured
 
 
