@@ -1,0 +1,188 @@
+"""gatecheck's pytest plugin end to end (pytester): tiny inline suites against a fake target."""
+
+from __future__ import annotations
+
+import json
+import socket
+import textwrap
+import time
+
+import pytest
+
+from gatecheck.embedded import serve_in_thread
+from tests.apps.fake_target import app
+
+pytest_plugins = ["pytester"]
+
+SUITE = '''
+from gatecheck.checks import check, expect, warn
+
+@check("W-1", level="MUST", category="Completions", title="passes")
+def test_passes(target):
+    expect(True, "never", expected="-", observed="-")
+
+@check("W-2", level="SHOULD", category="Completions", title="fails")
+def test_fails(target):
+    expect(False, "the body was wrong", expected="an object", observed="a list")
+
+@check("CORS-1", level="MUST", category="CORS", title="needs cors", feature="cors")
+def test_needs_cors(target):
+    pass
+
+@check("STR-A8", level="MUST", category="Streaming", title="anthropic only", surface="anthropic")
+def test_anthropic_only(target):
+    pass
+
+@check("STR-A9", level="SHOULD", category="Streaming", title="warns")
+def test_warns(target):
+    warn("unknown event type 'mystery'")
+
+def test_plain():
+    pass
+'''
+
+
+def targets_toml(url: str, *, deviations: str = "{}", env: str = "FAKE_GATEWAY_KEY") -> str:
+    return textwrap.dedent(f'''
+        [[target]]
+        name = "fake"
+        description = "a fake gateway for plugin tests"
+        base-url = "{url}/v1"
+        features = ["streaming"]
+        deviations = {deviations}
+        [target.auth]
+        scheme = "bearer"
+        env = "{env}"
+        [target.surfaces.openai]
+        auth = ["bearer"]
+        [target.quirks.health]
+        path = "/health"
+    ''')
+
+
+@pytest.fixture(scope="module")
+def fake_url():
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture
+def suite(pytester, fake_url, monkeypatch):
+    monkeypatch.setenv("FAKE_GATEWAY_KEY", "fk-plugin-test-0123456789")
+    pytester.makefile(".toml", targets=targets_toml(fake_url))
+    pytester.makepyfile(test_suite=SUITE)
+    return pytester
+
+
+def records(path) -> dict[str, dict]:
+    return {r["test"].split("::")[-1]: r for r in map(json.loads, path.read_text().splitlines())}
+
+
+def test_checks_run_once_per_target_with_their_outcomes(suite):
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--results", "out/results.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=2)
+    result.stdout.fnmatch_lines(["*test_fails[[]fake[]]*"])
+    got = records(suite.path / "out" / "results.jsonl")
+    assert set(got) == {"test_passes[fake]", "test_fails[fake]", "test_needs_cors[fake]",
+                        "test_anthropic_only[fake]", "test_warns[fake]"}  # not test_plain
+    assert {k: r["outcome"] for k, r in got.items()} == {
+        "test_passes[fake]": "passed", "test_fails[fake]": "failed",
+        "test_needs_cors[fake]": "skipped", "test_anthropic_only[fake]": "skipped",
+        "test_warns[fake]": "warned",
+    }
+    failed = got["test_fails[fake]"]
+    assert (failed["check_id"], failed["level"], failed["category"]) == ("W-2", "SHOULD",
+                                                                         "Completions")
+    assert (failed["message"], failed["expected"], failed["observed"]) == (
+        "the body was wrong", "an object", "a list")
+    assert got["test_needs_cors[fake]"]["message"] == "target 'fake' does not claim 'cors'"
+    assert "anthropic surface" in got["test_anthropic_only[fake]"]["message"]
+    assert got["test_warns[fake]"]["warnings"] == ["unknown event type 'mystery'"]
+    assert all(r["run_id"] and r["profile"] == "sdk-compat" for r in got.values())
+    assert failed["target_url"].endswith("/v1")
+
+
+def test_missing_secret_skips_every_check_naming_the_variable(suite, monkeypatch):
+    monkeypatch.delenv("FAKE_GATEWAY_KEY")
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml", "-rs",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=5)  # test_plain is no check: it still runs
+    assert {r["message"] for r in records(suite.path / "r.jsonl").values()} == {
+        "set $FAKE_GATEWAY_KEY to run target 'fake'"}
+
+
+def test_known_deviation_is_a_strict_xfail_and_fails_once_fixed(suite, fake_url):
+    deviations = '{"W-2" = "sends a list (issue 7)", "W-1" = "was broken (issue 8)"}'
+    suite.makefile(".toml", targets=targets_toml(fake_url, deviations=deviations))
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1, skipped=2, xfailed=1)
+    got = records(suite.path / "r.jsonl")
+    assert got["test_fails[fake]"]["outcome"] == "xfailed"
+    assert "sends a list (issue 7)" in got["test_fails[fake]"]["message"]
+    fixed = got["test_passes[fake]"]
+    assert fixed["outcome"] == "failed"
+    assert "no longer reproduces" in fixed["message"]
+    assert "was broken (issue 8)" in fixed["message"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_target_fails_every_check_at_once(suite):
+    suite.makefile(".toml", targets=targets_toml(f"http://127.0.0.1:{_closed_port()}"))
+    started = time.monotonic()
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    assert time.monotonic() - started < 60  # generous: the point is "no hang"
+    result.assert_outcomes(passed=1, failed=3, skipped=2)  # skips are decided first
+    failed = [r for r in records(suite.path / "r.jsonl").values() if r["outcome"] == "failed"]
+    assert len(failed) == 3
+    assert all(r["message"].startswith("unreachable: target 'fake' unreachable at")
+               for r in failed)
+
+
+def test_unknown_target_is_a_usage_error_listing_known_ones(suite):
+    result = suite.runpytest("--target", "fkae", "--targets-file", "targets.toml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: unknown target 'fkae'; did you mean 'fake'? (known in targets.toml: fake)"])
+
+
+def test_bad_targets_file_is_a_usage_error(suite):
+    result = suite.runpytest("--target", "fake", "--targets-file", "missing.toml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--targets-file missing.toml: no such file*"])
+
+
+def test_a_run_without_target_is_left_alone(suite):
+    result = suite.runpytest("-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=5)
+    result.stdout.fnmatch_lines(["*name a target with --target NAME*"])
+    assert "gatecheck: run" not in result.stdout.str()
+
+
+def test_records_cross_xdist_workers(suite):
+    result = suite.runpytest_subprocess(
+        "-n", "2", "--target", "fake", "--targets-file", "targets.toml",
+        "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=2)
+    got = records(suite.path / "r.jsonl")
+    assert got["test_fails[fake]"]["observed"] == "a list"
+    assert got["test_warns[fake]"]["outcome"] == "warned"
+
+
+def test_allure_gets_category_check_and_target_labels(suite):
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--alluredir", "allure", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=2)
+    labelled = {}
+    for path in (suite.path / "allure").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        labelled[data["name"]] = {(lb["name"], lb["value"]) for lb in data["labels"]}
+    labels = labelled["test_fails[fake]"]
+    assert {("epic", "Completions"), ("story", "W-2"), ("parentSuite", "fake")} <= labels
