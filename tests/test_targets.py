@@ -28,7 +28,6 @@ description = "embedded"
 base-url = "embedded"
 embedded = "reference"
 features = ["streaming", "health"]
-deviations = { "ALIAS-3:anthropic" = "answers 400 on messages", "ERR-1" = "string errors" }
 
 [target.auth]
 scheme = "bearer"
@@ -48,6 +47,11 @@ anthropic = "claude-3-5-haiku-latest"
 [target.quirks.health]
 path = "/health/liveliness"
 requires-auth = true
+
+[target.deviations]
+"ALIAS-3:anthropic" = "answers 400 on messages"
+"ERR-1" = "string errors"
+"AUTH-4" = { reason = "malformed header gets 500", checks = ["test_auth4_malformed"] }
 
 [[target]]
 name = "far-away"
@@ -133,12 +137,27 @@ def test_deviations_by_check_and_surface(registry):
     assert dev.reason == "answers 400 on messages"
 
 
+def test_deviation_limited_to_named_checks(registry):
+    local = registry.get("local")
+    assert local.deviation("AUTH-4", "openai", "test_auth4_malformed") is not None
+    assert local.deviation("AUTH-4", "openai", "test_auth4_wrong_openai") is None
+    # An anonymous caller never gets a limited deviation (no check hidden by accident).
+    assert local.deviation("AUTH-4", "openai") is None
+
+
 def test_deviation_ids_are_checked_against_the_suites(registry):
-    registry.check_deviation_ids(["ALIAS-3", "ERR-1", "AUTH-3"])
+    registry.check_deviation_ids(["ALIAS-3", "ERR-1", "AUTH-4"])
+    registry.check_deviation_ids(["ALIAS-3", "ERR-1", "AUTH-4"], ["test_auth4_malformed"])
     with pytest.raises(ConfigError) as info:
-        registry.check_deviation_ids(["ALIAS-3", "ERR-10", "AUTH-3"])
+        registry.check_deviation_ids(["ALIAS-3", "ERR-10", "AUTH-4"])
     assert str(info.value) == (
         "test.toml: target[0].deviations.ERR-1: unknown check id; did you mean 'ERR-10'?"
+    )
+    with pytest.raises(ConfigError) as info:
+        registry.check_deviation_ids(["ALIAS-3", "ERR-1", "AUTH-4"], ["test_auth4_malformd"])
+    assert str(info.value) == (
+        "test.toml: target[0].deviations.AUTH-4.checks: unknown check "
+        "'test_auth4_malformed'; did you mean 'test_auth4_malformd'?"
     )
 
 
@@ -291,6 +310,7 @@ def test_summary_is_plain_data(registry):
     assert summary["deviations"] == {
         "ALIAS-3:anthropic": "answers 400 on messages",
         "ERR-1": "string errors",
+        "AUTH-4": "malformed header gets 500",
     }
     import json
 

@@ -141,6 +141,22 @@ def test_deviation_surface_must_exist():
     )
 
 
+def test_deviation_table_needs_checks_named_like_tests():
+    source = GOOD.replace(
+        '"AUTH-3" = "answers 403"', '"AUTH-3" = { reason = "x", checks = ["auth3"] }'
+    )
+    assert _error(source) == (
+        "targets.toml: target[1].deviations.AUTH-3.checks[0]: 'auth3' is not valid: "
+        "A test function name such as test_auth2_x_api_key."
+    )
+    source = GOOD.replace(
+        '"AUTH-3" = "answers 403"', '"AUTH-3" = { reason = "x", chekcs = ["test_a"] }'
+    )
+    assert _error(source) == (
+        "targets.toml: target[1].deviations.AUTH-3.chekcs: unknown field; did you mean 'checks'?"
+    )
+
+
 def test_header_placement_needs_a_header_name():
     source = GOOD.replace('auth = ["bearer"]', 'auth = ["header"]', 1)
     assert _error(source) == (

@@ -199,8 +199,10 @@ def test_puter_quirks(registry):
     assert puter.quirks.model_echo == "default-substituted"
     assert puter.quirks.rate_limits.headers == "windowed"
     assert puter.quirks.rate_limits.retry_after is False
-    assert puter.deviation("AUTH-2", "anthropic") is not None
-    assert puter.deviation("AUTH-2", "openai") is None
+    # Only the x-api-key check of AUTH-2 fails; Bearer on /v1/messages works.
+    assert puter.deviation("AUTH-2", "anthropic", "test_auth2_x_api_key") is not None
+    assert puter.deviation("AUTH-2", "anthropic", "test_auth2_bearer_on_anthropic") is None
+    assert puter.deviation("AUTH-2", "openai", "test_auth2_x_api_key") is None
     assert puter.deviation("ERR-6") is not None
 
 

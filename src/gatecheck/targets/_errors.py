@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import ValidationError, best_match
 
 from gatecheck._exceptions import ConfigError
 
@@ -91,6 +91,12 @@ def _message(error: ValidationError) -> tuple[list[str | int], str]:
     instance = error.instance
     # validator_value is typed Any | Unset by the stubs; it is always set on a raised error.
     expected: Any = error.validator_value
+    if kind in ("anyOf", "oneOf") and error.context:
+        # Explain the branch of the instance's own type (a table's unknown field, say)
+        # rather than "not valid" against every alternative.
+        same_type = [e for e in error.context if not (e.validator == "type" and not e.path)]
+        if same_type:
+            return _message(best_match(same_type))
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = list(schema.get("properties", {}))
         unknown = sorted(set(instance) - set(known))

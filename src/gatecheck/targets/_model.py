@@ -122,22 +122,42 @@ class MatrixModelConfig:
 
 @dataclass(frozen=True, slots=True)
 class Deviation:
-    """A known deviation: the suites mark `check_id` as a strict expected failure."""
+    """A known deviation: the suites mark the matching checks as strict expected failures."""
 
     check_id: str
     reason: str
     surface: Surface | None = None  # None: on every surface
+    checks: tuple[str, ...] = ()  # test function names; empty: every check with the id
 
     @classmethod
-    def from_item(cls, key: str, reason: str) -> Deviation:
+    def from_item(cls, key: str, value: str | Mapping[str, Any]) -> Deviation:
         check_id, _, surface = key.partition(":")
+        if isinstance(value, str):
+            reason, checks = value, ()
+        else:
+            reason, checks = value["reason"], tuple(value["checks"])
         return cls(
-            check_id=check_id, reason=reason, surface=cast(Surface, surface) if surface else None
+            check_id=check_id,
+            reason=reason,
+            surface=cast(Surface, surface) if surface else None,
+            checks=checks,
         )
 
     @property
     def key(self) -> str:
         return f"{self.check_id}:{self.surface}" if self.surface else self.check_id
+
+    def matches(self, check_id: str, surface: Surface | None, check: str | None) -> bool:
+        """Whether the check `check` (a test function name) with this id/surface is covered.
+
+        A deviation limited to named checks never matches an anonymous caller: better an
+        unexpected failure in the report than a passing check hidden as an expected one.
+        """
+        if self.check_id != check_id:
+            return False
+        if self.surface is not None and self.surface != surface:
+            return False
+        return not self.checks or check in self.checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,10 +279,12 @@ class TargetConfig:
             return f"target {self.name!r} does not claim {feature!r}"
         return None
 
-    def deviation(self, check_id: str, surface: Surface | None = None) -> Deviation | None:
-        """The declared deviation for `check_id` (on `surface`, if it is surface-specific)."""
+    def deviation(
+        self, check_id: str, surface: Surface | None = None, check: str | None = None
+    ) -> Deviation | None:
+        """The declared deviation for `check_id` on `surface` (for test function `check`)."""
         for dev in self.deviations:
-            if dev.check_id == check_id and (dev.surface is None or dev.surface == surface):
+            if dev.matches(check_id, surface, check):
                 return dev
         return None
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from gatecheck._exceptions import ConfigError, UsageError
-from gatecheck.targets._errors import did_you_mean
+from gatecheck.targets._errors import did_you_mean, format_path
 from gatecheck.targets._model import TargetConfig
 from gatecheck.targets._options import base_url_env
 
@@ -88,18 +88,23 @@ class Registry:
                 urls[target.name] = value
         return self.with_base_urls(urls) if urls else self
 
-    def check_deviation_ids(self, known: Iterable[str]) -> None:
-        """Fail if a deviation names a check id the suites do not have (catches typos).
+    def check_deviation_ids(
+        self, known: Iterable[str], checks: Iterable[str] | None = None
+    ) -> None:
+        """Fail if a deviation names a check id (or test function) the suites lack.
 
-        Called by the suites once their checks are registered; the registry alone cannot
-        know every id.
+        Called by the suites once their checks are registered: the registry alone cannot
+        know them, and a typo would otherwise silently never match.
         """
         known_ids = sorted(set(known))
+        known_checks = sorted(set(checks)) if checks is not None else None
         for index, target in enumerate(self.targets):
             for dev in target.deviations:
+                where = f"{self.file}: {format_path(['target', index, 'deviations', dev.key])}"
                 if dev.check_id not in known_ids:
                     hint = did_you_mean(dev.check_id, known_ids)
-                    raise ConfigError(
-                        f"{self.file}: target[{index}].deviations.{dev.key}: "
-                        f"unknown check id{hint}"
-                    )
+                    raise ConfigError(f"{where}: unknown check id{hint}")
+                for name in dev.checks:
+                    if known_checks is not None and name not in known_checks:
+                        hint = did_you_mean(name, known_checks)
+                        raise ConfigError(f"{where}.checks: unknown check {name!r}{hint}")
