@@ -236,9 +236,9 @@ class GatecheckSession:
         record["run_id"] = self.state.run_id
         record["profile"] = self.state.profile
         record["target_url"] = None if target is None or target.needs_start else target.base_url
-        from gatecheck._redact import default_redactor
+        from gatecheck.runner._results import redact_record
 
-        clean = default_redactor().obj(record)
+        clean = redact_record(record)
         self.config.hook.pytest_gatecheck_result(config=self.config, record=clean)
         if self.writer is not None:
             self.writer.write(clean)

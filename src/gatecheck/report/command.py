@@ -21,10 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def write_report(run_dir: Path) -> tuple[list[dict[str, Any]], Path]:
-    """Render RUN_DIR/report.md from RUN_DIR/results.jsonl (redacted once more on the way out)."""
-    from gatecheck._redact import default_redactor
+    """Render RUN_DIR/report.md from RUN_DIR/results.jsonl (redacted once more on the way in)."""
     from gatecheck.report import RunMeta, render_markdown
-    from gatecheck.runner._results import read_results
+    from gatecheck.runner._results import read_results, redact_record
 
     results = run_dir / "results.jsonl"
     if not results.is_file():
@@ -33,8 +32,11 @@ def write_report(run_dir: Path) -> tuple[list[dict[str, Any]], Path]:
         records = read_results(results)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    # The renderer is pure; redaction happens on its input, field by field, so static
+    # titles stay readable while anything a target sent is masked again.
+    records = [redact_record(record) for record in records]
     meta = RunMeta.from_results(records)
-    text = default_redactor().text(render_markdown(records, meta))
+    text = render_markdown(records, meta)
     path = run_dir / "report.md"
     path.write_text(text, encoding="utf-8")
     return records, path

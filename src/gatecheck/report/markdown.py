@@ -36,6 +36,10 @@ def render_markdown(results: Sequence[dict[str, Any]], meta: RunMeta) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _cell(text: object) -> str:
     return str(text).replace("\n", " ").replace("|", "\\|").strip()
 
@@ -75,17 +79,15 @@ def _summary(records: Sequence[dict[str, Any]], total: Tally) -> list[str]:
     lines.append(
         f"- {total.total} checks: {total.passed} passed, {total.failed} failed ({failed}), "
         f"{total.warned} passed with warnings, {total.skipped} skipped, "
-        f"{total.xfailed} known deviations (expected failures)."
+        f"{_plural(total.xfailed, 'known deviation')} (expected failures)."
     )
     for level in LEVELS:
         part = tally(r for r in records if r.get("level") == level)
         if part.total:
-            lines.append(
-                f"- {level}: {part.success_rate()} passed"
-                + (f", {part.skipped} skipped" if part.skipped else "")
-                + (f", {part.xfailed} known deviations" if part.xfailed else "")
-                + "."
-            )
+            verdict = f"{part.success_rate()} passed" if part.judged else "no verdicts"
+            extra = [f"{part.skipped} skipped"] if part.skipped else []
+            extra += [_plural(part.xfailed, "known deviation")] if part.xfailed else []
+            lines.append(f"- {level}: {verdict}" + "".join(f", {e}" for e in extra) + ".")
     skip_reasons = sorted({str(r.get("message")) for r in records if r.get("outcome") == "skipped"})
     if skip_reasons:
         shown = "; ".join(skip_reasons[:5]) + ("; ..." if len(skip_reasons) > 5 else "")
@@ -113,11 +115,12 @@ def _overview(records: Sequence[dict[str, Any]]) -> list[str]:
         for level in LEVELS:
             if part.failed_levels.get(level):
                 notes.append(f"{part.failed_levels[level]} {level} failed")
-        for key, label in (("warned", "with warnings"), ("skipped", "skipped"),
-                           ("xfailed", "known deviations")):
+        for key, label in (("warned", "with warnings"), ("skipped", "skipped")):
             count = getattr(part, key)
             if count:
                 notes.append(f"{count} {label}")
+        if part.xfailed:
+            notes.append(_plural(part.xfailed, "known deviation"))
         lines.append(f"| {_cell(category)} | {part.status()} | {part.success_rate()} | "
                      f"{_cell('; '.join(notes) or '-')} |")
     return [*lines, ""]
@@ -148,7 +151,7 @@ def _finding(record: dict[str, Any]) -> list[str]:
     lines = [f"#### {_ICONS[outcome]} {record.get('check_id')} ({record.get('level')}): "
              f"{record.get('title')}", ""]
     lines.append(f"- Test: `{record.get('test')}` on target `{record.get('target')}`")
-    if record.get("message"):
+    if record.get("message") and outcome != "warned":  # a WARN's message is its warnings
         lines.append(f"- What happened: {_cell(record['message'])}")
     if record.get("expected"):
         lines.append(f"- Expected: {_cell(record['expected'])}")

@@ -19,6 +19,7 @@ __all__ = [
     "ResultsWriter",
     "merge_phase",
     "read_results",
+    "redact_record",
 ]
 
 OUTCOMES = ("passed", "failed", "warned", "skipped", "xfailed")
@@ -26,6 +27,26 @@ RECORD_ATTR = "gatecheck_record"  # the TestReport attribute that carries a reco
 
 # Which outcome wins when phases disagree: a failing teardown spoils a pass.
 _RANK = {"passed": 0, "warned": 1, "xfailed": 2, "skipped": 3, "failed": 4}
+
+
+# Fields that come from the suites' code or the harness, never from the target: left as
+# they are, so a title such as "accepts Authorization: Bearer" is not mangled by the
+# redactor's header patterns. Everything else (messages, observed values, exchanges, URLs)
+# is redacted.
+STATIC_FIELDS = frozenset({
+    "run_id", "target", "check_id", "test", "title", "category", "level", "feature",
+    "surface", "outcome", "started_at", "duration_s", "profile",
+})
+
+
+def redact_record(record: dict[str, Any], redactor: Any = None) -> dict[str, Any]:
+    """A copy of ``record`` with every target-derived field redacted."""
+    if redactor is None:
+        from gatecheck._redact import default_redactor
+
+        redactor = default_redactor()
+    return {key: value if key in STATIC_FIELDS else redactor.obj(value)
+            for key, value in record.items()}
 
 
 def merge_phase(current: dict[str, Any] | None, phase: dict[str, Any]) -> dict[str, Any]:
@@ -52,9 +73,6 @@ class ResultsWriter:
     """Appends redacted records to results.jsonl, one line each, flushed as they come."""
 
     def __init__(self, path: Path) -> None:
-        from gatecheck._redact import default_redactor
-
-        self._redactor = default_redactor()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._file: IO[bytes] | None = path.open("wb")
@@ -65,7 +83,7 @@ class ResultsWriter:
             raise ValueError("results writer is closed")
         # Exchanges are redacted when built; this second pass catches secrets that reached a
         # message or an observed value through a check's own text.
-        clean = self._redactor.obj(record)
+        clean = redact_record(record)
         self._file.write(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS) + b"\n")
         self._file.flush()
         self.count += 1

@@ -1,0 +1,117 @@
+"""The Markdown report: pinned with a snapshot for a fixed results.jsonl, plus its rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from gatecheck.cli import main
+from gatecheck.report import RunMeta, render_markdown
+from gatecheck.report._model import Tally, check_sort_key, overall_status, tally
+from gatecheck.report._recommend import recommendation_for
+from gatecheck.runner._results import read_results
+
+SAMPLE = Path(__file__).parent / "data" / "results_sample.jsonl"
+
+
+class MarkdownSnapshot(SingleFileSnapshotExtension):
+    """One reviewable .md file per snapshot instead of an .ambr blob."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "md"
+
+
+@pytest.fixture
+def sample() -> list[dict]:
+    return read_results(SAMPLE)
+
+
+def test_report_matches_snapshot(sample, snapshot):
+    text = render_markdown(sample, RunMeta.from_results(sample))
+    assert text == snapshot(extension_class=MarkdownSnapshot)
+
+
+def test_render_is_pure_and_order_independent(sample):
+    meta = RunMeta.from_results(sample)
+    assert render_markdown(sample, meta) == render_markdown(list(reversed(sample)), meta)
+
+
+def test_meta_comes_from_results_only(sample):
+    meta = RunMeta.from_results(sample)
+    assert meta.run_id == "20261121T101500Z-reference"
+    assert meta.started_at == "2026-11-21T10:15:00.000Z"
+    assert meta.duration_s == pytest.approx(9.25)  # 10:15:00 -> 10:15:08 + 1.25 s
+    assert meta.targets == (("reference", "http://127.0.0.1:8080/v1"),)
+    assert meta.profile == "sdk-compat"
+
+
+def test_header_status_is_fail_when_a_must_check_failed(sample):
+    text = render_markdown(sample, RunMeta.from_results(sample))
+    assert "**Overall status:** ❌ FAIL" in text
+    assert "curl -sS -X POST" in text  # the failure carries its reproduction
+
+
+def _rec(outcome: str, level: str = "MUST") -> dict:
+    return {"outcome": outcome, "level": level, "category": "Health", "check_id": "HEALTH-1"}
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status"),
+    [
+        ([_rec("passed"), _rec("failed", "MUST")], "❌ FAIL"),
+        ([_rec("passed"), _rec("failed", "SHOULD")], "⚠️ PASS WITH WARNINGS"),
+        ([_rec("passed"), _rec("warned")], "⚠️ PASS WITH WARNINGS"),
+        ([_rec("passed"), _rec("xfailed"), _rec("skipped")], "✅ PASS"),
+        ([_rec("skipped")], "NO CHECKS RAN"),
+    ],
+)
+def test_overall_status_is_computed_from_outcomes(outcomes, status):
+    assert overall_status(tally(outcomes)) == status
+
+
+def test_success_rate_counts_only_judged_checks():
+    counts = tally([_rec("passed"), _rec("warned"), _rec("failed"), _rec("skipped"),
+                    _rec("xfailed")])
+    assert (counts.judged, counts.total) == (3, 5)
+    assert counts.success_rate() == "66.7% (2/3)"
+    assert Tally().success_rate() == "n/a"
+
+
+def test_checks_sort_by_category_then_natural_id():
+    ids = ["STR-O10", "STR-O2", "W-10", "W-2"]
+    records = [{"check_id": i, "category": "Streaming" if i.startswith("STR") else "Completions",
+                "level": "MUST"} for i in ids]
+    ordered = [r["check_id"] for r in sorted(records, key=check_sort_key)]
+    assert ordered == ["W-2", "W-10", "STR-O2", "STR-O10"]
+
+
+def test_recommendation_uses_the_longest_prefix():
+    assert "OpenAI stream grammar" in recommendation_for("STR-O7")
+    assert "Anthropic event order" in recommendation_for("STR-A2")
+    assert "text/event-stream" in recommendation_for("STR-4")
+    assert recommendation_for("ZZZ-1").startswith("Fix the behaviour")
+
+
+def test_report_command_re_renders_from_results(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    shutil.copy(SAMPLE, run_dir / "results.jsonl")
+    assert main(["report", str(run_dir)]) == 0
+    text = (run_dir / "report.md").read_text(encoding="utf-8")
+    assert text.startswith("# gatecheck conformance report: reference")
+    assert "report.md (9 checks)" in capsys.readouterr().out
+
+
+def test_report_command_on_a_directory_without_results_is_a_usage_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no results.jsonl" in capsys.readouterr().err
+
+
+def test_report_command_names_the_bad_line(tmp_path, capsys):
+    (tmp_path / "results.jsonl").write_text(json.dumps({"outcome": "passed"}) + "\n{oops\n")
+    assert main(["report", str(tmp_path)]) == 2
+    assert "results.jsonl:2: not JSON" in capsys.readouterr().err
