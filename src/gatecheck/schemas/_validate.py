@@ -8,13 +8,14 @@ stop reason) is a WARN; everything else is a FAIL.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
@@ -33,6 +34,41 @@ __all__ = [
 Severity = Literal["FAIL", "WARN"]
 WARN_MARK: Final = "x-gatecheck-severity"
 _MAX_MESSAGE = 300
+
+# Formats asserted (2020-12 only annotates them by default). Written here rather than
+# jsonschema's optional extras: date-time needs rfc3339-validator, and `unixtime` is the
+# OpenAI spec's own format ("Unix timestamp (in seconds)", MOD-5).
+FORMATS: Final = FormatChecker(formats=())
+_FORMAT_HINTS: Final = {
+    "unixtime": "Unix time in seconds (a millisecond value is 1000x too large)",
+    "date-time": "an RFC 3339 date-time with a time zone",
+    "date": "an RFC 3339 full-date (YYYY-MM-DD)",
+}
+_MAX_UNIX_SECONDS: Final = 10**11  # the year 5138; millisecond stamps today are ~1.7e12
+
+
+@FORMATS.checks("unixtime")
+def _unixtime(value: object) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return True  # the `type` keyword judges other types
+    return 0 <= value < _MAX_UNIX_SECONDS
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    # fromisoformat also takes forms RFC 3339 does not (week dates, no "T"): pin the shape
+    if len(value) < 20 or value[10] not in "Tt" or value[4] != "-" or value[7] != "-":
+        return False
+    return dt.datetime.fromisoformat(value.upper()).tzinfo is not None
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return len(value) == 10 and bool(dt.date.fromisoformat(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +150,9 @@ def _registry(profile: Profile) -> Registry[Any]:
 @functools.cache
 def validator(name: str, profile: Profile = "sdk-compat") -> Draft202012Validator:
     """The compiled validator for `name` under `profile` (cached per pair)."""
-    return Draft202012Validator(profile_schema(name, profile), registry=_registry(profile))
+    return Draft202012Validator(
+        profile_schema(name, profile), registry=_registry(profile), format_checker=FORMATS
+    )
 
 
 def _severity(error: ValidationError) -> Severity:
@@ -168,6 +206,8 @@ def _flatten(error: ValidationError) -> list[SchemaViolation]:
     ):
         # "x should not be valid under {...}" says nothing; the schema says why.
         message = f"{error.instance!r} is not allowed: {error.schema['description']}"
+    elif error.validator == "format" and error.validator_value in _FORMAT_HINTS:
+        message = f"{error.instance!r} is not {_FORMAT_HINTS[str(error.validator_value)]}"
     return [
         SchemaViolation(
             path=error.json_path,
