@@ -1,0 +1,132 @@
+"""Aliases: routing, the model echo policy, unknown models, /v1/models <-> usable (ALIAS-*)."""
+
+from __future__ import annotations
+
+from gatecheck.checks import aliases, check, errors, expect, models
+from gatecheck.checks.support import (
+    PATHS,
+    body_for,
+    capture_stream,
+    directive,
+    headers_for,
+    response_json,
+)
+from gatecheck.protocols.anthropic import checks as ac
+from gatecheck.protocols.openai import checks as oc
+
+# What the profile's unknown-model policy means for the status a client sees.
+UNKNOWN_STATUS = {"not-found": 404, "bad-request": 400}
+
+
+def _echo(observed, alias, target, where, exchange):
+    aliases.model_echo_follows_policy(observed, requested=alias, resolved=target.aliases[alias],
+                                      policy=target.quirks.model_echo, where=where,
+                                      exchange=exchange)
+
+
+@check("ALIAS-1", level="MUST", category="Aliases", feature="aliases",
+       title="Every configured alias is accepted on every surface and routes to its target")
+def test_alias1_routing(client, target, record_exchange):
+    header = target.models.resolved_header
+    for alias, resolved in target.aliases.items():
+        for surface in target.surfaces:
+            response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                      json=body_for(surface, alias, max_tokens=1))
+            record_exchange(response.exchange)
+            expect(response.status == 200, f"alias {alias!r} refused on {surface}",
+                   expected="200", observed=f"{response.status} {response.text[:160]}",
+                   exchange=response.exchange)
+            if header:
+                seen = response.headers.get(header)
+                expect(seen in (resolved, resolved.rsplit("/", 1)[-1]),
+                       f"alias {alias!r} routed elsewhere", expected=resolved,
+                       observed=f"{header}: {seen!r}", exchange=response.exchange)
+
+
+@check("ALIAS-2", level="SHOULD", category="Aliases", feature="aliases",
+       title="Response model follows one policy in bodies, every chunk and message_start")
+def test_alias2_echo(client, target, record_exchange):
+    for alias in target.aliases:
+        if target.has_surface("openai"):
+            response = client.request("POST", PATHS["openai"],
+                                      json=body_for("openai", alias, max_tokens=2))
+            record_exchange(response.exchange)
+            _echo(response_json(response, "completion").get("model"), alias, target,
+                  "completion body", response.exchange)
+            if target.claims("streaming"):
+                captured = capture_stream(client, "openai", body_for("openai", alias,
+                                                                     max_tokens=2, stream=True))
+                record_exchange(captured.exchange)
+                for n, chunk in enumerate(oc.read_openai_stream(captured.events).chunks):
+                    _echo(chunk.get("model"), alias, target, f"chunk {n}", captured.exchange)
+        if target.has_surface("anthropic"):
+            response = client.request("POST", PATHS["anthropic"], headers=headers_for("anthropic"),
+                                      json=body_for("anthropic", alias, max_tokens=2))
+            record_exchange(response.exchange)
+            _echo(response_json(response, "message").get("model"), alias, target,
+                  "message body", response.exchange)
+            if target.claims("streaming"):
+                captured = capture_stream(client, "anthropic",
+                                          body_for("anthropic", alias, max_tokens=2, stream=True))
+                record_exchange(captured.exchange)
+                starts = ac.read_anthropic_stream(captured.events).of_type("message_start")
+                for start in starts:
+                    _echo((start.get("message") or {}).get("model"), alias, target,
+                          "message_start", captured.exchange)
+
+
+@check("ALIAS-3", level="MUST", category="Aliases",
+       title="An unknown model is a 404 not-found error on every surface")
+def test_alias3_unknown_model(client, target, record_exchange):
+    wanted = UNKNOWN_STATUS.get(target.quirks.unknown_model, 404)
+    for surface in target.surfaces:
+        response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                  json=body_for(surface, "gatecheck-no-such-model", max_tokens=1))
+        record_exchange(response.exchange)
+        errors.status_in(response, {wanted}, f"unknown model on {surface}")
+        error = errors.error_envelope(surface, response)
+        if wanted == 404 and surface == "openai":
+            expect(error.get("code") == "model_not_found", "404 code is not model_not_found",
+                   expected='code "model_not_found"', observed=repr(error.get("code")),
+                   exchange=response.exchange)
+        elif wanted == 404:
+            errors.status_matches_type(surface, response, error)
+
+
+@check("ALIAS-4", level="SHOULD", category="Aliases", feature="models",
+       title="Every listed model is usable and every alias is listed")
+def test_alias4_listed_usable(client, target, record_exchange):
+    listing = client.request("GET", "/v1/models")
+    record_exchange(listing.exchange)
+    ids = models.openai_model_list(response_json(listing, "model list"),
+                                   exchange=listing.exchange)
+    aliases.aliases_are_listed(ids, target.aliases, exchange=listing.exchange)
+    surface = "openai" if target.has_surface("openai") else "anthropic"
+    statuses = {}
+    for model_id in ids[:20]:
+        response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                  json=body_for(surface, model_id, max_tokens=1))
+        record_exchange(response.exchange)
+        statuses[model_id] = response.status
+    aliases.listed_models_are_usable(statuses, exchange=listing.exchange)
+
+
+@check("ALIAS-5", level="SHOULD", category="Aliases", feature="count-tokens",
+       surface="anthropic",
+       title="404s from count_tokens do not make the model unavailable for messages")
+def test_alias5_aux_404(client, target, chat_model, record_exchange):
+    for _ in range(6):
+        body = body_for("anthropic", chat_model, mock=directive(fault=404)
+                        if target.claims("mock-directives") else None)
+        body = {k: v for k, v in body.items() if k != "max_tokens"}
+        if not target.claims("mock-directives"):
+            body["model"] = "gatecheck-no-such-model"
+        counted = client.request("POST", "/v1/messages/count_tokens", json=body,
+                                 headers=headers_for("anthropic"))
+        record_exchange(counted.exchange)
+    response = client.request("POST", PATHS["anthropic"], headers=headers_for("anthropic"),
+                              json=body_for("anthropic", chat_model, max_tokens=1))
+    record_exchange(response.exchange)
+    expect(response.status == 200, "the model became unavailable after count_tokens 404s",
+           expected="200", observed=f"{response.status} {response.text[:160]}",
+           exchange=response.exchange)

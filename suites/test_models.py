@@ -1,0 +1,71 @@
+"""Models: the OpenAI and Anthropic listings, retrieval and auth (MOD-*)."""
+
+from __future__ import annotations
+
+from gatecheck.checks import auth, check, errors, expect, models
+from gatecheck.checks.support import conforms, headers_for, no_auth, response_json
+
+
+def _list(client, headers=None):
+    response = client.request("GET", "/v1/models", headers=headers)
+    expect(response.status == 200, "GET /v1/models failed", expected="200",
+           observed=f"{response.status} {response.text[:160]}", exchange=response.exchange)
+    return response, response_json(response, "model list")
+
+
+@check("MOD-1", level="MUST", category="Models", feature="models",
+       title="GET /v1/models is an OpenAI list of models")
+def test_mod1_openai_list(client, target, profile, record_exchange):
+    response, body = _list(client)
+    record_exchange(response.exchange)
+    conforms("openai/model-list", body, profile=profile, what="model list",
+             exchange=response.exchange)
+    ids = models.openai_model_list(body, exchange=response.exchange)
+    if target.models.listed is not None:
+        models.listed_exactly(ids, target.models.listed, exchange=response.exchange)
+
+
+@check("MOD-2", level="SHOULD", category="Models", feature="model-retrieve",
+       title="GET /v1/models/{id} returns the model; an unknown id is a 404 envelope")
+def test_mod2_retrieve(client, profile, record_exchange):
+    _, body = _list(client)
+    for model_id in models.openai_model_list(body)[:3]:
+        one = client.request("GET", f"/v1/models/{model_id}")
+        record_exchange(one.exchange)
+        expect(one.status == 200, f"GET /v1/models/{model_id} failed", expected="200",
+               observed=f"{one.status} {one.text[:160]}", exchange=one.exchange)
+        conforms("openai/model", one.json(), profile=profile, what="model",
+                 exchange=one.exchange)
+        expect(one.json().get("id") == model_id, "retrieved model has another id",
+               expected=model_id, observed=repr(one.json().get("id")), exchange=one.exchange)
+    missing = client.request("GET", "/v1/models/gatecheck-no-such-model")
+    record_exchange(missing.exchange)
+    errors.status_in(missing, {404}, "unknown model id")
+    errors.openai_error_envelope(missing)
+
+
+@check("MOD-3", level="SHOULD", category="Models", feature="models", surface="anthropic",
+       title="With anthropic-version, /v1/models is the Anthropic page shape")
+def test_mod3_anthropic_list(client, profile, record_exchange):
+    response, body = _list(client, headers_for("anthropic"))
+    record_exchange(response.exchange)
+    conforms("anthropic/model-list", body, profile=profile, what="model list",
+             exchange=response.exchange)
+    models.anthropic_model_list(body, exchange=response.exchange)
+
+
+@check("MOD-4", level="MUST", category="Models", feature="models",
+       title="/v1/models without credentials gets the missing-key status")
+def test_mod4_auth(client, target, record_exchange):
+    response = client.request("GET", "/v1/models", auth=no_auth())
+    record_exchange(response.exchange)
+    auth.credentials_rejected("openai", response, why="models without credentials",
+                              expected_status=target.quirks.missing_key_status)
+
+
+@check("MOD-5", level="SHOULD", category="Models", feature="models",
+       title="Model ids are unique and created is in seconds")
+def test_mod5_ids_and_seconds(client, record_exchange):
+    response, body = _list(client)
+    record_exchange(response.exchange)
+    models.openai_model_list(body, exchange=response.exchange)
