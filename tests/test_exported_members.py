@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import gatecheck
 
@@ -32,3 +34,12 @@ def test_public_classes_claim_gatecheck_as_home():
             continue
         module = getattr(member, "__module__", "gatecheck")
         assert module.startswith("gatecheck"), (name, module)
+
+
+def test_import_gatecheck_stays_light():
+    # CLI startup imports the package; the client (httpx, asyncio) loads on first use only.
+    code = "import sys, gatecheck; print('httpx' in sys.modules); gatecheck.GatewayClient; " \
+           "print('httpx' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert proc.stdout.split() == ["False", "True"]

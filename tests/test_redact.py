@@ -103,6 +103,12 @@ def test_query_values_and_userinfo_in_urls(redactor):
                    "&token=[REDACTED]&max_tokens=50&model=gpt-4o")
 
 
+def test_query_values_without_userinfo(redactor):
+    assert redactor.url("http://gw.test/v1/chat?api_key=q123&x=1") == (
+        "http://gw.test/v1/chat?api_key=[REDACTED]&x=1")
+    assert redactor.text("see http://h/p?token=abc.") == "see http://h/p?token=[REDACTED]"
+
+
 def test_json_text_fields(redactor):
     body = json.dumps({"api_key": "short1", "password": "hunter2", "model": "m",
                        "nested": {"client_secret": "s3"}, "max_tokens": 10})

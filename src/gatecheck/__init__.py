@@ -1,9 +1,14 @@
 """gatecheck: conformance and load harness for OpenAI- and Anthropic-compatible LLM gateways.
 
-The public surface is re-exported here; everything else is private to its module.
+The public surface is re-exported here; everything else is private to its module. The client
+names are loaded on first use (PEP 562), so ``import gatecheck`` (and with it every CLI
+command's startup) does not pay for importing httpx and asyncio.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from gatecheck._exceptions import (
     ClientTimeoutError,
@@ -34,14 +39,39 @@ from gatecheck._timing import (
     ttft_from_intended,
 )
 
+if TYPE_CHECKING:
+    from gatecheck._client import (
+        AsyncGatewayClient,
+        AsyncStreamResponse,
+        Auth,
+        Exchange,
+        GatewayClient,
+        Response,
+        StreamResponse,
+        Timeouts,
+        exchange_of,
+    )
+
+_LAZY = {
+    name: "gatecheck._client"
+    for name in ("AsyncGatewayClient", "AsyncStreamResponse", "Auth", "Exchange", "GatewayClient",
+                 "Response", "StreamResponse", "Timeouts", "exchange_of")
+}
+
 __version__ = "0.1.0"
 
 __all__ = [
     "REDACTED",
+    "AsyncGatewayClient",
+    "AsyncStreamResponse",
+    "Auth",
     "ClientTimeoutError",
     "ConfigError",
+    "Exchange",
+    "GatewayClient",
     "HarnessError",
     "Redactor",
+    "Response",
     "ResponseTooLargeError",
     "SseDecodeError",
     "SseDecoder",
@@ -50,14 +80,17 @@ __all__ = [
     "Stamps",
     "StreamError",
     "StreamMeter",
+    "StreamResponse",
     "Surface",
     "TargetUnreachableError",
+    "Timeouts",
     "Usage",
     "UsageError",
     "__version__",
     "default_redactor",
     "e2e",
     "e2e_from_intended",
+    "exchange_of",
     "is_content_event",
     "is_secret_name",
     "itl",
@@ -67,3 +100,16 @@ __all__ = [
     "ttft",
     "ttft_from_intended",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gatecheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -60,7 +60,7 @@ _QUOTED_PAIR = re.compile(
     r"""(["'])([A-Za-z][\w.-]{0,63})\1(\s*[:=]\s*)(["'])((?:(?!\4)[^\\]|\\.)*)\4"""
 )
 _PLAIN_PAIR = re.compile(
-    r"(?<![\w.-])([A-Za-z][\w.-]{0,63})(=|:[ \t]*)"
+    r"(?<![\w.-])([A-Za-z][\w.-]{0,63})(=|:(?!//)[ \t]*)"  # `http://` is no field
     r"((?:Bearer|Basic)[ \t]+)?(\[REDACTED\]|[^\s\"'&#,;<>(){}\[\]]+)",
     re.IGNORECASE,
 )
@@ -239,8 +239,6 @@ def _quoted_pair(m: re.Match[str]) -> str:
 
 def _plain_pair(m: re.Match[str]) -> str:
     name, value = m.group(1), m.group(4)
-    if m.group(2)[0] == ":" and "//" in value[:2]:  # `http://…` is a scheme, not a field
-        return m.group(0)
     if value == REDACTED or not is_secret_name(name):
         return m.group(0)
     return f"{name}{m.group(2)}{m.group(3) or ''}{REDACTED}"

@@ -1,0 +1,444 @@
+"""The gateway client on httpx (sync and async): auth, bounded time and size, timed, recorded.
+
+Every request is bounded three ways: ``Timeouts.connect`` and ``Timeouts.read`` per network
+operation (capped at ``total``), ``Timeouts.total`` across the whole exchange (httpx has no
+such deadline, so it is enforced here), and ``max_response_bytes`` for the body (read in
+chunks, never trusted from Content-Length alone). Every request leaves a redacted
+``Exchange`` (on the Response, or on the raised error as ``.exchange``; build cost is only
+paid when it is read). Non-2xx statuses are answers, not errors: the caller judges them.
+
+How the total deadline is enforced: the async client wraps each network wait in
+``asyncio.timeout_at``. The sync client cannot interrupt a blocking read, so while a body or
+stream is read a shared watchdog thread shuts the socket down at the deadline, which ends the
+read at once; before the headers arrive the per-read timeout (capped at ``total``) bounds
+each wait and the deadline is checked as soon as they do. With a non-socket transport (e.g.
+``httpx.MockTransport``) the deadline is checked between chunks.
+
+Auth per request: omit ``auth`` to use the client's; pass ``auth=None`` or ``auth=Auth()`` to
+send no credentials, or another ``Auth`` to override. Failures raise TargetUnreachableError,
+ClientTimeoutError, ResponseTooLargeError or StreamError (a body that could not be decoded),
+each carrying ``.exchange`` (read it with ``exchange_of(err)``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from gatecheck._client_base import (
+    DEFAULT_AUTH,
+    AuthArg,
+    StreamState,
+    exchange_of,
+    failure,
+    prepare,
+)
+from gatecheck._exchange import Auth, Exchange, Timeouts
+from gatecheck._redact import Redactor, default_redactor, is_secret_name
+from gatecheck._sse import SseEvent
+from gatecheck._timing import Stamps, StreamMeter, Surface, Usage
+from gatecheck._watchdog import Alarm, watchdog
+
+__all__ = [
+    "AsyncGatewayClient",
+    "AsyncStreamResponse",
+    "Auth",
+    "Exchange",
+    "GatewayClient",
+    "Response",
+    "StreamResponse",
+    "Timeouts",
+    "exchange_of",
+]
+
+_USER_AGENT = "gatecheck"
+ExchangeHook = Callable[[Exchange], None]
+
+
+class Response:
+    """A finished, non-streamed exchange."""
+
+    __slots__ = ("_state", "content", "headers", "stamps", "status", "usage")
+
+    def __init__(self, state: StreamState, content: bytes) -> None:
+        self._state = state
+        self.status: int = state.status or 0
+        self.headers: httpx.Headers = state.response_headers
+        self.content = content
+        self.stamps: Stamps = state.stamps
+        self.usage: Usage | None = state.usage_of(content)
+
+    @property
+    def exchange(self) -> Exchange:
+        return self._state.exchange()
+
+    @property
+    def text(self) -> str:
+        """The body as text (UTF-8; undecodable bytes replaced)."""
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError when it is not JSON."""
+        return orjson.loads(self.content)
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status}] {len(self.content)} bytes>"
+
+
+class _StreamBase:
+    __slots__ = ("_state",)
+
+    def __init__(self, state: StreamState) -> None:
+        self._state = state
+
+    @property
+    def status(self) -> int:
+        return self._state.status or 0
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self._state.response_headers
+
+    @property
+    def meter(self) -> StreamMeter | None:
+        return self._state.meter
+
+    @property
+    def stamps(self) -> Stamps:
+        return self._state.stamps
+
+    @property
+    def raw(self) -> bytes:
+        """The bytes read so far (a capped copy, for evidence)."""
+        return bytes(self._state.raw)
+
+    @property
+    def exchange(self) -> Exchange:
+        """The record so far; complete once the stream is read or closed."""
+        return self._state.exchange()
+
+    @property
+    def decoder_truncated(self) -> bool:
+        """Whether the stream ended in the middle of an event (it was dropped)."""
+        return self._state.decoder.truncated
+
+
+class StreamResponse(_StreamBase):
+    """An open streamed exchange, from ``GatewayClient.stream``."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, state: StreamState, chunks: Iterator[bytes]) -> None:
+        super().__init__(state)
+        self._chunks = chunks
+
+    def events(self) -> Iterator[SseEvent]:
+        """The body's events as they arrive (each stamped; fed to the meter if any)."""
+        state = self._state
+        if state.ended:
+            return
+        for chunk in self._chunks:
+            yield from state.on_chunk(chunk)
+        state.on_end()
+
+    def read(self) -> bytes:
+        """The rest of the body (capped), for non-SSE and error bodies."""
+        out = bytearray()
+        for chunk in self._chunks:
+            self._state.count(chunk)
+            out += chunk
+        self._state.on_end(body=bytes(out))
+        return bytes(out)
+
+
+class AsyncStreamResponse(_StreamBase):
+    """An open streamed exchange, from ``AsyncGatewayClient.stream``."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, state: StreamState, chunks: AsyncIterator[bytes]) -> None:
+        super().__init__(state)
+        self._chunks = chunks
+
+    async def events(self) -> AsyncIterator[SseEvent]:
+        """The body's events as they arrive (each stamped; fed to the meter if any)."""
+        state = self._state
+        if state.ended:
+            return
+        async for chunk in self._chunks:
+            for event in state.on_chunk(chunk):
+                yield event
+        state.on_end()
+
+    async def read(self) -> bytes:
+        """The rest of the body (capped), for non-SSE and error bodies."""
+        out = bytearray()
+        async for chunk in self._chunks:
+            self._state.count(chunk)
+            out += chunk
+        self._state.on_end(body=bytes(out))
+        return bytes(out)
+
+
+class _ClientBase:
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth,
+        *,
+        timeouts: Timeouts,
+        max_response_bytes: int,
+        redactor: Redactor | None,
+        headers: Mapping[str, str] | None,
+        surface: Surface | None,
+        keep_raw_bytes: int,
+        on_exchange: ExchangeHook | None,
+    ) -> None:
+        if max_response_bytes <= 0:
+            raise ValueError("max_response_bytes must be positive")
+        self.base_url = base_url
+        self.auth = auth
+        self.timeouts = timeouts
+        self.max_response_bytes = max_response_bytes
+        self.redactor = redactor if redactor is not None else default_redactor()
+        self.surface = surface
+        self.keep_raw_bytes = keep_raw_bytes
+        self.on_exchange = on_exchange
+        self.headers = {"user-agent": _USER_AGENT, **(headers or {})}
+        if auth.secret:
+            self.redactor.add_secret(auth.secret)
+        for name, value in self.headers.items():
+            if is_secret_name(name):  # e.g. a gateway's own key header from the target config
+                self.redactor.add_secret(value.removeprefix("Bearer ").strip())
+
+    def _prepare(self, http: httpx.Client | httpx.AsyncClient, method: str, path: str, *,
+                 json: Any, content: bytes | None, headers: Mapping[str, str] | None,
+                 params: Mapping[str, str] | None, auth: AuthArg, surface: Surface | None,
+                 stream: bool) -> tuple[httpx.Request, StreamState]:
+        return prepare(
+            http, method, path, json=json, content=content, default_headers=self.headers,
+            headers=headers, params=params, auth=self.auth if auth is DEFAULT_AUTH else auth,
+            surface=surface if surface is not None else self.surface, stream=stream,
+            timeouts=self.timeouts, redactor=self.redactor,
+            max_response_bytes=self.max_response_bytes, keep_raw_bytes=self.keep_raw_bytes,
+            on_exchange=self.on_exchange,
+        )
+
+
+class GatewayClient(_ClientBase):
+    """A synchronous client for one gateway (also what Locust users use, under gevent)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth = Auth(),  # noqa: B008 - frozen dataclass, safe as a default
+        *,
+        timeouts: Timeouts = Timeouts(),  # noqa: B008 - frozen dataclass
+        max_response_bytes: int = 8 << 20,
+        redactor: Redactor | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        surface: Surface | None = None,
+        keep_raw_bytes: int = 256 << 10,
+        on_exchange: ExchangeHook | None = None,
+    ) -> None:
+        super().__init__(base_url, auth, timeouts=timeouts, max_response_bytes=max_response_bytes,
+                         redactor=redactor, headers=headers, surface=surface,
+                         keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange)
+        # trust_env=False: proxy variables must never route loopback test traffic elsewhere.
+        self._http = httpx.Client(base_url=base_url, transport=transport, trust_env=False,
+                                  follow_redirects=False, timeout=timeouts.to_httpx())
+
+    def request(self, method: str, path: str, *, json: Any = None, content: bytes | None = None,
+                headers: Mapping[str, str] | None = None,
+                params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
+                surface: Surface | None = None) -> Response:
+        """Send a request and read the whole body (bounded in time and size)."""
+        request, state = self._prepare(self._http, method, path, json=json, content=content,
+                                       headers=headers, params=params, auth=auth,
+                                       surface=surface, stream=False)
+        with self._open(request, state) as chunks:
+            body = bytearray()
+            for chunk in chunks:
+                state.count(chunk)
+                body += chunk
+            content_bytes = bytes(body)
+            state.on_end(body=content_bytes)
+        return Response(state, content_bytes)
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Response:
+        return self.request("POST", path, **kwargs)
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, *, json: Any = None, content: bytes | None = None,
+               headers: Mapping[str, str] | None = None,
+               params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
+               surface: Surface | None = None) -> Iterator[StreamResponse]:
+        """Send a request and read the body as it arrives (see StreamResponse)."""
+        request, state = self._prepare(self._http, method, path, json=json, content=content,
+                                       headers=headers, params=params, auth=auth,
+                                       surface=surface, stream=True)
+        with self._open(request, state) as chunks:
+            yield StreamResponse(state, chunks)
+
+    @contextlib.contextmanager
+    def _open(self, request: httpx.Request, state: StreamState) -> Iterator[Iterator[bytes]]:
+        state.on_send()
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise failure(state, exc, "before the response headers") from exc
+        alarm = None
+        try:
+            state.on_headers(response)
+            stream = response.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                alarm = watchdog().arm(state.deadline, sock)
+            yield self._chunks(response, state, alarm)
+        finally:
+            if alarm is not None:
+                alarm.cancel()
+            response.close()
+            state.on_close()
+
+    @staticmethod
+    def _chunks(response: httpx.Response, state: StreamState,
+                alarm: Alarm | None) -> Iterator[bytes]:
+        it = response.iter_bytes()
+        while True:
+            try:
+                chunk = next(it)
+            except StopIteration:
+                if alarm is not None and alarm.fired:
+                    raise state.deadline_error() from None
+                return
+            except httpx.HTTPError as exc:
+                if alarm is not None and alarm.fired:
+                    raise state.deadline_error() from exc
+                raise failure(state, exc, "while reading the body") from exc
+            if time.monotonic() > state.deadline:
+                raise state.deadline_error()
+            yield chunk
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncGatewayClient(_ClientBase):
+    """The asyncio twin of GatewayClient (same arguments, awaitable methods)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth = Auth(),  # noqa: B008 - frozen dataclass, safe as a default
+        *,
+        timeouts: Timeouts = Timeouts(),  # noqa: B008 - frozen dataclass
+        max_response_bytes: int = 8 << 20,
+        redactor: Redactor | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        surface: Surface | None = None,
+        keep_raw_bytes: int = 256 << 10,
+        on_exchange: ExchangeHook | None = None,
+    ) -> None:
+        super().__init__(base_url, auth, timeouts=timeouts, max_response_bytes=max_response_bytes,
+                         redactor=redactor, headers=headers, surface=surface,
+                         keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange)
+        self._http = httpx.AsyncClient(base_url=base_url, transport=transport, trust_env=False,
+                                       follow_redirects=False, timeout=timeouts.to_httpx())
+
+    async def request(self, method: str, path: str, *, json: Any = None,
+                      content: bytes | None = None, headers: Mapping[str, str] | None = None,
+                      params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
+                      surface: Surface | None = None) -> Response:
+        request, state = self._prepare(self._http, method, path, json=json, content=content,
+                                       headers=headers, params=params, auth=auth,
+                                       surface=surface, stream=False)
+        async with self._open(request, state) as chunks:
+            body = bytearray()
+            async for chunk in chunks:
+                state.count(chunk)
+                body += chunk
+            content_bytes = bytes(body)
+            state.on_end(body=content_bytes)
+        return Response(state, content_bytes)
+
+    async def get(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("POST", path, **kwargs)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, path: str, *, json: Any = None,
+                     content: bytes | None = None, headers: Mapping[str, str] | None = None,
+                     params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
+                     surface: Surface | None = None) -> AsyncIterator[AsyncStreamResponse]:
+        request, state = self._prepare(self._http, method, path, json=json, content=content,
+                                       headers=headers, params=params, auth=auth,
+                                       surface=surface, stream=True)
+        async with self._open(request, state) as chunks:
+            yield AsyncStreamResponse(state, chunks)
+
+    @contextlib.asynccontextmanager
+    async def _open(self, request: httpx.Request,
+                    state: StreamState) -> AsyncIterator[AsyncIterator[bytes]]:
+        loop = asyncio.get_running_loop()
+        # The deadline in the loop's clock (time.monotonic() on every standard loop).
+        loop_deadline = loop.time() + (state.deadline - time.monotonic())
+        state.on_send()
+        try:
+            async with asyncio.timeout_at(loop_deadline):
+                response = await self._http.send(request, stream=True)
+        except TimeoutError:
+            raise state.deadline_error() from None
+        except httpx.HTTPError as exc:
+            raise failure(state, exc, "before the response headers") from exc
+        try:
+            state.on_headers(response)
+            yield self._chunks(response, state, loop_deadline)
+        finally:
+            await response.aclose()
+            state.on_close()
+
+    @staticmethod
+    async def _chunks(response: httpx.Response, state: StreamState,
+                      loop_deadline: float) -> AsyncIterator[bytes]:
+        it = response.aiter_bytes()
+        while True:
+            try:
+                async with asyncio.timeout_at(loop_deadline):
+                    chunk = await anext(it)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise state.deadline_error() from None
+            except httpx.HTTPError as exc:
+                raise failure(state, exc, "while reading the body") from exc
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncGatewayClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
