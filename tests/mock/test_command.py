@@ -1,0 +1,58 @@
+"""`gatecheck mock`: flags, one clear line for bad input, a served process that stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from gatecheck.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--fault", "explode"], "unknown fault"),
+        (["--fault", "reset,after"], "key=value"),
+        (["--fault-rate", "2"], "fault-rate"),
+        (["--ttft-ms", "-5"], "ttft-ms"),
+        (["--port", "70000"], "--port"),
+        (["--api-key-env", "GATECHECK_TEST_SURELY_UNSET"], "GATECHECK_TEST_SURELY_UNSET"),
+    ],
+)
+def test_bad_flags_are_one_line_and_exit_2(capsys, argv, fragment):
+    assert main(["mock", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert fragment in err[0]
+
+
+def test_serves_until_sigterm_then_exits_0():
+    env = dict(os.environ, MOCK_KEY_FOR_TEST="sk-proc-key")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatecheck", "mock", "--port", "0",
+         "--api-key-env", "MOCK_KEY_FOR_TEST", "--tokens", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("gatecheck mock listening on http://127.0.0.1:")
+        url = line.split()[-1]
+        body = {"model": "mock-chat", "messages": [{"role": "user", "content": "hi"}]}
+        assert httpx.post(url + "/v1/chat/completions", json=body, timeout=5).status_code == 401
+        reply = httpx.post(
+            url + "/v1/chat/completions", json=body, headers={"x-api-key": "sk-proc-key"}, timeout=5
+        )
+        assert reply.json()["usage"]["completion_tokens"] == 3
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()

@@ -1,0 +1,252 @@
+"""Every fault, observed from the client side: SDK exceptions or raw bytes and SSE events."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import anthropic
+import httpx
+import openai
+import orjson
+import pytest
+
+from gatecheck._exceptions import SseDecodeError, SseLimitError
+from gatecheck._sse import SseDecoder
+
+STATUSES = [400, 401, 403, 404, 413, 429, 500, 502, 503, 529]
+ANTHROPIC_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 500: "api_error",
+    502: "api_error", 503: "api_error", 529: "overloaded_error",
+}  # fmt: skip
+OPENAI_CLASSES = {
+    400: openai.BadRequestError, 401: openai.AuthenticationError, 403: openai.PermissionDeniedError,
+    404: openai.NotFoundError, 429: openai.RateLimitError, 500: openai.InternalServerError,
+    503: openai.InternalServerError, 529: openai.InternalServerError,
+}  # fmt: skip
+ANTHROPIC_CLASSES = {
+    401: anthropic.AuthenticationError, 413: anthropic.ContentTooLargeError,
+    429: anthropic.RateLimitError, 529: anthropic.OverloadedError,
+}  # fmt: skip
+
+
+def _openai_body(directive: str, stream: bool = True) -> dict:
+    return {
+        "model": "mock-chat",
+        "stream": stream,
+        "messages": [{"role": "user", "content": directive}],
+    }
+
+
+def _anthropic_body(directive: str, stream: bool = True) -> dict:
+    return {"model": "mock-chat", "max_tokens": 64, "stream": stream,
+            "messages": [{"role": "user", "content": directive}]}  # fmt: skip
+
+
+@contextlib.contextmanager
+def _post(
+    url: str, surface: str, directive: str, stream: bool = True, timeout: float = 5.0
+) -> Iterator[httpx.Response]:
+    path, body = (
+        ("/v1/chat/completions", _openai_body(directive, stream))
+        if surface == "openai"
+        else ("/v1/messages", _anthropic_body(directive, stream))
+    )
+    with httpx.Client(timeout=timeout) as client, client.stream("POST", url + path, json=body) as r:
+        yield r
+
+
+def _events(url: str, surface: str, directive: str, decoder: SseDecoder | None = None) -> list:
+    """Every event until the end or a transport error (then the error is the last item)."""
+    decoder = decoder or SseDecoder()
+    out: list = []
+    with _post(url, surface, directive) as response:
+        assert response.status_code == 200
+        try:
+            for chunk in response.iter_raw():
+                out.extend(decoder.feed(chunk))
+        except httpx.HTTPError as exc:
+            out.append(exc)
+    return out
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_status_faults_use_the_openai_envelope_and_sdk_class(mock_url, status):
+    with (
+        openai.OpenAI(base_url=mock_url + "/v1", api_key="k", max_retries=0, timeout=5) as client,
+        pytest.raises(openai.APIStatusError) as info,
+    ):
+        client.chat.completions.create(**_openai_body(f"[[mock fault={status}]]", stream=False))
+    assert info.value.status_code == status
+    assert isinstance(info.value, OPENAI_CLASSES.get(status, openai.APIStatusError))
+    assert set(info.value.body) == {"message", "type", "param", "code"}
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_status_faults_use_the_anthropic_envelope_and_sdk_class(mock_url, status):
+    with (
+        anthropic.Anthropic(base_url=mock_url, api_key="k", max_retries=0, timeout=5) as client,
+        pytest.raises(anthropic.APIStatusError) as info,
+    ):
+        client.messages.create(**_anthropic_body(f"[[mock fault={status}]]", stream=True))
+    assert info.value.status_code == status
+    assert isinstance(info.value, ANTHROPIC_CLASSES.get(status, anthropic.APIStatusError))
+    assert info.value.body["type"] == "error"
+    assert info.value.body["error"]["type"] == ANTHROPIC_TYPES[status]
+
+
+def test_429_sends_retry_after_and_presets_fault_by_model(mock_url):
+    with _post(mock_url, "openai", "[[mock fault=429 retry_after=7]]", stream=False) as response:
+        assert response.status_code == 429
+        assert response.headers["retry-after"] == "7"
+    body = _openai_body("hi", stream=False) | {"model": "mock-503"}
+    response = httpx.post(mock_url + "/v1/chat/completions", json=body, timeout=5)
+    assert response.status_code == 503
+    assert response.json()["error"]["type"] == "service_unavailable_error"
+
+
+def test_hang_never_answers_until_the_client_gives_up(mock_url):
+    with (
+        pytest.raises(httpx.ReadTimeout),
+        _post(mock_url, "openai", "[[mock fault=hang]]", timeout=0.5),
+    ):
+        pass
+
+
+def test_hang_ends_with_a_504_after_hold(mock_url):
+    with _post(mock_url, "anthropic", "[[mock fault=hang hold_ms=200]]") as response:
+        assert response.status_code == 504
+        response.read()
+        assert response.json()["error"]["type"] == "timeout_error"
+
+
+def test_silence_sends_headers_then_nothing(mock_url):
+    with _post(mock_url, "openai", "[[mock fault=silence hold_ms=2000]]", timeout=0.5) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        with pytest.raises(httpx.ReadTimeout):
+            response.read()
+    with (
+        _post(mock_url, "openai", "[[mock fault=silence hold_ms=100]]") as response,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        response.read()
+
+
+@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+def test_reset_drops_the_connection_mid_stream(mock_url, surface):
+    events = _events(mock_url, surface, "[[mock fault=reset after=3]]")
+    assert len(events) == 4
+    assert isinstance(events[-1], httpx.RemoteProtocolError)
+
+
+def test_reset_non_stream_delivers_half_the_promised_body(mock_url):
+    with _post(mock_url, "openai", "[[mock fault=reset]]", stream=False) as response:
+        assert response.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            response.read()
+
+
+def test_cut_ends_cleanly_without_done_or_message_stop(mock_url):
+    openai_events = _events(mock_url, "openai", "[[mock fault=cut]]")
+    assert openai_events[-1].json()["choices"][0]["finish_reason"] == "stop"
+    assert all(e.data != "[DONE]" for e in openai_events)
+    anthropic_events = _events(mock_url, "anthropic", "[[mock fault=cut]]")
+    assert anthropic_events[-1].type == "message_delta"
+    cut_early = _events(mock_url, "anthropic", "[[mock fault=cut after=2]]")
+    assert [e.type for e in cut_early] == ["message_start", "content_block_start"]
+
+
+def test_cut_non_stream_is_truncated_json(mock_url):
+    with _post(mock_url, "anthropic", "[[mock fault=cut]]", stream=False) as response:
+        body = response.read()
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(body)
+
+
+@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+def test_malformed_frame_breaks_json_parsing(mock_url, surface):
+    events = _events(mock_url, surface, "[[mock fault=malformed after=2]]")
+    with pytest.raises(ValueError):
+        events[2].json()
+    assert all(not isinstance(e, Exception) for e in events)
+    assert len(events) > 3  # the rest of the stream follows the broken frame
+
+
+def test_malformed_breaks_the_openai_sdk(mock_url):
+    with openai.OpenAI(base_url=mock_url + "/v1", api_key="k", max_retries=0, timeout=5) as client:
+        stream = client.chat.completions.create(**_openai_body("[[mock fault=malformed]]"))
+        with pytest.raises(ValueError):
+            list(stream)
+
+
+@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+def test_bad_utf8_is_rejected_by_the_sse_reader(mock_url, surface):
+    with pytest.raises(SseDecodeError):
+        _events(mock_url, surface, "[[mock fault=bad-utf8]]")
+    with (
+        _post(mock_url, surface, "[[mock fault=bad_utf8]]", stream=False) as response,
+        pytest.raises(UnicodeDecodeError),
+    ):
+        response.read().decode()
+
+
+def test_error_event_after_200_raises_in_both_sdks(mock_url):
+    with openai.OpenAI(base_url=mock_url + "/v1", api_key="k", max_retries=0, timeout=5) as client:
+        stream = client.chat.completions.create(**_openai_body("[[mock fault=error-event]]"))
+        with pytest.raises(openai.APIError):
+            list(stream)
+    with anthropic.Anthropic(base_url=mock_url, api_key="k", max_retries=0, timeout=5) as client:
+        stream = client.messages.create(**_anthropic_body("[[mock fault=error-event]]"))
+        with pytest.raises(anthropic.APIStatusError) as info:
+            list(stream)
+        assert info.value.body["error"]["type"] == "overloaded_error"
+    events = _events(mock_url, "anthropic", "[[mock fault=error-event status=429 after=1]]")
+    assert [e.type for e in events] == ["message_start", "error"]
+    assert events[-1].json()["error"]["type"] == "rate_limit_error"
+
+
+def _arrivals(url: str, directive: str) -> tuple[int, list[int]]:
+    """(number of raw reads, index of the read each event completed in)."""
+    decoder, reads, where = SseDecoder(), 0, []
+    with _post(url, "openai", directive) as response:
+        for chunk in response.iter_raw():
+            reads += 1
+            where.extend(reads for _ in decoder.feed(chunk))
+    return reads, where
+
+
+def test_fake_stream_arrives_in_one_burst_after_the_generation_time(mock_url):
+    started = time.perf_counter()
+    _, where = _arrivals(mock_url, "[[mock fault=fake-stream ttft=150 itl=30 tokens=5]]")
+    assert time.perf_counter() - started >= 0.27
+    assert len(set(where)) == 1
+    _, real = _arrivals(mock_url, "[[mock ttft=10 itl=30 tokens=5]]")
+    assert len(set(real)) > 3
+
+
+def test_drip_trickles_the_body(mock_url):
+    with _post(
+        mock_url, "openai", "[[mock fault=drip drip_bytes=32 drip_ms=2]]", stream=False
+    ) as response:
+        chunks = list(response.iter_raw())
+    assert len(chunks) > 5
+    assert orjson.loads(b"".join(chunks))["object"] == "chat.completion"
+
+
+def test_oversize_body_and_event(mock_url):
+    with _post(
+        mock_url, "openai", "[[mock fault=oversize bytes=3000000]]", stream=False
+    ) as response:
+        body = response.read()
+    assert len(body) == 3_000_000
+    assert orjson.loads(body)["choices"][0]["message"]["content"].startswith("xxx")
+    with pytest.raises(SseLimitError):
+        _events(
+            mock_url,
+            "anthropic",
+            "[[mock fault=oversize bytes=2000000]]",
+            SseDecoder(max_event_bytes=1 << 20),
+        )
