@@ -157,7 +157,8 @@ class GatecheckSession:
             info, name = info_of(item), _target_name(item)
             if info is None or name is None:
                 continue
-            deviation = self.state.targets[name].deviation(info.id, info.surface)
+            function = getattr(item, "originalname", item.name)  # the test name, no params
+            deviation = self.state.targets[name].deviation(info.id, info.surface, function)
             if deviation is not None:
                 item.add_marker(pytest.mark.xfail(
                     strict=True, reason=f"target {name!r}: {deviation.reason}"))
@@ -345,8 +346,8 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
     if key not in state.clients:
         scheme = target.surfaces[surface].preferred_auth
         secret = target.secret()
-        auth = Auth(scheme=scheme, secret=secret, header=target.auth.header) \
-            if scheme != "none" and secret else Auth()
+        auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
+                    env=target.auth.env) if scheme != "none" and secret else Auth()
         state.clients[key] = GatewayClient(target.root_url, auth, surface=surface)
     return state.clients[key]
 
@@ -364,7 +365,8 @@ def admin_client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
     state = _state(request)
     key = (target.name, "admin")
     if key not in state.clients:
-        state.clients[key] = GatewayClient(target.root_url, Auth(scheme="bearer", secret=secret))
+        auth = Auth(scheme="bearer", secret=secret, env=target.auth.admin_env)
+        state.clients[key] = GatewayClient(target.root_url, auth)
     return state.clients[key]
 
 
