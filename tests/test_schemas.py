@@ -203,6 +203,24 @@ BAD = [
      "'message' is a required property"),
     ("anthropic/count-tokens-response", {"input_tokens": "12"}, "$.input_tokens",
      "'12' is not of type 'integer'"),
+    # formats are asserted: `created` in seconds (MOD-5), RFC 3339 times
+    ("openai/chat-completion", changed(COMPLETION, 1741569952000, "created"), "$.created",
+     "is not Unix time in seconds"),
+    ("openai/model-list", {"object": "list", "data": [
+        {"id": "m", "object": "model", "created": 1686935002000, "owned_by": "o"}]},
+     "$.data[0].created", "is not Unix time in seconds"),
+    ("anthropic/model", changed(ANTHROPIC_MODEL, "2025-10-01", "created_at"), "$.created_at",
+     "is not an RFC 3339 date-time"),
+    ("anthropic/model", changed(ANTHROPIC_MODEL, "2025-10-01T00:00:00", "created_at"),
+     "$.created_at", "with a time zone"),
+    # requests
+    ("openai/chat-completion-request", {"model": "m", "messages": [{"role": "wizard",
+                                                                    "content": "x"}]},
+     "$.messages[0].role", "'wizard' is not one of"),
+    ("openai/chat-completion-request", {"model": "m", "messages": []}, "$.messages",
+     "[] should be non-empty"),
+    ("anthropic/messages-request", {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+     "$", "'max_tokens' is a required property"),
 ]
 
 

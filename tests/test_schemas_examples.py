@@ -31,7 +31,7 @@ from jsonschema import Draft202012Validator
 
 from gatecheck.schemas import NAMES, schema, schema_dir, validate
 
-BUILD_DIR = Path(__file__).resolve().parents[1] / "schemas" / "_build"
+BUILD_DIR = Path(__file__).resolve().parents[1] / "scripts" / "build_schemas"
 SUBSET = json.loads((BUILD_DIR / "openai-openapi.subset.json").read_text(encoding="utf-8"))
 
 # conformance-checklist.md, Appendix A: an include_usage stream as OpenAI sends it.
@@ -196,7 +196,7 @@ def test_committed_schemas_are_what_the_build_generates(
     for name, body in generated.items():
         path = schema_dir() / f"{name}.json"
         assert path.read_text(encoding="utf-8") == build.render(body), (
-            f"{name}: stale, run .venv/bin/python schemas/_build/build.py")
+            f"{name}: stale, run .venv/bin/python scripts/build_schemas/build.py")
     assert set(generated) == set(NAMES)  # the build makes exactly the catalogued schemas
 
 

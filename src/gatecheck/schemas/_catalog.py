@@ -27,7 +27,7 @@ PROFILES: Final[tuple[Profile, ...]] = ("strict", "sdk-compat")
 BASE_ID: Final = "https://gatecheck.dev/schemas/"
 
 # Every schema gatecheck validates against: name -> what it describes. The name is the file
-# path under schemas/ without ".json" and the tail of its $id. schemas/_build/build.py
+# path under schemas/ without ".json" and the tail of its $id. scripts/build_schemas/build.py
 # generates exactly these (a test keeps the two in step).
 NAMES: Final[dict[str, str]] = {
     "openai/chat-completion-request": "POST /v1/chat/completions request body",

@@ -1,10 +1,10 @@
-"""Regenerate schemas/**/*.json: `.venv/bin/python schemas/_build/build.py [--check]`.
+"""Regenerate schemas/**/*.json: `.venv/bin/python scripts/build_schemas/build.py [--check]`.
 
 The OpenAI files come from the official OpenAPI document (through the committed subset
 openai-openapi.subset.json; `--from-spec ../shared/specs/openai-openapi.yaml` refreshes it),
 the Anthropic files from the installed anthropic SDK, the gatecheck files from
 gatecheck_api.py. `--check` exits 1 when a committed file differs from what would be
-generated (tests/test_schemas_build.py checks the same).
+generated (tests/test_schemas_examples.py checks the same).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import anthropic_sdk  # noqa: E402  (sibling modules, found through the path set
 import gatecheck_api  # noqa: E402
 import openai_spec  # noqa: E402
 
-ROOT = HERE.parent
+ROOT = HERE.parents[1] / "schemas"
 BASE_ID = "https://gatecheck.dev/schemas/"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
