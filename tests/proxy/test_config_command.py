@@ -1,0 +1,174 @@
+"""proxy.toml validation (one-line errors with suggestions), the command, the access log."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import httpx
+import orjson
+import pytest
+
+from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck.cli import main
+from gatecheck.proxy import command, default_config, load_config, parse_config
+
+from .conftest import ADMIN, bearer, chat_body
+
+GOOD = """
+admin-key-env = "MY_ADMIN"
+cors-origins = ["https://app.example"]
+max-body-bytes = 2048
+[timeouts]
+connect = 1.0
+[[provider]]
+name = "oai"
+format = "openai"
+base-url = "https://api.example.com/openai/v1"
+api-key-envs = ["K1", "K2"]
+models = ["m1"]
+[[provider]]
+name = "ant"
+format = "anthropic"
+base-url = "https://api.anthropic.example"
+[aliases]
+fast = "ant/claude-x"
+both = ["oai/m1", "ant/claude-x"]
+[rate-limits]
+requests-per-minute = 60
+"""
+
+
+def test_config_loads_and_keeps_room_for_part_2(tmp_path):
+    path = tmp_path / "proxy.toml"
+    path.write_text(GOOD)
+    config = load_config(path)
+    assert config.admin_key_env == "MY_ADMIN"
+    assert config.provider("oai").api_root == "https://api.example.com/openai/v1"
+    assert config.provider("ant").api_root == "https://api.anthropic.example/v1"
+    assert config.aliases["both"] == ("oai/m1", "ant/claude-x")
+    assert config.rate_limits.requests_per_minute == 60
+    assert config.timeouts.connect == 1.0
+
+
+def test_default_config_is_the_embedded_default():
+    config = default_config("http://127.0.0.1:8900")
+    (provider,) = config.providers
+    assert (provider.name, provider.format, provider.models) == ("mock", "openai", ("mock-chat",))
+    assert dict(config.aliases) == {"gpt-4o-mini": ("mock/mock-chat",),
+                                    "claude-3-5-haiku-latest": ("mock/mock-chat",)}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('cors-origin = ["*"]\n[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"',
+         "unknown field 'cors-origin'. Did you mean 'cors-origins'?"),
+        ('[[provider]]\nname="a"\nformat="opanai"\nbase-url="http://x"',
+         "provider[0].format: 'opanai' is not one of 'openai', 'anthropic'. "
+         "Did you mean 'openai'?"),
+        ('[[provider]]\nname="a"\nformat="openai"\nbase_url="http://x"',
+         "unknown field 'provider[0].base_url'. Did you mean 'base-url'?"),
+        ('[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"\n[aliases]\nx="b/m"',
+         "aliases.x: unknown provider 'b'"),
+        ('cors-allow-credentials = true\n[[provider]]\nname="a"\nformat="openai"\n'
+         'base-url="http://x"', "never '*'"),
+        ("max-body-bytes = 'big'", "max-body-bytes: 'big' is not of type 'integer'"),
+        ("[[provider", "invalid TOML"),
+    ],
+)
+def test_config_errors_are_one_line_and_name_the_field(tmp_path, text, message):
+    path = tmp_path / "proxy.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert message in str(exc.value)
+    assert str(path) in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_missing_upstream_key_env_is_a_config_error(monkeypatch):
+    from gatecheck.proxy import create_app
+
+    monkeypatch.delenv("GATECHECK_NOT_SET_KEY", raising=False)
+    raw = {"provider": [{"name": "a", "format": "openai", "base-url": "http://x",
+                         "api-key-envs": ["GATECHECK_NOT_SET_KEY"]}]}
+    with pytest.raises(ConfigError, match="GATECHECK_NOT_SET_KEY is not set"):
+        create_app(parse_config(raw))
+
+
+def test_cli_bad_config_exits_1_with_one_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("nonsense = 1\n")
+    assert main(["proxy", "--config", str(path), "--in-memory"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gatecheck: error: ")
+    assert "nonsense" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--port", "70000"], ["--upstream", "ftp://x"], ["--config", "a.toml", "--upstream", "http://x"]],
+)
+def test_cli_usage_errors(argv):
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    with pytest.raises(UsageError):
+        command.build(parser.parse_args(["--in-memory", *argv]))
+
+
+def test_cli_state_dir_and_in_memory_are_exclusive(capsys):
+    assert main(["proxy", "--state-dir", "x", "--in-memory"]) == 2
+
+
+def test_command_build_uses_state_dir_and_admin_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("GATECHECK_ADMIN_KEY", ADMIN)
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    app, admin = command.build(parser.parse_args(["--state-dir", str(tmp_path)]))
+    assert admin == ADMIN
+    assert (tmp_path / "proxy.sqlite").exists()
+    app.store.close()
+
+
+def test_command_generates_admin_key_when_unset(monkeypatch, capsys):
+    monkeypatch.delenv("GATECHECK_ADMIN_KEY", raising=False)
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    _, admin = command.build(parser.parse_args(["--in-memory"]))
+    assert admin.startswith("gk-")
+    assert admin in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_access_log_one_json_line_per_request_without_secrets(caplog, monkeypatch):
+    from gatecheck.proxy import create_app
+
+    secret = "sk-upstreamLOGSECRET0123456789abcdef"
+    monkeypatch.setenv("GATECHECK_TEST_LOG_KEY", secret)
+
+    def handler(request):
+        return httpx.Response(200, json={
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
+                         "finish_reason": "stop", "logprobs": None}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
+
+    raw = {"provider": [{"name": "up", "format": "openai", "base-url": "http://u",
+                         "models": ["m"], "api-key-envs": ["GATECHECK_TEST_LOG_KEY"]}]}
+    app = create_app(parse_config(raw), admin_key=ADMIN, transport=httpx.MockTransport(handler))
+    caplog.set_level(logging.INFO, logger="gatecheck.proxy.access")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://p") as c:
+        await c.post("/v1/chat/completions", json={**chat_body(), "model": "m"},
+                     headers={**bearer(), "x-request-id": "log-test-1"})
+        await c.get(f"/v1/{ADMIN}/leak-attempt")
+    lines = [r.getMessage() for r in caplog.records if r.name == "gatecheck.proxy.access"]
+    assert len(lines) == 2
+    first = orjson.loads(lines[0])
+    assert first["request_id"] == "log-test-1"
+    assert first["key_id"] == "admin"
+    assert (first["model"], first["status"], first["input_tokens"], first["output_tokens"]) == (
+        "m", 200, 3, 1)
+    assert first["duration_ms"] >= 0
+    assert all(ADMIN not in line and secret not in line for line in lines)
