@@ -1,0 +1,66 @@
+"""Health: liveness without auth, readiness, no secrets, never rate limited (HEALTH-*)."""
+
+from __future__ import annotations
+
+from gatecheck.checks import check, expect, health
+from gatecheck.checks.support import conforms, no_auth
+
+POLLS = 20  # a short burst, well above any sane per-second limit on chat routes
+
+
+def _health(target):
+    expect(target.quirks.health is not None, "target profile names no health path",
+           expected="quirks.health.path", observed="none")
+    return target.quirks.health
+
+
+def _get(client, target, path):
+    kwargs = {} if _health(target).requires_auth else {"auth": no_auth()}
+    return client.request("GET", path, **kwargs)
+
+
+@check("HEALTH-1", level="SHOULD", category="Health", feature="health",
+       title="Liveness answers 200 (without credentials unless documented otherwise)")
+def test_health1_liveness(client, target, profile, record_exchange):
+    info = _health(target)
+    response = _get(client, target, info.liveness_path or info.path)
+    record_exchange(response.exchange)
+    health.health_is_up(response, what=info.liveness_path or info.path)
+    if target.is_embedded:  # gatecheck's own health schema only binds gatecheck's proxy
+        conforms("gatecheck/health", response.json(), profile=profile, what="health body",
+                 exchange=response.exchange)
+
+
+@check("HEALTH-2", level="SHOULD", category="Health", feature="readiness",
+       title="Readiness answers 200 with a JSON body on a healthy target")
+def test_health2_readiness(client, target, record_exchange):
+    info = _health(target)
+    expect(info.readiness_path is not None, "profile names no readiness path",
+           expected="quirks.health.readiness-path", observed="none")
+    response = _get(client, target, info.readiness_path)
+    record_exchange(response.exchange)
+    health.health_is_up(response, what=info.readiness_path)
+
+
+@check("HEALTH-3", level="SHOULD", category="Health", feature="health",
+       title="Health output contains no keys or credentials")
+def test_health3_no_secrets(client, target, record_exchange):
+    info = _health(target)
+    secrets = [s for s in (target.secret(), target.admin_secret()) if s]
+    for path in dict.fromkeys(p for p in (info.path, info.liveness_path, info.readiness_path)
+                              if p and p not in info.never_poll):
+        response = _get(client, target, path)
+        record_exchange(response.exchange)
+        health.health_has_no_secrets(response, secrets)
+
+
+@check("HEALTH-4", level="SHOULD", category="Health", feature="health",
+       title="A burst of liveness polls is never rate limited")
+def test_health4_not_rate_limited(client, target, record_exchange):
+    info = _health(target)
+    statuses = []
+    for _ in range(POLLS):
+        response = _get(client, target, info.poll_path)
+        statuses.append(response.status)
+    record_exchange(response.exchange)
+    health.health_not_rate_limited(statuses)
