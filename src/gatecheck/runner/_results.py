@@ -8,6 +8,7 @@ TestReport: pytest serializes a report's ``__dict__`` and rebuilds it with
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "merge_phase",
     "read_results",
     "redact_record",
+    "redact_text",
 ]
 
 OUTCOMES = ("passed", "failed", "warned", "skipped", "xfailed")
@@ -39,14 +41,39 @@ STATIC_FIELDS = frozenset({
 })
 
 
+# A curl names secrets as -H "header: $ENV_NAME" (double-quoted so the shell expands
+# them); the redactor's header patterns would mask the name too, and a curl that says
+# "[REDACTED]" no longer runs. Those arguments, which hold a name and never a value, are
+# set aside around the pass.
+_ENV_HEADER = re.compile(r'"[A-Za-z0-9-]+: (?:Bearer )?\$[A-Z_][A-Z0-9_]{0,127}"')
+
+
+def redact_text(curl: str, redactor: Any) -> str:
+    """``redactor.text`` that keeps curl's ``-H "name: $ENV"`` arguments readable."""
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"GATECHECKENVREF{len(kept) - 1}X"
+
+    clean: str = redactor.text(_ENV_HEADER.sub(keep, curl))
+    for index, original in enumerate(kept):
+        clean = clean.replace(f"GATECHECKENVREF{index}X", original)
+    return clean
+
+
 def redact_record(record: dict[str, Any], redactor: Any = None) -> dict[str, Any]:
     """A copy of ``record`` with every target-derived field redacted."""
     if redactor is None:
         from gatecheck._redact import default_redactor
 
         redactor = default_redactor()
-    return {key: value if key in STATIC_FIELDS else redactor.obj(value)
-            for key, value in record.items()}
+    out = {key: value if key in STATIC_FIELDS else redactor.obj(value)
+           for key, value in record.items()}
+    exchange = record.get("exchange")
+    if isinstance(exchange, dict) and isinstance(exchange.get("curl"), str):
+        out["exchange"]["curl"] = redact_text(exchange["curl"], redactor)
+    return out
 
 
 def merge_phase(current: dict[str, Any] | None, phase: dict[str, Any]) -> dict[str, Any]:

@@ -140,6 +140,7 @@ def _pytest(argv: list[str]) -> int:
 def redact_tree(root: Path, *, skip: tuple[str, ...] = ("results.jsonl",)) -> None:
     """Run the redactor over every text file under ``root`` (or ``root`` itself, a file)."""
     from gatecheck._redact import default_redactor
+    from gatecheck.runner._results import redact_text
 
     redactor = default_redactor()
     paths = [root] if root.is_file() else sorted(root.rglob("*"))
@@ -150,7 +151,7 @@ def redact_tree(root: Path, *, skip: tuple[str, ...] = ("results.jsonl",)) -> No
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # binary attachments: gatecheck attaches none
-        clean = redactor.text(text)
+        clean = redact_text(text, redactor)
         if clean != text:
             path.write_text(clean, encoding="utf-8")
 
