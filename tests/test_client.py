@@ -35,6 +35,7 @@ from gatecheck._exceptions import (
 )
 from gatecheck._redact import Redactor
 from gatecheck._timing import e2e, itl, ttfb, ttft
+from gatecheck._watchdog import Watchdog
 from tests.apps import slow_target
 
 SECRET = "sk-live-canary-0123456789abcdef"
@@ -352,6 +353,15 @@ def test_total_deadline_interrupts_a_blocked_read(server):
     assert time.monotonic() - start < 3
 
 
+def test_total_deadline_bounds_the_wait_for_headers(server):
+    with client_for(server.url, read=5, total=0.4) as client:
+        client.get("/json")  # a pooled connection, so the next request reuses it
+        start = time.monotonic()
+        with pytest.raises(ClientTimeoutError, match=r"deadline.*before the response headers"):
+            client.get("/late?s=3")
+    assert time.monotonic() - start < 2.5
+
+
 @pytest.mark.parametrize("content_length", ["1", "0"])
 def test_oversized_body(server, content_length):
     with GatewayClient(server.url, max_response_bytes=300_000, redactor=Redactor()) as client, \
@@ -435,6 +445,15 @@ def test_async_total_deadline(server):
     assert time.monotonic() - start < 3
 
 
+def test_async_total_deadline_before_headers(server):
+    async def main() -> None:
+        async with async_client(server.url, read=5, total=0.4) as client:
+            await client.get("/late?s=3")
+
+    with pytest.raises(ClientTimeoutError, match=r"deadline.*before the response headers"):
+        run(main())
+
+
 def test_async_slow_drip(server):
     async def main() -> None:
         async with async_client(server.url, read=5, total=0.5) as client:
@@ -465,3 +484,30 @@ def test_async_events_split_across_tcp_writes(server):
     assert len(events) == 5
     assert response.meter.content_events == 2
     assert response.stamps.end_ns is not None
+
+
+# -- the deadline watchdog ---------------------------------------------------------------------
+
+def test_watchdog_ends_a_blocked_recv():
+    left, right = socket.socketpair()
+    with left, right:
+        left.settimeout(10)  # the watchdog, not this timeout, must end the read
+        alarm = Watchdog().arm(time.monotonic() + 0.2, left)
+        start = time.monotonic()
+        assert left.recv(10) == b""
+        assert alarm.fired
+        assert time.monotonic() - start < 5
+
+
+def test_cancelled_alarm_never_fires():
+    left, right = socket.socketpair()
+    with left, right:
+        dog = Watchdog()
+        alarm = dog.arm(time.monotonic() + 0.05, left)
+        alarm.cancel()
+        dog.arm(time.monotonic() + 0.1, right).cancel()
+        time.sleep(0.3)
+        assert not alarm.fired
+        right.sendall(b"ok")
+        left.settimeout(5)
+        assert left.recv(2) == b"ok"  # the socket still works

@@ -231,6 +231,29 @@ class _ClientBase:
         )
 
 
+_TIGHTEN = frozenset({"http11.receive_response_headers.started",
+                      "http11.receive_response_body.started"})
+
+
+def _deadline_trace(state: StreamState) -> Callable[[str, dict[str, Any]], None]:
+    """An httpcore trace hook that caps the next phase's read timeout at the time left.
+
+    httpcore reads the request's timeout dict when it starts waiting for the headers and
+    again for the body, right after these trace events; so a reused connection that waits
+    for headers is bounded by the deadline too, not just by a fresh read timeout.
+    """
+
+    def trace(name: str, info: dict[str, Any]) -> None:
+        if name in _TIGHTEN:
+            timeouts = info["request"].extensions.get("timeout")
+            if isinstance(timeouts, dict):
+                left = max(state.deadline - time.monotonic(), 0.001)
+                read = timeouts.get("read")
+                timeouts["read"] = left if read is None else min(read, left)
+
+    return trace
+
+
 class GatewayClient(_ClientBase):
     """A synchronous client for one gateway (also what Locust users use, under gevent)."""
 
@@ -292,6 +315,7 @@ class GatewayClient(_ClientBase):
 
     @contextlib.contextmanager
     def _open(self, request: httpx.Request, state: StreamState) -> Iterator[Iterator[bytes]]:
+        request.extensions["trace"] = _deadline_trace(state)
         state.on_send()
         try:
             response = self._http.send(request, stream=True)
@@ -407,7 +431,7 @@ class AsyncGatewayClient(_ClientBase):
             async with asyncio.timeout_at(loop_deadline):
                 response = await self._http.send(request, stream=True)
         except TimeoutError:
-            raise state.deadline_error() from None
+            raise state.deadline_error("before the response headers") from None
         except httpx.HTTPError as exc:
             raise failure(state, exc, "before the response headers") from exc
         try:

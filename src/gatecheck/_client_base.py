@@ -67,7 +67,8 @@ class StreamState:
         self.timeouts = timeouts
         self.redactor = redactor
         self.max_bytes = max_response_bytes
-        self.keep_raw = keep_raw_bytes
+        # A plain body is kept whole anyway; raw only matters if reading it fails midway.
+        self.keep_raw = keep_raw_bytes if stream else min(keep_raw_bytes, 16 << 10)
         self.secret_env = secret_env
         self.on_exchange = on_exchange
         self.deadline = time.monotonic() + timeouts.total
@@ -201,6 +202,9 @@ def failure(state: StreamState, exc: httpx.HTTPError, phase: str) -> HarnessErro
     t = state.timeouts
     where = state._where()
     error: HarnessError
+    if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= state.deadline - 0.005:
+        # A read capped at the time left ran out: the deadline, not the read timeout, ended it.
+        return state.deadline_error(phase)
     if isinstance(exc, httpx.ConnectTimeout):
         error = ClientTimeoutError(f"connect timeout ({min(t.connect, t.total):g}s) to {where}")
     elif isinstance(exc, httpx.PoolTimeout):

@@ -2,6 +2,7 @@
 
 Routes (query parameters in brackets):
   /json                  200, echoes method, headers and body as JSON
+  /late [s]              204 after s seconds (nothing before the headers)
   /silence [s]           200 headers, then no body until the client leaves (at most s seconds)
   /drip [n, every]       n one-byte chunks, one per `every` seconds
   /big [size, cl]        a body of `size` bytes, with Content-Length unless cl=0
@@ -64,6 +65,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
                    "headers": {k.decode(): v.decode() for k, v in scope["headers"]}}
         await _start(send, 200, [(b"content-type", b"application/json")])
         await _body(send, json.dumps(payload).encode(), more=False)
+    elif path == "/late":
+        await asyncio.sleep(float(query.get("s", "5")))
+        await _start(send, 204)
+        await _body(send, b"", more=False)
     elif path == "/silence":
         await _start(send, 200, [(b"content-type", b"text/event-stream")])
         await _body(send, b"")
