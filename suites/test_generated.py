@@ -1,0 +1,119 @@
+"""Schema-driven generation: valid requests must succeed and validate; invalid ones must get a
+4xx in the surface's envelope, never a 5xx or a hang (Hypothesis, bounded and derandomized).
+
+Every failure is shrunk by Hypothesis to a minimal request; the failing exchange (and its
+curl) is attached to the result and printed as a Hypothesis note.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+
+from gatecheck._exceptions import HarnessError
+from gatecheck.checks import check, errors, expect
+from gatecheck.checks.support import PATHS, capture_stream, conforms, headers_for
+from gatecheck.protocols.anthropic import checks as ac
+from gatecheck.protocols.openai import checks as oc
+from gatecheck.schemas.strategies import invalid_requests, valid_requests
+
+# Bounded, reproducible, no example database: the same 25 requests on every run.
+GENERATED = settings(max_examples=25, derandomize=True, database=None, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                            HealthCheck.too_slow])
+# The strategies draw for this model name; each check swaps in the target's usable model.
+MODEL = "gatecheck-generated"
+
+
+def _send(client, surface, content, record_exchange):
+    try:
+        response = client.request("POST", PATHS[surface], content=content,
+                                  headers=headers_for(surface,
+                                                      {"content-type": "application/json"}))
+    except HarnessError as exc:  # a timeout or a dropped connection: a hang or a crash
+        exchange = getattr(exc, "exchange", None)
+        if exchange is not None:
+            note(f"reproduce with: {exchange.curl()}")
+        expect(False, "request got no answer (hang or dropped connection)",
+               expected="an HTTP answer", observed=f"{type(exc).__name__}: {exc}",
+               exchange=exchange)
+        raise  # unreachable: expect(False) raised
+    record_exchange(response.exchange)
+    note(f"reproduce with: {response.exchange.curl()}")
+    return response
+
+
+def _valid(client, surface, model, body, profile, record_exchange):
+    import orjson
+
+    body = {**body, "model": model}
+    if body.get("stream"):
+        captured = capture_stream(client, surface, body)
+        record_exchange(captured.exchange)
+        note(f"reproduce with: {captured.exchange.curl()}")
+        expect(captured.status == 200 and bool(captured.events), "valid stream request failed",
+               expected="200 text/event-stream",
+               observed=f"{captured.status} {captured.body[:200]!r}", exchange=captured.exchange)
+        if surface == "openai":
+            stream = oc.read_openai_stream(captured.events)
+            oc.chunks_are_well_formed(stream, exchange=captured.exchange)
+            oc.stream_ends_with_done(stream, exchange=captured.exchange)
+        else:
+            ac.event_order_is_valid(ac.read_anthropic_stream(captured.events),
+                                    exchange=captured.exchange)
+        return
+    response = _send(client, surface, orjson.dumps(body), record_exchange)
+    expect(response.status == 200, "valid request refused", expected="200",
+           observed=f"{response.status} {response.text[:200]}", exchange=response.exchange)
+    name = "openai/chat-completion" if surface == "openai" else "anthropic/message"
+    conforms(name, response.json(), profile=profile, what="response", exchange=response.exchange)
+
+
+def _invalid(client, surface, model, case, record_exchange):
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("model"), str):
+        body = {**body, "model": model}
+    import orjson
+
+    content = case.raw if case.raw is not None else orjson.dumps(body)
+    note(f"flaw: {case.label}")
+    response = _send(client, surface, content, record_exchange)
+    expect(400 <= response.status < 500, f"invalid request ({case.label}) not a 4xx",
+           expected="400 (422 tolerated)", observed=f"{response.status} {response.text[:200]}",
+           exchange=response.exchange)
+    errors.error_envelope(surface, response)
+
+
+@check("W-1", level="MUST", category="Completions", surface="openai",
+       title="Generated valid chat requests succeed and validate")
+@GENERATED
+@given(body=valid_requests("openai", model=MODEL))
+def test_generated_valid_openai(client, chat_model, profile, record_exchange, body):
+    _valid(client, "openai", chat_model, body, profile, record_exchange)
+
+
+@check("W-5", level="MUST", category="Completions", surface="anthropic",
+       title="Generated valid messages requests succeed and validate")
+@GENERATED
+@given(body=valid_requests("anthropic", model=MODEL))
+def test_generated_valid_anthropic(client, chat_model, profile, record_exchange, body):
+    _valid(client, "anthropic", chat_model, body, profile, record_exchange)
+
+
+@check("ERR-6", level="MUST", category="Errors", surface="openai",
+       title="Generated invalid chat requests get a 4xx OpenAI envelope, never 5xx")
+@GENERATED
+@given(case=invalid_requests("openai", model=MODEL))
+def test_generated_invalid_openai(client, chat_model, record_exchange, case):
+    _invalid(client, "openai", chat_model, case, record_exchange)
+
+
+@check("ERR-6", level="MUST", category="Errors", surface="anthropic",
+       title="Generated invalid messages requests get a 4xx Anthropic envelope, never 5xx")
+@GENERATED
+@given(case=invalid_requests("anthropic", model=MODEL))
+def test_generated_invalid_anthropic(client, chat_model, record_exchange, case):
+    _invalid(client, "anthropic", chat_model, case, record_exchange)
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
