@@ -355,31 +355,44 @@ def test_profile_schema_applies_the_overlay_to_a_copy() -> None:
 
 # --- gatecheck's own objects ---------------------------------------------------------------
 
-KEY = {"id": "key_1", "name": "ci", "permissions": ["chat"], "created_at": "2026-11-21T09:00:00Z",
-       "expires_at": None, "rate_limits": None}
+KEY = {"id": "key_1", "object": "api_key", "name": "ci", "permissions": ["chat"],
+       "created_at": "2026-11-21T09:00:00Z", "expires_at": None, "revoked": False,
+       "rate_limits": {"requests_per_minute": 60}}
 
 
 def test_key_objects() -> None:
-    created = {**KEY, "key": "gk-" + "a" * 32}
+    created = {**KEY, "key": "gk-" + "a" * 43}
     assert validate("gatecheck/key-created", created) == []
     assert validate("gatecheck/key-list", {"object": "list", "data": [KEY]}) == []
+    assert validate("gatecheck/key-deleted", {"id": "key_1", "object": "api_key",
+                                              "deleted": True}) == []
     assert fails("gatecheck/key-created", KEY) == ["FAIL $: 'key' is a required property"]
-    # a listing never carries the secret
+    # a listing never carries the secret (nor its digest)
     assert fails("gatecheck/key-list", {"object": "list", "data": [created]})
+    assert fails("gatecheck/key", {**KEY, "digest": "ab12"})
     assert fails("gatecheck/key", {**KEY, "permissions": ["root"]})
     assert fails("gatecheck/key", {**KEY, "permissions": []})
+    assert fails("gatecheck/key", {**KEY, "rate_limits": {"requests_per_minute": 0}})
+    assert fails("gatecheck/key", {**KEY, "created_at": 1763715600})
 
 
 def test_health_and_usage_objects() -> None:
-    health = {"status": "degraded", "providers": {"mock": {"status": "unavailable",
-                                                           "format": "openai"}}}
+    health = {"status": "degraded", "uptime_s": 1.5, "providers": {
+        "mock": {"status": "down", "format": "openai", "reachable": False, "requests": 3,
+                 "failures": 3, "consecutive_failures": 3, "last_error": "refused"}}}
     assert validate("gatecheck/health", health) == []
-    assert fails("gatecheck/health", {"status": "fine"})
-    usage = {"object": "list", "data": [{"key_id": "key_1", "requests": 3, "successes": 2,
-                                         "failures": 1, "input_tokens": 30,
+    assert fails("gatecheck/health", {**health, "status": "fine"})
+    assert fails("gatecheck/health", {"status": "ok"})  # no provider state
+    assert validate("gatecheck/health-live", {"status": "alive"}) == []
+    assert validate("gatecheck/health-ready", {"status": "not_ready",
+                                               "usable_providers": []}) == []
+    assert fails("gatecheck/health-ready", {"status": "ok"})
+    usage = {"object": "list", "data": [{"key_id": "key_1", "name": None, "requests": 3,
+                                         "successes": 2, "failures": 1, "input_tokens": 30,
                                          "output_tokens": 12}]}
     assert validate("gatecheck/usage", usage) == []
     assert fails("gatecheck/usage", changed(usage, -1, "data", 0, "failures"))
+    assert fails("gatecheck/usage", without(usage, "data", 0, "output_tokens"))
 
 
 def test_a_stale_overlay_is_an_error_not_a_silent_pass(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,23 +1,25 @@
 """Schemas of gatecheck's own reference-proxy endpoints: health, keys and usage.
 
-No vendor specifies these (issue 3 does): /health reports a status plus the state of each
-upstream provider; POST /v1/keys shows the secret exactly once; GET /v1/keys never shows it;
-GET /v1/usage counts requests and tokens per key.
+No vendor specifies these (issue 3 does; the shapes follow the reference proxy's admin API):
+/health reports a status plus the state of each upstream provider; POST /v1/keys shows the
+secret exactly once; GET /v1/keys never shows it; GET /v1/usage counts requests and tokens per
+key.
 """
 
 from __future__ import annotations
 
 from _walk import Schema
 
-SOURCE = "gatecheck issue 3 (reference proxy: health, keys, usage)"
-_STATUS = {"type": "string", "enum": ["ok", "degraded", "unavailable"]}
+SOURCE = "gatecheck issue 3 (reference proxy: health, keys, usage; src/gatecheck/proxy/admin.py)"
 _COUNT = {"type": "integer", "minimum": 0}
+_LIMIT = {"type": "integer", "minimum": 1}
 _TIME = {"type": "string", "format": "date-time", "description": "RFC 3339"}
 # Secrets (or anything derived from them) a listing must never carry.
-_SECRET_FIELDS = ["key", "secret", "api_key", "key_hash", "hash"]
+_SECRET_FIELDS = ["key", "secret", "api_key", "key_hash", "digest", "hash"]
 
 _KEY_PROPERTIES: Schema = {
     "id": {"type": "string", "minLength": 1},
+    "object": {"const": "api_key"},
     "name": {"type": "string"},
     "permissions": {
         "type": "array",
@@ -27,14 +29,17 @@ _KEY_PROPERTIES: Schema = {
     },
     "created_at": _TIME,
     "expires_at": {"anyOf": [_TIME, {"type": "null"}]},
+    "revoked": {"type": "boolean"},
     "rate_limits": {
         "description": "Per-key limits; null when the key has none of its own.",
         "anyOf": [
             {
                 "type": "object",
                 "properties": {
-                    "requests_per_minute": {"anyOf": [_COUNT, {"type": "null"}]},
-                    "tokens_per_minute": {"anyOf": [_COUNT, {"type": "null"}]},
+                    name: _LIMIT for name in (
+                        "requests_per_minute", "requests_per_hour", "requests_per_day",
+                        "tokens_per_minute",
+                    )
                 },
             },
             {"type": "null"},
@@ -42,18 +47,31 @@ _KEY_PROPERTIES: Schema = {
     },
 }
 _KEY_REQUIRED = ["id", "name", "permissions", "created_at", "expires_at", "rate_limits"]
+_PROVIDER: Schema = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"enum": ["up", "down"]},
+        "format": {"enum": ["openai", "anthropic"]},
+        "reachable": {"type": "boolean"},
+        "requests": _COUNT,
+        "failures": _COUNT,
+        "consecutive_failures": _COUNT,
+        "last_error": {"type": ["string", "null"]},
+    },
+}
 
 
 def build() -> dict[str, Schema]:
     key: Schema = {
-        "description": "A key as listed by GET /v1/keys: never the secret.",
+        "description": "A key as GET /v1/keys lists it: never the secret nor its digest.",
         "type": "object",
         "required": _KEY_REQUIRED,
         "properties": _KEY_PROPERTIES,
         "not": {"anyOf": [{"required": [f]} for f in _SECRET_FIELDS]},
     }
     created: Schema = {
-        "description": "POST /v1/keys: the key, with its secret shown this once.",
+        "description": "POST /v1/keys (201): the key, with its secret shown this once.",
         "type": "object",
         "required": [*_KEY_REQUIRED, "key"],
         "properties": {
@@ -67,6 +85,16 @@ def build() -> dict[str, Schema]:
         "properties": {
             "object": {"const": "list"},
             "data": {"type": "array", "items": {"$ref": "key.json"}},
+        },
+    }
+    deleted: Schema = {
+        "description": "DELETE /v1/keys/{id}.",
+        "type": "object",
+        "required": ["id", "deleted"],
+        "properties": {
+            "id": {"type": "string"},
+            "object": {"const": "api_key"},
+            "deleted": {"const": True},
         },
     }
     usage: Schema = {
@@ -86,7 +114,7 @@ def build() -> dict[str, Schema]:
                 ],
                 "properties": {
                     "key_id": {"type": "string"},
-                    "name": {"type": "string"},
+                    "name": {"type": ["string", "null"]},
                     "requests": _COUNT,
                     "successes": _COUNT,
                     "failures": _COUNT,
@@ -97,30 +125,39 @@ def build() -> dict[str, Schema]:
         },
     }
     health: Schema = {
-        "description": "GET /health, /health/live and /health/ready (HEALTH-1/2): an overall "
-        "status and, on /health and /health/ready, the state of each upstream provider.",
+        "description": "GET /health: overall status and the state of each upstream provider "
+        "(HEALTH-2). Never a model call.",
+        "type": "object",
+        "required": ["status", "providers"],
+        "properties": {
+            "status": {"enum": ["ok", "degraded", "unavailable"]},
+            "providers": {"type": "object", "additionalProperties": _PROVIDER},
+            "uptime_s": {"type": "number", "minimum": 0},
+        },
+    }
+    live: Schema = {
+        "description": "GET /health/live (HEALTH-1): cheap, unauthenticated.",
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"const": "alive"}},
+    }
+    ready: Schema = {
+        "description": "GET /health/ready: 200 `ready`, or 503 `not_ready` when no upstream "
+        "is usable (HEALTH-2).",
         "type": "object",
         "required": ["status"],
         "properties": {
-            "status": _STATUS,
-            "providers": {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "object",
-                    "required": ["status"],
-                    "properties": {
-                        "status": _STATUS,
-                        "format": {"enum": ["openai", "anthropic"]},
-                        "detail": {"type": ["string", "null"]},
-                    },
-                },
-            },
+            "status": {"enum": ["ready", "not_ready"]},
+            "usable_providers": {"type": "array", "items": {"type": "string"}},
         },
     }
     out = {
         "gatecheck/health": health,
+        "gatecheck/health-live": live,
+        "gatecheck/health-ready": ready,
         "gatecheck/key": key,
         "gatecheck/key-created": created,
+        "gatecheck/key-deleted": deleted,
         "gatecheck/key-list": key_list,
         "gatecheck/usage": usage,
     }

@@ -54,9 +54,12 @@ NAMES: Final[dict[str, str]] = {
     "anthropic/model-list": "GET /v1/models, Anthropic shape (MOD-3)",
     "anthropic/count-tokens-request": "POST /v1/messages/count_tokens request body",
     "anthropic/count-tokens-response": "count_tokens response {input_tokens} (TOK-7)",
-    "gatecheck/health": "GET /health, /health/live, /health/ready",
+    "gatecheck/health": "GET /health: status and upstream providers",
+    "gatecheck/health-live": "GET /health/live",
+    "gatecheck/health-ready": "GET /health/ready (200 ready / 503 not_ready)",
     "gatecheck/key": "a key as listed by GET /v1/keys (no secret)",
     "gatecheck/key-created": "POST /v1/keys response (secret shown once)",
+    "gatecheck/key-deleted": "DELETE /v1/keys/{id} response",
     "gatecheck/key-list": "GET /v1/keys",
     "gatecheck/usage": "GET /v1/usage (per-key counters)",
 }
