@@ -52,7 +52,7 @@ MODEL_LIST = {"data": [ANTHROPIC_MODEL], "has_more": False, "first_id": "claude-
 
 
 def fails(name: str, instance: Any, profile: str = "sdk-compat") -> list[str]:
-    return [str(v) for v in validate(name, instance, profile=profile)  # type: ignore[arg-type]
+    return [str(v) for v in validate(name, instance, profile=profile)
             if v.severity == "FAIL"]
 
 
@@ -111,7 +111,7 @@ def test_unknown_name_suggests_the_closest() -> None:
 
 def test_unknown_profile_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="did you mean 'strict'"):
-        validate("openai/error", OPENAI_ERROR, profile="strikt")  # type: ignore[arg-type]
+        validate("openai/error", OPENAI_ERROR, profile="strikt")
 
 
 def test_missing_schema_directory_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
@@ -145,7 +145,7 @@ def test_missing_schema_directory_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     ("anthropic/count-tokens-response", {"input_tokens": 12}),
 ])
 def test_conforming_objects_pass_both_profiles(name: str, instance: Any, profile: str) -> None:
-    assert validate(name, instance, profile=profile) == []  # type: ignore[arg-type]
+    assert validate(name, instance, profile=profile) == []
 
 
 def test_vendor_fields_are_allowed() -> None:
@@ -228,10 +228,10 @@ BAD = [
 @pytest.mark.parametrize(("name", "instance", "path", "message"), BAD)
 def test_known_bad_objects_fail_both_profiles(name: str, instance: Any, path: str,
                                               message: str, profile: str) -> None:
-    found = [v for v in validate(name, instance, profile=profile)  # type: ignore[arg-type]
+    found = [v for v in validate(name, instance, profile=profile)
              if v.severity == "FAIL"]
     assert any(v.path == path and message in v.message for v in found), found
-    assert not is_valid(name, instance, profile=profile)  # type: ignore[arg-type]
+    assert not is_valid(name, instance, profile=profile)
 
 
 @pytest.mark.parametrize("body", [["x"], "hello", 3, None])

@@ -148,10 +148,11 @@ def _registry(profile: Profile) -> Registry[Any]:
 
 
 @functools.cache
-def validator(name: str, profile: Profile = "sdk-compat") -> Draft202012Validator:
+def validator(name: str, profile: str = "sdk-compat") -> Draft202012Validator:
     """The compiled validator for `name` under `profile` (cached per pair)."""
+    checked = _check_profile(profile)
     return Draft202012Validator(
-        profile_schema(name, profile), registry=_registry(profile), format_checker=FORMATS
+        profile_schema(name, checked), registry=_registry(checked), format_checker=FORMATS
     )
 
 
@@ -219,17 +220,16 @@ def _flatten(error: ValidationError) -> list[SchemaViolation]:
     ]
 
 
-def validate(
-    name: str, instance: Any, *, profile: Profile = "sdk-compat"
-) -> list[SchemaViolation]:
+def validate(name: str, instance: Any, *, profile: str = "sdk-compat") -> list[SchemaViolation]:
     """Every violation of schema `name` by `instance` (empty when it conforms).
 
     Args:
         name: a key of `gatecheck.schemas.NAMES`, e.g. "openai/chat-completion".
         instance: the parsed JSON body or event data.
-        profile: "sdk-compat" (fail what breaks official SDKs) or "strict" (the specs).
+        profile: "sdk-compat" (fail what breaks official SDKs) or "strict" (the specs); any
+            other string is a UsageError (it usually comes from --profile).
     """
-    checker = validator(name, _check_profile(profile))
+    checker = validator(name, profile)
     found: list[SchemaViolation] = []
     for error in checker.iter_errors(instance):
         for violation in _flatten(error):
@@ -238,6 +238,6 @@ def validate(
     return sorted(found, key=lambda v: (v.severity != "FAIL", v.path))
 
 
-def is_valid(name: str, instance: Any, *, profile: Profile = "sdk-compat") -> bool:
+def is_valid(name: str, instance: Any, *, profile: str = "sdk-compat") -> bool:
     """True when `instance` has no FAIL violation (WARNs allowed)."""
     return all(v.severity == "WARN" for v in validate(name, instance, profile=profile))
