@@ -1,0 +1,128 @@
+"""`gatecheck run`: steps, exit statuses and reports/latest, against a fake target."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gatecheck._exceptions import UsageError
+from gatecheck.cli import main
+from gatecheck.embedded import serve_in_thread
+from gatecheck.runner.command import locate_suites, point_latest
+from tests.apps.fake_target import app
+from tests.test_plugin import targets_toml
+
+SUITE = '''
+from gatecheck.checks import check, expect
+
+@check("HEALTH-1", level="SHOULD", category="Health", title="a SHOULD check")
+def test_should(target):
+    expect({should_pass}, "should failed", expected="pass", observed="fail")
+
+@check("W-1", level="MUST", category="Completions", title="a MUST check")
+def test_must(target):
+    expect({must_pass}, "must failed", expected="pass", observed="fail")
+'''
+
+
+@pytest.fixture(scope="module")
+def fake_url():
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture
+def project(tmp_path, fake_url, monkeypatch):
+    monkeypatch.setenv("FAKE_GATEWAY_KEY", "fk-runner-test-0123456789")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "targets.toml").write_text(targets_toml(fake_url))
+    (tmp_path / "suites").mkdir()
+    return tmp_path
+
+
+def write_suite(project: Path, *, should_pass: bool, must_pass: bool) -> None:
+    text = SUITE.format(should_pass=should_pass, must_pass=must_pass)
+    (project / "suites" / "test_x.py").write_text(textwrap.dedent(text))
+
+
+def run(*extra: str) -> int:
+    return main(["run", "--target", "fake", "--workers", "0", *extra])
+
+
+def test_a_failed_must_check_fails_the_run_and_reports_land_in_latest(project, capsys):
+    write_suite(project, should_pass=True, must_pass=False)
+    assert run() == 1
+    out = capsys.readouterr().out
+    assert "2 checks: 1 passed, 1 failed (1 MUST)" in out
+    latest = project / "reports" / "latest"
+    assert latest.is_symlink()
+    files = {p.name for p in latest.iterdir()}
+    assert {"results.jsonl", "report.md", "junit.xml", "allure-results"} <= files
+    run_id = (project / "reports" / "latest.txt").read_text().strip()
+    assert run_id.endswith("Z-fake")
+    assert latest.resolve() == (project / "reports" / run_id).resolve()
+    report = (latest / "report.md").read_text()
+    assert "**Overall status:** ❌ FAIL" in report
+    lines = (latest / "results.jsonl").read_text().splitlines()
+    outcomes = [json.loads(line)["outcome"] for line in lines]
+    assert sorted(outcomes) == ["failed", "passed"]
+
+
+def test_should_failures_alone_exit_zero_and_k_selects(project, capsys):
+    write_suite(project, should_pass=False, must_pass=False)
+    assert run("--out", "elsewhere", "-k", "should") == 0  # the failing MUST is deselected
+    out = capsys.readouterr().out
+    assert "1 checks: 0 passed, 1 failed (0 MUST)" in out
+    assert "PASS WITH WARNINGS" in out
+    assert (project / "elsewhere" / "latest" / "report.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--target", "nope"], "unknown target 'nope'"),
+        (["--target", "fake", "--workers", "many"], "--workers 'many'"),
+        (["--target", "fake", "--suites", "no-such-dir"], "--suites no-such-dir"),
+        (["--target", "fake", "--profile", "lenient"], "invalid choice: 'lenient'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(project, capsys, argv, message):
+    write_suite(project, should_pass=True, must_pass=True)
+    assert main(["run", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+    assert not (project / "reports").exists()  # nothing ran, nothing written
+
+
+def test_suites_are_found_in_cwd_or_named(tmp_path, monkeypatch):
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "suites" / "test_a.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert locate_suites(None) == tmp_path / "suites"
+    assert locate_suites(str(tmp_path / "suites")) == tmp_path / "suites"
+    with pytest.raises(UsageError, match="no such directory"):
+        locate_suites(str(tmp_path / "missing"))
+
+
+def test_latest_is_repointed_and_falls_back_to_a_copy(tmp_path, monkeypatch):
+    first, second = tmp_path / "run-1", tmp_path / "run-2"
+    for run_dir in (first, second):
+        run_dir.mkdir()
+        (run_dir / "report.md").write_text(run_dir.name)
+    point_latest(tmp_path, first)
+    point_latest(tmp_path, second)
+    assert (tmp_path / "latest" / "report.md").read_text() == "run-2"
+
+    def no_symlinks(self, *args, **kwargs):
+        raise OSError("symlinks not supported")
+
+    monkeypatch.setattr(Path, "symlink_to", no_symlinks)
+    point_latest(tmp_path, first)
+    latest = tmp_path / "latest"
+    assert not latest.is_symlink()
+    assert (latest / "report.md").read_text() == "run-1"
+    assert (tmp_path / "latest.txt").read_text() == "run-1\n"
