@@ -274,8 +274,12 @@ def test_skip_reasons_for_unclaimed_surface_and_feature(registry, monkeypatch):
     assert local.missing_secret is None
     assert local.skip_reason(feature="streaming") is None
     assert local.skip_reason(feature="cors") == "target 'local' does not claim 'cors'"
+    assert local.claims("auth")
+    assert local.skip_reason(feature="auth") is None
     open_target = registry.get("open")
     assert open_target.missing_secret is None  # scheme none needs no secret
+    assert not open_target.claims("auth")
+    assert open_target.skip_reason(feature="auth") == "target 'open' takes no credentials"
     assert open_target.skip_reason(surface="anthropic") == (
         "target 'open' does not claim the anthropic surface"
     )

@@ -257,6 +257,13 @@ class TargetConfig:
     # -- what it claims ----------------------------------------------------------------
 
     def claims(self, feature: str) -> bool:
+        """Whether the target claims `feature`.
+
+        "auth" is derived, never listed: a target authenticates clients unless its auth
+        scheme is "none" (the mock), so checks of credentials can declare feature="auth".
+        """
+        if feature == "auth":
+            return self.auth.scheme != "none"
         return feature in self.features
 
     def has_surface(self, surface: Surface) -> bool:
@@ -275,7 +282,9 @@ class TargetConfig:
             return f"set ${missing} to run target {self.name!r}"
         if surface is not None and surface not in self.surfaces:
             return f"target {self.name!r} does not claim the {surface} surface"
-        if feature is not None and feature not in self.features:
+        if feature == "auth" and not self.claims("auth"):
+            return f"target {self.name!r} takes no credentials"
+        if feature is not None and not self.claims(feature):
             return f"target {self.name!r} does not claim {feature!r}"
         return None
 
