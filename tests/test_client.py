@@ -143,6 +143,14 @@ def test_curl_names_the_env_var_and_reproduces_the_request():
     assert " -N" not in curl
 
 
+def test_curl_keeps_an_explicit_header_that_replaced_the_auth():
+    auth = Auth("bearer", SECRET, env="OPENAI_API_KEY")
+    with mock_client(auth=auth) as client:
+        curl = client.get("/m", headers={"Authorization": "Bearer sk-wrong-000"}).exchange.curl()
+    assert "$OPENAI_API_KEY" not in curl
+    assert "-H 'authorization: Bearer [REDACTED]'" in curl
+
+
 def test_curl_without_env_name_says_redacted():
     with mock_client(auth=Auth("x-api-key", SECRET)) as client:
         curl = client.get("/models").exchange.curl()

@@ -248,10 +248,13 @@ def prepare(http: httpx.Client | httpx.AsyncClient, method: str, path: str, *, j
         merged.update(headers)  # explicit headers win, even over auth (to test bad ones)
     if auth.secret:
         redactor.add_secret(auth.secret)
+    secret_env = secret_env_of(auth)
+    if secret_env and merged.get(secret_env[0][0]) != auth_headers.get(auth.header_name or ""):
+        secret_env = ()  # an explicit header replaced the auth one: $ENV would not reproduce it
     request = http.build_request(method, path, content=body, headers=merged, params=params,
                                  timeout=timeouts.to_httpx())
     state = StreamState(request=request, body=body, stream=stream, surface=surface,
                         timeouts=timeouts, redactor=redactor,
                         max_response_bytes=max_response_bytes, keep_raw_bytes=keep_raw_bytes,
-                        secret_env=secret_env_of(auth), on_exchange=on_exchange)
+                        secret_env=secret_env, on_exchange=on_exchange)
     return request, state

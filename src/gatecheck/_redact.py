@@ -182,7 +182,8 @@ class Redactor:
             text = _KEY_PREFIXED.sub(lambda m: m.group(1) + REDACTED, text)
         if "eyj" in low:
             text = _JWT.sub(REDACTED, text)
-        text = _TOKEN_RUN.sub(_token_run, text)
+        if len(text) >= 32:
+            text = _TOKEN_RUN.sub(_token_run, text)
         if "bearer" in low:
             text = _BEARER.sub(_bearer, text)
         if "@" in text:
