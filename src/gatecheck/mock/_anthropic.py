@@ -247,7 +247,11 @@ class AnthropicSurface:
             "stop_sequence": reply.stop_sequence,
             "usage": usage,
         }
-        plan.data["body"] = orjson.dumps(rest)[1:]
+        # Only the shape this body asked for is built (a plan is per body).
+        plan.data["n_content"] = len(call.fragments) if call else len(reply.pieces)
+        if not plan.stream:
+            plan.data["body"] = orjson.dumps(rest)[1:]
+            return
         start = dict(
             rest,
             content=[],
@@ -315,7 +319,6 @@ class AnthropicSurface:
         )
         events.append((_event("message_stop", {"type": "message_stop"}), False))
         plan.data["events"] = events
-        plan.data["n_content"] = len(deltas)
 
     def body(self, plan: Plan, rid: str, created: int) -> bytes:
         return b'{"id":"%s",' % rid.encode() + plan.data["body"]  # type: ignore[no-any-return]

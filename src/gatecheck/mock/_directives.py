@@ -15,7 +15,6 @@ Precedence, field by field: directive > model preset > command-line flags (MockC
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import re
 from dataclasses import dataclass, fields
@@ -85,8 +84,13 @@ class Directive:
 
     def over(self, base: Directive) -> Directive:
         """This directive's set fields over ``base``'s."""
-        changes = {f.name: getattr(self, f.name) for f in fields(self)}
-        return dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
+        # positional construction: several times faster than dataclasses.replace (hot path)
+        return Directive(
+            *[
+                mine if (mine := getattr(self, name)) is not None else getattr(base, name)
+                for name in _NAMES
+            ]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,7 +98,8 @@ class Directive:
         }
 
 
-_KEYS = frozenset(f.name for f in fields(Directive))
+_NAMES = tuple(f.name for f in fields(Directive))
+_KEYS = frozenset(_NAMES)
 _DIRECTIVE = re.compile(
     r"""\[\[mock\b((?:\s+[A-Za-z_]+=(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s\]]*))*)\s*\]\]"""
 )

@@ -137,12 +137,15 @@ def seed_of(conversation: str) -> int:
 
 
 def _words(seed: int, tokens: int) -> str:
-    rng = random.Random(seed)
-    words = rng.choices(_WORDS, k=tokens)
+    # One SHAKE-256 byte per token picks the word: a C-speed stream, no Random object.
+    picks = hashlib.shake_256(seed.to_bytes(8, "big")).digest(tokens)
+    size = len(_WORDS)
     # Every eighth token is punctuation, so replies exercise both token kinds.
     return "".join(
-        ("." if i % 16 == 15 else ",") if i % 8 == 7 else (word if i == 0 else " " + word)
-        for i, word in enumerate(words)
+        [
+            ("." if i % 16 == 15 else ",") if i % 8 == 7 else (" " if i else "") + _WORDS[b % size]
+            for i, b in enumerate(picks)
+        ]
     )
 
 

@@ -12,11 +12,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from gatecheck._redact import default_redactor
 from gatecheck.mock._directives import Directive
 
 __all__ = ["LogEntry", "RequestLog"]
-
-_SECRET_HEADERS = ("authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization")
 
 
 @dataclass(slots=True)
@@ -60,15 +59,8 @@ class LogEntry:
 
 
 def _redact(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Headers as a dict, secrets masked (the core redactor when present; see below)."""
+    """Headers as a dict, with secrets masked by the one shared redactor."""
     pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
-    try:
-        from gatecheck._redact import default_redactor
-    except ImportError:  # the core redactor is optional here: fall back to name rules
-        return {
-            k: ("[REDACTED]" if k in _SECRET_HEADERS or k.endswith("-key") or "token" in k else v)
-            for k, v in pairs
-        }
     return dict(default_redactor().headers(pairs))
 
 

@@ -255,7 +255,13 @@ class OpenAISurface:
             ],
             "usage": usage,
         }
-        plan.data["body"] = orjson.dumps(rest)[1:]  # spliced after the per-request head
+        # Only the shape this body asked for is built: a plan is per body, and the body
+        # says whether it streams (this halves the cost of a cache miss).
+        plan.data["n_content"] = (1 + len(call.fragments)) if call else len(reply.pieces)
+        plan.data["model"] = orjson.dumps(plan.model)
+        if not plan.stream:
+            plan.data["body"] = orjson.dumps(rest)[1:]  # spliced after the per-request head
+            return
 
         # Stream: role frame, content frames, finish frame, optional usage frame.
         deltas: list[tuple[dict[str, Any], bool, int]] = [
@@ -308,8 +314,6 @@ class OpenAISurface:
         if include_usage:
             frames.append((orjson.dumps({"choices": [], "usage": usage})[1:], False))
         plan.data["frames"] = frames
-        plan.data["n_content"] = sum(content for _, content in frames)
-        plan.data["model"] = orjson.dumps(plan.model)
 
     def body(self, plan: Plan, rid: str, created: int) -> bytes:
         head = b'{"id":"%s","object":"chat.completion","created":%d,"model":%s,' % (

@@ -8,6 +8,7 @@ per request by the app.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -75,8 +76,8 @@ def resolve(
     config: MockConfig, model: str, last_user_text: str
 ) -> tuple[Directive | None, Directive, Latency, bool]:
     """(directive, merged behaviour, latency, chaos) for a request; raises Invalid."""
-    preset = PRESETS.get(model)
-    if preset is None and not config.accept_any_model:
+    behaviour = _preset_over_flags(config, model)
+    if behaviour is None:
         raise Invalid(
             404,
             f"The model `{model}` does not exist or you do not have access to it.",
@@ -87,17 +88,30 @@ def resolve(
         directive = find_directive(last_user_text)
     except DirectiveError as exc:
         raise Invalid(400, str(exc), "messages") from None
-    behaviour = (preset or Directive()).over(config.base)
-    if directive is not None:
-        behaviour = directive.over(behaviour)
-    latency = Latency(
+    if directive is None:
+        return None, behaviour, _latency_of(behaviour), model == "mock-chaos"
+    behaviour = directive.over(behaviour)
+    return directive, behaviour, _latency_of(behaviour), model == "mock-chaos"
+
+
+@functools.lru_cache(maxsize=256)
+def _preset_over_flags(config: MockConfig, model: str) -> Directive | None:
+    """The model preset over the flags; None for an unknown model (unless any is accepted)."""
+    preset = PRESETS.get(model)
+    if preset is None and not config.accept_any_model:
+        return None
+    return (preset or Directive()).over(config.base)
+
+
+@functools.lru_cache(maxsize=256)
+def _latency_of(behaviour: Directive) -> Latency:
+    return Latency(
         ttft_ms=behaviour.ttft or 0.0,
         itl_ms=behaviour.itl or 0.0,
         jitter_ms=behaviour.jitter or 0.0,
         stall_after=behaviour.stall_after,
         stall_ms=behaviour.stall_ms or 0.0,
     )
-    return directive, behaviour, latency, model == "mock-chaos"
 
 
 class PlanCache:

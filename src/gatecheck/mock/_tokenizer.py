@@ -52,6 +52,7 @@ MEDIA_TOKENS = 85
 
 _MEDIA_TYPES = frozenset({"image", "image_url", "input_audio", "audio", "document", "file"})
 _findall = TOKEN.findall
+_PIECE = re.compile(r"\s*(?:\w+|[^\w\s])")
 
 
 def count_tokens(text: str) -> int:
@@ -65,17 +66,13 @@ def pieces(text: str) -> list[str]:
     Each piece is a token with the whitespace before it; trailing whitespace joins the last
     piece (or forms the only piece of an all-space text).
     """
-    out: list[str] = []
-    start = 0
-    for match in TOKEN.finditer(text):
-        end = match.end()
-        out.append(text[start:end])
-        start = end
-    if start < len(text):
+    out: list[str] = _PIECE.findall(text)
+    rest = len(text) - sum(map(len, out))  # trailing whitespace, if any
+    if rest:
         if out:
-            out[-1] += text[start:]
+            out[-1] += text[-rest:]
         else:
-            out.append(text[start:])
+            out.append(text)
     return out
 
 
