@@ -225,3 +225,21 @@ def test_gatewayz_quirks(registry):
     assert gz.quirks.model_id_case_insensitive is True
     assert gz.quirks.upstream_auth_status == 401
     assert all(dict(m.extra_body) == {"provider": "portkey"} for m in gz.matrix)
+
+
+def _suite_sources() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "suites").glob("*.py")))
+
+
+def test_features_the_suites_gate_on_are_in_the_vocabulary():
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    vocabulary = set(schema["$defs"]["feature"]["enum"]) | {"auth"}  # "auth" is derived
+    used = set(re.findall(r"""feature=["']([a-z-]+)["']""", _suite_sources()))
+    assert used <= vocabulary, sorted(used - vocabulary)
+
+
+def test_checks_named_by_deviations_exist_in_the_suites(registry):
+    defined = set(re.findall(r"^def (test_[A-Za-z0-9_]+)\(", _suite_sources(), re.MULTILINE))
+    if not defined:
+        pytest.skip("no suites in this checkout")
+    registry.check_deviation_ids(CHECKLIST_IDS, defined)
