@@ -14,16 +14,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import orjson
 from hypothesis import strategies as st
 
 from gatecheck._exceptions import UsageError
+from gatecheck._timing import Surface
 
 __all__ = ["INVALID_LABELS", "InvalidRequest", "invalid_requests", "valid_requests"]
 
-Surface = Literal["openai", "anthropic"]
 Body = dict[str, Any]
 
 # Short, realistic text: letters, digits, punctuation, symbols (emoji) and spaces of any
