@@ -168,6 +168,22 @@ def test_on_exchange_hook_sees_every_request():
     assert [e.stream for e in seen] == [False, True]
 
 
+def test_on_exchange_hook_sees_failures_once():
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    seen: list[Exchange] = []
+    with mock_client(refuse, on_exchange=seen.append) as client, pytest.raises(
+            TargetUnreachableError):
+        client.get("/a")
+    too_big = sse_handler(b"x" * 100)
+    with mock_client(too_big, on_exchange=seen.append, max_response_bytes=10) as client, \
+            pytest.raises(ResponseTooLargeError):
+        client.get("/b")
+    assert [(e.url.rsplit("/", 1)[1], e.error is not None) for e in seen] == [
+        ("a", True), ("b", True)]
+
+
 def test_response_stamps_and_usage():
     with mock_client(surface="openai") as client:
         response = client.post("/chat/completions", json={})

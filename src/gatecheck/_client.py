@@ -320,7 +320,9 @@ class GatewayClient(_ClientBase):
         try:
             response = self._http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise failure(state, exc, "before the response headers") from exc
+            error = failure(state, exc, "before the response headers")
+            state.on_close()
+            raise error from exc
         alarm = None
         try:
             state.on_headers(response)
@@ -343,6 +345,8 @@ class GatewayClient(_ClientBase):
             try:
                 chunk = next(it)
             except StopIteration:
+                # httpx has already handed the connection back; if the alarm fired in that
+                # window its socket reads EOF, so the pool drops it instead of reusing it.
                 if alarm is not None and alarm.fired:
                     raise state.deadline_error() from None
                 return
@@ -431,9 +435,13 @@ class AsyncGatewayClient(_ClientBase):
             async with asyncio.timeout_at(loop_deadline):
                 response = await self._http.send(request, stream=True)
         except TimeoutError:
-            raise state.deadline_error("before the response headers") from None
+            error = state.deadline_error("before the response headers")
+            state.on_close()
+            raise error from None
         except httpx.HTTPError as exc:
-            raise failure(state, exc, "before the response headers") from exc
+            error = failure(state, exc, "before the response headers")
+            state.on_close()
+            raise error from exc
         try:
             state.on_headers(response)
             yield self._chunks(response, state, loop_deadline)

@@ -123,8 +123,7 @@ class StreamState:
         try:
             events = self.decoder.feed(chunk)
         except StreamError as exc:
-            self.error = str(exc)
-            raise _attach(exc, self.exchange()) from None
+            raise self._fail(exc) from None
         if self.meter is not None:
             for event in events:
                 self.meter.on_event(event)
@@ -141,6 +140,9 @@ class StreamState:
         self._exchange = None
 
     def on_close(self) -> None:
+        """The exchange is over (read, abandoned or failed): report it once."""
+        if self._closed_ns is not None:
+            return
         self._closed_ns = time.perf_counter_ns()
         self._exchange = None
         if self.on_exchange is not None:
