@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from pathlib import Path
@@ -98,13 +97,24 @@ def spec_examples(path: str, method: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def build_modules() -> dict[str, ModuleType]:
+    """scripts/build_schemas/ loaded under private names (no clash with PyPA's `build`)."""
+    import importlib.util
     import sys
 
-    sys.path.insert(0, str(BUILD_DIR))
-    try:
-        return {n: importlib.import_module(n) for n in ("build", "openai_spec")}
-    finally:
-        sys.path.remove(str(BUILD_DIR))
+    loaded = {}
+    for name in ("build", "openai_spec"):
+        spec = importlib.util.spec_from_file_location(f"_schema_{name}", BUILD_DIR / f"{name}.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(BUILD_DIR))  # for the scripts' own sibling imports
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            while str(BUILD_DIR) in sys.path:
+                sys.path.remove(str(BUILD_DIR))
+        loaded[name] = module
+    return loaded
 
 
 # --- OpenAI: the spec's own examples -------------------------------------------------------
