@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gatecheck.mock import count_request_tokens, count_tokens
+from gatecheck.mock import MockConfig, count_request_tokens, count_tokens
 from gatecheck.mock._directives import (
+    CHAOS_FAULTS,
     Directive,
     DirectiveError,
     Latency,
@@ -84,7 +85,7 @@ def test_directive_parsing_and_merging():
 @pytest.mark.parametrize(
     "text",
     ["[[mock tokenz=1]]", "[[mock ttft=-1]]", "[[mock fault=explode]]", "[[mock args='[1]']]",
-     "[[mock ttft=1", "[[mock tokens=abc]]", "[[mock ttft=1 junk]]"],
+     "[[mock ttft=1", "[[mock tokens=abc]]", "[[mock ttft=1 junk]]", "[[mock tokens=100001]]"],
 )  # fmt: skip
 def test_bad_directives_raise_with_a_reason(text):
     with pytest.raises(DirectiveError, match="mock directive"):
@@ -97,6 +98,15 @@ def test_fault_specs():
     for bad in ("nope", "reset,after", "600", "reset,color=red"):
         with pytest.raises(DirectiveError):
             parse_fault_spec(bad)
+
+
+def test_a_rate_alone_draws_from_the_chaos_mix():
+    assert MockConfig(fault_rate=0.2).fault_pool == CHAOS_FAULTS
+    assert MockConfig(fault_rate=0.2).effective_fault_rate == 0.2
+    assert MockConfig().effective_fault_rate == 0.0
+    assert MockConfig(faults=(Directive(fault="500"),)).effective_fault_rate == 1.0
+    with pytest.raises(ValueError):
+        MockConfig(faults=(Directive(ttft=1.0),))
 
 
 def test_latency_delays_are_seeded_and_stall_adds_time():

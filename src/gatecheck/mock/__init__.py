@@ -3,7 +3,13 @@
 Surfaces: ``POST /v1/chat/completions`` (OpenAI), ``POST /v1/messages`` and
 ``/v1/messages/count_tokens`` (Anthropic), ``GET /v1/models`` and ``/v1/models/{id}``
 (Anthropic-shaped when ``anthropic-version`` is sent), ``GET /_mock/log`` (``?limit=N``,
-``?since=SEQ``) and ``POST /_mock/reset``.
+``?since=SEQ``) and ``POST /_mock/reset``. ``anthropic-version`` is accepted, not required,
+so a gateway that drops it is not masked by a 400 here. With ``api_keys`` configured, every
+``/v1`` route wants one of them as ``Authorization: Bearer`` or ``x-api-key`` (401 otherwise).
+
+The log keeps, per request: seq, time, method, path, surface, model, stream, headers
+(redacted when rendered), the directive, the status sent (0: none, the client left first),
+the fault, the usage sent (``input_tokens``/``output_tokens``) and the response id.
 
 Ground truth. A reply is deterministic for a conversation (seeded from its roles and text,
 not the model or surface, so a translating gateway gets the same reply). Tokens are counted

@@ -58,6 +58,8 @@ _MS = {"ttft", "itl", "jitter", "stall_ms", "hold_ms", "drip_ms"}
 _INT = {"tokens", "stall_after", "after", "drip_bytes", "bytes", "status"}
 _STR = {"text", "tool", "args", "fault"}
 _FLOAT = {"retry_after"}
+# Upper bounds, so one prompt cannot make the mock build a gigabyte reply.
+_MAX_INT = {"tokens": 100_000, "bytes": 1 << 30, "status": 599}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +125,11 @@ def _value(key: str, raw: str) -> Any:
             return number
         if key in _INT:
             whole = int(raw)
-            if whole < 0:
+            if not 0 <= whole <= _MAX_INT.get(key, 1 << 31):
                 raise ValueError
             return whole
     except ValueError:
-        raise DirectiveError(
-            f"mock directive: {key}={raw!r} is not a non-negative number"
-        ) from None
+        raise DirectiveError(f"mock directive: {key}={raw!r} is not a number in range") from None
     if key == "fault":
         name = raw.replace("_", "-").lower()
         if name not in FAULT_NAMES and not (name.isdigit() and 400 <= int(name) <= 599):

@@ -137,6 +137,8 @@ async def deliver(
     b = fault or plan.behaviour
     n_content = plan.data["n_content"]
     delays = plan.latency.delays(n_content, jitter_seed)
+    if delays and max(delays) > max_hold:  # no single delay outlasts the hold bound
+        delays = [min(d, max_hold) for d in delays]
     hold = min(max_hold, b.hold_ms / 1000 if b.hold_ms is not None else max_hold)
     after = b.after
 
