@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,35 @@ def test_installed_wheel_falls_back_to_packaged_files(tmp_path, monkeypatch):
     monkeypatch.setattr(_loader, "_WHEEL_TARGETS", tmp_path / "missing.toml")
     with pytest.raises(UsageError, match=r"no targets\.toml in .* and none shipped"):
         discover(None, environ={}, cwd=empty)
+
+
+def _targets_command(argv, capsys):
+    from gatecheck.targets import command
+
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    status = command.run(parser.parse_args(argv))
+    return status, capsys.readouterr().out
+
+
+def test_targets_command_lists_without_showing_secrets(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "t.toml"
+    path.write_text(SOURCE)
+    monkeypatch.setenv("FAR_AWAY_TEST_KEY", "canary-listed-secret-0042")
+    monkeypatch.delenv("LOCAL_TEST_KEY", raising=False)
+    status, out = _targets_command(["--targets-file", str(path)], capsys)
+    assert status == 0
+    assert "3 targets, valid" in out
+    assert "$FAR_AWAY_TEST_KEY set" in out
+    assert "$LOCAL_TEST_KEY minted by the run" in out  # embedded: the runner sets it
+    assert "canary-listed-secret-0042" not in out
+    status, out = _targets_command(["--targets-file", str(path), "--json", "open"], capsys)
+    assert status == 0
+    assert [json.loads(line)["name"] for line in out.splitlines()] == ["open"]
+
+
+def test_targets_command_on_a_bad_file_raises_one_line(tmp_path, capsys):
+    path = tmp_path / "t.toml"
+    path.write_text(SOURCE.replace('scheme = "none"', 'scheme = "nope"'))
+    with pytest.raises(ConfigError, match=r"target\[2\]\.auth\.scheme: 'nope' is not"):
+        _targets_command(["--targets-file", str(path)], capsys)

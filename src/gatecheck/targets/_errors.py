@@ -10,11 +10,12 @@ import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from gatecheck._exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["did_you_mean", "format_path", "from_toml_error", "from_validation_error"]
 
@@ -94,6 +95,8 @@ def _message(error: ValidationError) -> tuple[list[str | int], str]:
     if kind in ("anyOf", "oneOf") and error.context:
         # Explain the branch of the instance's own type (a table's unknown field, say)
         # rather than "not valid" against every alternative.
+        from jsonschema.exceptions import best_match
+
         same_type = [e for e in error.context if not (e.validator == "type" and not e.path)]
         if same_type:
             return _message(best_match(same_type))

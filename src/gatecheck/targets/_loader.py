@@ -11,16 +11,16 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from gatecheck._exceptions import ConfigError, UsageError
 from gatecheck.targets import _errors
 from gatecheck.targets._model import EMBEDDED, TargetConfig
 from gatecheck.targets._options import TARGETS_FILE
 from gatecheck.targets._registry import Registry
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 __all__ = ["discover", "load_targets", "parse_targets", "schema_path"]
 
@@ -48,6 +48,10 @@ def schema_path() -> Path:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    # Imported here, not at the top: every `gatecheck` command imports this package to
+    # declare its options, and only the ones that load a registry need jsonschema.
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -94,6 +98,8 @@ def parse_targets(source: str, file: str = FILE_NAME) -> Registry:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise _errors.from_toml_error(file, exc, source) from None
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         raise _errors.from_validation_error(file, error) from None
