@@ -84,7 +84,7 @@ def test_alias3_unknown_model(client, target, record_exchange):
                                   json=body_for(surface, "gatecheck-no-such-model", max_tokens=1))
         record_exchange(response.exchange)
         errors.status_in(response, {wanted}, f"unknown model on {surface}")
-        error = errors.error_envelope(surface, response)
+        error = errors.error_object(response)
         if wanted == 404 and surface == "openai":
             expect(error.get("code") == "model_not_found", "404 code is not model_not_found",
                    expected='code "model_not_found"', observed=repr(error.get("code")),
@@ -98,8 +98,7 @@ def test_alias3_unknown_model(client, target, record_exchange):
 def test_alias4_listed_usable(client, target, record_exchange):
     listing = client.request("GET", "/v1/models")
     record_exchange(listing.exchange)
-    ids = models.openai_model_list(response_json(listing, "model list"),
-                                   exchange=listing.exchange)
+    ids = models.model_ids(response_json(listing, "model list"))
     aliases.aliases_are_listed(ids, target.aliases, exchange=listing.exchange)
     surface = "openai" if target.has_surface("openai") else "anthropic"
     statuses = {}

@@ -86,7 +86,7 @@ def test_err2_missing_max_tokens(client, chat_model, record_exchange):
 
 def _status_types(client, target, surface, record_exchange):
     for _, response in _each_error(client, target, surface, record_exchange):
-        error = errors.error_envelope(surface, response)
+        error = errors.error_object(response)
         errors.status_matches_type(surface, response, error)
 
 
@@ -135,7 +135,7 @@ def test_err5_propagation(client, target, surface, record_exchange):
                                   json=body_for(surface, model, mock=directive(fault=upstream)))
         record_exchange(response.exchange)
         errors.status_in(response, allowed, f"upstream {upstream}")
-        error = errors.error_envelope(surface, response)
+        error = errors.error_object(response)
         if upstream == 400:
             expect(error.get("type") == "invalid_request_error",
                    "upstream 400's type not preserved", expected="invalid_request_error",
@@ -178,7 +178,7 @@ def test_err8_clean_messages(client, target, record_exchange):
     secrets = [s for s in (target.secret(), target.admin_secret()) if s]
     for surface in target.surfaces:
         for _, response in _each_error(client, target, surface, record_exchange):
-            error = errors.error_envelope(surface, response)
+            error = errors.error_object(response)
             errors.error_message_is_clean(response, str(error.get("message")), secrets=secrets)
 
 

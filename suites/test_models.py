@@ -29,7 +29,7 @@ def test_mod1_openai_list(client, target, profile, record_exchange):
        title="GET /v1/models/{id} returns the model; an unknown id is a 404 envelope")
 def test_mod2_retrieve(client, profile, record_exchange):
     _, body = _list(client)
-    for model_id in models.openai_model_list(body)[:3]:
+    for model_id in models.model_ids(body)[:3]:
         one = client.request("GET", f"/v1/models/{model_id}")
         record_exchange(one.exchange)
         expect(one.status == 200, f"GET /v1/models/{model_id} failed", expected="200",

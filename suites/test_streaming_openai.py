@@ -105,7 +105,7 @@ def test_stro9_stream_options_without_stream(client, chat_model, record_exchange
                               json=body_for("openai", chat_model, **USAGE))
     record_exchange(response.exchange)
     errors.status_in(response, {400}, "stream_options without stream")
-    error = errors.openai_error_envelope(response)
+    error = errors.error_object(response)
     expect(error.get("param") == "stream_options", "param does not name stream_options",
            expected='param "stream_options"', observed=repr(error.get("param")),
            exchange=response.exchange)

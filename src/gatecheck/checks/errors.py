@@ -25,6 +25,7 @@ __all__ = [
     "anthropic_error_envelope",
     "error_envelope",
     "error_message_is_clean",
+    "error_object",
     "is_retryable",
     "method_not_allowed",
     "no_error_in_success",
@@ -141,6 +142,17 @@ def error_envelope(surface: Surface, response: ResponseLike) -> dict[str, Any]:
     if surface == "anthropic":
         return anthropic_error_envelope(response)
     return openai_error_envelope(response)
+
+
+def error_object(response: ResponseLike) -> dict[str, Any]:
+    """The inner error object, leniently: {} when the body has none.
+
+    For checks that judge one property of an error (its type, its message): the envelope
+    itself is ERR-1 / ERR-2's business, so a broken envelope fails only those checks.
+    """
+    body = json_of(response.content)
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
 
 
 def status_matches_type(surface: Surface, response: ResponseLike, error: dict[str, Any]) -> None:

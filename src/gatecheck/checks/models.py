@@ -8,7 +8,9 @@ from typing import Any
 from gatecheck.checks._common import as_object, excerpt
 from gatecheck.checks._failures import ExchangeLike, expect
 
-__all__ = ["anthropic_model_list", "listed_exactly", "openai_model", "openai_model_list"]
+__all__ = [
+    "anthropic_model_list", "listed_exactly", "model_ids", "openai_model", "openai_model_list",
+]
 
 _MAX_SECONDS = 10**11  # larger `created` values are milliseconds
 
@@ -84,6 +86,12 @@ def anthropic_model_list(body: Any, *, exchange: ExchangeLike | None = None) -> 
                observed=f"first_id={listing.get('first_id')!r} "
                         f"last_id={listing.get('last_id')!r}", exchange=exchange)
     return ids
+
+
+def model_ids(body: Any) -> list[str]:
+    """The ids a listing names, leniently (its shape is MOD-1's business)."""
+    data = body.get("data") if isinstance(body, dict) else None
+    return [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str)]
 
 
 def listed_exactly(ids: list[str], expected: tuple[str, ...], *,
