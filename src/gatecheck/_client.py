@@ -7,12 +7,15 @@ chunks, never trusted from Content-Length alone). Every request leaves a redacte
 ``Exchange`` (on the Response, or on the raised error as ``.exchange``; build cost is only
 paid when it is read). Non-2xx statuses are answers, not errors: the caller judges them.
 
-How the total deadline is enforced: the async client wraps each network wait in
-``asyncio.timeout_at``. The sync client cannot interrupt a blocking read, so while a body or
-stream is read a shared watchdog thread shuts the socket down at the deadline, which ends the
-read at once; before the headers arrive the per-read timeout (capped at ``total``) bounds
-each wait and the deadline is checked as soon as they do. With a non-socket transport (e.g.
-``httpx.MockTransport``) the deadline is checked between chunks.
+How the total deadline is enforced: the async client (asyncio only) wraps each network wait
+in ``asyncio.timeout_at``. The sync client cannot interrupt a blocking read, so: the wait for
+the headers gets a read timeout capped at the time left (an httpcore trace hook adjusts it
+just before the wait starts, also on a reused connection); while a body or stream is read, a
+shared watchdog thread shuts the socket down at the deadline, which ends the read at once;
+and the deadline is checked after every read. The one wait it cannot cut short is a server
+dripping header bytes (each within the read timeout); the check right after the headers then
+raises. With a non-socket transport (e.g. ``httpx.MockTransport``) the deadline is checked
+between chunks.
 
 Auth per request: omit ``auth`` to use the client's; pass ``auth=None`` or ``auth=Auth()`` to
 send no credentials, or another ``Auth`` to override. Failures raise TargetUnreachableError,
