@@ -1,15 +1,18 @@
 """Fixtures: the embedded stack (mock + proxy on loopback) over both upstream formats,
-and an in-process proxy whose upstream is an httpx handler (for faults the mock lacks)."""
+and an in-process proxy over a fake upstream on loopback (for faults the mock lacks)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
-from gatecheck.embedded import EmbeddedStack, start_embedded
+from gatecheck.embedded import EmbeddedStack, serve_in_thread, start_embedded
 from gatecheck.proxy import create_app, parse_config
 
 ADMIN = "gk-admin-0123456789abcdefABCDEF0123456789"
@@ -68,25 +71,74 @@ def create_key(client: httpx.Client, **body: Any) -> dict[str, Any]:
     return dict(r.json())
 
 
-Handler = Callable[[httpx.Request], httpx.Response]
+class FakeRequest:
+    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+        self.method, self.path, self.headers, self.body = method, path, headers, body
+
+
+Handler = Callable[[FakeRequest], Awaitable[tuple[int, dict[str, str], bytes]]]
+
+
+def fake_upstream_app(handler: Handler) -> Any:
+    """A tiny ASGI upstream: ``await handler(request) -> (status, headers, body)``."""
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        status, out_headers, out = await handler(
+            FakeRequest(scope["method"], scope["path"], headers, body)
+        )
+        raw = [(k.encode(), v.encode()) for k, v in out_headers.items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": out})
+
+    return app
+
+
+def json_reply(status: int, value: Any) -> tuple[int, dict[str, str], bytes]:
+    return status, {"content-type": "application/json"}, orjson.dumps(value)
 
 
 @pytest.fixture
-def inproc() -> Callable[..., httpx.AsyncClient]:
-    """Factory: an AsyncClient on an in-process proxy whose upstream is ``handler``."""
+def inproc() -> Callable[..., Any]:
+    """Factory: ``async with inproc(handler, ...) as client`` -- an in-process proxy (httpx
+    ASGITransport) whose upstream is ``handler`` served on loopback (or a dead port, None)."""
 
-    def make(handler: Handler, fmt: str = "openai", **config: Any) -> httpx.AsyncClient:
-        raw = {
-            "provider": [
-                {"name": "up", "format": fmt, "base-url": "http://upstream", "models": ["m"]}
-            ],
-            "aliases": {"gpt-4o-mini": "up/m"},
-            **config,
-        }
-        app = create_app(
-            parse_config(raw), admin_key=ADMIN, transport=httpx.MockTransport(handler)
-        )
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://proxy")
+    @contextlib.asynccontextmanager
+    async def make(
+        handler: Handler | None,
+        fmt: str = "openai",
+        provider: dict[str, Any] | None = None,
+        **config: Any,
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        with contextlib.ExitStack() as stack:
+            if handler is None:
+                sock = stack.enter_context(socket.socket())
+                sock.bind(("127.0.0.1", 0))  # bound, never listening: connection refused
+                url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            else:
+                url = stack.enter_context(serve_in_thread(fake_upstream_app(handler)))
+            raw = {
+                "provider": [{"name": "up", "format": fmt, "base-url": url, "models": ["m"],
+                              **(provider or {})}],
+                "aliases": {"gpt-4o-mini": "up/m"},
+                **config,
+            }
+            app = create_app(parse_config(raw), admin_key=ADMIN)
+            try:
+                async with httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app), base_url="http://proxy", timeout=30
+                ) as client:
+                    yield client
+            finally:
+                await app.aclose()
 
     return make
 

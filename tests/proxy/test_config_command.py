@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 
-import httpx
 import orjson
 import pytest
 
@@ -13,7 +12,7 @@ from gatecheck._exceptions import ConfigError, UsageError
 from gatecheck.cli import main
 from gatecheck.proxy import command, default_config, load_config, parse_config
 
-from .conftest import ADMIN, bearer, chat_body
+from .conftest import ADMIN, bearer, chat_body, json_reply
 
 GOOD = """
 admin-key-env = "MY_ADMIN"
@@ -142,24 +141,19 @@ def test_command_generates_admin_key_when_unset(monkeypatch, capsys):
 
 
 @pytest.mark.anyio
-async def test_access_log_one_json_line_per_request_without_secrets(caplog, monkeypatch):
-    from gatecheck.proxy import create_app
-
+async def test_access_log_one_json_line_per_request_without_secrets(caplog, monkeypatch, inproc):
     secret = "sk-upstreamLOGSECRET0123456789abcdef"
     monkeypatch.setenv("GATECHECK_TEST_LOG_KEY", secret)
 
-    def handler(request):
-        return httpx.Response(200, json={
+    async def handler(request):
+        return json_reply(200, {
             "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
                          "finish_reason": "stop", "logprobs": None}],
             "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
 
-    raw = {"provider": [{"name": "up", "format": "openai", "base-url": "http://u",
-                         "models": ["m"], "api-key-envs": ["GATECHECK_TEST_LOG_KEY"]}]}
-    app = create_app(parse_config(raw), admin_key=ADMIN, transport=httpx.MockTransport(handler))
     caplog.set_level(logging.INFO, logger="gatecheck.proxy.access")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://p") as c:
+    async with inproc(handler, provider={"api-key-envs": ["GATECHECK_TEST_LOG_KEY"]}) as c:
         await c.post("/v1/chat/completions", json={**chat_body(), "model": "m"},
                      headers={**bearer(), "x-request-id": "log-test-1"})
         await c.get(f"/v1/{ADMIN}/leak-attempt")

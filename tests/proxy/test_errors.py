@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import orjson
 import pytest
 
-from .conftest import ADMIN, bearer, chat_body, messages_body, xkey
+from .conftest import bearer, chat_body, json_reply, messages_body, xkey
 from .test_auth_keys import assert_envelope
 
 SURFACES = {
@@ -105,7 +104,10 @@ async def test_body_limit_enforced_while_reading_chunked_LIM_4(inproc):
             sent += 1
             yield b"x" * 4096
 
-    async with inproc(lambda r: httpx.Response(500), **{"max-body-bytes": 10_000}) as c:
+    async def never(request):
+        raise AssertionError("the upstream must not be called")
+
+    async with inproc(never, **{"max-body-bytes": 10_000}) as c:
         r = await c.post("/v1/chat/completions", content=body(), headers=bearer())
     assert r.status_code == 413
     assert sent < 100  # refused on the way, not after reading everything
@@ -200,29 +202,29 @@ def test_upstream_not_json_502_ERR_8(client, surface):
 
 
 @pytest.mark.anyio
-async def test_upstream_timeout_504_and_connect_error_502(inproc):
-    def timeout(request):
-        raise httpx.ReadTimeout("slow", request=request)
+@pytest.mark.parametrize(("stall", "status"), [(True, 504), (False, 502)])
+async def test_upstream_timeout_504_and_connect_error_502(inproc, stall, status):
+    async def slow(request):
+        await asyncio.sleep(1.0)
+        return json_reply(200, {})
 
-    def refused(request):
-        raise httpx.ConnectError("refused", request=request)
-
-    for handler, status in ((timeout, 504), (refused, 502)):
-        async with inproc(handler) as c:
-            r = await c.post("/v1/chat/completions", json=chat_body(), headers=bearer())
-            assert r.status_code == status
-            assert set(r.json()["error"]) == {"message", "type", "param", "code"}
-            r = await c.post("/v1/messages", json=messages_body(model="gpt-4o-mini"),
-                             headers=xkey())
-            assert r.status_code == status
-            assert r.json()["type"] == "error"
+    async with inproc(slow if stall else None, timeouts={"read": 0.2}) as c:
+        r = await c.post("/v1/chat/completions", json=chat_body(), headers=bearer())
+        assert r.status_code == status
+        assert set(r.json()["error"]) == {"message", "type", "param", "code"}
+        r = await c.post("/v1/messages", json=messages_body(model="gpt-4o-mini"), headers=xkey())
+        assert r.status_code == status
+        assert r.json()["type"] == "error"
+        r = await c.post("/v1/messages", json=messages_body(model="gpt-4o-mini", stream=True),
+                         headers=xkey())
+        assert r.status_code == status
 
 
 @pytest.mark.anyio
 async def test_upstream_total_deadline_504(inproc):
     async def slow(request):
-        await asyncio.sleep(2)
-        return httpx.Response(200, json={})
+        await asyncio.sleep(1.0)
+        return json_reply(200, {})
 
     async with inproc(slow, timeouts={"total": 0.2}) as c:
         r = await c.post("/v1/chat/completions", json=chat_body(), headers=bearer())
@@ -236,19 +238,14 @@ async def test_upstream_error_message_never_leaks_upstream_key(inproc, monkeypat
     monkeypatch.setenv("GATECHECK_TEST_UPSTREAM_KEY", secret)
     seen = []
 
-    def handler(request):
+    async def handler(request):
         seen.append(request.headers["authorization"])
-        return httpx.Response(400, json={"error": {"message": f"bad request with key {secret}",
-                                                   "type": "invalid_request_error"}})
+        return json_reply(400, {"error": {"message": f"bad request with key {secret}",
+                                          "type": "invalid_request_error"}})
 
-    raw = {"provider": [{"name": "up", "format": "openai", "base-url": "http://u",
-                         "api-key-envs": ["GATECHECK_TEST_UPSTREAM_KEY"], "models": ["m"]}]}
-    from gatecheck.proxy import create_app, parse_config
-
-    app = create_app(parse_config(raw), admin_key=ADMIN, transport=httpx.MockTransport(handler))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://p") as c:
-        r = await c.post("/v1/chat/completions", json={**chat_body(), "model": "m"},
-                         headers=bearer())
+    provider = {"api-key-envs": ["GATECHECK_TEST_UPSTREAM_KEY"]}
+    async with inproc(handler, provider=provider) as c:
+        r = await c.post("/v1/chat/completions", json=chat_body(), headers=bearer())
     assert seen == [f"Bearer {secret}"]
     assert r.status_code == 400
     assert secret not in r.text

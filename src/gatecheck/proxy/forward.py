@@ -113,14 +113,14 @@ class Forwarder:
         extra = [("x-gatecheck-resolved-model", target.model)]
         if stream:
             async with self.upstream.stream(provider, path, payload, headers) as response:
-                if response.status_code >= 300:
+                if response.status >= 300:
                     error_body = await read_error_body(response)
                     raise map_upstream_error(
-                        provider, ctx.surface, response.status_code, response.headers,
+                        provider, ctx.surface, response.status, response.headers.items(),
                         error_body, self.scrub,
                     )
                 translator = self._translator(ctx.surface, provider.format, requested, body)
-                extra += forwardable_headers(response.headers)
+                extra += forwardable_headers(response.headers.items())
                 await relay(ctx, provider, response, translator, extra)
             return
         status, up_headers, content = await self.upstream.post(provider, path, payload, headers)

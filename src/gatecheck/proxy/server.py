@@ -12,8 +12,6 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
-import httpx
-
 from gatecheck._redact import Redactor
 from gatecheck.proxy.admin import AdminApi
 from gatecheck.proxy.app import Ctx, Route, Router, access_log, build_asgi
@@ -38,12 +36,11 @@ class ProxyApp:
         *,
         store: KeyStore,
         admin_key: str | None,
-        transport: httpx.AsyncBaseTransport | None,
         env: Mapping[str, str] | None,
     ) -> None:
         self.config = config
         self.store = store
-        self.upstream = Upstream(config, transport=transport, env=env)
+        self.upstream = Upstream(config, env=env)
         self.models = ModelTable(config)
         self.redactor = Redactor([*self.upstream.secrets, *([admin_key] if admin_key else [])])
         self.forwarder = Forwarder(config, store, self.upstream, self.models, self.redactor.text)
@@ -122,11 +119,11 @@ def create_app(
     *,
     admin_key: str | None = None,
     store: KeyStore | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ProxyApp:
     """Build the proxy. ``admin_key`` defaults to the env var named by ``admin-key-env``;
-    ``store`` to an in-memory key store; ``transport`` replaces the network (tests)."""
+    ``store`` to an in-memory key store; ``env`` (default os.environ) resolves the
+    environment-variable names of the config."""
     import os
 
     environ = os.environ if env is None else env
@@ -135,4 +132,4 @@ def create_app(
     if store is None:
         store = KeyStore(":memory:")
     store.set_admin_key(admin_key)
-    return ProxyApp(config, store=store, admin_key=admin_key, transport=transport, env=env)
+    return ProxyApp(config, store=store, admin_key=admin_key, env=env)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 
 from gatecheck._exceptions import StreamError
@@ -22,7 +22,7 @@ from gatecheck._sse import SseDecoder, SseEvent
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.config import ProviderConfig
 from gatecheck.proxy.errors import ProxyError, error_event
-from gatecheck.proxy.upstream import transport_error
+from gatecheck.proxy.upstream import TRANSPORT_ERRORS, transport_error
 
 __all__ = ["AnthropicEmitter", "OpenAIEmitter", "relay"]
 
@@ -144,12 +144,11 @@ class Translator:
         self.emitter = emitter
         self.machine = machine  # translate state machine, or None on same-format paths
 
-    @property
     def finished(self) -> bool:
         return bool(self.emitter.complete or self.emitter.failed)
 
     def feed(self, event: SseEvent) -> bytes:
-        if self.finished:
+        if self.finished():
             return b""
         if self.upstream_format == "openai":
             if event.data == "[DONE]":
@@ -175,7 +174,7 @@ class Translator:
         ``finished`` stays False, so the relay sends an error event. The translate state
         machines decide for themselves (an error chunk/event when no stop reason came).
         """
-        if self.finished:
+        if self.finished():
             return b""
         if self.machine is not None:
             if self.surface == "openai":
@@ -190,7 +189,7 @@ class Translator:
 async def relay(
     ctx: Ctx,
     provider: ProviderConfig,
-    response: httpx.Response,
+    response: aiohttp.ClientResponse,
     translator: Translator,
     headers: list[tuple[str, str]],
 ) -> None:
@@ -198,28 +197,30 @@ async def relay(
     await ctx.start_stream(headers)
     decoder = SseDecoder()
     emitter = translator.emitter
+    chunks = response.content.iter_any().__aiter__()
     try:
-        try:
-            async for raw in response.aiter_bytes():
-                out = b"".join(translator.feed(e) for e in decoder.feed(raw))
-                if out:
-                    await ctx.stream_send(out)
-                if translator.finished:
-                    break
-            else:  # the upstream closed the stream
+        while not translator.finished():
+            try:
+                raw = await chunks.__anext__()
+            except StopAsyncIteration:  # the upstream closed the stream
                 out = b"".join(translator.feed(e) for e in decoder.close())
-                if not translator.finished:
+                if not translator.finished():
                     out += translator.end(eof=True)
                 if out:
                     await ctx.stream_send(out)
-                if not translator.finished:
-                    raise ProxyError(
-                        "upstream", "Upstream stream ended before its end marker."
-                    )
-        except httpx.HTTPError as exc:
-            raise transport_error(provider, exc) from None
-        except (StreamError, ValueError) as exc:
-            raise ProxyError("upstream", f"Upstream sent a malformed event stream: {exc}") from None
+                if translator.finished():
+                    break
+                message = "Upstream stream ended before its end marker."
+                raise ProxyError("upstream", message) from None
+            except TRANSPORT_ERRORS as exc:
+                raise transport_error(provider, exc) from None
+            try:
+                out = b"".join(translator.feed(e) for e in decoder.feed(raw))
+            except (StreamError, ValueError) as exc:
+                message = f"Upstream sent a malformed event stream: {exc}"
+                raise ProxyError("upstream", message) from None
+            if out:
+                await ctx.stream_send(out)
     except ProxyError as err:
         ctx.error = err.kind
         await ctx.stream_send(error_event(err, ctx.surface))
