@@ -1,0 +1,30 @@
+"""Load runs with Locust: users, exact samples, open-loop pacing and run summaries.
+
+The locustfiles in ``locustfiles/`` are thin: they subclass the users of
+``gatecheck.load.users`` (which imports Locust, and so gevent, first). This package's
+``__init__`` imports neither, so ``gatecheck load --help`` stays cheap and the summary code
+can be used on samples.jsonl anywhere.
+"""
+
+from __future__ import annotations
+
+from gatecheck.load._pacer import Arrival, Pacer
+from gatecheck.load._samples import Sample, SampleBook, read_samples, write_samples
+from gatecheck.load._stats import PERCENTILES, describe, percentile
+from gatecheck.load._summary import DEFINITIONS, buffering, client_health, summarize
+
+__all__ = [
+    "DEFINITIONS",
+    "PERCENTILES",
+    "Arrival",
+    "Pacer",
+    "Sample",
+    "SampleBook",
+    "buffering",
+    "client_health",
+    "describe",
+    "percentile",
+    "read_samples",
+    "summarize",
+    "write_samples",
+]

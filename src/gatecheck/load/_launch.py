@@ -1,0 +1,128 @@
+"""Runs Locust as a child process for `gatecheck load` and `gatecheck calibrate`.
+
+A child, not this process: Locust's import monkey-patches the whole interpreter for gevent,
+which would turn the embedded mock and proxy (uvicorn in threads of this process) into
+greenlets; and a child keeps the load generator off the servers' interpreter lock, so the
+client measures the target rather than its own contention with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck.load._options import locust_duration
+
+__all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]
+
+SCENARIOS = ("chat", "stream", "ramp", "rate")
+STARTUP_GRACE_S = 60.0  # process start, worker connection, final reports
+
+
+def new_run_dir(out: Path, label: str, now: dt.datetime | None = None) -> Path:
+    """``out/<run-id>/load`` with a run id like ``20261121T101500Z-reference`` (created)."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    for attempt in range(1, 100):
+        run_id = f"{stamp}-{label}" + (f"-{attempt}" if attempt > 1 else "")
+        path = out / run_id / "load"
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            continue
+        return path
+    raise HarnessError(f"cannot create a run directory under {out}")
+
+
+def locate_locustfile(scenario: str, run_dir: Path, cwd: Path | None = None) -> Path:
+    """locustfiles/<scenario>.py here or in this checkout; else a copy written into the run.
+
+    The copy is the same three lines as the shipped file, so an installed gatecheck (which
+    has no locustfiles/ directory) runs exactly what a checkout runs.
+    """
+    if scenario not in SCENARIOS:
+        raise UsageError(f"unknown scenario {scenario!r} (expected one of {', '.join(SCENARIOS)})")
+    for root in ((cwd or Path.cwd()) / "locustfiles",
+                 Path(__file__).resolve().parents[3] / "locustfiles"):
+        candidate = root / f"{scenario}.py"
+        if candidate.is_file():
+            return candidate
+    user = {"chat": "ChatUser", "stream": "StreamUser", "ramp": "StreamUser",
+            "rate": "RateUser"}[scenario]
+    lines = ["import locust  # noqa: F401", "from gatecheck.load import shapes, users", "",
+             f"class {user}(users.{user}):", "    pass", ""]
+    if scenario == "ramp":
+        lines += ["class StepShape(shapes.StepShape):", "    pass", ""]
+    path = run_dir / f"locustfile_{scenario}.py"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@dataclass
+class LocustRun:
+    """One Locust command line and the environment it runs in."""
+
+    locustfile: Path
+    host: str
+    run_dir: Path
+    users: int
+    spawn_rate: float
+    duration_s: float | None  # None: the web UI, run until the person stops it
+    processes: int | None = None
+    web_port: int = 8089
+    options: dict[str, str] = field(default_factory=dict)  # --gatecheck-* values
+    env: dict[str, str] = field(default_factory=dict)  # secrets, by the names options give
+
+    def argv(self) -> list[str]:
+        run_dir = self.run_dir.resolve()
+        argv = [sys.executable, "-m", "locust", "-f", str(self.locustfile.resolve()),
+                "--host", self.host,
+                "-u", str(self.users), "-r", f"{self.spawn_rate:g}",
+                "--csv", str(run_dir / "locust"), "--html", str(run_dir / "locust.html"),
+                "--exit-code-on-error", "0", "--stop-timeout", "0",
+                "--gatecheck-out", str(run_dir)]
+        if self.duration_s is None:
+            argv += ["--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
+        else:
+            argv += ["--headless", "--only-summary", "-t", locust_duration(self.duration_s)]
+        if self.processes is not None:
+            argv += ["--processes", str(self.processes)]
+        for name, value in self.options.items():
+            argv += [f"--gatecheck-{name}", value]
+        return argv
+
+    def run(self) -> int:
+        """Run Locust to its end (headless: bounded by the duration plus a grace period)."""
+        argv = self.argv()
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        timeout = None if self.duration_s is None else self.duration_s + STARTUP_GRACE_S
+        # cwd: the run directory, so a locust.conf or [tool.locust] of the caller's project
+        # cannot change the run behind the command line's back.
+        with open(self.run_dir / "locust.log", "wb") as log:
+            output = None if self.duration_s is None else log  # the web UI: the terminal's
+            child = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT
+                                     if output else None, cwd=self.run_dir)
+            try:
+                return child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGTERM)  # Locust writes its reports on SIGTERM
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait(timeout=15)
+                raise HarnessError(f"Locust ran past {timeout:.0f} s; stopped "
+                                   f"(log: {self.run_dir / 'locust.log'})") from None
+            except KeyboardInterrupt:
+                # The terminal sent SIGINT to the child too; give it time to write reports.
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait(timeout=15)
+                return 130

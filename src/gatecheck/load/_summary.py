@@ -1,0 +1,215 @@
+"""summary.json: every figure of a load run from its exact samples, each with its definition.
+
+The figures are computed here and only here, from ``Sample`` records (samples.jsonl) and the
+load generator's own health readings; Locust's CSV and HTML stay beside them for operators,
+but their percentiles are bucketed and are not the headline numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gatecheck.load._samples import BURST_GAP_MS, Sample
+from gatecheck.load._stats import describe, percentile
+
+__all__ = ["DEFINITIONS", "SCHEMA", "buffering", "client_health", "summarize"]
+
+SCHEMA = "gatecheck.load.summary/1"
+
+# Buffering detector: a stream is judged only when it had enough content events and took
+# long enough for a burst to mean something; a zero-latency upstream legitimately sends
+# everything at once.
+BUFFER_MIN_EVENTS = 8
+BUFFER_MIN_E2E_MS = 50.0
+BUFFER_SUSPECTED_FRACTION = 0.5
+# Client health: the load generator, not the target, is the bottleneck past these.
+CPU_WARN_PERCENT = 90.0
+LOOP_LAG_WARN_MS = 10.0
+SCHEDULE_LAG_FLOOR_MS = 10.0  # open loop: "late", and the floor of the validity threshold
+
+DEFINITIONS: dict[str, str] = {
+    "ttfb": "send -> response headers (ms)",
+    "ttft": "send -> first event carrying generated content: OpenAI a delta with content, "
+            "reasoning or a tool call (never the role-only frame); Anthropic the first "
+            "content_block_delta (ms)",
+    "itl": "per request, (last content event - first content event) / (content events - 1) "
+           "(ms); the distribution is over requests",
+    "e2e": "send -> end of the stream or body (ms)",
+    "tpot_e2e": "per request, e2e / output tokens (ms)",
+    "ttft_from_intended": "open loop: intended send -> first content event (ms); corrects "
+                          "coordinated omission",
+    "e2e_from_intended": "open loop: intended send -> end of the stream or body (ms)",
+    "schedule_lag": "open loop: intended send -> actual send (ms), how late the load "
+                    "generator was",
+    "output_tokens": "usage.completion_tokens (OpenAI, include_usage forced on) or the "
+                     "larger of message_start and message_delta usage.output_tokens "
+                     "(Anthropic); never counted from chunks",
+    "content_events": "content events received per request (chunks or content_block_deltas), "
+                      "beside output_tokens: a gateway may pack several tokens in one",
+    "percentiles": "nearest rank over the exact samples of every process: the smallest "
+                   "sample with at least p % of samples <= it (no buckets, no interpolation)",
+    "requests_per_s": "successful requests / window; window = first send -> last completion",
+    "output_tokens_per_s": "sum of output_tokens of successful requests / window",
+    "buffering": f"a stream is judged when it has >= {BUFFER_MIN_EVENTS} content events and "
+                 f"e2e >= {BUFFER_MIN_E2E_MS:g} ms; it is buffered when its content arrived "
+                 f"in <= max(2, events / 10) bursts (a burst: events < {BURST_GAP_MS:g} ms "
+                 f"apart); suspected when >= {BUFFER_SUSPECTED_FRACTION:.0%} of judged streams "
+                 "are buffered",
+    "client_health": f"per load process: CPU % (psutil, about every second) and event-loop "
+                     f"lag (overshoot of a 250 ms sleep); warns at CPU p90 >= "
+                     f"{CPU_WARN_PERCENT:g} %, loop lag p99 >= {LOOP_LAG_WARN_MS:g} ms, or "
+                     f"(open loop) schedule lag p99 >= max({SCHEDULE_LAG_FLOOR_MS:g} ms, "
+                     "10 % of the ttft p50, or of e2e p50 without streaming)",
+    "late": f"open loop: arrivals sent more than {SCHEDULE_LAG_FLOOR_MS:g} ms after their "
+            "intended time",
+    "dropped": "open loop, overload policy 'drop': arrivals skipped because no user was free "
+               "before they were max-lag late",
+}
+
+
+def _ok(samples: Sequence[Sample]) -> list[Sample]:
+    return [s for s in samples if s.ok]
+
+
+def buffering(samples: Sequence[Sample]) -> dict[str, Any]:
+    """The buffering detector over successful streams (see DEFINITIONS["buffering"])."""
+    judged = [s for s in samples if s.ok and s.kind == "stream" and s.events >= BUFFER_MIN_EVENTS
+              and s.e2e is not None and s.e2e >= BUFFER_MIN_E2E_MS]
+    buffered = [s for s in judged if s.bursts <= max(2, s.events // 10)]
+    ratios = [s.ttft / s.e2e for s in samples
+              if s.ok and s.kind == "stream" and s.ttft is not None and s.e2e]
+    fraction = len(buffered) / len(judged) if judged else None
+    return {
+        "judged": len(judged),
+        "buffered": len(buffered),
+        "buffered_fraction": None if fraction is None else round(fraction, 4),
+        "suspected": fraction is not None and fraction >= BUFFER_SUSPECTED_FRACTION,
+        "ttft_over_e2e_p50": round(percentile(sorted(ratios), 50), 4) if ratios else None,
+    }
+
+
+def client_health(
+    health: Mapping[str, Mapping[str, Sequence[float]]], *, schedule_lag_p99: float | None,
+    reference_ms: float | None,
+) -> dict[str, Any]:
+    """Per-process CPU and loop lag, and the warnings that make a run's numbers suspect."""
+    processes: dict[str, Any] = {}
+    warnings: list[str] = []
+    for node, readings in sorted(health.items()):
+        cpu, lag = describe(readings.get("cpu", ())), describe(readings.get("lag", ()))
+        processes[node] = {"cpu_percent": cpu, "loop_lag_ms": lag}
+        if cpu["count"] and cpu["p90"] >= CPU_WARN_PERCENT:
+            warnings.append(f"load process {node}: CPU p90 {cpu['p90']:.0f} % (>= "
+                            f"{CPU_WARN_PERCENT:g} %): the figures may describe the client")
+        if lag["count"] and lag["p99"] >= LOOP_LAG_WARN_MS:
+            warnings.append(f"load process {node}: event-loop lag p99 {lag['p99']:.1f} ms "
+                            f"(>= {LOOP_LAG_WARN_MS:g} ms): timestamps are late by that much")
+    threshold = None
+    if schedule_lag_p99 is not None:
+        threshold = max(SCHEDULE_LAG_FLOOR_MS, 0.1 * (reference_ms or 0.0))
+        if schedule_lag_p99 >= threshold:
+            warnings.append(f"schedule lag p99 {schedule_lag_p99:.1f} ms (>= {threshold:.1f} ms):"
+                            " the load generator could not hold the rate; the run is not valid"
+                            " for it (add users or processes, or lower the rate)")
+    return {"ok": not warnings, "warnings": warnings, "processes": processes,
+            "schedule_lag_threshold_ms": threshold}
+
+
+def _window(samples: Sequence[Sample]) -> float | None:
+    if not samples:
+        return None
+    start = min(s.t for s in samples)
+    end = max(s.t + (s.e2e or 0.0) / 1000.0 for s in samples)
+    return end - start if end > start else None
+
+
+def _stages(samples: Sequence[Sample], stages: Sequence[Mapping[str, Any]],
+            started: float) -> list[dict[str, Any]]:
+    out = []
+    for stage in stages:
+        lo, hi = started + stage["start_s"], started + stage["end_s"]
+        inside = [s for s in samples if lo <= s.t < hi]
+        ok = _ok(inside)
+        out.append({
+            **stage, "requests": len(inside), "failed": len(inside) - len(ok),
+            "requests_per_s": round(len(ok) / (hi - lo), 3) if hi > lo else None,
+            "ttft_ms": describe(s.ttft for s in ok), "e2e_ms": describe(s.e2e for s in ok),
+        })
+    return out
+
+
+def summarize(
+    samples: Sequence[Sample], *, run: Mapping[str, Any],
+    health: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
+    open_loop: Mapping[str, Any] | None = None,
+    stages: Sequence[Mapping[str, Any]] = (), started: float | None = None,
+) -> dict[str, Any]:
+    """The summary of one run (a JSON-ready dict, figures in ms unless named otherwise).
+
+    Args:
+        run: what was run (scenario, target, users, ...), copied into the summary as is.
+        open_loop: rate, arrival kind, overload policy and dropped count of an open-loop run.
+        stages: ramp stages as {"users", "start_s", "end_s"} relative to ``started`` (epoch s).
+    """
+    ok = _ok(samples)
+    window = _window(samples)
+    errors = Counter(s.error or f"status {s.status}" for s in samples if not s.ok)
+    out_tokens = [s.out_tokens for s in ok if s.out_tokens is not None]
+    latency = {
+        "ttfb": describe(s.ttfb for s in ok),
+        "ttft": describe(s.ttft for s in ok),
+        "itl": describe(s.itl for s in ok),
+        "e2e": describe(s.e2e for s in ok),
+        "tpot_e2e": describe(s.tpot_e2e for s in ok),
+    }
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "run": dict(run),
+        "requests": {
+            "total": len(samples), "ok": len(ok), "failed": len(samples) - len(ok),
+            "error_rate": round((len(samples) - len(ok)) / len(samples), 4) if samples else None,
+            "errors": dict(errors.most_common(10)),
+        },
+        "throughput": {
+            "window_s": None if window is None else round(window, 3),
+            "requests_per_s": round(len(ok) / window, 3) if window else None,
+            "output_tokens_per_s": round(math.fsum(out_tokens) / window, 3) if window else None,
+        },
+        "latency_ms": latency,
+        "tokens": {
+            "output_tokens": describe(out_tokens, digits=1),
+            "input_tokens": describe((s.in_tokens for s in ok), digits=1),
+            "content_events": describe((s.events for s in ok if s.kind == "stream"), digits=1),
+            "usage_missing": sum(1 for s in ok if s.out_tokens is None),
+        },
+        "buffering": buffering(samples),
+    }
+    lag_p99 = None
+    if open_loop is not None:
+        lags = [s.lag for s in samples if s.lag is not None]
+        latency["ttft_from_intended"] = describe(s.ttft_i for s in ok)
+        latency["e2e_from_intended"] = describe(s.e2e_i for s in ok)
+        latency["schedule_lag"] = describe(lags)
+        lag_p99 = latency["schedule_lag"]["p99"]
+        summary["open_loop"] = {
+            **open_loop, "sent": len(samples),
+            "late": sum(1 for v in lags if v > SCHEDULE_LAG_FLOOR_MS),
+        }
+    reference = latency["ttft"]["p50"] if latency["ttft"]["count"] else latency["e2e"]["p50"]
+    summary["client_health"] = client_health(health or {}, schedule_lag_p99=lag_p99,
+                                             reference_ms=reference)
+    if stages and started is not None:
+        summary["stages"] = _stages(samples, stages, started)
+    summary["warnings"] = list(summary["client_health"]["warnings"])
+    if summary["buffering"]["suspected"]:
+        summary["warnings"].append(
+            f"buffering suspected: {summary['buffering']['buffered']} of "
+            f"{summary['buffering']['judged']} streams arrived in one burst")
+    if ok and len(out_tokens) < len(ok):
+        summary["warnings"].append(f"{len(ok) - len(out_tokens)} successful requests reported "
+                                   "no usage: output tokens unknown for them")
+    summary["definitions"] = DEFINITIONS
+    return summary

@@ -1,0 +1,191 @@
+"""One LLM request over geventhttpclient, timed by the core SSE reader and stream meter.
+
+geventhttpclient is the transport under Locust's FastHttpUser (the fastest Locust client);
+the users call its ``HTTPClient`` directly, one keep-alive connection per user, to skip the
+session layer's per-request URL building and event plumbing, and because that layer
+cannot hand out a stream's bytes as they arrive: its ``read(n)`` waits for ``n`` bytes.
+Bytes go to ``gatecheck._sse.SseDecoder`` stamped with the time their read returned, and
+the events to ``gatecheck._timing.StreamMeter``: one SSE parser and one set of formulas
+for the whole harness.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from geventhttpclient import HTTPClient
+
+from gatecheck._exchange import Auth
+from gatecheck._sse import SseDecoder
+from gatecheck._timing import Stamps, StreamMeter, Surface, Usage
+
+__all__ = ["Outcome", "Prepared", "prepare", "send"]
+
+ANTHROPIC_VERSION = "2023-06-01"
+MAX_ERROR_EXCERPT = 200
+MAX_BODY_BYTES = 8 << 20
+_READ_BLOCK = 64 << 10
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request built once per user and sent many times (the body is pre-serialised)."""
+
+    surface: Surface
+    stream: bool
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one exchange measured: stamps for the core formulas, usage, and the verdict."""
+
+    stamps: Stamps
+    ok: bool
+    status: int = 0
+    error: str | None = None
+    in_tokens: int | None = None
+
+
+def prepare(
+    *, base_url: str, surface: Surface, stream: bool, model: str, prompt: str, max_tokens: int,
+    auth: Auth,
+) -> Prepared:
+    """The path, body and headers of a chat request on ``surface``.
+
+    OpenAI streams always ask for ``stream_options.include_usage``: without it a gateway
+    sends no usage and output tokens would be unknown (never counted from chunks).
+    """
+    prefix = urlsplit(base_url).path.rstrip("/")
+    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
+                            "messages": [{"role": "user", "content": prompt}]}
+    headers = {"content-type": "application/json", "accept": "application/json"}
+    if stream:
+        body["stream"] = True
+        headers["accept"] = "text/event-stream"
+    if surface == "anthropic":
+        path = prefix + "/messages"
+        headers["anthropic-version"] = ANTHROPIC_VERSION
+    else:
+        path = prefix + "/chat/completions"
+        if stream:
+            body["stream_options"] = {"include_usage": True}
+    auth.apply(headers)
+    return Prepared(surface, stream, path, orjson.dumps(body), headers)
+
+
+def client_for(base_url: str, *, connect_timeout: float, network_timeout: float,
+               insecure: bool = False) -> HTTPClient:
+    """One keep-alive connection to the target (per user: users never share a socket)."""
+    return HTTPClient.from_url(base_url, concurrency=1, connection_timeout=connect_timeout,
+                               network_timeout=network_timeout, insecure=insecure)
+
+
+def _read_some(response: Any) -> bytes:
+    # geventhttpclient's public read(n) blocks until n bytes (or the end) arrive; a stream
+    # needs whatever the next recv() returns. This mirrors its read() with one recv only.
+    buffer = response._body_buffer
+    if not buffer and not response.message_complete:
+        sock = response._sock
+        if sock is None:
+            return b""
+        data = sock.recv(_READ_BLOCK)
+        if not data:
+            raise ConnectionError("connection closed mid-body")
+        response.feed(data)
+    out = bytes(buffer)
+    del buffer[:]
+    return out
+
+
+def _excerpt(data: bytes) -> str:
+    text = data[:MAX_ERROR_EXCERPT].decode("utf-8", "replace")
+    return " ".join(text.split())
+
+
+def send(client: HTTPClient, req: Prepared, *, total_timeout: float,
+         intended_ns: int | None = None) -> Outcome:
+    """Send ``req`` and read the whole answer; never raises for the target's faults."""
+    send_ns = time.perf_counter_ns()
+    stamps = Stamps(send_ns=send_ns, intended_ns=intended_ns)
+    deadline = send_ns + int(total_timeout * 1e9)
+    response = None
+    try:
+        response = client.request("POST", req.path, body=req.body, headers=req.headers)
+        stamps.headers_ns = time.perf_counter_ns()
+        status = response.status_code
+        if status != 200 or not req.stream:
+            return _whole(response, req, stamps, status, deadline)
+        return _stream(response, req, stamps, deadline)
+    except Exception as exc:  # the target's fault (refused, reset, timeout, bad stream)
+        stamps.end_ns = time.perf_counter_ns()
+        return Outcome(stamps, ok=False, status=0 if response is None else response.status_code,
+                       error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_EXCERPT])
+    finally:
+        if response is not None:
+            response.release()  # closes the socket unless the body was read to the end
+
+
+def _whole(response: Any, req: Prepared, stamps: Stamps, status: int, deadline: int) -> Outcome:
+    chunks: list[bytes] = []
+    size = 0
+    while not response.message_complete or response._body_buffer:
+        chunk = _read_some(response)
+        if not chunk and response.message_complete:
+            break
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > MAX_BODY_BYTES or time.perf_counter_ns() > deadline:
+            raise TimeoutError("body too large or too slow")
+    stamps.end_ns = time.perf_counter_ns()
+    body = b"".join(chunks)
+    if status != 200:
+        return Outcome(stamps, ok=False, status=status,
+                       error=f"status {status}: {_excerpt(body)}")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return Outcome(stamps, ok=False, status=status, error="body is not JSON")
+    raw_usage = payload.get("usage") if isinstance(payload, dict) else None
+    usage = (Usage.from_anthropic(raw_usage) if req.surface == "anthropic"
+             else Usage.from_openai(raw_usage))
+    stamps.output_tokens = usage.output_tokens
+    return Outcome(stamps, ok=True, status=status, in_tokens=usage.input_tokens)
+
+
+def _stream(response: Any, req: Prepared, stamps: Stamps, deadline: int) -> Outcome:
+    meter = StreamMeter(req.surface, stamps.send_ns)
+    meter.stamps = stamps  # the meter fills our stamps (intended_ns kept)
+    decoder = SseDecoder()
+    error: str | None = None
+    while True:
+        chunk = _read_some(response)
+        t_ns = time.perf_counter_ns()
+        if chunk:
+            for event in decoder.feed(chunk, t_ns):
+                meter.on_event(event)
+                if error is None and _is_error_event(req.surface, event.event, event.data):
+                    error = f"error event: {_excerpt(event.data.encode())}"
+        elif response.message_complete:
+            break
+        if t_ns > deadline:
+            raise TimeoutError("stream outlived the total timeout")
+    for event in decoder.close():
+        meter.on_event(event)
+    meter.on_end(time.perf_counter_ns())
+    if error is None and not meter.finished:
+        error = "stream ended without [DONE] / message_stop"
+    return Outcome(stamps, ok=error is None, status=200, error=error,
+                   in_tokens=meter.usage.input_tokens)
+
+
+def _is_error_event(surface: Surface, name: str | None, data: str) -> bool:
+    if surface == "anthropic":
+        return name == "error"
+    return data.startswith('{"error"')

@@ -1,0 +1,79 @@
+"""Writes a finished run: samples.jsonl and summary.json, both through the redactor."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gatecheck._redact import Redactor, default_redactor
+from gatecheck.load._options import LoadSettings
+from gatecheck.load._samples import SampleBook, write_samples
+from gatecheck.load._summary import summarize
+
+__all__ = ["scenario_of", "write_run"]
+
+
+def scenario_of(environment: Any) -> str:
+    """chat, stream, ramp or rate, from the user classes and shape Locust is running."""
+    from gatecheck.load.users import RateUser
+
+    if environment.shape_class is not None:
+        return "ramp"
+    classes = list(environment.user_classes or ())
+    if any(issubclass(c, RateUser) for c in classes):
+        return "rate"
+    return "stream" if any(getattr(c, "stream", False) for c in classes) else "chat"
+
+
+def _redactor(settings: LoadSettings) -> Redactor:
+    import os
+
+    redactor = default_redactor()
+    secret = os.environ.get(settings.auth_env) if settings.auth_env else None
+    if secret:
+        redactor.add_secret(secret)
+    return redactor
+
+
+def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSettings, *,
+              started: float) -> Path:
+    """Write samples.jsonl and summary.json into ``out``; returns the summary's path."""
+    import locust
+
+    options = environment.parsed_options
+    scenario = scenario_of(environment)
+    redactor = _redactor(settings)
+    run = {
+        "scenario": scenario, "label": settings.label or None,
+        "host": redactor.url(environment.host or ""), "surface": settings.surface,
+        "model": settings.model, "directive": settings.directive or None,
+        "max_tokens": settings.max_tokens,
+        "users": getattr(options, "num_users", None),
+        "spawn_rate": getattr(options, "spawn_rate", None),
+        "run_time_s": getattr(options, "run_time", None),
+        "load_processes": len(book.health) or 1,
+        "workload": "open" if scenario == "rate" else "closed",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)) if started else None,
+        "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "locust_version": locust.__version__,
+    }
+    open_loop = None
+    if scenario == "rate":
+        open_loop = {"rate_per_s": settings.rate, "arrival": settings.arrival,
+                     "seed": settings.seed, "overload": settings.overload,
+                     "max_lag_ms": settings.max_lag_ms if settings.overload == "drop" else None,
+                     "dropped": sum(book.dropped.values())}
+    stages = environment.shape_class.stages() if scenario == "ramp" else ()
+    summary = summarize(book.samples, run=run, health=book.health, open_loop=open_loop,
+                        stages=stages, started=started)
+    out.mkdir(parents=True, exist_ok=True)
+    for sample in book.samples:
+        if sample.error:
+            sample.error = redactor.text(sample.error)
+    write_samples(out / "samples.jsonl", book.samples)
+    path = out / "summary.json"
+    path.write_bytes(orjson.dumps(redactor.obj(summary), option=orjson.OPT_INDENT_2) + b"\n")
+    return path

@@ -1,0 +1,187 @@
+"""`gatecheck load`: a Locust run against one target, written to reports/<run-id>/load/.
+
+The run is a list of small steps: check the input -> select the target -> start it if it
+is embedded (mock + reference proxy) -> run Locust in a child process -> redact everything
+it wrote -> print the summary's headline figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from gatecheck._exceptions import HarnessError, UsageError
+
+HELP = "load a target with Locust (chat, stream, ramp or open-loop rate) and summarise it"
+
+EMBEDDED_DIRECTIVE = "ttft=200 itl=20 tokens=50"  # a realistic stream from the mock
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from gatecheck.load._launch import SCENARIOS
+    from gatecheck.targets._options import add_target_options
+
+    add_target_options(parser.add_argument)
+    add = parser.add_argument
+    add("--scenario", default="stream", choices=SCENARIOS,
+        help="chat (non-stream), stream, ramp (user steps) or rate (open loop); default stream")
+    add("--users", type=int, default=None, metavar="N",
+        help="users (closed loop), top users (ramp), or the in-flight cap (rate); default 10")
+    add("--spawn-rate", type=float, default=None, metavar="R",
+        help="users started per second (default: all at once)")
+    add("--rate", default=None, metavar="R", help="rate: arrivals per second (default 10)")
+    add("--arrival", default="constant", choices=("constant", "poisson"),
+        help="rate: arrival process (default constant)")
+    add("--seed", type=int, default=0, help="rate: seed of the Poisson arrivals (default 0)")
+    add("--overload", default="queue", choices=("queue", "drop"),
+        help="rate: with no free user, send late and report the lag (queue) or skip (drop)")
+    add("--steps", type=int, default=5, help="ramp: equal user steps (default 5)")
+    add("--duration", default="60s", metavar="D", help="run time, e.g. 30s, 2m (default 60s)")
+    add("--processes", default=None, metavar="N",
+        help="Locust worker processes on this machine (-1: one per core)")
+    add("--web", action="store_true",
+        help="serve Locust's web UI on 127.0.0.1 instead of a headless run")
+    add("--web-port", type=int, default=8089, help="web UI port (default 8089)")
+    add("--surface", default="openai", choices=("openai", "anthropic"),
+        help="wire surface (default openai)")
+    add("--model", default=None, help="model or alias (default: the target's)")
+    add("--directive", default=None, metavar="TEXT",
+        help=f"mock directive in the prompt (default for embedded targets: "
+             f"'{EMBEDDED_DIRECTIVE}'; '' for none)")
+    add("--max-tokens", type=int, default=256, help="max_tokens per request (default 256)")
+    add("--out", default="reports", metavar="DIR", help="where run directories go")
+
+
+def _positive_int(value: int | None, flag: str, default: int) -> int:
+    if value is None:
+        return default
+    if value < 1:
+        raise UsageError(f"{flag} {value}: expected a whole number of at least 1")
+    return value
+
+
+def _processes(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value.strip() == "-1" or (value.strip().isdigit() and 1 <= int(value) <= 256):
+        return int(value)
+    raise UsageError(f"--processes {value!r}: expected a number from 1 to 256, or -1")
+
+
+def check_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Every input checked before anything starts; returns the derived numbers."""
+    from gatecheck.load._launch import SCENARIOS
+    from gatecheck.load._options import parse_duration, parse_rate
+
+    if args.scenario not in SCENARIOS:
+        raise UsageError(f"unknown scenario {args.scenario!r} "
+                         f"(expected one of {', '.join(SCENARIOS)})")
+    duration = parse_duration(args.duration)
+    rate = parse_rate(args.rate) if args.rate is not None else 10.0
+    if args.rate is not None and args.scenario != "rate":
+        raise UsageError("--rate applies to --scenario rate only")
+    default_users = min(1000, max(10, math.ceil(rate * 4))) if args.scenario == "rate" else 10
+    users = _positive_int(args.users, "--users", default_users)
+    spawn = args.spawn_rate if args.spawn_rate is not None else float(users)
+    if not (math.isfinite(spawn) and spawn > 0):
+        raise UsageError(f"--spawn-rate {args.spawn_rate}: expected a positive number")
+    _positive_int(args.steps, "--steps", 5)
+    _positive_int(args.max_tokens, "--max-tokens", 256)
+    return {"duration": duration, "rate": rate, "users": users, "spawn_rate": spawn,
+            "processes": _processes(args.processes)}
+
+
+def run(args: argparse.Namespace) -> int:
+    from gatecheck.load._launch import LocustRun, locate_locustfile, new_run_dir
+    from gatecheck.targets import load_targets
+    from gatecheck.targets._options import parse_base_urls, resolve_target_names
+
+    # 1. input, then the target: bad input fails before anything starts
+    numbers = check_args(args)
+    names = resolve_target_names(args.gatecheck_target, os.environ)
+    registry = load_targets(args.gatecheck_targets_file)
+    registry = registry.with_base_urls(parse_base_urls(args.gatecheck_base_url))
+    selected = registry.select(names)
+    if len(selected) != 1:
+        raise UsageError(f"load runs against one target; {len(selected)} selected "
+                         f"({', '.join(t.name for t in selected)})")
+    target = selected[0]
+    if not target.has_surface(args.surface):
+        raise UsageError(f"target {target.name!r} does not claim the {args.surface} surface")
+    model = args.model or target.models.for_surface(args.surface)
+    if not model:
+        raise UsageError(f"target {target.name!r} names no model for {args.surface}; "
+                         "pass --model")
+    directive = args.directive
+    if directive is None:
+        directive = EMBEDDED_DIRECTIVE if target.is_embedded else ""
+    # 2. where the run goes
+    run_dir = new_run_dir(Path(args.out), target.name)
+    locustfile = locate_locustfile(args.scenario, run_dir)
+    # 3. the target (started if embedded), then Locust
+    with _started(target, args.surface) as (base_url, env):
+        scheme = target.surfaces[args.surface].preferred_auth
+        options = {"surface": args.surface, "model": model, "directive": directive,
+                   "max-tokens": str(args.max_tokens), "label": target.name,
+                   "auth": scheme if target.auth.env else "none",
+                   "auth-env": target.auth.env or "", "auth-header": target.auth.header or ""}
+        if args.scenario == "rate":
+            options.update({"rate": f"{numbers['rate']:g}", "arrival": args.arrival,
+                            "seed": str(args.seed), "overload": args.overload})
+        if args.scenario == "ramp":
+            options["steps"] = str(args.steps)
+        launch = LocustRun(
+            locustfile=locustfile, host=base_url, run_dir=run_dir, users=numbers["users"],
+            spawn_rate=numbers["spawn_rate"], duration_s=None if args.web else numbers["duration"],
+            processes=numbers["processes"], web_port=args.web_port, options=options, env=env,
+        )
+        print(f"gatecheck: load {args.scenario} against {target.name} ({base_url}, "
+              f"{args.surface}, {model}): {numbers['users']} users"
+              + ("" if args.web else f", {numbers['duration']:g} s"), flush=True)
+        if args.web:
+            print(f"gatecheck: Locust web UI on http://127.0.0.1:{args.web_port} "
+                  "(Ctrl-C to stop and write the reports)", flush=True)
+        code = launch.run()
+    # 4. redact every file Locust and the users wrote (CSV, HTML, log, samples, summary)
+    from gatecheck.runner.command import redact_tree
+
+    redact_tree(run_dir)
+    summary_path = run_dir / "summary.json"
+    if not summary_path.is_file():
+        raise HarnessError(f"Locust exited {code} without writing {summary_path} "
+                           f"(log: {run_dir / 'locust.log'})")
+    from gatecheck.load._report import print_summary
+
+    ok = print_summary(summary_path)
+    print(f"gatecheck: {summary_path} (Locust CSV/HTML beside it)")
+    return 0 if ok and code in (0, 130) else 1
+
+
+class _started:
+    """The target's base URL and the env its users need (starting an embedded one)."""
+
+    def __init__(self, target: Any, surface: str) -> None:
+        self.target, self.surface = target, surface
+        self._cm: Any = None
+
+    def __enter__(self) -> tuple[str, dict[str, str]]:
+        target = self.target
+        if target.needs_start:
+            from gatecheck.runner._embedded import start_for
+
+            self._cm = start_for(target)
+            started = self._cm.__enter__()
+            base = target.with_base_url(started.base_url).api_base_url(self.surface)
+            return base, dict(started.env)
+        missing = target.missing_secret
+        if missing is not None:
+            raise UsageError(f"set ${missing} to run target {target.name!r}")
+        target.secret()  # registers the secret with the redactor before anything is written
+        return target.api_base_url(self.surface), {}
+
+    def __exit__(self, *exc: object) -> None:
+        if self._cm is not None:
+            self._cm.__exit__(*exc)
