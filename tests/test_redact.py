@@ -81,6 +81,13 @@ def test_registered_secret_inside_longer_strings(redactor):
     assert redactor.text("a plainword in prose") == "a [REDACTED] in prose"
 
 
+def test_encoded_forms_of_a_secret_are_masked():
+    secret = 'p@ss/w+rd"quoted"'
+    r = Redactor([secret])
+    assert r.text("q=p%40ss%2Fw%2Brd%22quoted%22&x=1") == "q=[REDACTED]&x=1"
+    assert r.text(json.dumps({"s": secret})) == '{"s": "[REDACTED]"}'
+
+
 def test_short_secrets_are_not_registered():
     r = Redactor(["abc", "EDAC"])  # "EDAC" is inside the marker: would grow on every pass
     assert r.text("abc") == "abc"

@@ -31,10 +31,12 @@ place with stable, documented rules.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 __all__ = ["REDACTED", "Redactor", "default_redactor", "is_secret_name"]
 
@@ -142,12 +144,14 @@ class Redactor:
             self.add_secret(value)
 
     def add_secret(self, value: str) -> None:
-        """Mask this exact value from now on (ignored when shorter than 4 characters)."""
+        """Mask this value from now on, also URL-encoded or JSON-escaped (as it appears in a
+        query string or an escaped body). Ignored when shorter than 4 characters."""
         # A value inside the marker itself would make redaction grow on every pass.
         if len(value) < _MIN_SECRET_LEN or value in REDACTED or value in self._secrets:
             return
+        forms = {value, quote(value, safe=""), json.dumps(value)[1:-1]}
         with self._lock:
-            self._secrets.add(value)
+            self._secrets.update(forms)
             ordered = sorted(self._secrets, key=len, reverse=True)  # longest match first
             self._pattern = re.compile("|".join(map(re.escape, ordered)))
 
