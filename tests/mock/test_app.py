@@ -101,6 +101,7 @@ def test_log_records_requests_with_redacted_headers_and_usage():
         assert first["stream"] is True
         assert first["directive"] == {"tokens": 4}
         assert first["usage"]["output_tokens"] == 4
+        assert first["prompt"] == "[[mock tokens=4]]"
         assert "sk-live-secret-1234" not in str(first["headers"])
         assert second["status"] == 400
         assert second["usage"] is None

@@ -11,7 +11,15 @@ import orjson
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._errors import error_for_status
 from gatecheck.mock._generate import Reply, generate, seed_of, tool_call
-from gatecheck.mock._plan import MODEL_CREATED, Invalid, Plan, is_int, resolve, text_of
+from gatecheck.mock._plan import (
+    MODEL_CREATED,
+    PROMPT_EXCERPT,
+    Invalid,
+    Plan,
+    is_int,
+    resolve,
+    text_of,
+)
 from gatecheck.mock._tokenizer import count_anthropic_request
 
 __all__ = ["AnthropicSurface", "models_page"]
@@ -180,9 +188,8 @@ class AnthropicSurface:
     def _plan(self, body: dict[str, Any], config: MockConfig, count_only: bool) -> Plan:
         messages = body["messages"]
         last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
-        directive, behaviour, latency, chaos = resolve(
-            config, body["model"], text_of(last_user["content"]) if last_user else ""
-        )
+        asked = text_of(last_user["content"]) if last_user else ""
+        directive, behaviour, latency, chaos = resolve(config, body["model"], asked)
         system = text_of(body.get("system"))
         turns = [f"system:{system}"] if system else []
         seed = seed_of(
@@ -198,6 +205,7 @@ class AnthropicSurface:
             input_tokens=count_anthropic_request(body),
             seed=seed,
             chaos=chaos,
+            prompt=asked[:PROMPT_EXCERPT],
         )
         if count_only:
             plan.data["count"] = orjson.dumps({"input_tokens": plan.input_tokens})

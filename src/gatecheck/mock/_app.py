@@ -175,6 +175,7 @@ class MockApp:
                 model=plan.model,
                 directive=plan.directive,
                 input_tokens=plan.input_tokens,
+                prompt=plan.prompt,
             )
             return
         fault = self._choose_fault(plan.behaviour, plan.chaos)
@@ -203,6 +204,7 @@ class MockApp:
             input_tokens=plan.input_tokens if ok else None,
             output_tokens=plan.output_tokens if ok else None,
             request_id=rid,
+            prompt=plan.prompt,
         )
 
     def _choose_fault(self, behaviour: Directive, chaos: bool) -> Directive | None:

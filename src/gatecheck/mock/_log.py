@@ -36,6 +36,7 @@ class LogEntry:
     input_tokens: int | None
     output_tokens: int | None
     request_id: str | None
+    prompt: str | None
 
     def to_dict(self) -> dict[str, Any]:
         usage = None
@@ -55,6 +56,7 @@ class LogEntry:
             "fault": self.fault,
             "usage": usage,
             "id": self.request_id,
+            "prompt": default_redactor().text(self.prompt) if self.prompt else self.prompt,
         }
 
 
@@ -87,6 +89,7 @@ class RequestLog:
         input_tokens: int | None = None,
         output_tokens: int | None = None,
         request_id: str | None = None,
+        prompt: str | None = None,
     ) -> LogEntry:
         entry = LogEntry(
             next(self._seq),
@@ -103,6 +106,7 @@ class RequestLog:
             input_tokens,
             output_tokens,
             request_id,
+            prompt,
         )
         self._entries.append(entry)
         self.total += 1

@@ -12,7 +12,15 @@ import orjson
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._errors import error_for_status, openai_error
 from gatecheck.mock._generate import Reply, generate, seed_of, tool_call
-from gatecheck.mock._plan import MODEL_CREATED, Invalid, Plan, is_int, resolve, text_of
+from gatecheck.mock._plan import (
+    MODEL_CREATED,
+    PROMPT_EXCERPT,
+    Invalid,
+    Plan,
+    is_int,
+    resolve,
+    text_of,
+)
 from gatecheck.mock._tokenizer import count_openai_request, count_tokens
 
 __all__ = ["OpenAISurface", "model_object", "models_list"]
@@ -173,9 +181,8 @@ class OpenAISurface:
     def _plan(self, body: dict[str, Any], config: MockConfig) -> Plan:
         messages = body["messages"]
         last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
-        directive, behaviour, latency, chaos = resolve(
-            config, body["model"], text_of(last_user["content"]) if last_user else ""
-        )
+        asked = text_of(last_user["content"]) if last_user else ""
+        directive, behaviour, latency, chaos = resolve(config, body["model"], asked)
         seed = seed_of(
             "\n".join(
                 f"{'system' if m['role'] == 'developer' else m['role']}:{text_of(m.get('content'))}"
@@ -210,6 +217,7 @@ class OpenAISurface:
             reply=reply,
             seed=seed,
             chaos=chaos,
+            prompt=asked[:PROMPT_EXCERPT],
         )
         options = body.get("stream_options") or {}
         self._precompute(

@@ -19,6 +19,7 @@ from gatecheck.mock._generate import Reply
 
 __all__ = ["Invalid", "Plan", "PlanCache", "Surface", "is_int", "resolve", "text_of"]
 
+PROMPT_EXCERPT = 500  # characters of the last user message kept for the log
 MODEL_CREATED = 1_700_000_000  # 2023-11-14T22:13:20Z, a fixed "created" for every mock model
 
 
@@ -65,6 +66,7 @@ class Plan:
     reply: Reply | None = None
     seed: int = 0
     chaos: bool = False
+    prompt: str = ""  # an excerpt of the last user message, for the log
     data: dict[str, Any] = field(default_factory=dict)  # the surface's precomputed parts
 
     @property
