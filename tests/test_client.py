@@ -535,3 +535,21 @@ def test_cancelled_alarm_never_fires():
         right.sendall(b"ok")
         left.settimeout(5)
         assert left.recv(2) == b"ok"  # the socket still works
+
+
+def test_leaving_a_stream_early_closes_it_cleanly(server):
+    with client_for(server.url) as client:
+        with client.stream("GET", "/sse-split", surface="openai") as response:
+            for _ in response.events():
+                break
+        assert response.stamps.end_ns is None  # not read to its end: no e2e
+        assert client.get("/json").status == 200  # the client is still usable
+
+    async def main() -> None:
+        async with async_client(server.url) as client:
+            async with client.stream("GET", "/sse-split") as response:
+                async for _ in response.events():
+                    break
+            assert (await client.get("/json")).status == 200
+
+    run(main())

@@ -82,6 +82,11 @@ def test_openai_content_events(delta, expected):
     assert is_content_event("openai", ev(chunk(**delta))) is expected
 
 
+def test_openai_legacy_completion_text_is_content():
+    assert is_content_event("openai", ev({"choices": [{"index": 0, "text": "hi"}]}))
+    assert not is_content_event("openai", ev({"choices": [{"index": 0, "text": ""}]}))
+
+
 @pytest.mark.parametrize("data", ["[DONE]", "not json", "", "[1,2]", '{"choices": 3}',
                                   '{"choices": [1, {"delta": "x"}]}'])
 def test_openai_odd_data_is_not_content(data):

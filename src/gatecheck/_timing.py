@@ -161,7 +161,11 @@ def _openai_has_content(chunk: Any) -> bool:
     if not isinstance(choices, list):
         return False
     for choice in choices:
-        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if not isinstance(choice, dict):
+            continue
+        if choice.get("text"):  # legacy /v1/completions chunks carry text, not a delta
+            return True
+        delta = choice.get("delta")
         if not isinstance(delta, dict):
             continue
         for name in _OPENAI_CONTENT_FIELDS:
@@ -194,7 +198,8 @@ def is_content_event(surface: Surface, event: SseEvent) -> bool:
     """Whether the event carries generated content (the events ttft and itl are made of).
 
     OpenAI: a chunk whose delta has non-empty content, reasoning, reasoning_content, refusal,
-    tool_calls or function_call; the role-only first frame never counts. Anthropic:
+    tool_calls or function_call (or, for legacy completions, a choice with non-empty text);
+    the role-only first frame never counts. Anthropic:
     ``content_block_delta`` only (never ping, message_start or content_block_start).
     """
     if surface == "anthropic":
