@@ -13,7 +13,6 @@ Routes (query parameters in brackets):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,13 +40,17 @@ async def _body(send: Send, chunk: bytes, more: bool = True) -> None:
     await send({"type": "http.response.body", "body": chunk, "more_body": more})
 
 
-async def _wait_for_disconnect(receive: Receive, limit: float) -> None:
+async def _wait_for_disconnect(receive: Receive, limit: float) -> bool:
+    """Wait up to `limit` seconds for the client to leave; True if it did."""
     async def until_gone() -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
 
-    with contextlib.suppress(TimeoutError):
+    try:
         await asyncio.wait_for(until_gone(), limit)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,9 +69,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await _start(send, 200, [(b"content-type", b"application/json")])
         await _body(send, json.dumps(payload).encode(), more=False)
     elif path == "/late":
-        await asyncio.sleep(float(query.get("s", "5")))
-        await _start(send, 204)
-        await _body(send, b"", more=False)
+        if not await _wait_for_disconnect(receive, float(query.get("s", "5"))):
+            await _start(send, 204)
+            await _body(send, b"", more=False)
     elif path == "/silence":
         await _start(send, 200, [(b"content-type", b"text/event-stream")])
         await _body(send, b"")
@@ -77,7 +80,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await _start(send, 200, [(b"content-type", b"text/plain")])
         for _ in range(int(query.get("n", "50"))):
             await _body(send, b"x")
-            await asyncio.sleep(float(query.get("every", "0.1")))
+            if await _wait_for_disconnect(receive, float(query.get("every", "0.1"))):
+                return  # the client gave up: stop, so the server can shut down at once
         await _body(send, b"", more=False)
     elif path == "/big":
         size = int(query["size"])
