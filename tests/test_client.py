@@ -553,3 +553,12 @@ def test_leaving_a_stream_early_closes_it_cleanly(server):
             assert (await client.get("/json")).status == 200
 
     run(main())
+
+
+def test_cancelled_alarms_do_not_pile_up():
+    left, right = socket.socketpair()
+    with left, right:
+        dog = Watchdog()
+        for _ in range(10_000):
+            dog.arm(time.monotonic() + 60, left).cancel()
+        assert len(dog._heap) <= 4096

@@ -17,6 +17,8 @@ import time
 
 __all__ = ["Alarm", "Watchdog", "watchdog"]
 
+_COMPACT_AT = 4096
+
 
 class Alarm:
     """A pending shutdown of one socket; ``cancel()`` before handing the socket back."""
@@ -53,10 +55,18 @@ class Watchdog:
         self._cond = threading.Condition()
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
+        self._compact_at = _COMPACT_AT
 
     def arm(self, deadline: float, sock: socket.socket) -> Alarm:
         alarm = Alarm(deadline, sock)
         with self._cond:
+            if len(self._heap) >= self._compact_at:
+                # Most alarms are cancelled long before their deadline (the request finished);
+                # under load they would pile up until then, so drop them in one pass. The
+                # threshold doubles with the live ones, keeping the cost amortised O(1).
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+                self._compact_at = max(_COMPACT_AT, 2 * len(self._heap))
             heapq.heappush(self._heap, (deadline, next(self._seq), alarm))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="gatecheck-deadlines",
