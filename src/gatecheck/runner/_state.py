@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -71,6 +71,9 @@ class RunState:
             targets={t.name: t for t in selected},
         )
         state._read_environment(os.environ)
+        for target in selected:  # register every secret with the redactor before any output
+            target.secret()
+            target.admin_secret()
         return state
 
     def _read_environment(self, environ: Mapping[str, str]) -> None:
@@ -87,20 +90,13 @@ class RunState:
 
     def start(self) -> None:
         """Start embedded servers, probe every target, and export both for xdist workers."""
-        from gatecheck.runner._embedded import start_for
-        from gatecheck.targets._options import base_url_env
-
+        for key, value in start_embedded_targets(self.targets.values(), self.stack).items():
+            self._export(key, value)
+        self._read_environment(os.environ)
         for name, target in list(self.targets.items()):
-            if not target.needs_start:
-                continue
-            started = self.stack.enter_context(start_for(target))
-            self.targets[name] = target.with_base_url(started.base_url)
-            self._export(base_url_env(name), started.base_url)
-            if started.mock_url:
-                self.mock_urls[name] = started.mock_url
-                self._export(ENV_MOCK_URL.format(_env_name(name)), started.mock_url)
-            for key, value in started.env.items():
-                self._export(key, value)
+            url = os.environ.get(_base_url_env(name))
+            if target.needs_start and url:
+                self.targets[name] = target.with_base_url(url)
         self.unreachable.update(probe_all(self.targets.values()))
         self._export(ENV_UNREACHABLE, json.dumps(self.unreachable))
 
@@ -130,6 +126,34 @@ class RunState:
 
 def _env_name(target: str) -> str:
     return target.upper().replace("-", "_")
+
+
+def _base_url_env(name: str) -> str:
+    from gatecheck.targets._options import base_url_env
+
+    return base_url_env(name)
+
+
+def start_embedded_targets(targets: Iterable[TargetConfig], stack: ExitStack) -> dict[str, str]:
+    """Start every target that has no URL yet (stopped when ``stack`` closes).
+
+    Returns the environment a pytest process needs to find them: each target's
+    ``GATECHECK_<NAME>_BASE_URL``, the mock it fronts, and the secrets its profile names
+    (the chat key minted for the run, the admin key). ``gatecheck run`` calls this in its
+    own process, so the servers and the checks run on different cores.
+    """
+    from gatecheck.runner._embedded import start_for
+
+    env: dict[str, str] = {}
+    for target in targets:
+        if not target.needs_start:
+            continue
+        started = stack.enter_context(start_for(target))
+        env[_base_url_env(target.name)] = started.base_url
+        if started.mock_url:
+            env[ENV_MOCK_URL.format(_env_name(target.name))] = started.mock_url
+        env.update(started.env)
+    return env
 
 
 def probe_all(targets: Any) -> dict[str, str]:

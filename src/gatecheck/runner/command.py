@@ -11,6 +11,7 @@ import argparse
 import os
 import shutil
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -90,15 +91,16 @@ def pytest_args(args: argparse.Namespace, names: list[str], run_dir: Path, run_i
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatecheck.runner._state import default_run_id
+    from gatecheck.runner._state import default_run_id, start_embedded_targets
     from gatecheck.targets import load_targets
     from gatecheck.targets._options import parse_base_urls, resolve_target_names
 
     # 1. select: unknown names and bad files fail here, before anything starts
     names = resolve_target_names(args.gatecheck_target, os.environ)
     registry = load_targets(args.gatecheck_targets_file)
-    registry.with_base_urls(parse_base_urls(args.gatecheck_base_url))
-    selected = [t.name for t in registry.select(names)]
+    registry = registry.with_base_urls(parse_base_urls(args.gatecheck_base_url))
+    targets = registry.select(names)
+    selected = [t.name for t in targets]
     suites = locate_suites(args.suites)
     _workers(args.workers)
     # 2. where the run goes
@@ -106,13 +108,17 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     run_dir = out / run_id
     run_dir.mkdir(parents=True, exist_ok=False)
-    # 3. pytest, in this process: the plugin starts embedded targets and writes results
+    # 3. embedded targets start here, in this process, so the servers and the checks (a
+    # child pytest) run on different cores; the child finds them through the environment
     argv = pytest_args(args, selected, run_dir, run_id, suites)
-    code = _pytest(argv)
-    # 4. the plugin redacted junit.xml and allure-results; again here, with this process's
+    with ExitStack() as servers:
+        env = start_embedded_targets(targets, servers)
+        # 4. pytest: the plugin runs the checks and writes results.jsonl
+        code = _pytest(argv, {**os.environ, **env})
+    # 5. the plugin redacted junit.xml and allure-results; again here, with this process's
     # secrets, in case pytest never reached its unconfigure step
     redact_tree(run_dir)
-    # 5. the report, from results.jsonl only
+    # 6. the report, from results.jsonl only
     results_path = run_dir / "results.jsonl"
     if not results_path.is_file():
         raise HarnessError(f"pytest exited {code} without writing {results_path}")
@@ -120,18 +126,18 @@ def run(args: argparse.Namespace) -> int:
 
     records, report_path = write_report(run_dir)
     latest = point_latest(out, run_dir)
-    # 6. verdict
+    # 7. verdict
     return _summarize(records, code, report_path, latest)
 
 
-def _pytest(argv: list[str]) -> int:
+def _pytest(argv: list[str], env: dict[str, str]) -> int:
     # A child process: pytest must import (and assert-rewrite) the suites and this package
     # itself, and a run leaves nothing behind in the caller (servers, env, modules).
     import subprocess
 
     print("gatecheck: pytest " + " ".join(argv), flush=True)
     try:
-        return subprocess.run([sys.executable, "-m", "pytest", *argv], check=False,
+        return subprocess.run([sys.executable, "-m", "pytest", *argv], check=False, env=env,
                               timeout=RUN_TIMEOUT_S).returncode
     except subprocess.TimeoutExpired:
         raise HarnessError(f"the suites ran longer than {RUN_TIMEOUT_S} s; stopped") from None
