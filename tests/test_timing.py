@@ -11,11 +11,13 @@ from gatecheck._timing import (
     Stamps,
     StreamMeter,
     Usage,
+    content_gaps,
     e2e,
     e2e_from_intended,
     is_content_event,
     itl,
     schedule_lag,
+    tpot_decode,
     tpot_e2e,
     ttfb,
     ttft,
@@ -43,6 +45,15 @@ def test_formulas_on_synthetic_stamps():
     assert itl(s) == 45.0  # (1290 - 1200) / 2
     assert e2e(s) == 400.0
     assert tpot_e2e(s) == 50.0
+
+
+def test_named_variants_other_tools_use():
+    s = Stamps(send_ns=0, content_ns=[100 * MS, 110 * MS, 140 * MS], end_ns=190 * MS,
+               output_tokens=10)
+    assert tpot_decode(s) == 10.0  # (190 - 100) / 9
+    assert content_gaps(s) == [10.0, 30.0]
+    assert tpot_decode(Stamps(send_ns=0, content_ns=[1], end_ns=2, output_tokens=1)) is None
+    assert content_gaps(Stamps(send_ns=0, content_ns=[1])) == []
 
 
 def test_undefined_values_are_none_not_zero():

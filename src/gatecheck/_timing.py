@@ -10,6 +10,7 @@ from counting chunks: gateways batch and split tokens freely.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 import orjson
@@ -21,11 +22,13 @@ __all__ = [
     "StreamMeter",
     "Surface",
     "Usage",
+    "content_gaps",
     "e2e",
     "e2e_from_intended",
     "is_content_event",
     "itl",
     "schedule_lag",
+    "tpot_decode",
     "tpot_e2e",
     "ttfb",
     "ttft",
@@ -86,6 +89,23 @@ def tpot_e2e(s: Stamps) -> float | None:
     if total is None or not s.output_tokens or s.output_tokens <= 0:
         return None
     return total / s.output_tokens
+
+
+def tpot_decode(s: Stamps) -> float | None:
+    """(e2e - ttft) / (output tokens - 1): decode time per token after the first.
+
+    Published beside tpot_e2e because other tools use the bare names for it (vLLM's TPOT,
+    AIPerf's and GuideLLM's ITL); gatecheck never calls it plain "tpot".
+    """
+    total, first = e2e(s), ttft(s)
+    if total is None or first is None or not s.output_tokens or s.output_tokens < 2:
+        return None
+    return (total - first) / (s.output_tokens - 1)
+
+
+def content_gaps(s: Stamps) -> list[float]:
+    """Every gap between consecutive content events, in ms (vLLM pools these as its "ITL")."""
+    return [(b - a) / _NS_PER_MS for a, b in pairwise(s.content_ns)]
 
 
 def schedule_lag(s: Stamps) -> float | None:
