@@ -79,6 +79,7 @@ class Ctx:
         "headers",
         "input_tokens",
         "key_id",
+        "known_path",
         "method",
         "model",
         "on_finish",
@@ -122,6 +123,7 @@ class Ctx:
         # client can ask for it; serve() calls it afterwards if it never ran.
         self.on_finish: Callable[[Ctx], None] | None = None
         self.accounted = False
+        self.known_path = False  # an exact route matched: the path is ours, not a secret
 
     def finish(self) -> None:
         if not self.accounted:
@@ -205,17 +207,26 @@ class Ctx:
         self.finish()
         await self.send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    def log_line(self) -> bytes:
+    def log_line(self, scrub: Callable[[str], str]) -> bytes:
+        """The access-log line. Only what the client wrote can hold a secret (a key pasted
+        into a path, a model name or a request id); those go through ``scrub`` unless they
+        are known to be safe (a route of ours, a model of the config, an id we made)."""
+        rid = self.request_id
+        if not (rid.startswith("req_") and len(rid) == 28):
+            rid = scrub(rid)
+        model = self.model
+        if model is not None and self.resolved is None:
+            model = scrub(model)
         return orjson.dumps(
             {
                 "ts": round(time.time(), 3),
-                "request_id": self.request_id,
+                "request_id": rid,
                 "method": self.method,
-                "path": self.path,
+                "path": self.path if self.known_path else scrub(self.path),
                 "status": self.status,
                 "duration_ms": round((time.perf_counter() - self.t0) * 1000, 3),
                 "key_id": self.key_id,
-                "model": self.model,
+                "model": model,
                 "resolved_model": self.resolved,
                 "stream": self.stream,
                 "input_tokens": self.input_tokens,
@@ -242,6 +253,7 @@ async def serve(
     """Route (before any auth: unknown paths are 404 even without a key), run, log."""
     ctx = Ctx(scope, receive, send, gzip_min)
     route, ctx.param = router.match(ctx.path)
+    ctx.known_path = route is not None and not ctx.param
     if route is not None and route.counted:
         ctx.on_finish = account
     try:

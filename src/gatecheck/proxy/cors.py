@@ -98,6 +98,11 @@ class CorsMiddleware:
         if scope["method"] == "OPTIONS" and origin is not None and acrm is not None:
             await self._preflight(scope, send, origin, acrh)
             return
+        if origin is None and self.any_origin and not self.credentials:
+            # Not a browser (no Origin) and nothing varies by origin: no CORS headers to
+            # add, and no per-response work on the hot path of API clients.
+            await self.app(scope, receive, send)
+            return
         allow = self._allow_origin(origin)
         extra: list[tuple[bytes, bytes]] = []
         if allow is not None:

@@ -96,7 +96,7 @@ class ProxyApp:
     def _after(self, ctx: Ctx) -> None:
         """Per request, after the response: the access-log line."""
         if self.config.log_requests and access_log.isEnabledFor(logging.INFO):
-            access_log.info(self.redactor.text(ctx.log_line().decode()))
+            access_log.info(ctx.log_line(self.redactor.text).decode())
 
     async def _flush_loop(self) -> None:
         """Write usage increments about once a second, so other workers see them."""
