@@ -16,6 +16,7 @@ __all__ = ["HealthMonitor"]
 
 TICK_S = 0.25  # loop-lag probe period
 CPU_EVERY = 4  # a CPU reading every 4 ticks (about once a second)
+WARMUP_TICKS = 4  # the first second is spawning users and first connections: not kept
 
 
 class HealthMonitor:
@@ -47,7 +48,10 @@ class HealthMonitor:
         while True:  # bounded by the run: stop() kills it at test_stop / quitting
             before = time.perf_counter()
             gevent.sleep(TICK_S)
-            self.lag.append(round(max(0.0, time.perf_counter() - before - TICK_S) * 1000, 3))
+            lag = round(max(0.0, time.perf_counter() - before - TICK_S) * 1000, 3)
             tick += 1
+            if tick <= WARMUP_TICKS:
+                continue
+            self.lag.append(lag)
             if tick % CPU_EVERY == 0:
                 self.cpu.append(self._process.cpu_percent(None))

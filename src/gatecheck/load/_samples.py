@@ -108,18 +108,20 @@ def sample_from(
 class SampleBook:
     """Samples and client-health readings of one process (or, on the master, of all)."""
 
-    __slots__ = ("_sent", "dropped", "health", "samples")
+    __slots__ = ("_sent", "dropped", "health", "samples", "started")
 
     def __init__(self) -> None:
         self.samples: list[Sample] = []
         self.health: dict[str, dict[str, list[float]]] = {}  # node -> {"cpu": [...], "lag": [...]}
         self.dropped: dict[str, int] = {}  # node -> open-loop arrivals it skipped (cumulative)
+        self.started: dict[str, int] = {}  # node -> requests it began sending (cumulative)
         self._sent = 0  # samples already drained into a worker report
 
     def clear(self) -> None:
         self.samples.clear()
         self.health.clear()
         self.dropped.clear()
+        self.started.clear()
         self._sent = 0
 
     def add(self, sample: Sample) -> None:

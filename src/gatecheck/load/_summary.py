@@ -52,17 +52,21 @@ DEFINITIONS: dict[str, str] = {
     "percentiles": "nearest rank over the exact samples of every process: the smallest "
                    "sample with at least p % of samples <= it (no buckets, no interpolation)",
     "requests_per_s": "successful requests / window; window = first send -> last completion",
+    "unfinished": "requests begun but still in flight when the run stopped (no sample: "
+                  "Locust stops users at the end of the run)",
     "output_tokens_per_s": "sum of output_tokens of successful requests / window",
     "buffering": f"a stream is judged when it has >= {BUFFER_MIN_EVENTS} content events and "
                  f"e2e >= {BUFFER_MIN_E2E_MS:g} ms; it is buffered when its content arrived "
                  f"in <= max(2, events / 10) bursts (a burst: events < {BURST_GAP_MS:g} ms "
                  f"apart); suspected when >= {BUFFER_SUSPECTED_FRACTION:.0%} of judged streams "
                  "are buffered",
-    "client_health": f"per load process: CPU % (psutil, about every second) and event-loop "
-                     f"lag (overshoot of a 250 ms sleep); warns at CPU p90 >= "
-                     f"{CPU_WARN_PERCENT:g} %, loop lag p99 >= {LOOP_LAG_WARN_MS:g} ms, or "
-                     f"(open loop) schedule lag p99 >= max({SCHEDULE_LAG_FLOOR_MS:g} ms, "
-                     "10 % of the ttft p50, or of e2e p50 without streaming)",
+    "client_health": (
+        "per load process: CPU % (psutil, about every second) and event-loop lag (overshoot "
+        f"of a 250 ms sleep), after a 1 s warm-up; warns at CPU p90 >= {CPU_WARN_PERCENT:g} %"
+        f" or loop lag p90 >= {LOOP_LAG_WARN_MS:g} ms (sustained, not one stall), or (open "
+        f"loop) schedule lag p99 >= max({SCHEDULE_LAG_FLOOR_MS:g} ms, 10 % of the ttft p50, "
+        "or of e2e p50 without streaming)"
+    ),
     "late": f"open loop: arrivals sent more than {SCHEDULE_LAG_FLOOR_MS:g} ms after their "
             "intended time",
     "dropped": "open loop, overload policy 'drop': arrivals skipped because no user was free "
@@ -104,8 +108,8 @@ def client_health(
         if cpu["count"] and cpu["p90"] >= CPU_WARN_PERCENT:
             warnings.append(f"load process {node}: CPU p90 {cpu['p90']:.0f} % (>= "
                             f"{CPU_WARN_PERCENT:g} %): the figures may describe the client")
-        if lag["count"] and lag["p99"] >= LOOP_LAG_WARN_MS:
-            warnings.append(f"load process {node}: event-loop lag p99 {lag['p99']:.1f} ms "
+        if lag["count"] and lag["p90"] >= LOOP_LAG_WARN_MS:
+            warnings.append(f"load process {node}: event-loop lag p90 {lag['p90']:.1f} ms "
                             f"(>= {LOOP_LAG_WARN_MS:g} ms): timestamps are late by that much")
     threshold = None
     if schedule_lag_p99 is not None:
@@ -146,6 +150,7 @@ def summarize(
     health: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     open_loop: Mapping[str, Any] | None = None,
     stages: Sequence[Mapping[str, Any]] = (), started: float | None = None,
+    begun: int | None = None,
 ) -> dict[str, Any]:
     """The summary of one run (a JSON-ready dict, figures in ms unless named otherwise).
 
@@ -153,6 +158,8 @@ def summarize(
         run: what was run (scenario, target, users, ...), copied into the summary as is.
         open_loop: rate, arrival kind, overload policy and dropped count of an open-loop run.
         stages: ramp stages as {"users", "start_s", "end_s"} relative to ``started`` (epoch s).
+        begun: requests the users began sending; those without a sample were still in
+            flight when the run stopped (``requests.unfinished``).
     """
     ok = _ok(samples)
     window = _window(samples)
@@ -170,6 +177,7 @@ def summarize(
         "run": dict(run),
         "requests": {
             "total": len(samples), "ok": len(ok), "failed": len(samples) - len(ok),
+            "unfinished": None if begun is None else max(0, begun - len(samples)),
             "error_rate": round((len(samples) - len(ok)) / len(samples), 4) if samples else None,
             "errors": dict(errors.most_common(10)),
         },
@@ -195,7 +203,7 @@ def summarize(
         latency["schedule_lag"] = describe(lags)
         lag_p99 = latency["schedule_lag"]["p99"]
         summary["open_loop"] = {
-            **open_loop, "sent": len(samples),
+            **open_loop, "sent": len(samples) + (summary["requests"]["unfinished"] or 0),
             "late": sum(1 for v in lags if v > SCHEDULE_LAG_FLOOR_MS),
         }
     reference = latency["ttft"]["p50"] if latency["ttft"]["count"] else latency["e2e"]["p50"]

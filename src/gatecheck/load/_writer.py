@@ -68,7 +68,8 @@ def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSetti
                      "dropped": sum(book.dropped.values())}
     stages = environment.shape_class.stages() if scenario == "ramp" else ()
     summary = summarize(book.samples, run=run, health=book.health, open_loop=open_loop,
-                        stages=stages, started=started)
+                        stages=stages, started=started,
+                        begun=sum(book.started.values()) if book.started else None)
     out.mkdir(parents=True, exist_ok=True)
     for sample in book.samples:
         if sample.error:

@@ -41,7 +41,6 @@ LLM = "LLM"  # request_type of the metric events
 ERROR_BACKOFF_S = 0.05  # closed loop: pause after a transport error (no busy loop on refusal)
 SCHEDULE_LEAD_S = 0.2  # open loop: the schedule starts this long after test_start
 
-NODE = f"{socket.gethostname()}:{os.getpid()}"
 BOOK = SampleBook()  # this process's samples (the master's: everyone's)
 MONITOR: HealthMonitor | None = None
 
@@ -50,11 +49,17 @@ class _RunState:
     """Per-process facts of the current test (reset at every test_start)."""
 
     started: float = 0.0  # epoch seconds
+    requests: int = 0  # requests this process began sending (some may be cut by the stop)
     pacer: Pacer | None = None
     schedule: tuple[int, int, float] | None = None  # (index, processes, start epoch)
 
 
 STATE = _RunState()
+
+
+def node() -> str:
+    """host:pid of this load process (not cached: --processes forks after the import)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def settings_of(environment: Any) -> LoadSettings:
@@ -88,6 +93,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
     global MONITOR
     BOOK.clear()
     STATE.started = time.time()
+    STATE.requests = 0
     STATE.pacer = None
     if _is_master(environment):
         # One schedule for every worker: each takes arrivals i with i % n == its index.
@@ -113,14 +119,14 @@ def _on_schedule(environment: Any, msg: Any, **_: Any) -> None:
 def _on_test_stop(environment: Any, **_: Any) -> None:
     if MONITOR is not None:
         cpu, lag = MONITOR.drain()
-        BOOK.add_health(NODE, cpu, lag)
+        BOOK.add_health(node(), cpu, lag)
         MONITOR.stop()
 
 
 def _on_report_to_master(client_id: str, data: dict[str, Any]) -> None:
     cpu, lag = MONITOR.drain() if MONITOR is not None else ([], [])
-    data["gatecheck"] = {"rows": BOOK.drain(), "node": NODE, "cpu": cpu, "lag": lag,
-                         "dropped": dropped()}
+    data["gatecheck"] = {"rows": BOOK.drain(), "node": node(), "cpu": cpu, "lag": lag,
+                         "dropped": dropped(), "started": STATE.requests}
 
 
 def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
@@ -129,6 +135,7 @@ def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
         BOOK.receive(payload["rows"])
         BOOK.add_health(payload["node"], payload["cpu"], payload["lag"])
         BOOK.dropped[payload["node"]] = int(payload.get("dropped", 0))
+        BOOK.started[payload["node"]] = int(payload.get("started", 0))
 
 
 def _on_quitting(environment: Any, **_: Any) -> None:
@@ -136,9 +143,10 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         return
     if MONITOR is not None:
         cpu, lag = MONITOR.drain()
-        BOOK.add_health(NODE, cpu, lag)
+        BOOK.add_health(node(), cpu, lag)
     if not _is_master(environment):
-        BOOK.dropped[NODE] = dropped()
+        BOOK.dropped[node()] = dropped()
+        BOOK.started[node()] = STATE.requests
     settings = settings_of(environment)
     if settings.out:
         write_run(Path(settings.out), BOOK, environment, settings, started=STATE.started)
@@ -174,6 +182,7 @@ class LlmUser(User):
         if not self.host:
             raise locust.exception.StopUser("no host: pass --host http://gateway/v1")
         self.settings = settings
+        self.node = node()
         self.prepared: Prepared = prepare(
             base_url=self.host, surface=settings.surface, stream=self.stream,
             model=settings.model, prompt=settings.full_prompt, max_tokens=settings.max_tokens,
@@ -189,8 +198,13 @@ class LlmUser(User):
             http.close()
 
     @task
-    def chat(self) -> None:
+    def request(self) -> None:
+        self.one()
+
+    def one(self) -> None:
+        """One request (subclasses change when it is sent, never how it is measured)."""
         wall = time.time()
+        STATE.requests += 1
         outcome = send(self.http, self.prepared, total_timeout=self.settings.timeout)
         self.record(outcome, wall)
         if not outcome.ok and outcome.status == 0:
@@ -200,7 +214,7 @@ class LlmUser(User):
         """Append the exact sample and fire Locust's events for it."""
         sample = sample_from(
             outcome.stamps, t=wall, kind="stream" if self.stream else "chat", ok=outcome.ok,
-            status=outcome.status, error=outcome.error, in_tokens=outcome.in_tokens, node=NODE,
+            status=outcome.status, error=outcome.error, in_tokens=outcome.in_tokens, node=self.node,
         )
         BOOK.add(sample)
         fire = self.environment.events.request.fire
@@ -245,8 +259,7 @@ class RateUser(StreamUser):
 
     abstract = True
 
-    @task
-    def chat(self) -> None:
+    def one(self) -> None:
         pacer = _pacer(self.settings)
         arrival = pacer.claim(time.perf_counter_ns())
         for _ in range(1000):  # bounded: a sleep may wake early, never 1000 times
@@ -255,6 +268,7 @@ class RateUser(StreamUser):
                 break
             gevent.sleep(wait / 1e9)
         wall = time.time()
+        STATE.requests += 1
         outcome = send(self.http, self.prepared, total_timeout=self.settings.timeout,
                        intended_ns=arrival.due_ns)
         self.record(outcome, wall)
