@@ -148,6 +148,10 @@ def test_missing_max_tokens_and_bad_input_are_400_invalid_request(mock_url):
         b'{"model": "mock-chat", "messages": [{"role": "user", "content": "x"}]}',
         b"{nope",
         b'{"model": "mock-chat", "max_tokens": 5, "messages": [{"role": "robot", "content": "x"}]}',
+        b'{"model": "mock-chat", "max_tokens": 5, "temperature": 1.5, '
+        b'"messages": [{"role": "user", "content": "x"}]}',
+        b'{"model": "mock-chat", "max_tokens": 5, "top_k": -1, "messages": [{"role": "user", '
+        b'"content": "x"}]}',
     ):
         response = httpx.post(mock_url + "/v1/messages", content=body, headers=headers, timeout=5)
         assert response.status_code == 400

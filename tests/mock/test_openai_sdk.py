@@ -198,6 +198,18 @@ def test_schema_invalid_bodies_are_400_in_the_envelope(client, mock_url):
         assert error["type"] == "invalid_request_error"
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("temperature", 2.5), ("temperature", "hot"), ("top_p", -0.1), ("n", 0), ("n", 1.5),
+     ("presence_penalty", 3), ("user", 5), ("logprobs", "yes")],
+)  # fmt: skip
+def test_sampling_parameters_are_validated(mock_url, key, value):
+    body = {"model": "mock-chat", "messages": _messages("x"), key: value}
+    response = httpx.post(mock_url + "/v1/chat/completions", json=body, timeout=5)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == key
+
+
 def test_continuous_usage_stats_on_every_chunk(mock_url):
     body = {
         "model": "mock-chat",

@@ -16,6 +16,7 @@ from gatecheck.mock._plan import (
     PROMPT_EXCERPT,
     Invalid,
     Plan,
+    check_ranges,
     is_int,
     resolve,
     text_of,
@@ -31,6 +32,8 @@ _STOP_REASON = {
     "tool": "tool_use",
 }
 _DELTA = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":'
+# (low, high, integers only), as the Messages API validates them
+_RANGES = {"temperature": (0, 1, False), "top_p": (0, 1, False), "top_k": (0, 2**31, True)}
 _CREATED_AT = "2023-11-14T22:13:20Z"  # MODEL_CREATED in RFC 3339
 assert MODEL_CREATED == 1_700_000_000
 
@@ -101,6 +104,11 @@ def _check(body: Any, *, needs_max_tokens: bool) -> None:
             raise Invalid(
                 400, f"messages.{i}.content: Input should be a string or a list of content blocks"
             )
+    bad = check_ranges(body, _RANGES)
+    if bad is not None:
+        raise Invalid(400, f"{bad}: Input should be a number in range")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        raise Invalid(400, "metadata: Input should be an object")
     system = body.get("system")
     if system is not None and not isinstance(system, str | list):
         raise Invalid(400, "system: Input should be a string or a list of text blocks")

@@ -17,6 +17,7 @@ from gatecheck.mock._plan import (
     PROMPT_EXCERPT,
     Invalid,
     Plan,
+    check_ranges,
     is_int,
     resolve,
     text_of,
@@ -28,6 +29,16 @@ __all__ = ["OpenAISurface", "model_object", "models_list"]
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _DONE = b"data: [DONE]\n\n"
+# (low, high, integers only) for the sampling parameters, as OpenAI validates them
+_RANGES = {
+    "temperature": (0, 2, False), "top_p": (0, 1, False), "presence_penalty": (-2, 2, False),
+    "frequency_penalty": (-2, 2, False), "n": (1, 128, True), "top_logprobs": (0, 20, True),
+    "seed": (-(2**63), 2**63 - 1, True),
+}  # fmt: skip
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "user": str, "logprobs": bool, "parallel_tool_calls": bool, "response_format": dict,
+    "metadata": dict, "logit_bias": dict, "store": bool,
+}  # fmt: skip
 
 
 def model_object(model: str) -> dict[str, Any]:
@@ -78,6 +89,12 @@ def _check(body: Any) -> None:
                 "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
                 "stream_options",
             )
+    bad = check_ranges(body, _RANGES)
+    if bad is not None:
+        raise Invalid(400, f"Invalid value for '{bad}': out of range or not a number.", bad)
+    for key, kind in _TYPES.items():
+        if body.get(key) is not None and not isinstance(body[key], kind):
+            raise Invalid(400, f"Invalid type for '{key}'.", key)
     stop = body.get("stop")
     if (
         stop is not None

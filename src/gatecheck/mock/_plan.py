@@ -9,7 +9,7 @@ per request by the app.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,7 +17,16 @@ from gatecheck.mock._config import MockConfig
 from gatecheck.mock._directives import PRESETS, Directive, DirectiveError, Latency, find_directive
 from gatecheck.mock._generate import Reply
 
-__all__ = ["Invalid", "Plan", "PlanCache", "Surface", "is_int", "resolve", "text_of"]
+__all__ = [
+    "Invalid",
+    "Plan",
+    "PlanCache",
+    "Surface",
+    "check_ranges",
+    "is_int",
+    "resolve",
+    "text_of",
+]
 
 PROMPT_EXCERPT = 500  # characters of the last user message kept for the log
 MODEL_CREATED = 1_700_000_000  # 2023-11-14T22:13:20Z, a fixed "created" for every mock model
@@ -154,3 +163,22 @@ def text_of(content: Any) -> str:
 def is_int(value: Any, low: int = 0) -> bool:
     """A JSON integer (not a bool) of at least ``low``."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def check_ranges(
+    body: dict[str, Any], ranges: Mapping[str, tuple[float, float, bool]]
+) -> str | None:
+    """The first parameter outside its (low, high, integer-only) range, else None; null passes."""
+    for key, (low, high, integer) in ranges.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (integer and not isinstance(value, int))
+        ):
+            return key
+        if not low <= value <= high:
+            return key
+    return None
