@@ -41,6 +41,23 @@ def test_plain():
     pass
 '''
 
+EXCHANGE_SUITE = '''
+from gatecheck.checks import check, expect
+
+class FakeExchange:
+    def to_dict(self):
+        return {"method": "GET", "url": "http://127.0.0.1/v1/models", "status": 500,
+                "response_body": "boom"}
+
+    def curl(self):
+        return "curl -sS http://127.0.0.1/v1/models"
+
+@check("MOD-1", level="MUST", category="Models", title="records an exchange")
+def test_records(target, record_exchange):
+    record_exchange(FakeExchange())
+    expect(False, "models list broken", expected="200", observed="500")
+'''
+
 
 def targets_toml(url: str, *, deviations: str = "{}", env: str = "FAKE_GATEWAY_KEY") -> str:
     return textwrap.dedent(f'''
@@ -176,13 +193,61 @@ def test_records_cross_xdist_workers(suite):
     assert got["test_warns[fake]"]["outcome"] == "warned"
 
 
-def test_allure_gets_category_check_and_target_labels(suite):
+def test_failures_carry_the_recorded_exchange_and_reach_the_hook(suite):
+    suite.makepyfile(test_suite=EXCHANGE_SUITE)
+    suite.makeconftest('''
+        def pytest_gatecheck_result(config, record):
+            with open("hook.txt", "a") as out:
+                out.write(record["check_id"] + " " + record["outcome"] + "\\n")
+    ''')
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert (suite.path / "hook.txt").read_text() == "MOD-1 failed\n"
+    exchange = records(suite.path / "r.jsonl")["test_records[fake]"]["exchange"]
+    assert exchange["curl"] == "curl -sS http://127.0.0.1/v1/models"
+    assert exchange["status"] == 500
+
+
+def test_embedded_target_is_started_for_the_session_and_env_restored(pytester, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.delenv("GATECHECK_API_KEY", raising=False)
+    monkeypatch.delenv("GATECHECK_REFERENCE_BASE_URL", raising=False)
+    repo_targets = Path(__file__).resolve().parents[1] / "targets.toml"
+    pytester.makepyfile(test_embedded='''
+        from gatecheck.checks import check, expect
+
+        @check("HEALTH-1", level="SHOULD", category="Health", title="embedded")
+        def test_embedded(target, client, admin_client, mock_log):
+            expect(target.base_url.startswith("http://127.0.0.1:"), "not started",
+                   expected="a loopback URL", observed=target.base_url)
+            assert client.request("GET", "/v1/models").status == 200
+            assert admin_client.request("GET", "/v1/keys").status == 200
+            assert mock_log is not None and isinstance(mock_log.entries(), list)
+    ''')
+    result = pytester.runpytest("--target", "reference", "--targets-file", str(repo_targets),
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    import os
+
+    assert "GATECHECK_API_KEY" not in os.environ
+    assert "GATECHECK_REFERENCE_BASE_URL" not in os.environ
+
+
+def test_allure_gets_category_check_and_target_labels_and_the_exchange(suite):
+    suite.makepyfile(test_exchange=EXCHANGE_SUITE)
     result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
                              "--alluredir", "allure", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3, failed=1, skipped=2)
-    labelled = {}
+    result.assert_outcomes(passed=3, failed=2, skipped=2)
+    found = {}
     for path in (suite.path / "allure").glob("*-result.json"):
         data = json.loads(path.read_text())
-        labelled[data["name"]] = {(lb["name"], lb["value"]) for lb in data["labels"]}
-    labels = labelled["test_fails[fake]"]
-    assert {("epic", "Completions"), ("story", "W-2"), ("parentSuite", "fake")} <= labels
+        found[data["name"]] = data
+    labels = {(lb["name"], lb["value"]) for lb in found["test_fails[fake]"]["labels"]}
+    assert {("epic", "Completions"), ("story", "W-2"), ("parentSuite", "fake"),
+            ("severity", "normal")} <= labels
+    attachments = {a["name"]: a["source"] for a in found["test_records[fake]"]["attachments"]}
+    assert {"exchange 1", "curl 1"} <= set(attachments)
+    curl = (suite.path / "allure" / attachments["curl 1"]).read_text()
+    assert curl == "curl -sS http://127.0.0.1/v1/models"
