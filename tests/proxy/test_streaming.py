@@ -179,3 +179,25 @@ def test_stream_tool_calls_STR_O6_STR_A5(client, surface):
         assert isinstance(orjson.loads(parts), dict)
         delta = next(e.json() for e in evs if e.event == "message_delta")
         assert delta["delta"]["stop_reason"] == "tool_use"
+
+
+def test_client_disconnect_stops_the_upstream_stream(stack, caplog):
+    """A client leaving mid-stream ends the proxy's upstream read at once, not when the
+    upstream would have finished (the stall here is 20 s; the bound below is 10 s)."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="gatecheck.proxy.access")
+    rid = f"disconnect-{time.monotonic_ns()}"
+    body = chat_body("[[mock stall_after=1 stall_ms=20000]]", stream=True)
+    with httpx.Client(base_url=stack.proxy_url, timeout=30.0) as c, c.stream(
+        "POST", "/v1/chat/completions", json=body, headers={**bearer(), "x-request-id": rid}
+    ) as r:
+        next(r.iter_raw())  # the stream is open; now leave
+    deadline = time.monotonic() + 10
+    line = None
+    while line is None and time.monotonic() < deadline:
+        line = next((orjson.loads(rec.getMessage()) for rec in caplog.records
+                     if rec.name == "gatecheck.proxy.access" and rid in rec.getMessage()), None)
+        time.sleep(0.05)
+    assert line is not None
+    assert line["error"] == "client_disconnected"

@@ -12,6 +12,7 @@ fake success (STR-O10, STR-A7).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -198,6 +199,20 @@ async def relay(
     decoder = SseDecoder()
     emitter = translator.emitter
     chunks = response.content.iter_any().__aiter__()
+    gone = asyncio.Event()
+
+    async def watch_client() -> None:
+        # uvicorn drops writes to a client that left without telling the app; without this
+        # watcher the proxy would keep reading (and the upstream keep generating) until the
+        # stream ended. Closing the upstream response aborts the pending read.
+        while True:
+            message = await ctx.receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+                response.close()
+                return
+
+    watcher = asyncio.get_running_loop().create_task(watch_client())
     try:
         while not translator.finished():
             try:
@@ -223,8 +238,13 @@ async def relay(
                 await ctx.stream_send(out)
     except ProxyError as err:
         ctx.error = err.kind
-        await ctx.stream_send(error_event(err, ctx.surface))
-    if emitter.failed:
+        if not gone.is_set():
+            await ctx.stream_send(error_event(err, ctx.surface))
+    finally:
+        watcher.cancel()
+    if gone.is_set():
+        ctx.error = "client_disconnected"
+    elif emitter.failed:
         ctx.error = ctx.error or "upstream_stream_error"
     ctx.input_tokens = emitter.input_tokens
     ctx.output_tokens = emitter.output_tokens
