@@ -22,6 +22,7 @@ HELP = "run the conformance suites against targets (default: the embedded refere
 PROFILE_ENV = "GATECHECK_PROFILE"
 WORKERS_ENV = "GATECHECK_WORKERS"
 DEFAULT_WORKERS = "2"  # measured: see benchmarks/README.md ("gatecheck run")
+RUN_INI = Path(__file__).with_name("run.ini")  # the suites' pytest config (see the file)
 RUN_TIMEOUT_S = 1800  # the whole pytest run; each check has its own client timeouts
 
 
@@ -71,7 +72,8 @@ def _workers(value: str | None) -> str:
 def pytest_args(args: argparse.Namespace, names: list[str], run_dir: Path, run_id: str,
                 suites: Path) -> list[str]:
     """The pytest command line for this run (also shown to the user to reproduce it)."""
-    argv = [str(suites), "-p", "no:cacheprovider", "-q", "--tb=short", "--no-header",
+    argv = [str(suites), "-c", str(RUN_INI), "--rootdir", str(suites.resolve().parent),
+            "-q", "--tb=short", "--no-header",
             "--run-id", run_id, "--profile", args.profile or os.environ.get(PROFILE_ENV)
             or "sdk-compat", "--results", str(run_dir / "results.jsonl"),
             "--junitxml", str(run_dir / "junit.xml"),
