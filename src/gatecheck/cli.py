@@ -29,6 +29,7 @@ class CommandModule(Protocol):
 # name -> module; a module that is not there yet is left out of the parser.
 COMMANDS: dict[str, str] = {
     "run": "gatecheck.runner.command",
+    "targets": "gatecheck.targets.command",
     "mock": "gatecheck.mock.command",
     "proxy": "gatecheck.proxy.command",
     "load": "gatecheck.load.command",
