@@ -71,7 +71,7 @@ def test_a_failed_must_check_fails_the_run_and_reports_land_in_latest(project, c
     assert sorted(outcomes) == ["failed", "passed"]
 
 
-def test_should_failures_alone_exit_zero_and_k_selects(project, capsys):
+def test_weaker_failures_alone_exit_zero_and_k_selects(project, capsys):
     write_suite(project, should_pass=False, must_pass=False)
     assert run("--out", "elsewhere", "-k", "should") == 0  # the failing MUST is deselected
     out = capsys.readouterr().out
