@@ -84,6 +84,7 @@ class LocustRun:
                 "--host", self.host,
                 "-u", str(self.users), "-r", f"{self.spawn_rate:g}",
                 "--csv", str(run_dir / "locust"), "--html", str(run_dir / "locust.html"),
+                "--json-file", str(run_dir / "locust_stats"),
                 "--exit-code-on-error", "0", "--stop-timeout", "0",
                 "--gatecheck-out", str(run_dir)]
         if self.duration_s is None:

@@ -1,0 +1,1 @@
+"""Tests of gatecheck.load: summaries on synthetic samples, and short Locust runs."""

@@ -1,0 +1,30 @@
+"""`gatecheck load` and `gatecheck calibrate` refuse bad input with one line and exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from gatecheck.cli import main
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["load", "--scenario", "soak"], "invalid choice: 'soak'"),
+    (["load", "--target", "no-such-gateway"], "unknown target 'no-such-gateway'"),
+    (["load", "--duration", "ten"], "duration 'ten'"),
+    (["load", "--duration", "0s"], "duration '0s'"),
+    (["load", "--scenario", "rate", "--rate", "0"], "rate '0'"),
+    (["load", "--scenario", "rate", "--rate", "lots"], "rate 'lots'"),
+    (["load", "--scenario", "stream", "--rate", "5"], "--rate applies to --scenario rate"),
+    (["load", "--users", "0"], "--users 0"),
+    (["load", "--spawn-rate", "-1"], "--spawn-rate"),
+    (["load", "--processes", "zero"], "--processes 'zero'"),
+    (["load", "--target", "reference", "--target", "mock"], "one target"),
+    (["calibrate", "--tokens", "1"], "--tokens 1"),
+    (["calibrate", "--duration", "x"], "duration 'x'"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err
+    assert err.count("\n") == 1
+    assert not any(tmp_path.iterdir())  # nothing started, nothing written

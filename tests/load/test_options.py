@@ -1,0 +1,91 @@
+"""Durations, rates and gatecheck's Locust options."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from gatecheck._exceptions import UsageError
+from gatecheck.load._launch import LocustRun, locate_locustfile
+from gatecheck.load._options import LoadSettings, add_locust_arguments, parse_duration, parse_rate
+
+
+@pytest.mark.parametrize(("text", "seconds"),
+                         [("90", 90), ("90s", 90), ("2m", 120), ("1h30m", 5400),
+                          ("1m30s", 90), ("0.5s", 0.5), (" 10S ", 10)])
+def test_durations_in_locust_forms(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "0s", "-5s", "ten", "5ms", "1d", "3m2h", "8d"])
+def test_bad_durations_are_one_line_usage_errors(text):
+    with pytest.raises(UsageError) as info:
+        parse_duration(text)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "fast", "1e9"])
+def test_bad_rates_are_usage_errors(text):
+    with pytest.raises(UsageError):
+        parse_rate(text)
+
+
+def test_rates_accept_fractions():
+    assert parse_rate("0.5") == 0.5
+
+
+def _parsed(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+
+    def add(*args, include_in_web_ui=True, **kwargs):
+        return parser.add_argument(*args, **kwargs)
+
+    add_locust_arguments(add)
+    return parser.parse_args(list(argv))
+
+
+def test_settings_from_locust_options():
+    options = _parsed("--gatecheck-surface", "anthropic", "--gatecheck-rate", "2.5",
+                      "--gatecheck-directive", "ttft=5", "--gatecheck-auth", "bearer",
+                      "--gatecheck-auth-env", "MY_KEY")
+    settings = LoadSettings.from_options(options)
+    assert settings.surface == "anthropic"
+    assert settings.rate == 2.5
+    assert settings.auth_env == "MY_KEY"
+    assert settings.full_prompt.endswith("[[mock ttft=5]]")
+    assert LoadSettings.from_options(_parsed()) == LoadSettings()
+
+
+def test_auth_without_the_env_var_name_is_refused():
+    with pytest.raises(UsageError, match="auth-env"):
+        LoadSettings.from_options(_parsed("--gatecheck-auth", "bearer"))
+
+
+def test_headless_command_line_is_bounded_and_web_binds_loopback(tmp_path):
+    locustfile = locate_locustfile("stream", tmp_path)
+    run = LocustRun(locustfile=locustfile, host="http://127.0.0.1:1/v1", run_dir=tmp_path,
+                    users=3, spawn_rate=3.0, duration_s=2.5, processes=2,
+                    options={"rate": "5"})
+    argv = run.argv()
+    assert argv[argv.index("-t") + 1] == "3s"
+    assert "--headless" in argv
+    assert argv[argv.index("--processes") + 1] == "2"
+    assert argv[argv.index("--gatecheck-rate") + 1] == "5"
+    run.duration_s = None
+    web = run.argv()
+    assert "--headless" not in web
+    assert web[web.index("--web-host") + 1] == "127.0.0.1"
+
+
+def test_locustfile_is_written_into_the_run_when_no_checkout_has_one(tmp_path, monkeypatch):
+    import gatecheck.load._launch as launch
+
+    monkeypatch.setattr(launch, "__file__", str(tmp_path / "a" / "b" / "c" / "x.py"))
+    path = locate_locustfile("ramp", tmp_path, cwd=tmp_path)
+    assert path.parent == tmp_path
+    text = path.read_text()
+    assert text.startswith("import locust")
+    assert "class StepShape(shapes.StepShape)" in text
+    with pytest.raises(UsageError, match="unknown scenario"):
+        locate_locustfile("soak", tmp_path)
