@@ -1,0 +1,393 @@
+"""The misbehaviours of `gatecheck.mock.misbehave`: one small rewrite per named mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "MODES",
+    "Exchange",
+    "rewrite_event",
+    "rewrite_json",
+    "rewrite_request",
+    "rewrite_start",
+    "stream_end",
+]
+
+# name -> what it breaks (the check that must catch it is in misbehave.py's docstring).
+MODES: dict[str, str] = {
+    "created-ms": "chat.completion `created` in milliseconds",
+    "tool-args-object": "tool call arguments as a JSON object, not a string",
+    "finish-end-turn": 'non-stream finish_reason "stop" becomes "end_turn"',
+    "ignore-stop": "stop / stop_sequences dropped from requests",
+    "anthropic-input-string": "tool_use input as a JSON string",
+    "comment-as-data": "an SSE comment re-emitted as `data: : keep-alive`",
+    "sse-ids": "OpenAI events carry `id:` fields",
+    "one-burst": "the whole stream held back and sent at once at the end",
+    "no-finish-reason-key": "chunks without the finish_reason key",
+    "no-done": "no `data: [DONE]`",
+    "event-names": "OpenAI events carry `event:` names",
+    "empty-finish-reason": 'final finish_reason ""',
+    "no-role": "first delta without role",
+    "tool-id-missing": "tool-call fragments without id",
+    "no-usage-chunk": "the include_usage chunk dropped",
+    "usage-always": "usage on the first chunk without include_usage",
+    "fake-stop-on-error": "a mid-stream error turned into a normal end",
+    "data-only": "Anthropic events without `event:` lines",
+    "block-before-start": "content_block_start before message_start",
+    "zero-input-tokens": "message_start input_tokens 0",
+    "thinking-in-text": "thinking_delta inside a text block",
+    "stop-reason-error": 'message_delta stop_reason "error"',
+    "anthropic-done": "`data: [DONE]` at the end of Anthropic streams",
+    "error-as-string": 'chat 401 bodies as {"error": "..."}',
+    "integer-code": "chat error `code` as the integer status",
+    "none-strings": 'chat error fields as the text "None"',
+    "anthropic-flat-error": "messages 401 bodies without the top-level type",
+    "error-200": "502 answers sent as 200",
+    "collapse-upstream-errors": "injected upstream errors answered 500",
+    "no-allow-header": "405 without Allow",
+    "unknown-route-200": "unknown routes answered 200 {}",
+    "stack-trace-messages": "a Python traceback in chat error messages",
+    "text-plain-errors": "non-stream chat/messages errors as text/plain",
+    "key-in-error": "the presented key echoed in 401 messages",
+    "wrong-key-403": "a wrong (present) key answered 403",
+    "cors-auth": "preflights answered 401",
+    "total-zero": "usage.total_tokens 0",
+    "usage-off-by-one": "completion_tokens and total_tokens one too high",
+    "cache-double-count": "cache_read_input_tokens equal to input_tokens",
+    "count-tokens-off": "count_tokens one too high",
+    "narrow-allow-headers": "preflight allows only authorization and content-type",
+    "no-acao-on-errors": "errors without Access-Control-Allow-Origin",
+    "credentials-wildcard": "Allow-Credentials true with origin *",
+    "reflect-no-vary": "preflight reflects the origin without Vary",
+    "no-max-age": "preflight without Access-Control-Max-Age",
+    "model-prefix-leak": "response model is the internal mock/mock-chat",
+    "models-created-ms": "/v1/models created in milliseconds",
+    "models-public": "/v1/models served without credentials",
+    "no-anthropic-models": "anthropic-version ignored on /v1/models",
+    "no-request-id": "no x-request-id / request-id",
+    "no-retry-after": "429 without Retry-After",
+    "html-413": "413 as an HTML page",
+    "health-auth": "/health/live needs credentials",
+    "health-secret": "a key-shaped secret in health bodies",
+    "health-429": "every 5th request to /health/live answered 429",
+}
+_UPSTREAM_STATUSES = frozenset({400, 404, 429, 503, 529})
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and the state its rewrites keep (streams are rewritten event by event)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    modes: frozenset[str]
+    count: int
+    drop_anthropic_version: bool = False
+    events: int = 0
+    last_chunk: dict[str, Any] = field(default_factory=dict)
+    held: str = ""  # block-before-start: message_start waits here
+
+    def on(self, mode: str) -> bool:
+        return mode in self.modes
+
+    @property
+    def surface(self) -> str | None:
+        if self.path.endswith("/chat/completions"):
+            return "openai"
+        if self.path.endswith("/messages"):
+            return "anthropic"
+        return None
+
+    @property
+    def request(self) -> Any:
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            return None
+
+    @property
+    def faulted(self) -> bool:
+        return b"[[mock fault=" in self.body
+
+    @property
+    def credential(self) -> str:
+        auth = self.headers.get("authorization", "")
+        return auth.partition(" ")[2].strip() or self.headers.get("x-api-key", "")
+
+
+def rewrite_request(ex: Exchange) -> bytes:
+    request = ex.request
+    if ex.on("no-anthropic-models") and ex.path.endswith("/models"):
+        ex.drop_anthropic_version = True
+    if ex.on("ignore-stop") and isinstance(request, dict):
+        request.pop("stop", None)
+        request.pop("stop_sequences", None)
+        return orjson.dumps(request)
+    return ex.body
+
+
+# -- JSON answers ----------------------------------------------------------------------------
+
+
+def rewrite_json(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The (start, body) to send instead of a buffered non-stream answer."""
+    status: int = start["status"]
+    try:
+        value: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = None
+    status, value = _statuses(ex, status, value)
+    if isinstance(value, dict):
+        if status == 200:
+            _success(ex, value)
+        elif status >= 400:
+            _error(ex, status, value)
+    start = {**start, "status": status}
+    if ex.on("html-413") and status == 413:
+        return start, b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
+    return start, body if value is None else orjson.dumps(value)
+
+
+def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
+    if ex.on("error-200") and status == 502:
+        return 200, value
+    if ex.on("collapse-upstream-errors") and ex.faulted and status in _UPSTREAM_STATUSES:
+        return 500, value
+    if (
+        ex.on("unknown-route-200")
+        and status == 404
+        and ex.surface is None
+        and "/models" not in ex.path
+    ):
+        return 200, {}
+    if ex.on("wrong-key-403") and status == 401 and ex.credential:
+        return 403, value
+    if ex.on("cors-auth") and ex.method == "OPTIONS":
+        return 401, value
+    if ex.on("models-public") and ex.path.endswith("/models") and status == 401:
+        return 200, {"object": "list", "data": []}
+    live = ex.path.endswith("/health/live")
+    if ex.on("health-auth") and live:
+        return 401, {
+            "error": {
+                "message": "auth required",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "missing_api_key",
+            }
+        }
+    if ex.on("health-429") and live and ex.count % 5 == 0:
+        return 429, {
+            "error": {
+                "message": "slow down",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            }
+        }
+    return status, value
+
+
+def _success(ex: Exchange, value: dict[str, Any]) -> None:
+    if ex.on("created-ms") and value.get("object") == "chat.completion":
+        value["created"] = int(value.get("created", 0)) * 1000
+    if ex.on("model-prefix-leak") and ex.surface is not None and "model" in value:
+        value["model"] = "mock/mock-chat"
+    for choice in value.get("choices") or []:
+        message = choice.get("message") or {}
+        if ex.on("finish-end-turn") and choice.get("finish_reason") == "stop":
+            choice["finish_reason"] = "end_turn"
+        for call in message.get("tool_calls") or []:
+            if ex.on("tool-args-object"):
+                call["function"]["arguments"] = orjson.loads(call["function"]["arguments"])
+    for block in value.get("content") or [] if ex.on("anthropic-input-string") else []:
+        if block.get("type") == "tool_use":
+            block["input"] = orjson.dumps(block["input"]).decode()
+    usage = value.get("usage")
+    if isinstance(usage, dict):
+        if ex.on("total-zero") and "total_tokens" in usage:
+            usage["total_tokens"] = 0
+        if ex.on("usage-off-by-one") and "completion_tokens" in usage:
+            usage["completion_tokens"] += 1
+            usage["total_tokens"] += 1
+        if ex.on("cache-double-count") and "input_tokens" in usage:
+            usage["cache_read_input_tokens"] = usage["input_tokens"]
+    if ex.on("count-tokens-off") and ex.path.endswith("/count_tokens"):
+        value["input_tokens"] = int(value.get("input_tokens", 0)) + 1
+    if ex.on("models-created-ms") and ex.path.endswith("/models"):
+        for model in value.get("data") or []:
+            if "created" in model:
+                model["created"] = int(model["created"]) * 1000
+    if ex.on("health-secret") and "/health" in ex.path:
+        value["api_key"] = "sk-" + "a1B2c3D4" * 4
+
+
+def _error(ex: Exchange, status: int, value: dict[str, Any]) -> None:
+    error = value.get("error")
+    if not isinstance(error, dict) or ex.surface is None:
+        return
+    if ex.on("key-in-error") and status == 401 and ex.credential:
+        error["message"] = f"{error.get('message', '')} (key {ex.credential})"
+    if ex.on("stack-trace-messages"):
+        error["message"] = (
+            f'{error.get("message", "")} Traceback (most recent call last): File "app.py", line 12'
+        )
+    if ex.surface == "openai":
+        if ex.on("integer-code"):
+            error["code"] = status
+        if ex.on("none-strings"):
+            error.update(type="None", param="None", code=str(status))
+        if ex.on("error-as-string") and status == 401:
+            value["error"] = error.get("message", "unauthorized")
+    elif ex.on("anthropic-flat-error") and status == 401:
+        value.pop("type", None)
+
+
+# -- headers ---------------------------------------------------------------------------------
+
+
+def rewrite_start(ex: Exchange, start: dict[str, Any], body: bytes | None) -> dict[str, Any]:
+    """The response start with the header-level misbehaviours applied."""
+    status = start["status"]
+    headers = {
+        k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])
+    }
+
+    def drop(*names: str) -> None:
+        for name in names:
+            headers.pop(name, None)
+
+    if ex.on("no-request-id"):
+        drop("x-request-id", "request-id")
+    if ex.on("no-allow-header") and status == 405:
+        drop("allow")
+    if ex.on("no-retry-after") and status == 429:
+        drop("retry-after", "retry-after-ms")
+    if ex.on("no-acao-on-errors") and status >= 400:
+        drop("access-control-allow-origin")
+    if ex.method == "OPTIONS":
+        if ex.on("narrow-allow-headers"):
+            headers["access-control-allow-headers"] = "authorization, content-type"
+        if ex.on("reflect-no-vary"):
+            headers["access-control-allow-origin"] = ex.headers.get("origin", "*")
+            drop("vary")
+        if ex.on("no-max-age"):
+            drop("access-control-max-age")
+    if ex.on("credentials-wildcard"):
+        headers["access-control-allow-origin"] = "*"
+        headers["access-control-allow-credentials"] = "true"
+    if body is not None:
+        if ex.on("text-plain-errors") and status >= 400 and ex.surface is not None:
+            headers["content-type"] = "text/plain; charset=utf-8"
+        if ex.on("html-413") and status == 413:
+            headers["content-type"] = "text/html"
+        headers["content-length"] = str(len(body))
+        drop("content-encoding")
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    return {**start, "headers": raw}
+
+
+# -- streams ---------------------------------------------------------------------------------
+
+
+def rewrite_event(ex: Exchange, block: str) -> str:
+    """One SSE event block (without its blank line) -> the text to send instead ("" drops)."""
+    lines = block.split("\n")
+    name = next((ln[6:].strip() for ln in lines if ln.startswith("event:")), None)
+    data = "\n".join(
+        ln[5:].lstrip(" ") if ln.startswith("data:") else ""
+        for ln in lines
+        if ln.startswith("data:")
+    )
+    if not data:
+        return block + "\n\n"  # a comment or keep-alive: untouched
+    ex.events += 1
+    if ex.surface == "anthropic":
+        return _anthropic(ex, name, data)
+    return _openai(ex, data)
+
+
+def _emit(data: Any, name: str | None = None, extra: str = "") -> str:
+    text = data if isinstance(data, str) else orjson.dumps(data).decode()
+    head = f"event: {name}\n" if name else ""
+    return f"{extra}{head}data: {text}\n\n"
+
+
+def _openai(ex: Exchange, data: str) -> str:
+    prefix = "data: : keep-alive\n\n" if ex.on("comment-as-data") and ex.events == 2 else ""
+    extra = (f"id: {ex.events}\n" if ex.on("sse-ids") else "") + (
+        "event: completion\n" if ex.on("event-names") else ""
+    )
+    if data.strip() == "[DONE]":
+        return prefix if ex.on("no-done") else prefix + extra + "data: [DONE]\n\n"
+    chunk = orjson.loads(data)
+    if isinstance(chunk, dict) and chunk.get("error") and ex.on("fake-stop-on-error"):
+        stop = {
+            **ex.last_chunk,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None}],
+        }
+        return prefix + _emit(stop) + "data: [DONE]\n\n"
+    if not isinstance(chunk, dict):
+        return prefix + extra + f"data: {data}\n\n"
+    ex.last_chunk = {k: chunk.get(k) for k in ("id", "object", "created", "model")}
+    if ex.on("no-usage-chunk") and chunk.get("usage") and chunk.get("choices") == []:
+        return prefix
+    request = ex.request if isinstance(ex.request, dict) else {}
+    wants_usage = (request.get("stream_options") or {}).get("include_usage")
+    if ex.on("usage-always") and not wants_usage and ex.events == 1:
+        chunk["usage"] = {"prompt_tokens": 1, "completion_tokens": 0, "total_tokens": 1}
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") or {}
+        if ex.on("no-finish-reason-key") and choice.get("finish_reason") is None:
+            choice.pop("finish_reason", None)
+        if ex.on("empty-finish-reason") and choice.get("finish_reason"):
+            choice["finish_reason"] = ""
+        if ex.on("no-role"):
+            delta.pop("role", None)
+        for call in delta.get("tool_calls") or [] if ex.on("tool-id-missing") else []:
+            call.pop("id", None)
+    return prefix + _emit(chunk, extra=extra)
+
+
+def _anthropic(ex: Exchange, name: str | None, data: str) -> str:
+    event = orjson.loads(data)
+    kind = event.get("type") if isinstance(event, dict) else None
+    if kind == "error" and ex.on("fake-stop-on-error"):
+        delta = {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": 1},
+        }
+        return _emit(delta, "message_delta") + _emit({"type": "message_stop"}, "message_stop")
+    if kind == "message_start" and ex.on("zero-input-tokens"):
+        event["message"]["usage"]["input_tokens"] = 0
+    if (
+        kind == "content_block_delta"
+        and ex.on("thinking-in-text")
+        and event["delta"].get("type") == "text_delta"
+    ):
+        event["delta"] = {"type": "thinking_delta", "thinking": event["delta"].get("text", "")}
+    if kind == "message_delta" and ex.on("stop-reason-error"):
+        event["delta"]["stop_reason"] = "error"
+    out = _emit(event, None if ex.on("data-only") else name)
+    if ex.on("block-before-start"):
+        if kind == "message_start":
+            ex.held = out
+            return ""
+        if kind == "content_block_start" and ex.held:
+            out, ex.held = out + ex.held, ""
+    return out
+
+
+def stream_end(ex: Exchange) -> str:
+    """Text added when a stream ends."""
+    tail = ex.held
+    if ex.on("anthropic-done") and ex.surface == "anthropic":
+        tail += "data: [DONE]\n\n"
+    return tail

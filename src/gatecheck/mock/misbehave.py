@@ -1,0 +1,183 @@
+"""A misbehaving wrapper: any ASGI gateway (the reference proxy, the mock) broken on request.
+
+``wrap(app, modes)`` returns an ASGI app that forwards to ``app`` and breaks its answers in the
+named ways, so every conformance check can be shown to fail on exactly the fault it exists
+to catch (tests/test_checks_fail_*.py). ``Misbehave.modes`` may be changed between requests.
+
+Modes, by the check that catches them (the full table with descriptions is ``MODES``):
+
+  wire bodies     created-ms (W-1) tool-args-object (W-2) finish-end-turn (W-3)
+                  ignore-stop (W-8, a request rewrite) anthropic-input-string (W-7)
+  OpenAI stream   comment-as-data (STR-2) sse-ids (STR-3) one-burst (STR-4, both surfaces)
+                  no-finish-reason-key (STR-O1) no-done (STR-O2) event-names (STR-O3)
+                  empty-finish-reason (STR-O4) no-role (STR-O5) tool-id-missing (STR-O6)
+                  no-usage-chunk (STR-O7) usage-always (STR-O8) fake-stop-on-error (STR-O10)
+  Anthropic       data-only (STR-A1) block-before-start (STR-A2) zero-input-tokens (STR-A3)
+  stream          thinking-in-text (STR-A4) stop-reason-error (STR-A6)
+                  fake-stop-on-error (STR-A7) anthropic-done (STR-A9)
+  errors          error-as-string integer-code none-strings (ERR-1) anthropic-flat-error
+                  (ERR-2) error-200 (ERR-4) collapse-upstream-errors (ERR-5)
+                  no-allow-header unknown-route-200 (ERR-7) stack-trace-messages (ERR-8)
+                  text-plain-errors (ERR-1, ERR-2, HDR-6)
+  auth            key-in-error (AUTH-8) wrong-key-403 (AUTH-4) cors-auth (CORS-1/3, AUTH-7)
+  tokens          total-zero (TOK-1) usage-off-by-one (TOK-1 vs the mock) cache-double-count
+                  (TOK-4) count-tokens-off (TOK-7)
+  CORS            narrow-allow-headers (CORS-2) no-acao-on-errors (CORS-4)
+                  credentials-wildcard (CORS-5) reflect-no-vary (CORS-6) no-max-age (CORS-8)
+  models/aliases  model-prefix-leak (ALIAS-2) models-created-ms (MOD-1, MOD-5)
+                  models-public (MOD-4) no-anthropic-models (MOD-3)
+  headers, limits no-request-id (HDR-1, HDR-2) no-retry-after (LIM-3) html-413 (LIM-4)
+  health          health-auth (HEALTH-1) health-secret (HEALTH-3) health-429 (HEALTH-4)
+
+Request bodies and responses are buffered whole (streams event by event), so this is for
+tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
+wrapper rewrites plain bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gatecheck._exceptions import UsageError
+from gatecheck.mock._misbehaviours import (
+    MODES,
+    Exchange,
+    rewrite_event,
+    rewrite_json,
+    rewrite_request,
+    rewrite_start,
+    stream_end,
+)
+
+__all__ = ["MODES", "Misbehave", "wrap"]
+
+Scope = dict[str, Any]
+
+
+class Misbehave:
+    """The ASGI wrapper; ``modes`` is a plain set, read on every request."""
+
+    def __init__(self, app: Any, modes: Iterable[str]) -> None:
+        self.app = app
+        self.modes = set(modes)
+        check_modes(self.modes)
+        self.counter = 0  # requests seen (health-429 answers every 5th liveness poll 429)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.modes:
+            await self.app(scope, receive, send)
+            return
+        self.counter += 1
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        ex = Exchange(
+            method=scope["method"],
+            path=scope["path"],
+            headers=headers,
+            body=bytes(body),
+            modes=frozenset(self.modes),
+            count=self.counter,
+        )
+        ex.body = rewrite_request(ex)
+        scope = dict(scope)
+        scope["headers"] = [
+            (k, v)
+            for k, v in scope["headers"]
+            if k.lower() not in (b"accept-encoding", b"content-length")
+        ]
+        scope["headers"].append((b"content-length", str(len(ex.body)).encode()))
+        if ex.drop_anthropic_version:
+            scope["headers"] = [
+                (k, v) for k, v in scope["headers"] if k.lower() != b"anthropic-version"
+            ]
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": ex.body, "more_body": False}
+            message: dict[str, Any] = await receive()
+            return message
+
+        await self.app(scope, replay, _Responder(ex, send))
+
+
+class _Responder:
+    """Holds the response start until it knows the body kind, then rewrites as it goes."""
+
+    def __init__(self, ex: Exchange, send: Any) -> None:
+        self.ex, self.send = ex, send
+        self.start: dict[str, Any] | None = None
+        self.sse = False
+        self.buffer = bytearray()  # JSON: the whole body; SSE: the unfinished event
+        self.held: list[bytes] = []  # one-burst: everything until the end
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+            content_type = _header(message.get("headers", []), b"content-type")
+            self.sse = content_type.startswith("text/event-stream")
+            if self.sse:
+                await self.send(rewrite_start(self.ex, message, None))
+            return
+        if message["type"] != "http.response.body":
+            await self.send(message)
+            return
+        self.buffer += message.get("body", b"")
+        more = bool(message.get("more_body"))
+        if self.sse:
+            await self._events(final=not more)
+        elif not more:
+            await self._json()
+
+    async def _events(self, *, final: bool) -> None:
+        text = self.buffer.decode("utf-8", "replace").replace("\r\n", "\n")
+        *complete, rest = text.split("\n\n")
+        self.buffer = bytearray(rest.encode())
+        out = "".join(rewrite_event(self.ex, block) for block in complete if block.strip())
+        if final:
+            out += stream_end(self.ex)
+        if "one-burst" in self.ex.modes:
+            self.held.append(out.encode())
+            if final:
+                await self.send(
+                    {"type": "http.response.body", "body": b"".join(self.held), "more_body": False}
+                )
+            return
+        await self.send(
+            {"type": "http.response.body", "body": out.encode(), "more_body": not final}
+        )
+
+    async def _json(self) -> None:
+        if self.start is None:  # the ASGI protocol sends the start first; nothing to rewrite
+            return
+        start, body = rewrite_json(self.ex, self.start, bytes(self.buffer))
+        start = rewrite_start(self.ex, start, body)
+        await self.send(start)
+        await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1").lower()
+    return ""
+
+
+def check_modes(modes: Iterable[str]) -> None:
+    """A UsageError naming the unknown mode (and the known ones) when there is one."""
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        raise UsageError(f"unknown misbehaviour {unknown[0]!r}; known: {', '.join(sorted(MODES))}")
+
+
+def wrap(app: Any, modes: Iterable[str]) -> Misbehave:
+    """`app` behind a wrapper that breaks its answers in the named ways (see MODES)."""
+    return Misbehave(app, modes)

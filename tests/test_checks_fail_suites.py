@@ -1,0 +1,181 @@
+"""Every check can fail: the real suites against the reference proxy broken one way at a time.
+
+The mock upstream and the reference proxy run on loopback, the proxy behind
+`gatecheck.mock.misbehave.wrap`; each case switches one misbehaviour on, runs the suite files
+it concerns in-process (pytester) against `--target reference --base-url reference=<wrapped>`
+and asserts that exactly the expected tests of those files fail and every other one passes
+(or is skipped), so a check is shown to catch its fault and its neighbours not to.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gatecheck.embedded import serve_in_thread
+from gatecheck.mock import create_app as create_mock
+from gatecheck.mock.misbehave import wrap
+from gatecheck.proxy import create_app as create_proxy
+from gatecheck.proxy.config import default_config
+from gatecheck.proxy.keystore import KeyStore, new_key
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITES = ROOT / "suites"
+
+# mode -> (suite files, the tests in them that must fail; all others there must pass/skip).
+# Known collateral is listed on purpose: e.g. the SDK cannot read a data-only Anthropic stream.
+CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
+    "no-done": (("test_streaming_openai.py",), {"test_stro2_done"}),
+    "event-names": (("test_streaming_openai.py",), {"test_stro3_data_only"}),
+    "no-finish-reason-key": (("test_streaming_openai.py",), {"test_stro1_chunks"}),
+    "no-role": (("test_streaming_openai.py",), {"test_stro5_role"}),
+    "no-usage-chunk": (("test_streaming_openai.py", "test_tokens.py"),
+                       {"test_stro7_usage_chunk", "test_tok3_stream_equals_nonstream"}),
+    "usage-always": (("test_streaming_openai.py",), {"test_stro8_no_usage"}),
+    "fake-stop-on-error": (("test_streaming_openai.py", "test_streaming_anthropic.py"),
+                           {"test_stro10_upstream_reset", "test_stro10_upstream_error_event",
+                            "test_stra7_upstream_reset", "test_stra7_upstream_error_event"}),
+    "sse-ids": (("test_streaming.py",), {"test_str3_no_ids"}),
+    "comment-as-data": (("test_streaming.py",), {"test_str2_framing"}),
+    "one-burst": (("test_streaming.py",),
+                  {"test_str4_incremental_openai", "test_str4_incremental_anthropic"}),
+    "anthropic-done": (("test_streaming_anthropic.py",), {"test_stra9_no_done"}),
+    "block-before-start": (("test_streaming_anthropic.py",),
+                           {"test_stra2_order", "test_stra2_order_tools"}),
+    "zero-input-tokens": (("test_streaming_anthropic.py", "test_tokens.py"),
+                          {"test_stra3_message_start", "test_tok5_stream_usage"}),
+    "stop-reason-error": (("test_streaming_anthropic.py",),  # STR-A1 validates event schemas
+                          {"test_stra1_named_events", "test_stra6_message_delta"}),
+    "created-ms": (("test_completions.py",), {"test_w1_chat_completion_body"}),
+    "finish-end-turn": (("test_completions.py",),  # W-1 validates the enum too (schema)
+                        {"test_w1_chat_completion_body", "test_w3_finish_reason_enum",
+                         "test_w8_stop_openai"}),
+    "ignore-stop": (("test_completions.py",), {"test_w8_stop_openai", "test_w8_stop_anthropic"}),
+    "anthropic-input-string": (("test_completions.py",), {"test_w7_tool_use_input"}),
+    "no-request-id": (("test_completions.py",), {"test_hdr1_request_id", "test_hdr2_request_id"}),
+    "integer-code": (("test_errors.py",), {"test_err1_openai_envelope"}),
+    "none-strings": (("test_errors.py",),  # ERR-5: a re-wrapped upstream 400 loses its type
+                     {"test_err1_openai_envelope", "test_err5_propagation"}),
+    "error-as-string": (("test_errors.py",), {"test_err1_openai_envelope"}),
+    "anthropic-flat-error": (("test_errors.py",), {"test_err2_anthropic_envelope"}),
+    "error-200": (("test_errors.py",), {"test_err4_no_200_errors"}),
+    "collapse-upstream-errors": (("test_errors.py", "test_limits.py"),
+                                 {"test_err5_propagation", "test_lim3_upstream_429",
+                                  "test_lim6_overload"}),
+    "no-allow-header": (("test_errors.py",), {"test_err7_routes"}),
+    "stack-trace-messages": (("test_errors.py",), {"test_err8_clean_messages"}),
+    "text-plain-errors": (("test_errors.py",),
+                          {"test_err1_openai_envelope", "test_err2_anthropic_envelope",
+                           "test_err2_missing_max_tokens", "test_hdr6_error_content_type"}),
+    "key-in-error": (("test_authentication.py", "test_errors.py"),
+                     {"test_auth8_key_not_echoed", "test_err8_clean_messages"}),
+    "cors-auth": (("test_cors.py", "test_authentication.py"),
+                  {"test_cors1_preflight_ok", "test_cors3_preflight_unauthenticated",
+                   "test_auth7_preflight_without_credentials"}),
+    "total-zero": (("test_tokens.py",),
+                   {"test_tok1_arithmetic", "test_tok1_ground_truth_openai",
+                    "test_tok3_stream_equals_nonstream"}),
+    "usage-off-by-one": (("test_tokens.py",),
+                         {"test_tok1_ground_truth_openai", "test_tok3_stream_equals_nonstream"}),
+    "cache-double-count": (("test_tokens.py",), {"test_tok4_cache_semantics"}),
+    "count-tokens-off": (("test_tokens.py",), {"test_tok7_count_tokens"}),
+    "narrow-allow-headers": (("test_cors.py",), {"test_cors2_preflight_allows"}),
+    "no-acao-on-errors": (("test_cors.py",), {"test_cors4_actual_responses"}),
+    "credentials-wildcard": (("test_cors.py",), {"test_cors5_credentials"}),
+    "no-max-age": (("test_cors.py",), {"test_cors8_max_age"}),
+    "model-prefix-leak": (("test_aliases.py",), {"test_alias2_echo"}),
+    "models-created-ms": (("test_models.py",),
+                          {"test_mod1_openai_list", "test_mod5_ids_and_seconds"}),
+    "models-public": (("test_models.py",), {"test_mod4_auth"}),
+    "no-anthropic-models": (("test_models.py",), {"test_mod3_anthropic_list"}),
+    "no-retry-after": (("test_limits.py",), {"test_lim3_upstream_429"}),
+    "html-413": (("test_limits.py",), {"test_lim4_too_large"}),
+    "health-auth": (("test_health.py",), {"test_health1_liveness"}),
+    "health-secret": (("test_health.py",), {"test_health3_no_secrets"}),
+    "health-429": (("test_health.py",), {"test_health4_not_rate_limited"}),
+}
+# Run by default: one or two faults per category (each run costs a pytest session, ~1-3 s).
+# GATECHECK_FAIL_PROOFS=all runs every case above (about two minutes on one core).
+REPRESENTATIVE = {
+    "no-done", "one-burst", "fake-stop-on-error", "block-before-start", "zero-input-tokens",
+    "ignore-stop", "integer-code", "collapse-upstream-errors", "cors-auth", "usage-off-by-one",
+    "model-prefix-leak", "key-in-error", "no-request-id",
+}
+SELECTED = sorted(CASES) if os.environ.get("GATECHECK_FAIL_PROOFS") == "all" \
+    else sorted(REPRESENTATIVE)
+# Failing against the unbroken reference today (proxy findings reported to the lead); they
+# are left out of the pass side of every comparison until the proxy is fixed.
+KNOWN_REFERENCE_FAILURES = {
+    "test_health1_liveness", "test_lim1_rate_limited", "test_lim2_retry_after_range",
+    "test_hdr4_openai_headers", "test_hdr5_anthropic_headers",
+}
+
+
+@pytest.fixture(scope="module")
+def broken():
+    """The mock, the reference proxy behind a switchable misbehave wrapper, and a chat key."""
+    admin = new_key()
+    with serve_in_thread(create_mock()) as mock_url:
+        proxy = create_proxy(default_config(mock_url), admin_key=admin, store=KeyStore(":memory:"))
+        wrapper = wrap(proxy, ())
+        with serve_in_thread(wrapper) as proxy_url:
+            created = httpx.post(f"{proxy_url}/v1/keys", timeout=5, trust_env=False,
+                                 headers={"authorization": f"Bearer {admin}"},
+                                 json={"name": "fail-proofs", "permissions": ["chat"]})
+            created.raise_for_status()
+            yield wrapper, proxy_url, mock_url, admin, created.json()["key"]
+
+
+def run_suites(pytester, monkeypatch, broken, mode, files):
+    wrapper, proxy_url, mock_url, admin, key = broken
+    monkeypatch.setenv("GATECHECK_API_KEY", key)
+    monkeypatch.setenv("GATECHECK_ADMIN_KEY", admin)
+    monkeypatch.setenv("GATECHECK_MOCK_URL_REFERENCE", mock_url)
+    wrapper.modes = {mode} if mode else set()
+    wrapper.counter = 0
+    try:
+        recorder = pytester.inline_run(
+            *(str(SUITES / f) for f in files), "--target", "reference",
+            "--targets-file", str(ROOT / "targets.toml"),
+            "--base-url", f"reference={proxy_url}/v1", "-p", "no:randomly",
+            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    finally:
+        wrapper.modes = set()
+    passed, _, failed = recorder.listoutcomes()
+    name = lambda report: report.nodeid.split("::")[-1].split("[")[0]  # noqa: E731
+    return {name(r) for r in passed}, {name(r) for r in failed}
+
+
+@pytest.mark.parametrize("mode", SELECTED)
+def test_exactly_the_check_fails(pytester, monkeypatch, broken, mode):
+    files, expected = CASES[mode]
+    passed, failed = run_suites(pytester, monkeypatch, broken, mode, files)
+    failed -= KNOWN_REFERENCE_FAILURES - expected
+    assert failed == expected, f"{mode}: failed {sorted(failed)}, expected {sorted(expected)}"
+    assert passed, f"{mode}: nothing passed (harness broken?)"
+
+
+def test_every_case_names_a_known_mode():
+    from gatecheck.mock.misbehave import MODES
+
+    assert set(CASES) <= set(MODES)
+    assert set(CASES) >= REPRESENTATIVE
+
+
+def test_unknown_mode_is_a_usage_error():
+    from gatecheck._exceptions import UsageError
+
+    with pytest.raises(UsageError, match="no-such-mode"):
+        wrap(object(), ["no-such-mode"])
+
+
+def test_unbroken_reference_passes_the_same_files(pytester, monkeypatch, broken):
+    files = sorted({f for fs, _ in CASES.values() for f in fs})
+    passed, failed = run_suites(pytester, monkeypatch, broken, None, files)
+    assert failed <= KNOWN_REFERENCE_FAILURES
+    assert len(passed) > 50
