@@ -201,3 +201,51 @@ def test_client_disconnect_stops_the_upstream_stream(stack, caplog):
         time.sleep(0.05)
     assert line is not None
     assert line["error"] == "client_disconnected"
+
+
+def _sse(*chunks) -> bytes:
+    return b"".join(b"data: " + (c if isinstance(c, bytes) else orjson.dumps(c)) + b"\n\n"
+                    for c in chunks)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("include_usage", [True, False])
+async def test_openai_passthrough_normalises_odd_upstream_chunks_STR_O1_O7_O8(inproc,
+                                                                              include_usage):
+    """Azure-style empty preamble, a varying id, usage on a choice chunk, a comment line."""
+    base = {"object": "chat.completion.chunk", "model": "m"}
+    usage = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
+    body = b": keep-alive\n\n" + _sse(
+        {"id": "", "object": "", "created": 0, "model": "", "choices": [],
+         "prompt_filter_results": []},
+        {**base, "id": "a", "created": 7, "choices": [
+            {"index": 0, "delta": {"role": "assistant", "content": "hi"}, "finish_reason": None}]},
+        {**base, "id": "b", "created": 8, "choices": [
+            {"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage},
+        b"[DONE]",
+    )
+
+    async def handler(request):
+        sent = orjson.loads(request.body)
+        assert sent["stream_options"]["include_usage"] is True  # asked for, for accounting
+        return 200, {"content-type": "text/event-stream"}, body
+
+    extra = {"stream_options": {"include_usage": True}} if include_usage else {}
+    async with inproc(handler) as c:
+        r = await c.post("/v1/chat/completions", headers=bearer(),
+                         json=chat_body(stream=True, **extra))
+    evs = events(r.content)
+    assert evs[-1].data == "[DONE]"
+    chunks = [e.json() for e in evs[:-1]]
+    assert ": keep-alive" not in r.text
+    assert {c["id"] for c in chunks} == {"a"}
+    assert {c["created"] for c in chunks} == {7}
+    assert {c["model"] for c in chunks} == {"gpt-4o-mini"}
+    if include_usage:
+        assert len(chunks) == 3
+        assert chunks[-1]["choices"] == []
+        assert chunks[-1]["usage"] == usage
+        assert all(c["usage"] is None for c in chunks[:-1])
+    else:
+        assert len(chunks) == 2
+        assert all("usage" not in c and c["choices"] for c in chunks)

@@ -13,6 +13,8 @@ fake success (STR-O10, STR-A7).
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from typing import Any
 
 import aiohttp
@@ -31,18 +33,28 @@ DONE = b"data: [DONE]\n\n"
 
 
 class OpenAIEmitter:
-    """Writes chunks for an OpenAI caller; keeps ``model`` constant and records usage.
+    """Writes chunks for an OpenAI caller, normalised to what clients rely on.
 
-    The proxy asks OpenAI-format upstreams for usage even when the caller did not, so that
-    accounting is exact; then the usage chunk is dropped and ``usage`` kept off the other
-    chunks (STR-O8).
+    - ``model`` is the requested name; ``id`` and ``created`` are the first chunk's in
+      every chunk (STR-O1), whatever the upstream varies;
+    - chunks without choices and without usage (Azure's ``prompt_filter_results``
+      preamble) are dropped: clients index ``choices[0]`` (STR-O8);
+    - usage: the proxy asks OpenAI-format upstreams for it even when the caller did not,
+      so accounting is exact. It is kept off every choice chunk and sent, when the caller
+      asked for it, as one ``choices: []`` chunk right before ``[DONE]`` (STR-O7).
     """
 
-    __slots__ = ("complete", "failed", "include_usage", "input_tokens", "model", "output_tokens")
+    __slots__ = (
+        "complete", "created", "failed", "id", "include_usage", "input_tokens", "model",
+        "output_tokens", "usage",
+    )
 
     def __init__(self, model: str, include_usage: bool) -> None:
         self.model = model
         self.include_usage = include_usage
+        self.id: str | None = None
+        self.created: int | None = None
+        self.usage: dict[str, Any] | None = None
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
         self.complete = False
@@ -61,22 +73,38 @@ class OpenAIEmitter:
                 "code": error.get("code") if isinstance(error.get("code"), str) else None,
             }
             return b"data: " + orjson.dumps({"error": envelope}) + b"\n\n"
-        chunk["model"] = self.model
         usage = chunk.get("usage")
         if isinstance(usage, dict):
+            self.usage = usage
             self.input_tokens = usage.get("prompt_tokens")
             self.output_tokens = usage.get("completion_tokens")
-            if not self.include_usage:
-                if not chunk.get("choices"):
-                    return b""
-                del chunk["usage"]
-        elif not self.include_usage:
+        if not chunk.get("choices"):
+            return b""  # a usage-only chunk (sent at the end) or an empty preamble
+        if self.id is None:
+            self.id = chunk.get("id") or "chatcmpl-" + os.urandom(12).hex()
+            self.created = chunk.get("created") or int(time.time())
+        chunk["id"] = self.id
+        chunk["created"] = self.created
+        chunk["model"] = self.model
+        if self.include_usage:
+            chunk["usage"] = None
+        else:
             chunk.pop("usage", None)
         return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
     def done(self) -> bytes:
         self.complete = True
-        return DONE
+        if not self.include_usage or self.usage is None:
+            return DONE
+        final = {
+            "id": self.id or "chatcmpl-" + os.urandom(12).hex(),
+            "object": "chat.completion.chunk",
+            "created": self.created or int(time.time()),
+            "model": self.model,
+            "choices": [],
+            "usage": self.usage,
+        }
+        return b"data: " + orjson.dumps(final) + b"\n\n" + DONE
 
 
 class AnthropicEmitter:
