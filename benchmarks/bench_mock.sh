@@ -9,8 +9,9 @@ DURATION="${1:-10}"
 CONNS="${2:-32}"
 PY=.venv/bin/python
 HERE=benchmarks/mock
-MOCK_PORT=18901
-ECHO_PORT=18902
+free_port() { "$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+MOCK_PORT=$(free_port)
+ECHO_PORT=$(free_port)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -26,14 +27,15 @@ wait_port() {  # bounded: 10 s
 "$PY" -m gatecheck mock --port "$MOCK_PORT" >/dev/null &
 pids+=($!)
 "$PY" -m uvicorn --app-dir "$HERE" starlette_echo:app --port "$ECHO_PORT" \
-  --loop uvloop --http httptools --no-access-log --log-level warning &
+  --loop uvloop --http httptools --no-access-log --log-level warning \
+  --no-proxy-headers --no-server-header &
 pids+=($!)
 wait_port "$MOCK_PORT"
 wait_port "$ECHO_PORT"
 
-run() {  # name port script path
+run() {  # name port script path [connections]
   local rps
-  rps=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$HERE/$3" "http://127.0.0.1:$2$4" \
+  rps=$(wrk -t1 -c"${5:-$CONNS}" -d"${DURATION}s" --latency -s "$HERE/$3" "http://127.0.0.1:$2$4" \
         | tee "/tmp/gatecheck-bench-$1.txt" | awk '/Requests\/sec/ {print $2}')
   local p50 p99
   p50=$(awk '$1=="50%" {print $2}' "/tmp/gatecheck-bench-$1.txt")
@@ -50,3 +52,5 @@ run mock-openai-nonstream "$MOCK_PORT" nonstream.lua /v1/chat/completions
 run mock-openai-nonstream-uncached "$MOCK_PORT" nonstream_varied.lua /v1/chat/completions
 run mock-anthropic-nonstream "$MOCK_PORT" anthropic_nonstream.lua /v1/messages
 run mock-openai-stream50 "$MOCK_PORT" stream50.lua /v1/chat/completions
+# 50 tokens at ttft 20 ms + itl 10 ms take >= 0.51 s each: 256 connections allow <= 500/s
+run mock-stream50-itl10-c256 "$MOCK_PORT" stream50_itl.lua /v1/chat/completions 256

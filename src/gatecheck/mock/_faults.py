@@ -21,6 +21,7 @@ Message = dict[str, Any]
 JSON = [(b"content-type", b"application/json")]
 SSE = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
 _BLOCK = b"x" * (1 << 20)
+_SHORT_SLEEP = 0.25  # seconds; longer waits end early when the client goes
 _AFTER = 2  # events sent before reset / malformed / bad-utf8 / error-event, unless after=N
 
 
@@ -61,6 +62,10 @@ class Conn:
         if self._gone is None:
             self._gone = asyncio.Event()
             self._watch = asyncio.create_task(self._wait_disconnect(self._gone))
+        if seconds < _SHORT_SLEEP:
+            # a plain sleep: wait_for's task per call would double the cost of token delays
+            await asyncio.sleep(seconds)
+            return not self._gone.is_set()
         try:
             await asyncio.wait_for(self._gone.wait(), seconds)
         except TimeoutError:
