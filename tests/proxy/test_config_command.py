@@ -166,3 +166,13 @@ async def test_access_log_one_json_line_per_request_without_secrets(caplog, monk
         "m", 200, 3, 1)
     assert first["duration_ms"] >= 0
     assert all(ADMIN not in line and secret not in line for line in lines)
+
+
+def test_shipped_example_config_is_valid():
+    from pathlib import Path
+
+    import gatecheck.proxy
+
+    config = load_config(Path(gatecheck.proxy.__file__).with_name("example.toml"))
+    assert [p.name for p in config.providers] == ["openai", "anthropic"]
+    assert config.aliases["default"] == ("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest")

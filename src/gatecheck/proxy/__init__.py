@@ -1,8 +1,34 @@
 """gatecheck's reference proxy: a conformant OpenAI + Anthropic gateway over either format.
 
-``create_app(config)`` gives the ASGI app (for in-process tests and embedding);
-``gatecheck proxy`` serves it (see ``command``). Configuration: ``load_config`` /
-``default_config`` (the embedded default of CONTRACT.md).
+``create_app(config)`` gives the ASGI app (in-process tests, embedding); ``gatecheck proxy``
+serves it (``command``); ``gatecheck.embedded.start_embedded`` runs it over the mock.
+
+Front doors, each also without ``/v1``: ``POST /v1/chat/completions``, ``POST /v1/messages``,
+``POST /v1/messages/count_tokens``, ``GET /v1/models[/{id}]``, ``GET /health``,
+``/health/live``, ``/health/ready``, ``POST|GET /v1/keys``, ``DELETE /v1/keys/{id}``,
+``GET /v1/usage``. Module map: ``config`` (proxy.toml + ``config.schema.json``), ``keystore``
+and ``auth``, ``errors`` (both envelopes), ``cors`` (outermost), ``app`` (routing, context,
+responses), ``forward`` and ``streams`` (model routes), ``upstream`` (aiohttp), ``admin``,
+``server`` (assembly).
+
+Documented policies (what a check may rely on):
+
+- Model echo: bodies, every OpenAI chunk and Anthropic ``message_start`` carry the name the
+  client sent; the upstream model is in ``x-gatecheck-resolved-model`` (no provider prefix).
+- ``anthropic-version``: not required; when absent the proxy sends its configured default
+  (``2023-06-01``) upstream, otherwise the client's value. ``anthropic-beta`` is forwarded.
+- Errors: the caller's surface decides the envelope. Upstream 4xx keep their status (and,
+  in the caller's own format, type/param/code); 429 keeps Retry-After and rate-limit
+  headers; upstream 401/403 (the proxy's provider key) -> 502; 503/529 -> 529 on Anthropic,
+  503 on OpenAI; other 5xx -> 502; timeouts -> 504. After a 200, one error event ends the
+  stream. Routes other than the two surfaces answer in the Anthropic envelope when the
+  request carries ``anthropic-version``, else in the OpenAI one.
+- Usage is the upstream's, never estimated. ``count_tokens`` over an OpenAI upstream sends
+  the translated request with ``max_tokens: 1`` and reports its ``prompt_tokens`` (see
+  ``Forwarder.count_tokens``). A key's usage counts chat/messages requests; its input
+  tokens include Anthropic cache reads and writes.
+- Keys: ``gk-`` + 256 random bits, stored as SHA-256 digests (see ``keystore``); the admin
+  key comes from ``GATECHECK_ADMIN_KEY`` (the config's ``admin-key-env``).
 """
 
 from __future__ import annotations
