@@ -54,7 +54,7 @@ _TONES = {
     "degraded": "warn",
     "xfailed": "dev", "known deviation": "dev",
     "skipped": "muted", "none": "muted", "no checks ran": "muted", "n/a": "muted",
-    "new": "info", "removed": "muted", "changed": "info",
+    "new": "info", "removed": "muted", "changed": "info", "same": "muted",
 }
 
 CSS = """
@@ -127,10 +127,6 @@ background:var(--soft);border:1px solid var(--line);border-radius:8px}
 var(--line);border-radius:6px;background:#fff}
 .filters input{flex:1 1 220px}
 details>summary{cursor:pointer}
-td details>summary{list-style:none}
-td details>summary::-webkit-details-marker{display:none}
-td details>summary::before{content:"\\25B8";display:inline-block;width:1em;color:var(--muted)}
-td details[open]>summary::before{content:"\\25BE"}
 .ev{margin:8px 0 4px;padding:10px 12px;border-left:3px solid var(--line);background:#fcfcfd}
 .ev dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0 0 6px}
 .ev dt{font-weight:600;color:#424a53;font-size:13px}
@@ -148,7 +144,20 @@ figcaption{font-size:13px;color:var(--muted);margin-top:4px}
 ul.plain{margin:4px 0;padding-left:20px}
 footer{color:var(--muted);font-size:13px;border-top:1px solid var(--line);padding:14px 0 30px}
 .hidden{display:none}
+code.id{white-space:nowrap}
+button.toggle{font:inherit;color:inherit;background:none;border:0;padding:0;text-align:left;
+cursor:pointer}
+button.toggle::before{content:"\\25B8";display:inline-block;width:1.1em;color:var(--muted)}
+button.toggle[aria-expanded=true]::before{content:"\\25BE"}
+button.toggle:hover{color:var(--accent)}
+tr.ev-row>td{padding:0 10px 10px;background:#fff}
+tr.ev-row:hover{background:#fff}
+.js tr.ev-row:not(.open){display:none}
+.xchg{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 14px}
+.xchg h4{margin:6px 0 0;font-size:13px;color:#424a53}
 @media print{
+.js tr.ev-row:not(.hidden){display:table-row}
+button.toggle::before{content:none}
 .gc-top nav,.filters,.copy{display:none}
 body{font-size:12px}
 .wrap{max-width:none;padding:0}
@@ -164,6 +173,7 @@ a{color:inherit;text-decoration:none}
 SCRIPT = """
 (function(){
   "use strict";
+  document.documentElement.classList.add("js");
   function $all(sel, root){
     return Array.prototype.slice.call((root || document).querySelectorAll(sel));
   }
@@ -175,13 +185,15 @@ SCRIPT = """
       var q = (bar.querySelector("[name=q]").value || "").toLowerCase();
       var picks = {};
       $all("select", bar).forEach(function(s){ picks[s.name] = s.value; });
-      var shown = 0, rows = $all("tbody tr", table);
+      var shown = 0, rows = $all("tbody tr:not(.ev-row)", table);
       rows.forEach(function(row){
         var ok = !q || row.textContent.toLowerCase().indexOf(q) >= 0;
         Object.keys(picks).forEach(function(k){
           if (picks[k] && row.getAttribute("data-" + k) !== picks[k]) { ok = false; }
         });
         row.classList.toggle("hidden", !ok);
+        var ev = document.getElementById(row.id + "-ev");
+        if (ev) { ev.classList.toggle("hidden", !ok); }
         if (ok) { shown++; }
       });
       if (count) { count.textContent = shown + " of " + rows.length + " shown"; }
@@ -190,17 +202,30 @@ SCRIPT = """
     bar.addEventListener("change", apply);
     apply();
   }
+  function setOpen(btn, open){
+    var ev = document.getElementById(btn.getAttribute("aria-controls"));
+    if (!ev) { return; }
+    ev.classList.toggle("open", open);
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  $all("button.toggle").forEach(function(btn){
+    btn.addEventListener("click", function(){
+      setOpen(btn, btn.getAttribute("aria-expanded") !== "true");
+    });
+  });
   function openTarget(){
     var id = decodeURIComponent((location.hash || "").slice(1));
     var el = id && document.getElementById(id);
     if (!el) { return; }
-    $all("details", el).forEach(function(d){ d.open = true; });
-    if (el.classList.contains("hidden")) { el.classList.remove("hidden"); }
+    el.classList.remove("hidden");
+    var btn = el.querySelector("button.toggle");
+    if (btn) { setOpen(btn, true); }
   }
   window.addEventListener("hashchange", openTarget);
   openTarget();
   window.addEventListener("beforeprint", function(){
     $all("details").forEach(function(d){ d.open = true; });
+    $all("button.toggle").forEach(function(b){ setOpen(b, true); });
   });
   $all("button.copy").forEach(function(btn){
     btn.addEventListener("click", function(){
@@ -267,6 +292,9 @@ def table(head: Sequence[str], rows: Iterable[Sequence[object]], *,
         numeric: column indexes to right-align with tabular figures.
         attrs: raw attributes for the ``<table>`` tag (e.g. ``'id="checks"'``).
         row_attrs: raw attributes per body row (same length as ``rows``).
+
+    A row that is a single ``Raw`` starting with ``<td`` is emitted as that cell as is
+    (for full-width detail rows with a ``colspan``).
     """
     nums = set(numeric)
     cls = [' class="num"' if i in nums else "" for i in range(len(head))]
@@ -275,6 +303,9 @@ def table(head: Sequence[str], rows: Iterable[Sequence[object]], *,
     out.append("</tr></thead><tbody>")
     for index, row in enumerate(rows):
         extra = f" {row_attrs[index]}" if row_attrs else ""
+        if len(row) == 1 and isinstance(row[0], Raw) and row[0].html.startswith("<td"):
+            out.append(f"<tr{extra}>{row[0].html}</tr>")  # a full-width row, cell and all
+            continue
         cells = "".join(f"<td{cls[i] if i < len(cls) else ''}>{_cell(c)}</td>"
                         for i, c in enumerate(row))
         out.append(f"<tr{extra}>{cells}</tr>")

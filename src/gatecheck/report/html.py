@@ -168,6 +168,7 @@ def _exchange(exchange: dict[str, Any]) -> str:
         answer += f" in {took:.0f} ms"
     parts = [f"<dt>Exchange</dt><dd><code>{esc(exchange.get('method'))} "
              f"{esc(exchange.get('url'))}</code> &rarr; {esc(answer)}</dd></dl>"]
+    sides = []
     for side in ("request", "response"):
         headers = exchange.get(f"{side}_headers") or []
         head = "\n".join(f"{h[0]}: {h[1]}" for h in headers
@@ -177,8 +178,10 @@ def _exchange(exchange: dict[str, Any]) -> str:
         if len(text) > _BODY_LIMIT:
             text = text[:_BODY_LIMIT] + f"\n... ({len(text) - _BODY_LIMIT} more characters)"
         if head or text:
-            parts.append(f"<details><summary>{side.capitalize()} headers and body"
-                         f"</summary><pre>{esc(head)}\n\n{esc(text)}</pre></details>")
+            sides.append(f"<div><h4>{side.capitalize()} (redacted)</h4>"
+                         f"<pre>{esc(head)}\n\n{esc(text)}</pre></div>")
+    if sides:
+        parts.append('<div class="xchg">' + "".join(sides) + "</div>")
     if exchange.get("curl"):
         parts.append('<div><button class="copy" type="button">copy</button>'
                      f"<b>Reproduce</b><pre>{esc(exchange['curl'])}</pre></div>")
@@ -224,24 +227,34 @@ def _checks(records: Sequence[dict[str, Any]], ids: dict[int, str], *,
            + options("category", "Category", _categories(records))
            + (options("target", "Target", targets) if multi_target else "")
            + '<span class="note" id="filter-count"></span></div>')
-    rows, attrs = [], []
+    rows: list[list[object]] = []
+    attrs: list[str] = []
     for r in records:
         outcome = str(r.get("outcome"))
-        title = esc(r.get("title"))
-        if outcome in ("failed", "warned", "xfailed", "skipped"):
-            title = f"<details><summary>{title}</summary>{_evidence(r)}</details>"
+        anchor = ids[id(r)]
+        title: object = r.get("title")
+        evidence = outcome in ("failed", "warned", "xfailed", "skipped")
+        if evidence:
+            title = Raw(f'<button class="toggle" type="button" aria-expanded="false" '
+                        f'aria-controls="{anchor}-ev">{esc(r.get("title"))}</button>')
         took = r.get("duration_s")
         rows.append([Raw(pill(outcome, _OUTCOME_LABEL.get(outcome, outcome))),
-                     Raw(f"<code>{esc(r.get('check_id'))}</code>"),
+                     Raw(f'<code class="id">{esc(r.get("check_id"))}</code>'),
                      Raw(f'<span class="lvl {esc(r.get("level"))}">{esc(r.get("level"))}</span>'),
-                     Raw(title), r.get("category"), r.get("target"),
+                     title, r.get("category"), r.get("target"),
                      f"{took:.2f} s" if isinstance(took, int | float) else "-"])
-        attrs.append(" ".join(f'{k}="{esc(v)}"' for k, v in (
-            ("id", ids[id(r)]), ("data-outcome", outcome), ("data-level", r.get("level")),
-            ("data-category", r.get("category")), ("data-target", r.get("target")))))
+        data = " ".join(f'{k}="{esc(v)}"' for k, v in (
+            ("data-outcome", outcome), ("data-level", r.get("level")),
+            ("data-category", r.get("category")), ("data-target", r.get("target"))))
+        attrs.append(f'id="{anchor}" {data}')
+        if evidence:
+            # A full-width row under the check; the script folds it until asked, and
+            # without a script (or in print) it simply shows.
+            rows.append([Raw(f'<td colspan="7">{_evidence(r)}</td>')])
+            attrs.append(f'id="{anchor}-ev" class="ev-row" data-for="{anchor}"')
     tab = table(["Outcome", "Check", "Level", "Title", "Category", "Target", "Time"], rows,
                 numeric=(6,), attrs='id="checks-table"', row_attrs=attrs)
-    note = ('<p class="note">Open a failed, warned, skipped or known-deviation check for what '
+    note = ('<p class="note">Click a failed, warned, skipped or known-deviation check for what '
             "was expected, what came back, the redacted exchange and a curl to reproduce."
             "</p>")
     return section("checks", "All checks", bar + note + tab)

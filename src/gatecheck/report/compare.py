@@ -1,0 +1,262 @@
+"""Comparing two runs: checks whose outcome flipped, new and removed checks, latency deltas.
+
+`gatecheck report A B` reads both runs the way a single report does (results.jsonl and the
+load summary, redacted on the way in) and renders the difference as Markdown and HTML. A
+check is the same check in both runs when its target and test node id match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
+from gatecheck.report._load import LoadRun
+from gatecheck.report._model import RunMeta, check_sort_key, tally
+from gatecheck.report._perf import METRICS, PCTS, ms
+from gatecheck.report.markdown import _when
+
+__all__ = ["CheckChange", "Comparison", "MetricDelta", "compare",
+           "render_comparison_html", "render_comparison_markdown"]
+
+# A figure moved when it changed by more than this share of the before value; smaller
+# moves are run-to-run noise on a loopback target and are shown without a verdict.
+NOISE = 0.10
+
+_THROUGHPUT = (("requests_per_s", "requests/s", False), ("output_tokens_per_s",
+               "output tokens/s", False), ("error_rate", "error rate", True))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckChange:
+    """One check whose outcome differs between the runs (None: absent from that run)."""
+
+    record: dict[str, Any]  # the after-run record, else the before-run one
+    before: str | None
+    after: str | None
+
+    @property
+    def kind(self) -> str:
+        """regressed, fixed, changed, new or removed."""
+        if self.before is None:
+            return "new"
+        if self.after is None:
+            return "removed"
+        if self.after == "failed":
+            return "regressed"
+        if self.before == "failed":
+            return "fixed"
+        return "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDelta:
+    """One figure in both runs; ``higher_is_worse`` says which way is a regression."""
+
+    metric: str
+    stat: str
+    before: float
+    after: float
+    higher_is_worse: bool = True
+
+    @property
+    def delta(self) -> float:
+        return self.after - self.before
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.before else self.delta / self.before
+
+    @property
+    def verdict(self) -> str:
+        """worse, better or same (within NOISE of the before value)."""
+        ratio = self.ratio
+        if ratio is None:
+            moved = self.after != self.before
+            ratio = 1.0 if moved and self.after > self.before else -1.0 if moved else 0.0
+        if abs(ratio) <= NOISE:
+            return "same"
+        return "worse" if (ratio > 0) == self.higher_is_worse else "better"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Everything the comparison pages show."""
+
+    before: RunMeta
+    after: RunMeta
+    before_records: tuple[dict[str, Any], ...]
+    after_records: tuple[dict[str, Any], ...]
+    changes: tuple[CheckChange, ...]
+    unchanged: int
+    latency: tuple[MetricDelta, ...] = ()
+    throughput: tuple[MetricDelta, ...] = ()
+
+    def of_kind(self, *kinds: str) -> list[CheckChange]:
+        return [c for c in self.changes if c.kind in kinds]
+
+
+def _key(record: dict[str, Any]) -> tuple[str, str]:
+    return (str(record.get("target")), str(record.get("test") or record.get("check_id")))
+
+
+def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]],
+            before_meta: RunMeta, after_meta: RunMeta, before_load: LoadRun | None = None,
+            after_load: LoadRun | None = None) -> Comparison:
+    """Compare two runs' records (and load runs, when both have one)."""
+    old = {_key(r): r for r in before}
+    new = {_key(r): r for r in after}
+    changes = []
+    unchanged = 0
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key), new.get(key)
+        a_out = None if a is None else str(a.get("outcome"))
+        b_out = None if b is None else str(b.get("outcome"))
+        if a_out == b_out:
+            unchanged += 1
+            continue
+        record = b if b is not None else a
+        assert record is not None  # the key came from one of the two maps
+        changes.append(CheckChange(record, a_out, b_out))
+    changes.sort(key=lambda c: check_sort_key(c.record))
+    latency: list[MetricDelta] = []
+    throughput: list[MetricDelta] = []
+    if before_load is not None and after_load is not None:
+        for name, _ in METRICS:
+            x, y = before_load.latency(name), after_load.latency(name)
+            if x.get("count") and y.get("count"):
+                latency += [MetricDelta(name, p, float(x[p]), float(y[p])) for p in PCTS
+                            if isinstance(x.get(p), int | float)
+                            and isinstance(y.get(p), int | float)]
+        for key_name, label, worse in _THROUGHPUT:
+            group = "requests" if key_name == "error_rate" else "throughput"
+            x_v = (before_load.summary.get(group) or {}).get(key_name)
+            y_v = (after_load.summary.get(group) or {}).get(key_name)
+            if isinstance(x_v, int | float) and isinstance(y_v, int | float):
+                throughput.append(MetricDelta(label, "", float(x_v), float(y_v), worse))
+    return Comparison(before_meta, after_meta, tuple(before), tuple(after), tuple(changes),
+                      unchanged, tuple(latency), tuple(throughput))
+
+
+def _headline(c: Comparison) -> tuple[str, str]:
+    regressed, fixed = len(c.of_kind("regressed")), len(c.of_kind("fixed"))
+    worse = sum(1 for d in (*c.latency, *c.throughput) if d.verdict == "worse")
+    status = "regressed" if regressed or worse else "fixed" if fixed else "same"
+    parts = [f"{regressed} regressed", f"{fixed} fixed",
+             f"{len(c.of_kind('changed'))} otherwise changed", f"{len(c.of_kind('new'))} new",
+             f"{len(c.of_kind('removed'))} removed", f"{c.unchanged} unchanged"]
+    line = ", ".join(parts) + " checks"
+    if c.latency or c.throughput:
+        line += f"; {worse} performance figures worse by more than {NOISE:.0%}"
+    return status, line + "."
+
+
+def _pct(d: MetricDelta) -> str:
+    return "-" if d.ratio is None else f"{d.ratio * 100:+.1f}%"
+
+
+def _fig(d: MetricDelta, value: float) -> str:
+    if d.metric == "error rate":
+        return f"{value * 100:.2f}%"
+    return ms(value, "") if d.stat else f"{value:,.1f}"
+
+
+def _delta(d: MetricDelta) -> str:
+    if d.metric == "error rate":
+        return f"{d.delta * 100:+.2f} pt"
+    return f"{d.delta:+,.1f}"
+
+
+def _run_label(meta: RunMeta) -> str:
+    names = ", ".join(name for name, _ in meta.targets) or "?"
+    return f"{meta.run_id} ({names}, {_when(meta.started_at)})"
+
+
+def render_comparison_markdown(c: Comparison) -> str:
+    """The comparison as Markdown."""
+    status, line = _headline(c)
+    lines = [f"# gatecheck comparison: {c.before.run_id} -> {c.after.run_id}", "",
+             f"**Before:** `{_run_label(c.before)}`  ", f"**After:** `{_run_label(c.after)}`  ",
+             f"**Verdict:** {status.upper()}: {line}", ""]
+    a, b = tally(c.before_records), tally(c.after_records)
+    lines += [f"Success rate: {a.success_rate()} -> {b.success_rate()}; MUST failures: "
+              f"{a.failed_levels.get('MUST', 0)} -> {b.failed_levels.get('MUST', 0)}.", ""]
+    for kinds, heading in ((("regressed", "fixed", "changed"), "Checks that flipped"),
+                           (("new",), "New checks"), (("removed",), "Removed checks")):
+        group = c.of_kind(*kinds)
+        if not group:
+            continue
+        lines += [f"## {heading} ({len(group)})", "",
+                  "| Check | Level | Title | Target | Before | After | Change |",
+                  "|---|---|---|---|---|---|---|"]
+        for ch in group:
+            r = ch.record
+            lines.append(f"| {r.get('check_id')} | {r.get('level')} | "
+                         f"{str(r.get('title')).replace('|', '/')} | {r.get('target')} | "
+                         f"{ch.before or '-'} | {ch.after or '-'} | {ch.kind} |")
+        lines.append("")
+    if c.latency or c.throughput:
+        lines += ["## Performance", "", "| Figure | Before | After | Delta | Delta % | Verdict |",
+                  "|---|---:|---:|---:|---:|---|"]
+        for d in (*c.throughput, *c.latency):
+            name = f"{d.metric} {d.stat} (ms)" if d.stat else d.metric
+            lines.append(f"| {name} | {_fig(d, d.before)} | {_fig(d, d.after)} | {_delta(d)} "
+                         f"| {_pct(d)} | {d.verdict} |")
+        lines += ["", f"Moves within {NOISE:.0%} of the before value are marked same.", ""]
+    elif not c.changes:
+        lines += ["No check changed outcome.", ""]
+    return "\n".join(lines)
+
+
+def _change_table(group: Sequence[CheckChange]) -> str:
+    rows = [[Raw(f'<code class="id">{esc(ch.record.get("check_id"))}</code>'),
+             Raw(f'<span class="lvl {esc(ch.record.get("level"))}">'
+                 f'{esc(ch.record.get("level"))}</span>'),
+             ch.record.get("title"), ch.record.get("target"),
+             Raw(pill(ch.before) if ch.before else "-"),
+             Raw(pill(ch.after) if ch.after else "-"), Raw(pill(ch.kind))] for ch in group]
+    return table(["Check", "Level", "Title", "Target", "Before", "After", "Change"], rows)
+
+
+def render_comparison_html(c: Comparison) -> str:
+    """The comparison as a self-contained HTML page."""
+    status, line = _headline(c)
+    a, b = tally(c.before_records), tally(c.after_records)
+    meta_items = [("Before", _run_label(c.before)), ("After", _run_label(c.after))]
+    meta_html = '<ul class="meta">' + "".join(
+        f"<li>{esc(k)}<b>{esc(v)}</b></li>" for k, v in meta_items) + "</ul>"
+    label = {"regressed": "REGRESSED", "fixed": "IMPROVED", "same": "NO REGRESSION"}[status]
+    body = [cards([
+        (f"{a.success_rate().split()[0]} → {b.success_rate().split()[0]}", "success rate",
+         "bad" if b.failed > a.failed else "ok"),
+        (f"{a.failed_levels.get('MUST', 0)} → {b.failed_levels.get('MUST', 0)}",
+         "MUST failures", "bad" if b.failed_levels.get("MUST", 0) else "ok"),
+        (str(len(c.of_kind("regressed"))), "regressed", "bad" if c.of_kind("regressed")
+         else "ok"),
+        (str(len(c.of_kind("fixed"))), "fixed", "ok"),
+        (f"{len(c.of_kind('new'))} / {len(c.of_kind('removed'))}", "new / removed", "info"),
+    ])]
+    nav = []
+    for anchor, kinds, heading in (("flipped", ("regressed", "fixed", "changed"),
+                                    "Checks that flipped"),
+                                   ("new", ("new",), "New checks"),
+                                   ("removed", ("removed",), "Removed checks")):
+        group = c.of_kind(*kinds)
+        content = _change_table(group) if group else "<p>None.</p>"
+        body.append(section(anchor, f"{heading} ({len(group)})", content))
+        nav.append((anchor, heading.split()[0] if anchor != "flipped" else "Flipped"))
+    if c.latency or c.throughput:
+        rows = [[Raw(f"<code>{esc(d.metric)}</code> {esc(d.stat)}" if d.stat else esc(d.metric)),
+                 _fig(d, d.before), _fig(d, d.after), _delta(d), _pct(d), Raw(pill(d.verdict))]
+                for d in (*c.throughput, *c.latency)]
+        body.append(section("performance", "Performance", table(
+            ["Figure (latency in ms)", "Before", "After", "Delta", "Delta %", "Verdict"], rows,
+            numeric=(1, 2, 3, 4)) + f'<p class="note">Moves within {NOISE:.0%} of the before '
+            "value are marked same; latency percentiles are the load summaries' exact "
+            "figures.</p>"))
+        nav.append(("performance", "Performance"))
+    return page(f"gatecheck comparison: {c.before.run_id} → {c.after.run_id}", "\n".join(body),
+                meta_html=meta_html, banner_html=banner(status, esc(line), label=label),
+                nav=nav, footer="Generated by gatecheck from both runs' results.jsonl"
+                                " and load summaries.")
