@@ -87,6 +87,22 @@ def _on_init(environment: Any, **_: Any) -> None:
     if _is_worker(environment):
         environment.events.report_to_master.add_listener(_on_report_to_master)
         environment.runner.register_message("gatecheck_schedule", _on_schedule)
+    web_ui = getattr(environment, "web_ui", None)
+    if web_ui is not None:
+        web_ui.app.add_url_rule("/gatecheck/summary", "gatecheck_summary",
+                                lambda: _live_summary(environment))
+
+
+def _live_summary(environment: Any) -> Any:
+    """The web UI's /gatecheck/summary: exact figures of the samples so far (JSON)."""
+    from flask import jsonify
+
+    from gatecheck._redact import default_redactor
+    from gatecheck.load._summary import summarize
+
+    run = {"scenario": "live", "host": environment.host, "samples_so_far": len(BOOK.samples)}
+    summary = summarize(BOOK.samples, run=run, health=BOOK.health)
+    return jsonify(default_redactor().obj(summary))
 
 
 def _on_test_start(environment: Any, **_: Any) -> None:
