@@ -20,10 +20,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     add("--port", type=int, default=8900, help="port (default: 8900; 0 picks a free one)")
-    add("--ttft-ms", type=float, default=0.0, help="time to first token (default: 0)")
-    add("--itl-ms", type=float, default=0.0, help="delay between tokens (default: 0)")
-    add("--tokens", type=int, default=16, help="reply length in tokens (default: 16)")
-    add("--jitter-ms", type=float, default=0.0, help="+/- seeded jitter on each delay")
+    add("--ttft-ms", type=float, metavar="MS", default=0.0, help="time to first token (default: 0)")
+    add("--itl-ms", type=float, metavar="MS", default=0.0, help="delay between tokens (default: 0)")
+    add("--tokens", type=int, metavar="N", default=16, help="reply length in tokens (default: 16)")
+    add(
+        "--jitter-ms", type=float, metavar="MS", default=0.0, help="+/- seeded jitter on each delay"
+    )
     add("--seed", type=int, default=0, help="seed for jitter and fault draws (default: 0)")
     add(
         "--fault",
@@ -54,7 +56,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="longest a hang/silence/stall holds a connection (default: 120)",
     )
-    add("--log-size", type=int, default=1000, help="requests kept in /_mock/log (default: 1000)")
+    add(
+        "--log-size",
+        type=int,
+        metavar="N",
+        default=1000,
+        help="requests kept in /_mock/log (default: 1000)",
+    )
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -66,7 +74,7 @@ def _config(args: argparse.Namespace) -> Any:
     try:
         faults = tuple(parse_fault_spec(spec) for spec in args.fault)
     except DirectiveError as exc:
-        raise UsageError(f"--fault: {exc}") from None
+        raise UsageError(f"--fault: {str(exc).removeprefix('mock directive: ')}") from None
     keys = []
     for name in args.api_key_env:
         value = os.environ.get(name)
