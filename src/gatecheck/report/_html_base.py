@@ -145,6 +145,9 @@ ul.plain{margin:4px 0;padding-left:20px}
 footer{color:var(--muted);font-size:13px;border-top:1px solid var(--line);padding:14px 0 30px}
 .hidden{display:none}
 code.id{white-space:nowrap}
+table.cols{table-layout:fixed}
+table.cols th:nth-child(1){width:13%}table.cols th:nth-child(2){width:9%}
+table.cols th:nth-child(4){width:14%}table.cols th:nth-child(5){width:15%}
 button.toggle{font:inherit;color:inherit;background:none;border:0;padding:0;text-align:left;
 cursor:pointer}
 button.toggle::before{content:"\\25B8";display:inline-block;width:1.1em;color:var(--muted)}

@@ -265,14 +265,17 @@ def _details(records: Sequence[dict[str, Any]], ids: dict[int, str]) -> str:
     for number, category in enumerate(_categories(records), 1):
         group = [r for r in records if r.get("category") == category]
         part = tally(group)
-        rows = [[Raw(f'<a href="#{ids[id(r)]}"><code>{esc(r.get("check_id"))}</code></a>'),
-                 r.get("level"), r.get("title"), r.get("target"),
+        rows = [[Raw(f'<a href="#{ids[id(r)]}"><code class="id">{esc(r.get("check_id"))}'
+                     "</code></a>"),
+                 Raw(f'<span class="lvl {esc(r.get("level"))}">{esc(r.get("level"))}</span>'),
+                 r.get("title"), r.get("target"),
                  Raw(pill(str(r.get("outcome")),
                           _OUTCOME_LABEL.get(str(r.get("outcome")))))] for r in group]
         parts.append(f'<h3 id="cat-{number}">{number}. {esc(category)} '
                      f"{pill(status_word(part.status()))} "
                      f'<span class="note">{esc(part.success_rate())}</span></h3>')
-        parts.append(table(["Check", "Level", "Title", "Target", "Outcome"], rows))
+        parts.append(table(["Check", "Level", "Title", "Target", "Outcome"], rows,
+                           attrs='class="cols"'))
     return section("details", "Detailed results", "\n".join(parts))
 
 
