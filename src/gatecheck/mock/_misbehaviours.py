@@ -74,6 +74,19 @@ MODES: dict[str, str] = {
     "health-auth": "/health/live needs credentials",
     "health-secret": "a key-shaped secret in health bodies",
     "health-429": "every 5th request to /health/live answered 429",
+    "accept-stream-options": "stream_options without stream silently dropped (200)",
+    "wrong-error-type": "Anthropic 404 errors typed invalid_request_error",
+    "no-expose-headers": "no Access-Control-Expose-Headers",
+    "origin-500": "a preflight from an unexpected origin answered 500",
+    "small-body-limit": "bodies over 1 MiB answered 413",
+    "model-retrieve-404": "GET /v1/models/{id} answered 404",
+    "resolved-header-wrong": "x-gatecheck-resolved-model names another model",
+    "unlisted-alias": "gpt-4o-mini missing from /v1/models",
+    "require-version": "/v1/messages without anthropic-version answered 400",
+    "chat-key-admin": "a chat key may list keys",
+    "missing-key-400": "missing credentials answered 400",
+    "partial-json-broken": "tool_use partial_json that does not assemble",
+    "cached-exceeds": "cached_tokens larger than prompt_tokens",
 }
 _UPSTREAM_STATUSES = frozenset({400, 404, 429, 503, 529})
 
@@ -123,6 +136,10 @@ class Exchange:
 
 def rewrite_request(ex: Exchange) -> bytes:
     request = ex.request
+    if ex.on("accept-stream-options") and isinstance(request, dict) \
+            and "stream_options" in request and not request.get("stream"):
+        del request["stream_options"]
+        return orjson.dumps(request)
     if ex.on("no-anthropic-models") and ex.path.endswith("/models"):
         ex.drop_anthropic_version = True
     if ex.on("ignore-stop") and isinstance(request, dict):
@@ -155,6 +172,23 @@ def rewrite_json(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict
 
 
 def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
+    if ex.on("small-body-limit") and len(ex.body) > 1 << 20:
+        if ex.surface == "anthropic":
+            return 413, {"type": "error", "error": {"type": "request_too_large",
+                                                    "message": "too large"}}
+        return 413, {"error": {"message": "too large", "type": "invalid_request_error",
+                               "param": None, "code": None}}
+    if ex.on("model-retrieve-404") and "/models/" in ex.path:
+        return 404, {"error": {"message": "no such model", "type": "invalid_request_error",
+                               "param": None, "code": "model_not_found"}}
+    if ex.on("require-version") and ex.surface == "anthropic" and ex.method == "POST" \
+            and "anthropic-version" not in ex.headers:
+        return 400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                "message": "anthropic-version required"}}
+    if ex.on("chat-key-admin") and status == 403 and ex.path.endswith("/keys"):
+        return 200, {"object": "list", "data": []}
+    if ex.on("missing-key-400") and status == 401 and not ex.credential:
+        return 400, value
     if ex.on("error-200") and status == 502:
         return 200, value
     if ex.on("collapse-upstream-errors") and ex.faulted and status in _UPSTREAM_STATUSES:
@@ -170,6 +204,10 @@ def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
         return 403, value
     if ex.on("cors-auth") and ex.method == "OPTIONS":
         return 401, value
+    if ex.on("origin-500") and ex.method == "OPTIONS" \
+            and ex.headers.get("origin", "").endswith(".invalid"):
+        return 500, {"error": {"message": "origin", "type": "server_error", "param": None,
+                               "code": None}}
     if ex.on("models-public") and ex.path.endswith("/models") and status == 401:
         return 200, {"object": "list", "data": []}
     live = ex.path.endswith("/health/live")
@@ -195,6 +233,8 @@ def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
 
 
 def _success(ex: Exchange, value: dict[str, Any]) -> None:
+    if ex.on("unlisted-alias") and ex.path.endswith("/models"):
+        value["data"] = [m for m in value.get("data") or [] if m.get("id") != "gpt-4o-mini"]
     if ex.on("created-ms") and value.get("object") == "chat.completion":
         value["created"] = int(value.get("created", 0)) * 1000
     if ex.on("model-prefix-leak") and ex.surface is not None and "model" in value:
@@ -216,6 +256,8 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
         if ex.on("usage-off-by-one") and "completion_tokens" in usage:
             usage["completion_tokens"] += 1
             usage["total_tokens"] += 1
+        if ex.on("cached-exceeds") and "prompt_tokens" in usage:
+            usage["prompt_tokens_details"] = {"cached_tokens": usage["prompt_tokens"] + 5}
         if ex.on("cache-double-count") and "input_tokens" in usage:
             usage["cache_read_input_tokens"] = usage["input_tokens"]
     if ex.on("count-tokens-off") and ex.path.endswith("/count_tokens"):
@@ -232,6 +274,8 @@ def _error(ex: Exchange, status: int, value: dict[str, Any]) -> None:
     error = value.get("error")
     if not isinstance(error, dict) or ex.surface is None:
         return
+    if ex.on("wrong-error-type") and status == 404 and ex.surface == "anthropic":
+        error["type"] = "invalid_request_error"
     if ex.on("key-in-error") and status == 401 and ex.credential:
         error["message"] = f"{error.get('message', '')} (key {ex.credential})"
     if ex.on("stack-trace-messages"):
@@ -265,6 +309,10 @@ def rewrite_start(ex: Exchange, start: dict[str, Any], body: bytes | None) -> di
 
     if ex.on("no-request-id"):
         drop("x-request-id", "request-id")
+    if ex.on("no-expose-headers"):
+        drop("access-control-expose-headers")
+    if ex.on("resolved-header-wrong") and "x-gatecheck-resolved-model" in headers:
+        headers["x-gatecheck-resolved-model"] = "some-other-model"
     if ex.on("no-allow-header") and status == 405:
         drop("allow")
     if ex.on("no-retry-after") and status == 429:
@@ -373,6 +421,9 @@ def _anthropic(ex: Exchange, name: str | None, data: str) -> str:
         and event["delta"].get("type") == "text_delta"
     ):
         event["delta"] = {"type": "thinking_delta", "thinking": event["delta"].get("text", "")}
+    if kind == "content_block_delta" and ex.on("partial-json-broken") \
+            and event["delta"].get("type") == "input_json_delta":
+        event["delta"]["partial_json"] = event["delta"].get("partial_json", "") + "}"
     if kind == "message_delta" and ex.on("stop-reason-error"):
         event["delta"]["stop_reason"] = "error"
     out = _emit(event, None if ex.on("data-only") else name)
