@@ -200,3 +200,43 @@ def test_key_rules():
         keys.key_created(Canned.json(201, {"id": "k1", "key": "pk-abc"}), prefix="gk-")
     with pytest.raises(ConformanceFailure, match="full key"):
         keys.key_listing_hides_secrets(Canned.json(200, [{"key": "gk-abc"}]), "gk-abc")
+
+
+def test_lenient_readers_and_generic_judges():
+    from gatecheck.checks import auth, errors
+
+    assert errors.error_object(Canned.json(400, {"error": "x"})) == {}
+    assert errors.error_object(Canned.json(400, {"error": {"type": "t"}})) == {"type": "t"}
+    assert models.model_ids({"data": [{"id": "a"}, {"x": 1}, "b"]}) == ["a"]
+    errors.status_in(Canned(404), {404}, "x")
+    with pytest.raises(ConformanceFailure, match="unexpected status 500"):
+        errors.status_in(Canned(500), {400, 422}, "x")
+    auth.credentials_accepted(Canned(200), "bearer")
+    with pytest.raises(ConformanceFailure, match="x-api-key"):
+        auth.credentials_accepted(Canned(401), "x-api-key")
+
+
+def test_request_builders():
+    from gatecheck.checks import support
+
+    assert support.directive(fault=429, retry_after=2) == "[[mock fault=429 retry_after=2]]"
+    assert support.directive(text='say "hi"') == '[[mock text="say \\"hi\\""]]'
+    body = support.body_for("anthropic", "m", mock="[[mock tokens=3]]", tools=True, stream=True)
+    assert body["messages"][0]["content"].endswith("[[mock tokens=3]]")
+    assert body["tool_choice"] == {"type": "tool", "name": "get_weather"}
+    assert body["stream"] is True
+    assert body["max_tokens"] == 16
+    oai = support.body_for("openai", "m", tools=True)
+    assert oai["tools"][0]["type"] == "function"
+    assert support.headers_for("anthropic")["anthropic-version"] == "2023-06-01"
+    assert support.nonce() != support.nonce()
+
+
+def test_conforms_fails_on_schema_violations():
+    from gatecheck.checks import support
+
+    support.conforms("anthropic/count-tokens-response", {"input_tokens": 3},
+                     profile="sdk-compat", what="x")
+    with pytest.raises(ConformanceFailure, match="does not match schema"):
+        support.conforms("anthropic/count-tokens-response", {"input_tokens": "3"},
+                         profile="sdk-compat", what="x")
