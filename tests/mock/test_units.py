@@ -149,3 +149,17 @@ def test_tool_call_arguments_follow_the_schema():
     assert isinstance(call.input["x"], float)
     assert "".join(call.fragments) == call.arguments
     assert reply.output_tokens == 1 + count_tokens(call.arguments)
+
+
+def test_public_surface_is_exactly_what_is_exported():
+    import gatecheck.mock as mock
+
+    assert sorted(mock.__all__) == [
+        "Directive", "FAULT_NAMES", "MockApp", "MockConfig", "PRESETS",
+        "count_request_tokens", "count_tokens", "create_app",
+    ]  # fmt: skip
+    assert all(hasattr(mock, name) for name in mock.__all__)
+    assert {"hang", "silence", "reset", "cut", "malformed", "bad-utf8", "error-event",
+            "fake-stream", "drip", "oversize"} == set(mock.FAULT_NAMES)  # fmt: skip
+    assert mock.__doc__ is not None
+    assert all(name in mock.__doc__ for name in mock.FAULT_NAMES)
