@@ -190,8 +190,9 @@ def _delta_text(surface: Surface, data: Any) -> str:
 
 
 def _stream_error(surface: Surface, event_type: str, data: Any) -> str | None:
-    """The message of an error event inside a 200 stream, else None."""
-    if isinstance(data, dict) and (event_type == "error" or "error" in data):
+    """The message of an error event (or error body) inside a 2xx, else None."""
+    if isinstance(data, dict) and (event_type == "error" or data.get("type") == "error"
+                                   or data.get("error") is not None):
         error = data.get("error")
         if isinstance(error, dict):
             return str(error.get("message", error))
@@ -211,9 +212,16 @@ def _plain(client: GatewayClient, entry: _Probe, settings: ProbeSettings,
                            latency_ms=latency, sample=message,
                            detail=f"HTTP {response.status}: {message}")
     try:
-        text = _reply_text(entry.surface, response.json())
+        data = response.json()
     except ValueError:
-        text = None
+        data = None
+    error = _stream_error(entry.surface, "", data)  # an error envelope sent with a 2xx
+    if error is not None:
+        message = _short(error, redactor, settings.sample_chars)
+        return ProbeResult(**base, error_class="upstream_error", http_status=response.status,
+                           latency_ms=latency, sample=message,
+                           detail=f"HTTP {response.status} with an error body: {message}")
+    text = _reply_text(entry.surface, data)
     if text is None:
         excerpt = _short(response.text, redactor, settings.sample_chars)
         return ProbeResult(**base, error_class="malformed", http_status=response.status,
