@@ -10,8 +10,10 @@ from gatecheck.checks._failures import ExchangeLike, expect
 
 __all__ = ["delivery_is_incremental", "stream_is_not_buffered", "stream_opened"]
 
-# A paced stream whose content spread is below this share of the pacing is one burst.
-_BURST_SHARE = 0.3
+# A paced stream whose content spread is below this share of the pacing is one burst. Low on
+# purpose: a buffering gateway delivers within a few ms, while a busy test machine may batch
+# a few reads; only the first must fail.
+_BURST_SHARE = 0.1
 
 
 def stream_opened(status: int, headers: Mapping[str, str], body: bytes = b"", *,
