@@ -47,8 +47,7 @@ def exchange_of(error: BaseException) -> Exchange | None:
 
 
 def _attach(error: HarnessError, exchange: Exchange) -> HarnessError:
-    # _exceptions.py (owned by the lead) does not declare the attribute; set it dynamically.
-    vars(error)["exchange"] = exchange
+    error.exchange = exchange
     return error
 
 

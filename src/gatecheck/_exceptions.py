@@ -16,6 +16,11 @@ a fault of the harness. They subclass AssertionError (see gatecheck.checks).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gatecheck._exchange import Exchange
+
 __all__ = [
     "ClientTimeoutError",
     "ConfigError",
@@ -31,6 +36,9 @@ __all__ = [
 
 class HarnessError(Exception):
     """Base of every error that is the harness's to report (not the target's)."""
+
+    #: The redacted exchange that failed, when the error came from a request.
+    exchange: Exchange | None = None
 
 
 class UsageError(HarnessError):
