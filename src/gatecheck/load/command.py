@@ -157,6 +157,11 @@ def run(args: argparse.Namespace) -> int:
 
     ok = print_summary(summary_path)
     print(f"gatecheck: {summary_path} (Locust CSV/HTML beside it)")
+    # 5. report.md and report.html for the run, from summary.json and samples.jsonl
+    from gatecheck.report.command import write_report
+
+    _, report = write_report(run_dir.parent)
+    print(f"gatecheck: {report} (and report.html)")
     return 0 if ok and code in (0, 130) else 1
 
 

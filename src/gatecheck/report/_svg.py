@@ -148,7 +148,9 @@ def line_chart(key: str, series: Sequence[Series], *, title: str, x_label: str,
         x = _n(xa.scale(x_value, x0, x1))
         out.append(f'<line x1="{x}" x2="{x}" y1="{y0}" y2="{y1}" stroke="#afb8c1" '
                    'stroke-dasharray="3 3"/>')
-        out.append(f'<text x="{x}" y="{y1 + 12}" dx="3" fill="#59636e" font-size="11">'
+        # Labels near the right edge hang to the left of their guide so they stay visible.
+        anchor = ' text-anchor="end" dx="-3"' if float(x) > x1 - 60 else ' dx="3"'
+        out.append(f'<text x="{x}" y="{y1 + 12}"{anchor} fill="#59636e" font-size="11">'
                    f"{esc(label)}</text>")
     legend = []
     for index, s in enumerate(series):
