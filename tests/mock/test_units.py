@@ -163,3 +163,22 @@ def test_public_surface_is_exactly_what_is_exported():
             "fake-stream", "drip", "oversize"} == set(mock.FAULT_NAMES)  # fmt: skip
     assert mock.__doc__ is not None
     assert all(name in mock.__doc__ for name in mock.FAULT_NAMES)
+
+
+def test_plan_cache_is_bounded_by_entries_and_bytes():
+    from gatecheck.mock._plan import Plan, PlanCache
+
+    built = []
+
+    def build(raw: bytes) -> Plan:
+        built.append(raw)
+        return Plan("openai", data={"n_content": len(raw)})
+
+    cache = PlanCache(build, size=3, max_bytes=1 << 20)
+    for raw in (b"a", b"b", b"a", b"c", b"d", b"a"):
+        cache.get(raw)
+    assert built == [b"a", b"b", b"c", b"d", b"a"]  # the 4th entry cleared the cache
+    big = b"x" * 10_000  # weighs more than 1/16 of the byte bound: never kept
+    cache.get(big)
+    cache.get(big)
+    assert built[-2:] == [big, big]

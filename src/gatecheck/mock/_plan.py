@@ -126,25 +126,32 @@ def _latency_of(behaviour: Directive) -> Latency:
 
 
 class PlanCache:
-    """Plans by request body bytes: bounded, cleared wholesale when full (cheap, and the
-    working set of a load run is a handful of bodies)."""
+    """Plans by request body bytes, cleared wholesale when full (cheap, and the working set
+    of a load run is a handful of bodies). Bounded by entries and by approximate bytes: a
+    streamed plan keeps every frame, so long replies weigh more."""
 
-    def __init__(self, build: Callable[[bytes], Plan], size: int = 4096, max_key: int = 65536):
-        self._build, self._size, self._max_key = build, size, max_key
+    def __init__(
+        self, build: Callable[[bytes], Plan], size: int = 4096, max_bytes: int = 64 << 20
+    ) -> None:
+        self._build, self._size, self._max_bytes = build, size, max_bytes
         self._plans: dict[bytes, Plan] = {}
+        self._bytes = 0
 
     def get(self, raw: bytes) -> Plan:
         plan = self._plans.get(raw)
         if plan is None:
             plan = self._build(raw)
-            if len(raw) <= self._max_key:
-                if len(self._plans) >= self._size:
-                    self._plans.clear()
+            weight = 2 * len(raw) + 256 * (plan.data.get("n_content", 0) + 4)
+            if len(self._plans) >= self._size or self._bytes + weight > self._max_bytes:
+                self.clear()
+            if weight <= self._max_bytes // 16:  # a huge body is not worth keeping
                 self._plans[raw] = plan
+                self._bytes += weight
         return plan
 
     def clear(self) -> None:
         self._plans.clear()
+        self._bytes = 0
 
 
 def text_of(content: Any) -> str:
