@@ -18,23 +18,47 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gatecheck.checks import MARK, CheckInfo, ConformanceFailure, collect_warnings, info_of
+from gatecheck.runner._fixtures import (
+    ITEM,
+    STATE,
+    TARGET_PARAM,
+    admin_client,
+    anthropic_sdk,
+    chat_model,
+    client,
+    mock_log,
+    openai_sdk,
+    profile,
+    record_exchange,
+    target,
+    target_name,
+)
 from gatecheck.runner._records import ItemData, exchange_dict, phase_record
 from gatecheck.runner._state import PROFILES, RunState
 
 if TYPE_CHECKING:
     from gatecheck.runner._results import ResultsWriter
-    from gatecheck.targets import TargetConfig
 
-STATE = pytest.StashKey[RunState]()
-ITEM = pytest.StashKey[ItemData]()
-TARGET_PARAM = "gatecheck_target_name"  # the parameter every check is parametrized with
 PROFILE_ENV = "GATECHECK_PROFILE"
+
+# pytest finds a plugin's fixtures among the module's attributes: these are re-exported.
+__all__ = [
+    "admin_client",
+    "anthropic_sdk",
+    "chat_model",
+    "client",
+    "mock_log",
+    "openai_sdk",
+    "profile",
+    "record_exchange",
+    "target",
+]
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -120,8 +144,8 @@ class GatecheckSession:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = [f"gatecheck: run {self.state.run_id}, profile {self.state.profile}"]
-        for name, target in self.state.targets.items():
-            where = "embedded (starting)" if target.needs_start else target.base_url
+        for name, selected in self.state.targets.items():
+            where = "embedded (starting)" if selected.needs_start else selected.base_url
             lines.append(f"gatecheck: target {name} -> {where}")
         return lines
 
@@ -154,7 +178,7 @@ class GatecheckSession:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            info, name = info_of(item), _target_name(item)
+            info, name = info_of(item), target_name(item)
             if info is None or name is None:
                 continue
             function = getattr(item, "originalname", item.name)  # the test name, no params
@@ -167,7 +191,7 @@ class GatecheckSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        info, name = info_of(item), _target_name(item)
+        info, name = info_of(item), target_name(item)
         if info is None or name is None:
             return
         item.stash[ITEM] = ItemData(start=time.time())
@@ -179,7 +203,7 @@ class GatecheckSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> None:
-        name = _target_name(pyfuncitem)
+        name = target_name(pyfuncitem)
         if name is not None and name in self.state.unreachable:
             # Fail at once instead of letting every check wait out a connect timeout.
             pytest.fail(f"unreachable: {self.state.unreachable[name]}", pytrace=False)
@@ -194,7 +218,7 @@ class GatecheckSession:
                 return (yield)
             except ConformanceFailure as failure:
                 failure.check_id, failure.level, failure.title = info.id, info.level, info.title
-                failure.target = _target_name(item)
+                failure.target = target_name(item)
                 if failure.exchange is not None:
                     data.exchanges.append(failure.exchange)
                 raise
@@ -210,7 +234,7 @@ class GatecheckSession:
         # tryfirst makes this the outermost wrapper: it sees the report after the xfail
         # handling has rewritten it.
         report = yield
-        info, name = info_of(item), _target_name(item)
+        info, name = info_of(item), target_name(item)
         if info is None or name is None:
             return report
         data = item.stash.get(ITEM, None) or ItemData()
@@ -233,10 +257,11 @@ class GatecheckSession:
             self._write(self.pending.pop(report.nodeid))
 
     def _write(self, record: dict[str, Any]) -> None:
-        target = self.state.targets.get(str(record.get("target")))
+        selected = self.state.targets.get(str(record.get("target")))
         record["run_id"] = self.state.run_id
         record["profile"] = self.state.profile
-        record["target_url"] = None if target is None or target.needs_start else target.base_url
+        record["target_url"] = (None if selected is None or selected.needs_start
+                                else selected.base_url)
         from gatecheck.runner._results import redact_record
 
         clean = redact_record(record)
@@ -261,12 +286,6 @@ def _redact_artefacts(config: pytest.Config) -> None:
             redact_tree(Path(value), skip=())
 
 
-def _target_name(item: pytest.Item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    name = callspec.params.get(TARGET_PARAM) if callspec is not None else None
-    return name if isinstance(name, str) else None
-
-
 def _allure_labels(info: CheckInfo, target: str) -> None:
     import allure
 
@@ -288,148 +307,3 @@ def _allure_attach(data: ItemData) -> None:
                       attachment_type=allure.attachment_type.JSON)
         allure.attach(str(as_dict.get("curl", "")), name=f"curl {number}",
                       attachment_type=allure.attachment_type.TEXT)
-
-
-# -- fixtures -------------------------------------------------------------------------------
-
-
-def _state(request: pytest.FixtureRequest) -> RunState:
-    state = request.config.stash.get(STATE, None)
-    if state is None:
-        pytest.skip("gatecheck fixture: name a target with --target NAME")
-    return state
-
-
-@pytest.fixture
-def target(request: pytest.FixtureRequest) -> TargetConfig:
-    """The TargetConfig this check runs against (embedded URLs already filled in)."""
-    state = _state(request)
-    name = _target_name(request.node)
-    if name is None:
-        pytest.skip("not a gatecheck check (no @check mark)")
-    return state.targets[name]
-
-
-@pytest.fixture
-def profile(request: pytest.FixtureRequest) -> str:
-    """The validation profile: "sdk-compat" or "strict"."""
-    return _state(request).profile
-
-
-def _surface(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
-    info = info_of(request.node)
-    if info is not None and info.surface is not None:
-        return info.surface
-    return "openai" if target.has_surface("openai") else next(iter(target.surfaces))
-
-
-@pytest.fixture
-def chat_model(request: pytest.FixtureRequest, target: TargetConfig) -> str:
-    """A usable model name for the check's surface (the profile's models, else an alias)."""
-    surface = _surface(request, target)
-    model = target.models.for_surface(surface)
-    if model is None and target.aliases:
-        model = next(iter(target.aliases))
-    if model is None:
-        pytest.skip(f"target {target.name!r} names no model for the {surface} surface")
-    return model
-
-
-@pytest.fixture
-def client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
-    """A GatewayClient at the target's root URL with its auth for the check's surface."""
-    from gatecheck._client import Auth, GatewayClient
-
-    surface = _surface(request, target)
-    state = _state(request)
-    key = (target.name, surface)
-    if key not in state.clients:
-        scheme = target.surfaces[surface].preferred_auth
-        secret = target.secret()
-        auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
-                    env=target.auth.env) if scheme != "none" and secret else Auth()
-        state.clients[key] = GatewayClient(target.root_url, auth, surface=surface)
-    return state.clients[key]
-
-
-@pytest.fixture
-def admin_client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
-    """A GatewayClient carrying the target's admin key (auth.admin-env), else skipped."""
-    from gatecheck._client import Auth, GatewayClient
-
-    secret = target.admin_secret()
-    if not secret:
-        env = target.auth.admin_env
-        pytest.skip(f"set ${env} to run admin checks on target {target.name!r}" if env
-                    else f"target {target.name!r} has no admin key")
-    state = _state(request)
-    key = (target.name, "admin")
-    if key not in state.clients:
-        auth = Auth(scheme="bearer", secret=secret, env=target.auth.admin_env)
-        state.clients[key] = GatewayClient(target.root_url, auth)
-    return state.clients[key]
-
-
-@pytest.fixture
-def openai_sdk(target: TargetConfig) -> Iterator[Any]:
-    """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
-    import openai
-
-    sdk = openai.OpenAI(base_url=target.api_base_url("openai"),
-                        api_key=target.secret() or "gatecheck-no-key", max_retries=0,
-                        timeout=15.0)
-    yield sdk
-    sdk.close()
-
-
-@pytest.fixture
-def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
-    """The official Anthropic SDK pointed at the target (no retries, short timeouts)."""
-    import anthropic
-
-    secret = target.secret()
-    surface = target.surfaces.get("anthropic")
-    bearer = surface is not None and surface.preferred_auth == "bearer"
-    sdk = anthropic.Anthropic(
-        base_url=target.root_url, max_retries=0, timeout=15.0,
-        api_key=None if bearer else (secret or "gatecheck-no-key"),
-        auth_token=secret if bearer else None,
-    )
-    yield sdk
-    sdk.close()
-
-
-class MockLog:
-    """Reads the mock upstream's log (``GET /_mock/log``): ground truth for accounting."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-
-    def entries(self) -> list[dict[str, Any]]:
-        import httpx
-
-        response = httpx.get(f"{self.base_url}/_mock/log", timeout=5.0, trust_env=False)
-        response.raise_for_status()
-        body = response.json()
-        entries = body.get("entries", body) if isinstance(body, dict) else body
-        return list(entries)
-
-
-@pytest.fixture
-def mock_log(request: pytest.FixtureRequest, target: TargetConfig) -> MockLog | None:
-    """A MockLog when the target fronts gatecheck's mock upstream, else None."""
-    state = _state(request)
-    url = state.mock_urls.get(target.name)
-    return MockLog(url) if url else None
-
-
-@pytest.fixture
-def record_exchange(request: pytest.FixtureRequest) -> Callable[[Any], None]:
-    """Attach an exchange to this check's result (the last one is shown in the report)."""
-    data = request.node.stash.get(ITEM, None)
-
-    def record(exchange: Any) -> None:
-        if data is not None and exchange is not None:
-            data.exchanges.append(exchange)
-
-    return record
