@@ -80,6 +80,15 @@ def test_weaker_failures_alone_exit_zero_and_k_selects(project, capsys):
     assert (project / "elsewhere" / "latest" / "report.md").is_file()
 
 
+def test_a_target_without_its_secret_says_why_nothing_ran(project, capsys, monkeypatch):
+    monkeypatch.delenv("FAKE_GATEWAY_KEY")
+    write_suite(project, should_pass=True, must_pass=False)
+    assert run() == 0
+    out = capsys.readouterr().out
+    assert "2 checks: 0 passed, 0 failed (0 MUST), 0 warned, 2 skipped" in out
+    assert "no check ran to a verdict: set $FAKE_GATEWAY_KEY to run target 'fake'" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

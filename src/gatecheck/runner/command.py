@@ -188,6 +188,9 @@ def _summarize(records: list[dict[str, Any]], code: int, report: Path, latest: P
           f"({must} MUST), {total.warned} warned, {total.skipped} skipped, "
           f"{total.xfailed} known deviations")
     print(f"gatecheck: overall {overall_status(total)}")
+    if records and not total.judged:
+        reasons = sorted({str(r.get("message")) for r in records if r.get("outcome") == "skipped"})
+        print(f"gatecheck: no check ran to a verdict: {'; '.join(reasons[:3])}")
     print(f"gatecheck: report {report} (also {latest / report.name})")
     if code in (3, 4):  # pytest internal or usage error: the run itself did not happen
         print(f"gatecheck: error: pytest exited {code}", file=sys.stderr)
