@@ -19,7 +19,7 @@ WEATHER = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(mock_url):
     with anthropic.Anthropic(
         base_url=mock_url, api_key="sk-ant-test", max_retries=0, timeout=10

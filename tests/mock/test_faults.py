@@ -32,6 +32,18 @@ ANTHROPIC_CLASSES = {
 }  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def oai(mock_url):
+    with openai.OpenAI(base_url=mock_url + "/v1", api_key="k", max_retries=0, timeout=5) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def ant(mock_url):
+    with anthropic.Anthropic(base_url=mock_url, api_key="k", max_retries=0, timeout=5) as client:
+        yield client
+
+
 def _openai_body(directive: str, stream: bool = True) -> dict:
     return {
         "model": "mock-chat",
@@ -73,24 +85,18 @@ def _events(url: str, surface: str, directive: str, decoder: SseDecoder | None =
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_status_faults_use_the_openai_envelope_and_sdk_class(mock_url, status):
-    with (
-        openai.OpenAI(base_url=mock_url + "/v1", api_key="k", max_retries=0, timeout=5) as client,
-        pytest.raises(openai.APIStatusError) as info,
-    ):
-        client.chat.completions.create(**_openai_body(f"[[mock fault={status}]]", stream=False))
+def test_status_faults_use_the_openai_envelope_and_sdk_class(oai, status):
+    with pytest.raises(openai.APIStatusError) as info:
+        oai.chat.completions.create(**_openai_body(f"[[mock fault={status}]]", stream=False))
     assert info.value.status_code == status
     assert isinstance(info.value, OPENAI_CLASSES.get(status, openai.APIStatusError))
     assert set(info.value.body) == {"message", "type", "param", "code"}
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_status_faults_use_the_anthropic_envelope_and_sdk_class(mock_url, status):
-    with (
-        anthropic.Anthropic(base_url=mock_url, api_key="k", max_retries=0, timeout=5) as client,
-        pytest.raises(anthropic.APIStatusError) as info,
-    ):
-        client.messages.create(**_anthropic_body(f"[[mock fault={status}]]", stream=True))
+def test_status_faults_use_the_anthropic_envelope_and_sdk_class(ant, status):
+    with pytest.raises(anthropic.APIStatusError) as info:
+        ant.messages.create(**_anthropic_body(f"[[mock fault={status}]]", stream=True))
     assert info.value.status_code == status
     assert isinstance(info.value, ANTHROPIC_CLASSES.get(status, anthropic.APIStatusError))
     assert info.value.body["type"] == "error"

@@ -27,7 +27,7 @@ WEATHER = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(mock_url):
     with openai.OpenAI(
         base_url=mock_url + "/v1", api_key="sk-test", max_retries=0, timeout=10
