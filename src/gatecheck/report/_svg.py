@@ -91,7 +91,7 @@ def _n(value: float) -> str:
 
 
 def _frame(key: str, title: str, x_label: str, y_label: str, xa: _Axis, ya: _Axis,
-           x_fmt: str = "") -> list[str]:
+           x_fmt: str = "", x_names: dict[float, str] | None = None) -> list[str]:
     x0, x1, y0, y1 = _LEFT, _W - _RIGHT, _H - _BOTTOM, _TOP
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" role="img" '
            f'aria-labelledby="{key}-t" class="chart" data-chart="{key}" '
@@ -108,7 +108,7 @@ def _frame(key: str, title: str, x_label: str, y_label: str, xa: _Axis, ya: _Axi
         x = _n(xa.scale(tick, x0, x1))
         out.append(f'<line x1="{x}" x2="{x}" y1="{y0}" y2="{y0 + 4}" stroke="#8c959f"/>')
         out.append(f'<text x="{x}" y="{y0 + 16}" text-anchor="middle" fill="#59636e">'
-                   f"{fmt(tick)}{x_fmt}</text>")
+                   f"{esc(x_names[tick]) if x_names else fmt(tick) + x_fmt}</text>")
     out.append(f'<line x1="{x0}" x2="{x1}" y1="{y0}" y2="{y0}" stroke="#8c959f"/>')
     out.append(f'<line x1="{x0}" x2="{x0}" y1="{y0}" y2="{y1}" stroke="#8c959f"/>')
     out.append(f'<text x="{(x0 + x1) / 2:.0f}" y="{_H - 8}" text-anchor="middle" '
@@ -135,15 +135,25 @@ def _legend(items: Sequence[tuple[str, str, str]]) -> list[str]:
 
 def line_chart(key: str, series: Sequence[Series], *, title: str, x_label: str,
                y_label: str, vlines: Sequence[tuple[float, str]] = (), x_zero: bool = True,
-               x_suffix: str = "") -> str:
-    """A line chart; ``vlines`` are labelled vertical guides (e.g. ramp stage starts)."""
+               x_suffix: str = "", x_names: Sequence[tuple[float, str]] = ()) -> str:
+    """A line chart.
+
+    Args:
+        vlines: labelled vertical guides (e.g. ramp stage starts).
+        x_names: categorical x axis: (position, label) ticks instead of numeric ones.
+    """
     xs = [x for s in series for x, _ in s.points] + [x for x, _ in vlines]
     ys = [y for s in series for _, y in s.points if y is not None]
     if not xs or not ys:
         return ""
-    xa, ya = _axis(xs, zero=x_zero), _axis(ys, zero=True)
+    ya = _axis(ys, zero=True)
+    if x_names:
+        positions = [x for x, _ in x_names]
+        xa = _Axis(min(positions) - 0.35, max(positions) + 0.35, positions)
+    else:
+        xa = _axis(xs, zero=x_zero)
     x0, x1, y0, y1 = _LEFT, _W - _RIGHT, _H - _BOTTOM, _TOP
-    out = _frame(key, title, x_label, y_label, xa, ya, x_suffix)
+    out = _frame(key, title, x_label, y_label, xa, ya, x_suffix, dict(x_names) or None)
     for x_value, label in vlines:
         x = _n(xa.scale(x_value, x0, x1))
         out.append(f'<line x1="{x}" x2="{x}" y1="{y0}" y2="{y1}" stroke="#afb8c1" '

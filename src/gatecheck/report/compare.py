@@ -15,6 +15,7 @@ from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, sec
 from gatecheck.report._load import LoadRun
 from gatecheck.report._model import RunMeta, check_sort_key, tally
 from gatecheck.report._perf import METRICS, PCTS, ms
+from gatecheck.report._svg import Series, line_chart
 from gatecheck.report.markdown import _when
 
 __all__ = ["CheckChange", "Comparison", "MetricDelta", "compare",
@@ -219,6 +220,26 @@ def _change_table(group: Sequence[CheckChange]) -> str:
     return table(["Check", "Level", "Title", "Target", "Before", "After", "Change"], rows)
 
 
+def _plots(c: Comparison) -> str:
+    """Before/after percentile curves of each headline latency (ttft, e2e)."""
+    figures = []
+    for metric in ("ttft", "e2e"):
+        deltas = [d for d in c.latency if d.metric == metric]
+        if not deltas:
+            continue
+        names = [(float(i), d.stat) for i, d in enumerate(deltas)]
+        svg = line_chart(f"cmp-{metric}", [
+            Series("before", [(float(i), d.before) for i, d in enumerate(deltas)],
+                   color="#8c959f", dash="6 3", markers=True),
+            Series("after", [(float(i), d.after) for i, d in enumerate(deltas)],
+                   color="#0969da", dash="", markers=True)],
+            title=f"{metric} percentiles, before and after", x_label="percentile",
+            y_label="ms", x_names=names)
+        figures.append(f"<figure>{svg}<figcaption>{esc(metric)}: exact percentiles of "
+                       "both load runs.</figcaption></figure>")
+    return '<div class="plots">' + "".join(figures) + "</div>" if figures else ""
+
+
 def render_comparison_html(c: Comparison) -> str:
     """The comparison as a self-contained HTML page."""
     status, line = _headline(c)
@@ -250,7 +271,8 @@ def render_comparison_html(c: Comparison) -> str:
         rows = [[Raw(f"<code>{esc(d.metric)}</code> {esc(d.stat)}" if d.stat else esc(d.metric)),
                  _fig(d, d.before), _fig(d, d.after), _delta(d), _pct(d), Raw(pill(d.verdict))]
                 for d in (*c.throughput, *c.latency)]
-        body.append(section("performance", "Performance", table(
+        plots = _plots(c)
+        body.append(section("performance", "Performance", plots + table(
             ["Figure (latency in ms)", "Before", "After", "Delta", "Delta %", "Verdict"], rows,
             numeric=(1, 2, 3, 4)) + f'<p class="note">Moves within {NOISE:.0%} of the before '
             "value are marked same; latency percentiles are the load summaries' exact "
