@@ -42,14 +42,14 @@ def _avail_cell(avail: Availability) -> Raw:
     percent = avail.percent
     if percent is None:
         return Raw(esc("n/a"))
-    return Raw(f'<span class="bar" aria-hidden="true"><i style="width:{percent:.0f}%"></i>'
-               f"</span>{esc(f'{percent:.0f}%')} <span class=\"note\">"
-               f"{avail.up}/{avail.probed}</span>")
+    return Raw(f"{esc(f'{percent:.0f}%')} <span class=\"note\">{avail.up}/{avail.probed}</span>"
+               f'<br><span class="bar" style="width:64px" aria-hidden="true">'
+               f'<i style="width:{percent:.0f}%"></i></span>')
 
 
 def trend_svg(trend: Sequence[tuple[str, Status | None]], cells: int = TREND_RUNS) -> str:
-    """One 8x18 cell per run, oldest left, right-aligned so 'now' is always the last cell."""
-    width, gap, height = 8, 2, 18
+    """One 5x18 cell per run, oldest left, right-aligned so 'now' is always the last cell."""
+    width, gap, height = 5, 2, 18
     shown = list(trend)[-cells:]
     offset = (cells - len(shown)) * (width + gap)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{cells * (width + gap)}" '
@@ -69,20 +69,37 @@ def _status_cell(row: MatrixRow) -> Raw:
     return Raw(pill("available" if row.status == "up" else row.status, label) + problem)
 
 
+def _latency_cell(row: MatrixRow) -> Raw:
+    ttft = (f'<div class="note">TTFT {esc(_ms(row.ttft_ms))}</div>'
+            if row.ttft_ms is not None else "")
+    return Raw(esc(_ms(row.latency_ms)) + ttft)
+
+
+def _model_cell(model: str) -> Raw:
+    # Long "@provider/org/model" ids may break after a slash, never inside a name.
+    return Raw("<code>" + "/<wbr>".join(esc(part) for part in model.split("/")) + "</code>")
+
+
+def _sample_cell(sample: str, limit: int = 48) -> Raw:
+    if not sample:
+        return Raw(NONE)
+    shown = sample if len(sample) <= limit else sample[: limit - 1].rstrip() + "\u2026"
+    return Raw(f'<q title="{esc(sample)}">{esc(shown)}</q>')
+
+
 def _table(rows: Sequence[MatrixRow], show_target: bool) -> str:
     head = (["Target"] if show_target else []) + [
-        "Provider", "Model", "Status now", "Latency", "TTFT", "Sample", "Last 7", "Last 30",
-        "Trend (oldest → now)"]
+        "Provider", "Model", "Status now", "Latency", "Sample", "Last 7", "Last 30",
+        "Trend (oldest \u2192 now)"]
     body = []
     for row in rows:
         cells: list[object] = [row.target] if show_target else []
-        cells += [row.provider, Raw(f'<code class="id">{esc(row.model)}</code>'),
-                  _status_cell(row), _ms(row.latency_ms), _ms(row.ttft_ms),
-                  Raw(f"<q>{esc(row.sample)}</q>" if row.sample else NONE),
+        cells += [row.provider, _model_cell(row.model), _status_cell(row), _latency_cell(row),
+                  _sample_cell(row.sample),
                   _avail_cell(row.last7), _avail_cell(row.last30), Raw(trend_svg(row.trend))]
         body.append(cells)
     shift = 1 if show_target else 0
-    return table(head, body, numeric=(3 + shift, 4 + shift), attrs='id="matrix"')
+    return table(head, body, numeric=(3 + shift,), attrs='id="matrix"')
 
 
 def _probe_table(rows: Sequence[MatrixRow]) -> str:
