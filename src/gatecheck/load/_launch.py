@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ __all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]
 
 SCENARIOS = ("chat", "stream", "ramp", "rate")
 STARTUP_GRACE_S = 60.0  # process start, worker connection, final reports
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def new_run_dir(out: Path, label: str, now: dt.datetime | None = None) -> Path:
@@ -92,7 +100,12 @@ class LocustRun:
         else:
             argv += ["--headless", "--only-summary", "-t", locust_duration(self.duration_s)]
         if self.processes is not None:
-            argv += ["--processes", str(self.processes)]
+            # Local workers talk to the master on loopback, on a free port: never Locust's
+            # default *:5557, which another run (or another user) may hold.
+            port = str(_free_port())
+            argv += ["--processes", str(self.processes), "--master-bind-host", "127.0.0.1",
+                     "--master-bind-port", port, "--master-host", "127.0.0.1",
+                     "--master-port", port]
         for name, value in self.options.items():
             argv += [f"--gatecheck-{name}", value]
         return argv

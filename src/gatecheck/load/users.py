@@ -82,6 +82,10 @@ def _add_arguments(parser: Any) -> None:
 
 
 def _on_init(environment: Any, **_: Any) -> None:
+    # Locust starts its -t timer with gevent.spawn_later right after this event; gevent's
+    # loop clock is only refreshed when the loop runs, and it has not run during Locust's
+    # imports: on a busy machine it is seconds stale and the timer fires at once.
+    gevent.get_hub().loop.update_now()
     if _is_master(environment):
         environment.events.worker_report.add_listener(_on_worker_report)
     if _is_worker(environment):
@@ -107,6 +111,7 @@ def _live_summary(environment: Any) -> Any:
 
 def _on_test_start(environment: Any, **_: Any) -> None:
     global MONITOR
+    gevent.get_hub().loop.update_now()  # see _on_init
     BOOK.clear()
     STATE.started = time.time()
     STATE.requests = 0

@@ -1,0 +1,88 @@
+"""Load generator accuracy and capacity, through the real commands, on loopback.
+
+    .venv/bin/python benchmarks/bench_load.py accuracy [--users 100] [--duration 30s]
+    .venv/bin/python benchmarks/bench_load.py capacity [--users 50] [--duration 20s]
+
+accuracy: ``gatecheck calibrate`` (the mock at ttft 200 ms, itl 20 ms, 50 tokens, no proxy)
+with 100 concurrent streams: reported ttft / itl / e2e p50 against the model's true values.
+capacity: non-streamed requests/s that one Locust process (then two, ``--processes 2``)
+drives against the zero-latency mock, with the load process's CPU. Each run is bounded by
+its duration plus a minute; the machine's load average is printed beside every figure,
+since other work on a shared machine moves them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+GATECHECK = [sys.executable, "-m", "gatecheck"]
+
+
+def _run(argv: list[str], out: Path, timeout: float) -> dict[str, Any]:
+    print("$ gatecheck " + " ".join(argv), flush=True)
+    done = subprocess.run([*GATECHECK, *argv, "--out", str(out)], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    print(done.stdout, end="")
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+    (path,) = sorted(out.glob("*/load/summary.json"))[-1:]
+    summary: dict[str, Any] = orjson.loads(path.read_bytes())
+    return summary
+
+
+def _loadavg() -> str:
+    return "load average " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def accuracy(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        print(_loadavg())
+        _run(["calibrate", "--users", str(args.users), "--duration", args.duration],
+             Path(tmp), timeout=600)
+        print(_loadavg())
+
+
+def capacity(args: argparse.Namespace) -> None:
+    rows = []
+    for processes in (None, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            before = _loadavg()
+            argv = ["load", "--target", "mock", "--scenario", "chat", "--directive", "",
+                    "--users", str(args.users), "--duration", args.duration]
+            if processes:
+                argv += ["--processes", str(processes)]
+            summary = _run(argv, Path(tmp), timeout=600)
+            cpu = [p["cpu_percent"]["p50"] for p in summary["client_health"]["processes"].values()]
+            rows.append((processes or 1, summary["throughput"]["requests_per_s"],
+                         summary["latency_ms"]["e2e"]["p50"], summary["requests"]["failed"],
+                         "/".join(f"{c:.0f}" for c in cpu), before))
+    print("\n| load processes | requests/s | e2e p50 ms | failed | load CPU % p50 | before |")
+    print("| ---: | ---: | ---: | ---: | ---: | --- |")
+    for row in rows:
+        print(f"| {row[0]} | {row[1]:,.0f} | {row[2]:.2f} | {row[3]} | {row[4]} | {row[5]} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("which", choices=("accuracy", "capacity"))
+    parser.add_argument("--users", type=int, default=None)
+    parser.add_argument("--duration", default=None)
+    args = parser.parse_args()
+    if args.which == "accuracy":
+        args.users, args.duration = args.users or 100, args.duration or "30s"
+        accuracy(args)
+    else:
+        args.users, args.duration = args.users or 50, args.duration or "20s"
+        capacity(args)
+
+
+if __name__ == "__main__":
+    main()
