@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from gatecheck.report._html_base import esc
 
-__all__ = ["PALETTE", "Series", "histogram", "line_chart", "nice_ticks"]
+__all__ = ["PALETTE", "Series", "fmt", "histogram", "line_chart", "nice_ticks", "strip"]
 
 # Colour-blind-safe (Okabe-Ito-like) and distinct in greyscale print by dash pattern.
 PALETTE = ("#0969da", "#d97706", "#cf222e", "#8250df", "#1a7f37", "#57606a")
@@ -214,3 +214,26 @@ def histogram(key: str, bins: Sequence[tuple[float, float, int]], *, title: str,
                    f'font-weight="600">{esc(label)}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+# Fill colours of strip cells by tone (the pill tones of _html_base).
+_STRIP = {"ok": "#2da44e", "bad": "#cf222e", "warn": "#d4a72c", "muted": "#d0d7de",
+          "info": "#54aeff", "dev": "#8250df"}
+
+
+def strip(cells: Sequence[tuple[str, str]], *, cell: int = 10, gap: int = 2) -> str:
+    """A trend strip: one small square per run, oldest first, from (tone, tooltip) pairs.
+
+    For history at a glance (the availability matrix: one cell per night, green when the
+    probe passed). Tones are those of ``_html_base.tone``; unknown tones are grey.
+    """
+    if not cells:
+        return ""
+    width = len(cells) * (cell + gap) - gap
+    rects = "".join(
+        f'<rect x="{i * (cell + gap)}" width="{cell}" height="{cell}" rx="2" '
+        f'fill="{_STRIP.get(t, _STRIP["muted"])}"><title>{esc(tip)}</title></rect>'
+        for i, (t, tip) in enumerate(cells))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="strip" width="{width}" '
+            f'height="{cell}" viewBox="0 0 {width} {cell}" role="img" '
+            f'aria-label="{len(cells)} runs">{rects}</svg>')

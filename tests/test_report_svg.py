@@ -1,0 +1,78 @@
+"""The hand-written SVG charts and the plot data behind them (ticks, buckets, bins)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gatecheck.report._load import LoadRun, Point, bucket_width, histogram_bins, over_time
+from gatecheck.report._svg import Series, fmt, histogram, line_chart, nice_ticks, strip
+
+
+@pytest.mark.parametrize(("lo", "hi", "ticks"), [
+    (0, 9.3, [0, 2, 4, 6, 8, 10]),
+    (0, 1234, [0, 250, 500, 750, 1000, 1250]),
+    (0.0, 0.07, [0, 0.02, 0.04, 0.06, 0.08]),
+    (5, 5, [5, 6, 7, 8, 9, 10]),  # a flat series still gets an axis
+])
+def test_nice_ticks_cover_the_range_with_round_steps(lo, hi, ticks):
+    assert nice_ticks(lo, hi) == pytest.approx(ticks)
+
+
+def test_fmt_is_short():
+    assert [fmt(v) for v in (0, 0.25, 12.5, 250, 1500, 12000)] == [
+        "0", "0.25", "12.5", "250", "1.5k", "12k"]
+
+
+def test_line_chart_breaks_lines_at_gaps_and_is_deterministic():
+    series = [Series("p50", [(0, 1.0), (1, 2.0), (2, None), (3, 4.0), (4, 5.0)])]
+    svg = line_chart("k", series, title="t <&>", x_label="x", y_label="y")
+    assert svg == line_chart("k", series, title="t <&>", x_label="x", y_label="y")
+    assert svg.count("<polyline") == 2  # the None splits the line
+    assert "t &lt;&amp;&gt;" in svg
+    assert "<&>" not in svg
+    assert line_chart("k", [Series("empty", [(0, None)])], title="t", x_label="x",
+                      y_label="y") == ""
+
+
+def test_histogram_draws_one_bar_per_non_empty_bin_and_its_marks():
+    svg = histogram("h", [(0, 10, 3), (10, 20, 0), (20, 30, 5)], title="t", x_label="ms",
+                    marks=[(15.0, "p50 15 ms")])
+    assert len(re.findall(r"<rect ", svg)) == 2
+    assert "p50 15 ms" in svg
+
+
+def test_histogram_bins_count_every_value_and_clip_outliers():
+    values = [float(v) for v in range(1, 101)] + [10_000.0]
+    bins, clipped, edge = histogram_bins(values, p99=100.0)
+    assert sum(n for _, _, n in bins) == len(values)
+    assert clipped == 1
+    assert edge >= 150.0
+    assert bins[-1][1] == pytest.approx(edge)
+
+
+def test_bucket_width_keeps_at_most_forty_buckets():
+    assert bucket_width(5) == 0.25
+    assert bucket_width(45) == 2
+    assert bucket_width(3600) == 120
+
+
+def test_over_time_buckets_by_send_time_and_rates_the_partial_last_bucket():
+    points = tuple(Point(t=1000.0 + i * 0.5, ok=i % 10 != 9, ttft=100.0 + i, e2e=500.0)
+                   for i in range(20))  # 10 s of sends, every 10th failed
+    load = LoadRun({"run": {"started": None}, "latency_ms": {"ttft": {"count": 18}}}, points)
+    series = over_time(load, "ttft")
+    assert series["width"] == 0.25
+    assert len(series["x"]) == len(series["p50"]) == len(series["ok_rate"])
+    assert sum(r * 0.25 for r in series["ok_rate"]) == pytest.approx(18, abs=1)
+    assert series["p50"][0] == 100.0
+    assert None in series["p50"]  # buckets with no send have no percentile
+
+
+def test_strip_has_one_cell_per_run():
+    svg = strip([("ok", "night 1: up"), ("bad", "night 2: 404"), ("nope", "?")])
+    assert svg.count("<rect") == 3
+    assert "#cf222e" in svg
+    assert "night 2: 404" in svg
+    assert strip([]) == ""
