@@ -17,7 +17,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from gatecheck._redact import default_redactor
 from gatecheck.cli import main
 from gatecheck.report import RunMeta
-from gatecheck.report._load import find_load, read_load
+from gatecheck.report._load import LoadRun, find_load, read_load
 from gatecheck.report.command import load_run
 from gatecheck.report.compare import compare, render_comparison_html, render_comparison_markdown
 from gatecheck.report.html import render_html, status_word
@@ -247,3 +247,28 @@ def test_read_load_redacts_the_summary(run_a):
     assert leaked not in str(load.summary)
     records = read_results(run_a / "results.jsonl")
     assert leaked not in render_html(records, RunMeta.from_results(records), load)
+
+
+def test_sparse_load_summaries_render_without_plots_that_need_samples():
+    meta = RunMeta("r", None, None, (("t", None),), None)
+    empty = render_html([], meta, LoadRun({}))
+    assert "No successful request: no latency figures." in empty
+    chat = LoadRun({"run": {"scenario": "chat"},
+                    "latency_ms": {"ttft": {"count": 0}, "e2e": {"count": 3, "p50": 12.0,
+                                                                 "p99": 30.0}},
+                    "requests": {"total": 3, "failed": 0, "error_rate": 0.0}})
+    text = render_html([], meta, chat)
+    assert "e2e p50" in text  # no stream: e2e is the headline
+    assert "No samples.jsonl beside summary.json" in text
+    assert "<svg" not in text
+
+
+def test_multi_target_runs_get_a_target_filter(run_a):
+    records, _, _ = load_run(run_a)
+    other = [{**r, "target": "litellm", "target_url": "http://127.0.0.1:4000/v1",
+              "test": r["test"].replace("[reference]", "[litellm]")} for r in records]
+    both = records + other
+    text = render_html(both, RunMeta.from_results(both))
+    assert '<select name="target" aria-label="Target">' in text
+    assert "Target<b>litellm at http://127.0.0.1:4000/v1</b>" in text
+    assert text.count('data-target="litellm"') == 24
