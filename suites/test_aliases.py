@@ -129,3 +129,23 @@ def test_alias5_aux_404(client, target, chat_model, record_exchange):
     expect(response.status == 200, "the model became unavailable after count_tokens 404s",
            expected="200", observed=f"{response.status} {response.text[:160]}",
            exchange=response.exchange)
+
+
+@check("ALIAS-5", level="SHOULD", category="Aliases", feature="mock-directives",
+       title="Upstream 4xx answers (client errors) do not make the model unavailable")
+def test_alias5_client_errors_do_not_trip(client, target, record_exchange):
+    # Seed: claude-proxy's breaker counted upstream 400/404 as failures, so a few bad client
+    # requests cut every client off.
+    surface = "openai" if target.has_surface("openai") else "anthropic"
+    model = target.models.for_surface(surface) or "gatecheck-model"
+    breaker = target.quirks.circuit_breaker
+    for _ in range((breaker.failures if breaker and breaker.failures else 5) + 1):
+        response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                  json=body_for(surface, model, mock=directive(fault=400)))
+        record_exchange(response.exchange)
+    response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                              json=body_for(surface, model, max_tokens=1))
+    record_exchange(response.exchange)
+    expect(response.status == 200, "the model became unavailable after upstream 400s",
+           expected="200", observed=f"{response.status} {response.text[:160]}",
+           exchange=response.exchange)

@@ -142,6 +142,22 @@ def test_err5_propagation(client, target, surface, record_exchange):
                    observed=repr(error.get("type")), exchange=response.exchange)
 
 
+@check("ERR-5", level="MUST", category="Errors", feature="mock-directives",
+       title="An upstream 401/403 (the gateway's own credentials) is not the client's 401/403")
+def test_err5_upstream_auth_is_not_client_auth(client, target, record_exchange):
+    # Seed: gatewayz mapped a provider auth error to 401, indistinguishable from a bad client
+    # key; the client cannot fix the gateway's credentials, so it must see a 5xx.
+    wanted = {target.quirks.upstream_auth_status} if target.quirks.upstream_auth_status \
+        else {500, 502, 503}
+    for surface in target.surfaces:
+        model = target.models.for_surface(surface) or "gatecheck-model"
+        for fault in (401, 403):
+            response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                      json=body_for(surface, model, mock=directive(fault=fault)))
+            record_exchange(response.exchange)
+            errors.status_in(response, wanted, f"upstream {fault} on {surface}")
+
+
 @check("ERR-6", level="MUST", category="Errors",
        title="Malformed JSON, missing fields and wrong types get 400 (422 tolerated)")
 def test_err6_bad_requests(client, target, record_exchange):

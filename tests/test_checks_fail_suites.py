@@ -129,6 +129,8 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "model-retrieve-404": (("test_models.py",), {"test_mod2_retrieve"}),
     "resolved-header-wrong": (("test_aliases.py",), {"test_alias1_routing"}),
     "unlisted-alias": (("test_aliases.py",), {"test_alias4_listed_usable"}),
+    "upstream-auth-401": (("test_errors.py",), {"test_err5_upstream_auth_is_not_client_auth"}),
+    "trip-on-4xx": (("test_aliases.py",), {"test_alias5_client_errors_do_not_trip"}),
 }
 # Run by default: one or two faults per category (each run costs a pytest session, ~1-3 s).
 # GATECHECK_FAIL_PROOFS=all runs every case above (about two minutes on one core).
@@ -169,6 +171,7 @@ def run_suites(pytester, monkeypatch, broken, mode, files):
     monkeypatch.setenv("GATECHECK_MOCK_URL_REFERENCE", mock_url)
     wrapper.modes = {mode} if mode else set()
     wrapper.counter = 0
+    wrapper.shared.clear()
     try:
         recorder = pytester.inline_run(
             *(str(SUITES / f) for f in files), "--target", "reference",

@@ -87,6 +87,8 @@ MODES: dict[str, str] = {
     "missing-key-400": "missing credentials answered 400",
     "partial-json-broken": "tool_use partial_json that does not assemble",
     "cached-exceeds": "cached_tokens larger than prompt_tokens",
+    "upstream-auth-401": "the upstream's 401 passed to the client as its own 401",
+    "trip-on-4xx": "after 3 upstream 400s every chat request is answered 503",
 }
 _UPSTREAM_STATUSES = frozenset({400, 404, 429, 503, 529})
 
@@ -105,6 +107,7 @@ class Exchange:
     events: int = 0
     last_chunk: dict[str, Any] = field(default_factory=dict)
     held: str = ""  # block-before-start: message_start waits here
+    shared: dict[str, int] = field(default_factory=dict)  # across requests (trip-on-4xx)
 
     def on(self, mode: str) -> bool:
         return mode in self.modes
@@ -172,6 +175,14 @@ def rewrite_json(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict
 
 
 def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
+    if ex.on("upstream-auth-401") and ex.faulted and b"fault=401" in ex.body and status >= 500:
+        return 401, value
+    if ex.on("trip-on-4xx") and ex.surface is not None:
+        if ex.faulted and status == 400:
+            ex.shared["client_errors"] = ex.shared.get("client_errors", 0) + 1
+        elif ex.shared.get("client_errors", 0) >= 3:
+            return 503, {"error": {"message": "circuit open", "type": "server_error",
+                                   "param": None, "code": None}}
     if ex.on("small-body-limit") and len(ex.body) > 1 << 20:
         if ex.surface == "anthropic":
             return 413, {"type": "error", "error": {"type": "request_too_large",

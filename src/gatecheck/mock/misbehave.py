@@ -28,6 +28,12 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   models-public (MOD-4) no-anthropic-models (MOD-3)
   headers, limits no-request-id (HDR-1, HDR-2) no-retry-after (LIM-3) html-413 (LIM-4)
   health          health-auth (HEALTH-1) health-secret (HEALTH-3) health-429 (HEALTH-4)
+  more            accept-stream-options (STR-O9) wrong-error-type (ERR-3) no-expose-headers
+                  (CORS-7) origin-500 (CORS-9) small-body-limit (LIM-5) model-retrieve-404
+                  (MOD-2) resolved-header-wrong (ALIAS-1) unlisted-alias (ALIAS-4)
+                  require-version (AUTH-9) chat-key-admin (AUTH-5) missing-key-400 (AUTH-3)
+                  partial-json-broken (STR-A5) cached-exceeds (TOK-2) upstream-auth-401
+                  (ERR-5) trip-on-4xx (ALIAS-5)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
@@ -63,6 +69,7 @@ class Misbehave:
         self.modes = set(modes)
         check_modes(self.modes)
         self.counter = 0  # requests seen (health-429 answers every 5th liveness poll 429)
+        self.shared: dict[str, int] = {}  # state kept across requests (trip-on-4xx)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not self.modes:
@@ -83,6 +90,7 @@ class Misbehave:
             body=bytes(body),
             modes=frozenset(self.modes),
             count=self.counter,
+            shared=self.shared,
         )
         ex.body = rewrite_request(ex)
         scope = dict(scope)
