@@ -193,17 +193,20 @@ def test_records_cross_xdist_workers(suite):
     assert got["test_warns[fake]"]["outcome"] == "warned"
 
 
-def test_failures_carry_the_recorded_exchange_and_reach_the_hook(suite):
+def test_failures_carry_the_recorded_exchange_and_events_reach_the_hook(suite):
     suite.makepyfile(test_suite=EXCHANGE_SUITE)
     suite.makeconftest('''
-        def pytest_gatecheck_result(config, record):
+        def pytest_gatecheck_event(config, event):
+            record = getattr(event, "record", None)
+            detail = f" {record['check_id']} {record['outcome']}" if record else ""
             with open("hook.txt", "a") as out:
-                out.write(record["check_id"] + " " + record["outcome"] + "\\n")
+                out.write(f"{type(event).__name__}{detail} {event.is_terminal}\\n")
     ''')
     result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
                              "--results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    assert (suite.path / "hook.txt").read_text() == "MOD-1 failed\n"
+    assert (suite.path / "hook.txt").read_text().splitlines() == [
+        "RunStarted False", "CheckFinished MOD-1 failed False", "RunFinished True"]
     exchange = records(suite.path / "r.jsonl")["test_records[fake]"]["exchange"]
     assert exchange["curl"] == "curl -sS http://127.0.0.1/v1/models"
     assert exchange["status"] == 500

@@ -43,6 +43,7 @@ from gatecheck.runner._records import ItemData, exchange_dict, phase_record
 from gatecheck.runner._state import PROFILES, RunState
 
 if TYPE_CHECKING:
+    from gatecheck.runner._events import RunEvent
     from gatecheck.runner._results import ResultsWriter
 
 PROFILE_ENV = "GATECHECK_PROFILE"
@@ -118,6 +119,7 @@ class GatecheckSession:
         self.state = state
         self.writer: ResultsWriter | None = None
         self.pending: dict[str, dict[str, Any]] = {}
+        self.counts: dict[str, int] = {}
 
     # -- session -----------------------------------------------------------------------
 
@@ -141,6 +143,13 @@ class GatecheckSession:
             from gatecheck.runner._results import ResultsWriter
 
             self.writer = ResultsWriter(Path(path))
+            self.config.pluginmanager.register(self.writer, "gatecheck-results")
+        from gatecheck.runner._events import RunStarted
+
+        targets = {name: None if t.needs_start else t.base_url
+                   for name, t in self.state.targets.items()}
+        self._emit(RunStarted(run_id=self.state.run_id, profile=self.state.profile,
+                              targets=targets, unreachable=dict(self.state.unreachable)))
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = [f"gatecheck: run {self.state.run_id}, profile {self.state.profile}"]
@@ -150,12 +159,20 @@ class GatecheckSession:
         return lines
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if _is_worker(self.config):
+            return
         for record in list(self.pending.values()):  # a worker died mid-check
             record.update(outcome="failed", message="the test process crashed")
             self._write(record)
         self.pending.clear()
+        from gatecheck.runner._events import RunFinished
+
+        self._emit(RunFinished(counts=dict(self.counts)))
         if self.writer is not None:
             self.writer.close()
+
+    def _emit(self, event: RunEvent) -> None:
+        self.config.hook.pytest_gatecheck_event(config=self.config, event=event)
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -265,9 +282,11 @@ class GatecheckSession:
         from gatecheck.runner._results import redact_record
 
         clean = redact_record(record)
-        self.config.hook.pytest_gatecheck_result(config=self.config, record=clean)
-        if self.writer is not None:
-            self.writer.write(clean)
+        outcome = str(clean.get("outcome"))
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        from gatecheck.runner._events import CheckFinished
+
+        self._emit(CheckFinished(record=clean))
 
 
 def _redact_artefacts(config: pytest.Config) -> None:

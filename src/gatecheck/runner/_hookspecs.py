@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from gatecheck.runner._events import RunEvent
+
 
 @pytest.hookspec
-def pytest_gatecheck_result(config: pytest.Config, record: dict[str, Any]) -> None:
-    """Called on the controller for each finished check x target, before it is written.
+def pytest_gatecheck_event(config: pytest.Config, event: RunEvent) -> None:
+    """Called on the controller for each event of a run (see gatecheck.runner._events).
 
-    ``record`` is the results.jsonl object (already redacted); a plugin may read it (live
-    dashboards, extra reports) but must not change it.
+    RunStarted, then one CheckFinished per check x target (its ``record`` is the
+    results.jsonl object, already redacted), then RunFinished. Listeners read; they must
+    not change the event.
     """

@@ -97,7 +97,11 @@ def utc_iso(epoch_s: float) -> str:
 
 
 class ResultsWriter:
-    """Appends redacted records to results.jsonl, one line each, flushed as they come."""
+    """Appends redacted records to results.jsonl, one line each, flushed as they come.
+
+    Registered as a pytest plugin, it listens to the run's events (``CheckFinished`` lines,
+    closed at ``RunFinished``).
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +118,14 @@ class ResultsWriter:
         self._file.write(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS) + b"\n")
         self._file.flush()
         self.count += 1
+
+    def pytest_gatecheck_event(self, event: Any) -> None:
+        from gatecheck.runner._events import CheckFinished
+
+        if isinstance(event, CheckFinished):
+            self.write(dict(event.record))
+        elif event.is_terminal:
+            self.close()
 
     def close(self) -> None:
         if self._file is not None:
