@@ -159,9 +159,11 @@ tr.ev-row:hover{background:#fff}
 .xchg{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 14px}
 .xchg h4{margin:6px 0 0;font-size:13px;color:#424a53}
 @media print{
+body{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.gc-top{display:none}
 .js tr.ev-row:not(.hidden){display:table-row}
 button.toggle::before{content:none}
-.gc-top nav,.filters,.copy{display:none}
+.filters,.copy,p.hint{display:none}
 body{font-size:12px}
 .wrap{max-width:none;padding:0}
 pre{max-height:none}

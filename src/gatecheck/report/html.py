@@ -254,8 +254,8 @@ def _checks(records: Sequence[dict[str, Any]], ids: dict[int, str], *,
             attrs.append(f'id="{anchor}-ev" class="ev-row" data-for="{anchor}"')
     tab = table(["Outcome", "Check", "Level", "Title", "Category", "Target", "Time"], rows,
                 numeric=(6,), attrs='id="checks-table"', row_attrs=attrs)
-    note = ('<p class="note">Click a failed, warned, skipped or known-deviation check for what '
-            "was expected, what came back, the redacted exchange and a curl to reproduce."
+    note = ('<p class="note hint">Click a failed, warned, skipped or known-deviation check for '
+            "what was expected, what came back, the redacted exchange and a curl to reproduce."
             "</p>")
     return section("checks", "All checks", bar + note + tab)
 
