@@ -143,6 +143,9 @@ def test_output_tokens_come_from_usage_and_missing_usage_is_reported():
     assert summary["tokens"]["usage_missing"] == 1
     assert summary["tokens"]["output_tokens"]["count"] == 1
     assert summary["tokens"]["content_events"]["count"] == 2
+    per_request = summary["tokens"]["output_tokens_per_s_per_request"]
+    assert per_request["count"] == 1
+    assert per_request["p50"] == round(10 / (with_usage.e2e / 1000), 3)  # type: ignore[operator]
     assert any("no usage" in w for w in summary["warnings"])
 
 

@@ -30,6 +30,9 @@ def print_summary(path: Path) -> bool:
         d = summary["latency_ms"].get(name)
         if d and d["count"]:
             print(format_distribution(f"{name} ms", d))
+    per_request = summary["tokens"].get("output_tokens_per_s_per_request")
+    if per_request and per_request["count"]:
+        print(format_distribution("output tokens/s/req", per_request))
     loop = summary.get("open_loop")
     if loop:
         print(f"  open loop: {loop['sent']} sent at {loop['rate_per_s']:g}/s ({loop['arrival']})"

@@ -47,6 +47,8 @@ DEFINITIONS: dict[str, str] = {
     "output_tokens": "usage.completion_tokens (OpenAI, include_usage forced on) or the "
                      "larger of message_start and message_delta usage.output_tokens "
                      "(Anthropic); never counted from chunks",
+    "output_tokens_per_s_per_request": "per request, output_tokens / e2e (in seconds): the "
+                                       "speed one user sees",
     "content_events": "content events received per request (chunks or content_block_deltas), "
                       "beside output_tokens: a gateway may pack several tokens in one",
     "percentiles": "nearest rank over the exact samples of every process: the smallest "
@@ -191,6 +193,8 @@ def summarize(
             "output_tokens": describe(out_tokens, digits=1),
             "input_tokens": describe((s.in_tokens for s in ok), digits=1),
             "content_events": describe((s.events for s in ok if s.kind == "stream"), digits=1),
+            "output_tokens_per_s_per_request": describe(
+                s.out_tokens / (s.e2e / 1000.0) for s in ok if s.out_tokens and s.e2e),
             "usage_missing": sum(1 for s in ok if s.out_tokens is None),
         },
         "buffering": buffering(samples),
