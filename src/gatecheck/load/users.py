@@ -1,10 +1,14 @@
 """Locust users for LLM gateways: chat (non-stream), stream, and open-loop rate users.
 
-Import this (and so Locust) first in a locustfile, so gevent patches sockets before
-anything else is imported::
+A locustfile imports Locust first (gevent patches sockets before anything else is
+imported) and subclasses a user here; the classes here are abstract, so importing them
+runs nothing::
 
     import locust  # noqa: F401  (gevent first)
-    from gatecheck.load.users import StreamUser
+    from gatecheck.load import users
+
+    class StreamUser(users.StreamUser):
+        """One stream at a time."""
 
 Locust's own response time stops at the headers for a stream, so every request also fires
 ``ttft``, ``itl`` and ``e2e`` as request events of type ``LLM`` (the web UI shows them) and
