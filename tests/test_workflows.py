@@ -1,0 +1,171 @@
+"""The GitHub workflows parse, and every command they run exists (CLI, nox session, script)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gatecheck.cli import COMMANDS, build_parser
+from gatecheck.load._launch import SCENARIOS
+from gatecheck.targets import load_targets
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+NAMES = ("ci.yml", "nightly.yml", "load.yml")
+# Plain shell tools a step may use besides gatecheck, nox and pip.
+SHELL = {"cat", "echo", "mkdir", "ls", "test", "true"}
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_OPERATORS = {"&&", "||", ";", "|"}
+_REDIRECTS = {">", ">>", "2>", "2>&1", "<"}
+
+
+def load(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    # YAML 1.1 reads the bare key `on` as True.
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def nox_sessions() -> set[str]:
+    tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                call = deco.func if isinstance(deco, ast.Call) else deco
+                if ast.unparse(call) == "nox.session":
+                    named = [k.value for k in getattr(deco, "keywords", ()) if k.arg == "name"]
+                    names.add(named[0].value if named and isinstance(named[0], ast.Constant)
+                              else node.name)
+    return names
+
+
+def expand(text: str, inputs: dict[str, Any]) -> str:
+    """Replace ${{ ... }} with the dispatch input's default, or a placeholder word."""
+
+    def value(match: re.Match[str]) -> str:
+        expr = match.group(1)
+        if expr.startswith("inputs."):
+            return str(inputs[expr.removeprefix("inputs.")]["default"])
+        return "placeholder"
+
+    return _EXPR.sub(value, text)
+
+
+def commands(script: str) -> list[list[str]]:
+    """The simple commands of a step's script: continuations joined, operators split."""
+    out: list[list[str]] = []
+    for line in script.replace("\\\n", " ").splitlines():
+        current: list[str] = []
+        skip_next = False
+        for token in shlex.split(line, comments=True):
+            if skip_next:
+                skip_next = False
+            elif token in _OPERATORS:
+                if current:
+                    out.append(current)
+                current = []
+            elif token in _REDIRECTS:
+                skip_next = token != "2>&1"
+            else:
+                current.append(token)
+        if current:
+            out.append(current)
+    return out
+
+
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", ())]
+
+
+def all_commands() -> list[tuple[str, list[str]]]:
+    found = []
+    for name in NAMES:
+        workflow = load(name)
+        inputs = ((workflow["on"] or {}).get("workflow_dispatch") or {}).get("inputs") or {}
+        for step in steps(workflow):
+            if "run" in step:
+                found += [(name, argv) for argv in commands(expand(step["run"], inputs))]
+    return found
+
+
+def test_every_workflow_parses_and_names_its_trigger() -> None:
+    for name in NAMES:
+        workflow = load(name)
+        assert workflow["on"], name
+        assert workflow["jobs"], name
+        for step in steps(workflow):
+            assert ("run" in step) != ("uses" in step), (name, step)
+            if "uses" in step:  # actions pinned to a major version at least
+                assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", step["uses"]), step["uses"]
+
+
+@pytest.mark.parametrize(("name", "argv"), all_commands(), ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else v)
+def test_every_command_exists(name: str, argv: list[str]) -> None:
+    program, args = argv[0], argv[1:]
+    if program == "gatecheck":
+        assert args[0] in COMMANDS, f"{name}: gatecheck {args[0]} is not a command"
+        build_parser().parse_args(args)  # unknown options raise UsageError
+    elif program == "nox":
+        assert args[0] == "-s", argv
+        for session in args[1:]:
+            assert session in nox_sessions(), f"{name}: no nox session {session!r}"
+    elif program == "python":
+        assert args[:3] == ["-m", "pip", "install"] or (ROOT / args[0]).is_file(), argv
+    elif program.startswith(("./", "scripts/", ".ci/")):
+        assert (ROOT / program).is_file(), f"{name}: no script {program}"
+    else:
+        assert program in SHELL, f"{name}: unknown command {program!r}"
+
+
+def test_ci_runs_tests_lint_and_conformance_on_every_push() -> None:
+    workflow = load("ci.yml")
+    assert "push" in workflow["on"]
+    ran = [" ".join(argv) for wf, argv in all_commands() if wf == "ci.yml"]
+    assert ran == ["python -m pip install nox", "nox -s tests", "nox -s lint",
+                   "nox -s conformance"]
+    setup = [s for s in steps(workflow) if s.get("uses", "").startswith("actions/setup-python")]
+    assert setup[0]["with"]["python-version"] == "3.11"
+
+
+def test_nightly_is_scheduled_and_takes_keys_only_from_secrets() -> None:
+    workflow = load("nightly.yml")
+    assert workflow["on"]["schedule"][0]["cron"]
+    env = workflow["jobs"]["matrix"]["env"]
+    names = {env_name for t in load_targets() for env_name in (t.auth.env, t.auth.admin_env)
+             if env_name}
+    keyed = {k for k, v in env.items() if "secrets." in str(v)}
+    assert keyed
+    assert keyed <= names  # every secret goes in under a name targets.toml uses
+    for key, value in env.items():
+        assert key in keyed or "secrets." not in str(value)
+    ran = [argv[:2] for wf, argv in all_commands() if wf == "nightly.yml"]
+    assert ["gatecheck", "matrix"] in ran
+    assert ["gatecheck", "publish"] in ran
+    uses = {s.get("uses", "").split("@")[0] for j in workflow["jobs"].values()
+            for s in j.get("steps", ())}
+    assert {"actions/upload-pages-artifact", "actions/deploy-pages"} <= uses
+
+
+def test_load_is_dispatched_with_target_scenario_users_and_duration() -> None:
+    workflow = load("load.yml")
+    inputs = workflow["on"]["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {"target", "scenario", "users", "duration"}
+    assert tuple(inputs["scenario"]["options"]) == SCENARIOS
+    ran = [argv for wf, argv in all_commands() if wf == "load.yml" and argv[:2] == [
+        "gatecheck", "load"]]
+    assert ran == [["gatecheck", "load", "--target", "reference", "--scenario", "stream",
+                    "--users", "10", "--duration", "60s"]]
+
+
+def test_the_command_splitter_sees_every_command() -> None:
+    assert commands('a x && b "y z" | c >> "$OUT"\nd \\\n  e') == [
+        ["a", "x"], ["b", "y z"], ["c"], ["d", "e"]]
