@@ -20,6 +20,8 @@ token per content event. Tool calls are made when ``tool_choice`` forces one (Op
 ``required`` or a named function; Anthropic ``any`` or ``tool``) or ``tool=NAME`` (``*``: the
 first tool) is in the directive; arguments are sampled from the schema (or ``args='{...}'``)
 and cost name + arguments tokens. Tool calls are never truncated by ``max_tokens``.
+Sampling parameters are validated (ranges and types, as upstream) but do not change the
+reply; ``n`` > 1 still answers one choice.
 
 Behaviour per request, field by field: the ``[[mock ...]]`` directive in the last user
 message > the model preset > command-line flags. Directive keys (times in ms)::
