@@ -8,7 +8,7 @@ runs nothing::
     from gatecheck.load import users
 
     class StreamUser(users.StreamUser):
-        """One stream at a time."""
+        pass
 
 Locust's own response time stops at the headers for a stream, so every request also fires
 ``ttft``, ``itl`` and ``e2e`` as request events of type ``LLM`` (the web UI shows them) and
