@@ -193,3 +193,12 @@ def test_keystore_sees_revocation_by_another_process(tmp_path):
     a.revoke(record.id)
     b._checked_at = 0.0  # the reload check runs at most once a second
     assert b.lookup(key) is None
+
+
+def test_auth_placeholder_bearer_plus_real_x_api_key_AUTH_2(client):
+    """Clients that send a placeholder Bearer beside the real x-api-key still get in."""
+    headers = {"authorization": "Bearer placeholder", "x-api-key": ADMIN,
+               "anthropic-version": "2023-06-01"}
+    assert client.post("/v1/messages", json=messages_body(), headers=headers).status_code == 200
+    headers["x-api-key"] = "gk-also-wrong"
+    assert client.post("/v1/messages", json=messages_body(), headers=headers).status_code == 401

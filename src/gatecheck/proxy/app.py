@@ -167,14 +167,11 @@ class Ctx:
         raw = self._base_headers()
         raw.append((b"content-type", content_type))
         raw.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers)
-        if (
-            len(body) >= self.gzip_min
-            and content_type == JSON
-            and "gzip" in self.headers.get("accept-encoding", "")
-        ):
-            body = gzip.compress(body, compresslevel=4)
-            raw.append((b"content-encoding", b"gzip"))
-            raw.append((b"vary", b"Accept-Encoding"))
+        if len(body) >= self.gzip_min and content_type == JSON:
+            raw.append((b"vary", b"Accept-Encoding"))  # whether or not it is compressed
+            if "gzip" in self.headers.get("accept-encoding", ""):
+                body = gzip.compress(body, compresslevel=4)
+                raw.append((b"content-encoding", b"gzip"))
         raw.append((b"content-length", str(len(body)).encode()))
         self.status = status
         self.started = True

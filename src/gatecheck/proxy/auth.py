@@ -11,37 +11,44 @@ from collections.abc import Mapping
 from gatecheck.proxy.errors import ProxyError
 from gatecheck.proxy.keystore import KeyRecord, KeyStore
 
-__all__ = ["authenticate", "credential"]
+__all__ = ["authenticate", "credentials"]
 
 
-def credential(headers: Mapping[str, str]) -> str | None:
-    """The presented key: a Bearer token wins, then `x-api-key`; None when neither is there.
+def credentials(headers: Mapping[str, str]) -> list[str]:
+    """The presented keys, Bearer token first, then `x-api-key` (duplicates once).
 
-    The scheme word is matched case-insensitively (RFC 9110 §11.1); a non-Bearer
-    Authorization (e.g. Basic) is ignored so an Anthropic client's x-api-key still counts.
+    The scheme word is matched case-insensitively (RFC 9110 §11.1). A non-Bearer
+    Authorization (e.g. Basic) is ignored. Both headers count because clients send both:
+    the Anthropic SDK with ``auth_token`` set, or a tool that adds a placeholder Bearer.
     """
+    found: list[str] = []
     auth = headers.get("authorization")
     if auth:
         scheme, _, token = auth.strip().partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return token.strip()
-    key = headers.get("x-api-key")
-    if key and key.strip():
-        return key.strip()
-    return None
+        token = token.strip()
+        if scheme.lower() == "bearer" and token:
+            found.append(token)
+    key = headers.get("x-api-key", "").strip()
+    if key and key not in found:
+        found.append(key)
+    return found
 
 
 def authenticate(
     store: KeyStore, headers: Mapping[str, str], permission: str | None
 ) -> KeyRecord:
     """The caller's key record, or a ProxyError (401 / 403); ``None``: any valid key."""
-    key = credential(headers)
-    if key is None:
+    keys = credentials(headers)
+    if not keys:
         raise ProxyError(
             "missing_key",
             "No API key provided. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
         )
-    record = store.lookup(key)
+    record = None
+    for key in keys:
+        record = store.lookup(key)
+        if record is not None:
+            break
     if record is None:
         raise ProxyError("invalid_key", "Invalid API key provided (unknown, revoked or expired).")
     if permission is not None and permission not in record.permissions:
