@@ -76,3 +76,11 @@ def test_strip_has_one_cell_per_run():
     assert "#cf222e" in svg
     assert "night 2: 404" in svg
     assert strip([]) == ""
+
+
+def test_page_shell_links_sections_and_other_pages():
+    from gatecheck.report._html_base import page
+
+    html = page("t", "<p>x</p>", nav=[("runs", "Runs"), ("../index.html", "Home")])
+    assert '<a href="#runs">Runs</a>' in html
+    assert '<a href="../index.html">Home</a>' in html
