@@ -176,4 +176,5 @@ def write(name: str, recs, seed: int, slow: float) -> None:
 if __name__ == "__main__":
     write("run_a", records("20261121T101500Z-reference", CHECKS), seed=7, slow=1.0)
     checks_b = [c for c in CHECKS if c[1] not in REMOVED_B] + NEW_B
-    write("run_b", records("20261122T101500Z-reference", checks_b, FLIPS_B, day=22), seed=8, slow=1.15)
+    write("run_b", records("20261122T101500Z-reference", checks_b, FLIPS_B, day=22), seed=8,
+          slow=1.15)
