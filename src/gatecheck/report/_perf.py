@@ -137,7 +137,9 @@ def _extras(load: LoadRun) -> str:
     tok_rows = [[label, *(_num((tokens.get(key) or {}).get(p)) for p in ("p50", "p99", "max"))]
                 for key, label in (("output_tokens", "output tokens (usage)"),
                                    ("input_tokens", "input tokens (usage)"),
-                                   ("content_events", "content events per stream"))
+                                   ("content_events", "content events per stream"),
+                                   ("output_tokens_per_s_per_request",
+                                    "output tokens/s per request (what one user sees)"))
                 if (tokens.get(key) or {}).get("count")]
     if tok_rows:
         out.append("<h3>Tokens per request</h3>" + table(
