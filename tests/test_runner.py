@@ -11,7 +11,7 @@ import pytest
 from gatecheck._exceptions import UsageError
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
-from gatecheck.runner.command import locate_suites, point_latest
+from gatecheck.runner.command import default_workers, locate_suites, point_latest
 from tests.apps.fake_target import app
 from tests.test_plugin import targets_toml
 
@@ -135,3 +135,7 @@ def test_latest_is_repointed_and_falls_back_to_a_copy(tmp_path, monkeypatch):
     assert not latest.is_symlink()
     assert (latest / "report.md").read_text() == "run-1"
     assert (tmp_path / "latest.txt").read_text() == "run-1\n"
+
+
+def test_default_workers_follow_the_measurement():
+    assert [default_workers(cores) for cores in (1, 2, 4, 16)] == ["0", "0", "2", "2"]

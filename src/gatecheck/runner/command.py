@@ -21,7 +21,10 @@ HELP = "run the conformance suites against targets (default: the embedded refere
 
 PROFILE_ENV = "GATECHECK_PROFILE"
 WORKERS_ENV = "GATECHECK_WORKERS"
-DEFAULT_WORKERS = "2"  # measured: see benchmarks/README.md ("gatecheck run")
+# Measured (benchmarks/README.md, "gatecheck run"): on 2 cores xdist's worker start-up
+# (each imports pytest, the SDKs, Hypothesis) costs more than it saves, and the embedded
+# servers already take a core; with more cores two workers spread the checks.
+SMALL_MACHINE_CORES = 2
 RUN_INI = Path(__file__).with_name("run.ini")  # the suites' pytest config (see the file)
 RUN_TIMEOUT_S = 1800  # the whole pytest run; each check has its own client timeouts
 
@@ -38,8 +41,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where run directories go (default: reports)")
     parser.add_argument(
         "--workers", default=None, metavar="N",
-        help=f"pytest-xdist workers, 0 for none, or 'auto' (default {DEFAULT_WORKERS}) "
-             f"[env: {WORKERS_ENV}]",
+        help=f"pytest-xdist workers, 0 for none, or 'auto' (default: 0 on "
+             f"{SMALL_MACHINE_CORES} cores or fewer, else 2) [env: {WORKERS_ENV}]",
     )
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPR",
                         help="only checks whose test names match EXPR (pytest -k)")
@@ -62,8 +65,14 @@ def locate_suites(explicit: str | None, cwd: Path | None = None) -> Path:
                      "run from the repository or pass --suites DIR")
 
 
+def default_workers(cores: int | None = None) -> str:
+    """0 (no xdist) on small machines, where it was measured faster; else 2."""
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    return "0" if cores <= SMALL_MACHINE_CORES else "2"
+
+
 def _workers(value: str | None) -> str:
-    raw = value or os.environ.get(WORKERS_ENV) or DEFAULT_WORKERS
+    raw = value or os.environ.get(WORKERS_ENV) or default_workers()
     if raw != "auto" and not (raw.isdigit() and int(raw) <= 64):
         raise UsageError(f"--workers {raw!r}: expected a number from 0 to 64 or 'auto'")
     return raw
