@@ -11,7 +11,7 @@ import pytest
 from gatecheck._exceptions import UsageError
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
-from gatecheck.runner.command import default_workers, locate_suites, point_latest
+from gatecheck.runner.command import default_workers, locate_suites, new_run_dir, point_latest
 from tests.apps.fake_target import app
 from tests.test_plugin import targets_toml
 
@@ -139,3 +139,11 @@ def test_latest_is_repointed_and_falls_back_to_a_copy(tmp_path, monkeypatch):
 
 def test_default_workers_follow_the_measurement():
     assert [default_workers(cores) for cores in (1, 2, 4, 16)] == ["0", "0", "2", "2"]
+
+
+def test_runs_in_the_same_second_get_distinct_directories(tmp_path):
+    made = [new_run_dir(tmp_path / "reports", "20261121T101500Z-reference") for _ in range(3)]
+    assert [run_id for run_id, _ in made] == [
+        "20261121T101500Z-reference", "20261121T101500Z-reference-2",
+        "20261121T101500Z-reference-3"]
+    assert all(path.is_dir() for _, path in made)

@@ -115,10 +115,8 @@ def run(args: argparse.Namespace) -> int:
     suites = locate_suites(args.suites)
     _workers(args.workers)
     # 2. where the run goes
-    run_id = default_run_id(selected)
     out = Path(args.out)
-    run_dir = out / run_id
-    run_dir.mkdir(parents=True, exist_ok=False)
+    run_id, run_dir = new_run_dir(out, default_run_id(selected))
     # 3. embedded targets start here, in this process, so the servers and the checks (a
     # child pytest) run on different cores; the child finds them through the environment
     argv = pytest_args(args, selected, run_dir, run_id, suites)
@@ -139,6 +137,19 @@ def run(args: argparse.Namespace) -> int:
     latest = point_latest(out, run_dir)
     # 7. verdict
     return _summarize(records, code, report_path, latest)
+
+
+def new_run_dir(out: Path, run_id: str) -> tuple[str, Path]:
+    """Create out/<run-id>, suffixed -2, -3, ... when a run in the same second has it."""
+    out.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 100):
+        candidate = run_id if attempt == 1 else f"{run_id}-{attempt}"
+        try:
+            (out / candidate).mkdir()
+        except FileExistsError:
+            continue
+        return candidate, out / candidate
+    raise HarnessError(f"{out}: too many runs named {run_id}")
 
 
 def _pytest(argv: list[str], env: dict[str, str]) -> int:
