@@ -29,6 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated report formats: md, html (default md,html)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="write the reports here instead of the run directory")
+    parser.add_argument("--allure", action="store_true",
+                        help="build the Allure HTML report from RUN_DIR/allure-results "
+                             "(Allure from the npm registry; needs Java or Node.js 18+)")
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -146,6 +149,13 @@ def run(args: argparse.Namespace) -> int:
     for path in (run_dir, *([Path(args.other)] if args.other else [])):
         if not path.is_dir():
             raise UsageError(f"{path}: no such run directory")
+    if args.allure:
+        from gatecheck.report.allure import build_allure
+
+        if args.other:
+            raise UsageError("--allure takes one RUN_DIR")
+        print(f"gatecheck: {build_allure(run_dir, out)}")
+        return 0
     if args.other:
         for path in write_comparison(run_dir, Path(args.other), formats, out):
             print(f"gatecheck: {path}")
