@@ -272,3 +272,21 @@ def test_multi_target_runs_get_a_target_filter(run_a):
     assert '<select name="target" aria-label="Target">' in text
     assert "Target<b>litellm at http://127.0.0.1:4000/v1</b>" in text
     assert text.count('data-target="litellm"') == 24
+
+
+def test_open_loop_runs_plot_latency_from_the_intended_send():
+    from gatecheck.report._load import Point
+
+    points = tuple(Point(t=100.0 + i * 0.1, ok=True, ttft=50.0, e2e=200.0,
+                         ttft_i=50.0 + 10 * i, e2e_i=200.0 + 10 * i) for i in range(30))
+    load = LoadRun({"run": {"scenario": "rate"},
+                    "latency_ms": {"ttft": {"count": 30, "p50": 50.0, "p99": 50.0},
+                                   "ttft_from_intended": {"count": 30, "p50": 200.0,
+                                                          "p99": 340.0}},
+                    "open_loop": {"rate_per_s": 10, "arrival": "constant", "sent": 30,
+                                  "late": 25, "dropped": 0, "overload": "queue"}}, points)
+    text = render_html([], RunMeta("r", None, None, (("t", None),), None), load)
+    chart = text.split('data-chart="perf-time"')[1].split("</svg>")[0]
+    assert "ttft p99 from intended send" in chart
+    assert chart.count("<polyline") == 4
+    assert "<h3>Open loop</h3>" in text

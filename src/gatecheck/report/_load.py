@@ -34,6 +34,13 @@ class Point:
     ok: bool
     ttft: float | None
     e2e: float | None
+    ttft_i: float | None = None  # open loop: from the intended send (coordinated omission)
+    e2e_i: float | None = None
+
+    def value(self, metric: str) -> float | None:
+        """ttft, e2e, ttft_from_intended or e2e_from_intended of this request."""
+        return {"ttft": self.ttft, "e2e": self.e2e, "ttft_from_intended": self.ttft_i,
+                "e2e_from_intended": self.e2e_i}.get(metric)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,8 @@ def read_load(load_dir: Path, redactor: Any) -> LoadRun:
                 try:
                     row = orjson.loads(line)
                     points.append(Point(float(row["t"]), bool(row.get("ok")),
-                                        _num(row.get("ttft")), _num(row.get("e2e"))))
+                                        _num(row.get("ttft")), _num(row.get("e2e")),
+                                        _num(row.get("ttft_i")), _num(row.get("e2e_i"))))
                 except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                     raise ValueError(f"{samples}:{number}: not a sample record") from None
     points.sort(key=lambda p: p.t)
@@ -134,7 +142,7 @@ def over_time(load: LoadRun, metric: str,
         index = min(max(int((p.t - origin) // width), 0), count - 1)
         if p.ok:
             ok[index] += 1
-            value = p.ttft if metric == "ttft" else p.e2e
+            value = p.value(metric)
             if value is not None:
                 values[index].append(value)
         else:

@@ -186,11 +186,18 @@ def _time_plots(load: LoadRun, head: str) -> list[tuple[str, str]]:
     for stage in load.summary.get("stages") or []:
         if isinstance(stage, dict) and isinstance(stage.get("start_s"), int | float):
             vlines.append((float(stage["start_s"]), f"{stage.get('users')} users"))
-    lat = line_chart("perf-time", [
-        Series(f"{head} {p}", list(zip(xs, series[p], strict=True)))
-        for p in ("p50", "p90", "p99")], title=f"{head} percentiles over time",
-        x_label=f"seconds since start ({series['width']:g} s buckets)", y_label="ms",
-        vlines=vlines)
+    lines = [Series(f"{head} {p}", list(zip(xs, series[p], strict=True)))
+             for p in ("p50", "p90", "p99")]
+    intended = f"{head}_from_intended"
+    if load.latency(intended).get("count"):
+        # Open loop: the p99 a user waited from when the request was due, beside the p99
+        # from when it was sent; the gap is the load generator's (coordinated omission).
+        late = over_time(load, intended, pcts=(99.0,))
+        lines.append(Series(f"{head} p99 from intended send",
+                            list(zip(late["x"], late["p99"], strict=True)), color="#8250df"))
+    lat = line_chart("perf-time", lines, title=f"{head} percentiles over time",
+                     x_label=f"seconds since start ({series['width']:g} s buckets)",
+                     y_label="ms", vlines=vlines)
     rate = line_chart("perf-rate", [
         Series("ok", list(zip(xs, series["ok_rate"], strict=True)), color="#1a7f37"),
         Series("failed", list(zip(xs, series["fail_rate"], strict=True)), color="#cf222e")],
@@ -202,8 +209,7 @@ def _time_plots(load: LoadRun, head: str) -> list[tuple[str, str]]:
 
 
 def _histogram(load: LoadRun, head: str) -> tuple[str, str] | None:
-    values = [v for p in load.points if p.ok
-              for v in [p.ttft if head == "ttft" else p.e2e] if v is not None]
+    values = [v for p in load.points if p.ok for v in [p.value(head)] if v is not None]
     lat = load.latency(head)
     bins, clipped, edge = histogram_bins(values, _f(lat.get("p99")))
     marks = [(float(lat[p]), f"{p} {fmt(float(lat[p]))} ms") for p in ("p50", "p99")
