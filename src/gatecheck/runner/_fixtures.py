@@ -38,6 +38,7 @@ __all__ = [
 STATE = pytest.StashKey[RunState]()
 ITEM = pytest.StashKey[ItemData]()
 TARGET_PARAM = "gatecheck_target_name"  # the parameter every check is parametrized with
+SDK_TIMEOUT_S = 15.0  # per SDK request; retries are off so a check never waits longer
 
 
 def target_name(item: pytest.Item) -> str | None:
@@ -125,6 +126,15 @@ def admin_client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
     return state.clients[key]
 
 
+def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:
+    """Extra headers for a target whose surface takes its key in a custom header."""
+    secret = target.secret()
+    placement = target.surfaces[surface].preferred_auth if surface in target.surfaces else None
+    if placement == "header" and target.auth.header and secret:
+        return {target.auth.header: secret}
+    return {}
+
+
 @pytest.fixture
 def openai_sdk(target: TargetConfig) -> Iterator[Any]:
     """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
@@ -132,7 +142,7 @@ def openai_sdk(target: TargetConfig) -> Iterator[Any]:
 
     sdk = openai.OpenAI(base_url=target.api_base_url("openai"),
                         api_key=target.secret() or "gatecheck-no-key", max_retries=0,
-                        timeout=15.0)
+                        timeout=SDK_TIMEOUT_S, default_headers=_sdk_headers(target, "openai"))
     yield sdk
     sdk.close()
 
@@ -145,10 +155,13 @@ def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
     secret = target.secret()
     surface = target.surfaces.get("anthropic")
     bearer = surface is not None and surface.preferred_auth == "bearer"
+    # The Anthropic SDK appends /v1/messages itself: it takes the root, not the base-url.
+    base = target.api_base_url("anthropic" if surface is not None else "openai")
     sdk = anthropic.Anthropic(
-        base_url=target.root_url, max_retries=0, timeout=15.0,
+        base_url=base.removesuffix("/v1"), max_retries=0, timeout=SDK_TIMEOUT_S,
         api_key=None if bearer else (secret or "gatecheck-no-key"),
         auth_token=secret if bearer else None,
+        default_headers=_sdk_headers(target, "anthropic"),
     )
     yield sdk
     sdk.close()
