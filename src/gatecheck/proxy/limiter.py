@@ -1,0 +1,131 @@
+"""Rate limits at the front door: admit or refuse a key's request, and say so in headers.
+
+``KeyLimiter.admit`` runs after authentication on the model routes. A refused request is a
+429 in the surface's envelope (``rate_limit_exceeded`` / ``rate_limit_error``) with
+``Retry-After`` in whole seconds (at least 1, LIM-1). Admitted or not, the answer carries
+the surface's rate-limit headers (HDR-4, HDR-5): on OpenAI ``x-ratelimit-{limit,remaining,
+reset}-{requests,tokens}`` with Go-style duration resets (``1s``, ``6m0s``), on Anthropic
+``anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`` with RFC 3339 resets. A
+key without limits gets neither the work nor the headers. Health, CORS preflights and the
+admin routes never come here (HEALTH-4).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from gatecheck.proxy.errors import ProxyError, Surface
+from gatecheck.proxy.ratelimit import (
+    Decision,
+    Limits,
+    MemoryLimiter,
+    RateLimiter,
+    RedisLimiter,
+    WindowState,
+    format_duration,
+)
+
+if TYPE_CHECKING:
+    from gatecheck.proxy.config import RateLimitConfig
+    from gatecheck.proxy.keystore import KeyRecord
+
+__all__ = ["KeyLimiter", "build_backend", "rate_limit_headers"]
+
+_WINDOW_WORDS = {
+    "requests_per_minute": "requests per minute",
+    "requests_per_hour": "requests per hour",
+    "requests_per_day": "requests per day",
+    "tokens_per_minute": "tokens per minute",
+}
+
+
+def _rfc3339(reset_s: float, now: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.ceil(now + reset_s)))
+
+
+def rate_limit_headers(
+    surface: Surface, decision: Decision, now: float | None = None
+) -> list[tuple[str, str]]:
+    """The surface's rate-limit header family for a decision."""
+    out: list[tuple[str, str]] = []
+    families: list[tuple[str, WindowState | None]] = [
+        ("requests", decision.requests), ("tokens", decision.tokens),
+    ]
+    if surface == "openai":
+        for kind, state in families:
+            if state is not None:
+                out += [
+                    (f"x-ratelimit-limit-{kind}", str(state.limit)),
+                    (f"x-ratelimit-remaining-{kind}", str(state.remaining)),
+                    (f"x-ratelimit-reset-{kind}", format_duration(state.reset_s)),
+                ]
+        return out
+    wall = time.time() if now is None else now
+    for kind, state in families:
+        if state is not None:
+            out += [
+                (f"anthropic-ratelimit-{kind}-limit", str(state.limit)),
+                (f"anthropic-ratelimit-{kind}-remaining", str(state.remaining)),
+                (f"anthropic-ratelimit-{kind}-reset", _rfc3339(state.reset_s, wall)),
+            ]
+    return out
+
+
+def build_backend(config: RateLimitConfig) -> RateLimiter:
+    """The configured backend: in-process (default) or Redis at ``redis-url``."""
+    if config.backend == "redis":
+        return RedisLimiter(config.redis_url or "redis://127.0.0.1:6379/0")
+    return MemoryLimiter()
+
+
+class KeyLimiter:
+    """Per-key admission with the config's defaults under each key's own ``rate_limits``."""
+
+    def __init__(
+        self,
+        defaults: Mapping[str, int | None],
+        backend: RateLimiter,
+        *,
+        on_reject: Callable[[str], None] | None = None,
+    ) -> None:
+        self.defaults = dict(defaults)
+        self.backend = backend
+        self.on_reject = on_reject  # metrics hook: called with the refusing window's field
+        self._limits: dict[str, Limits] = {}
+
+    def limits_for(self, record: KeyRecord) -> Limits:
+        limits = self._limits.get(record.id)
+        if limits is None:
+            # A key's limits are fixed at creation, so they can be cached by id.
+            limits = self._limits[record.id] = Limits.resolve(self.defaults, record.rate_limits)
+        return limits
+
+    async def admit(self, record: KeyRecord, surface: Surface) -> list[tuple[str, str]]:
+        """The headers for the answer, or a 429 ProxyError carrying them."""
+        limits = self.limits_for(record)
+        if limits.empty:
+            return []
+        decision = await self.backend.acquire(record.id, limits)
+        headers = rate_limit_headers(surface, decision)
+        if decision.allowed:
+            return headers
+        if self.on_reject is not None:
+            self.on_reject(decision.blocked_by or "")
+        retry_after = max(1, math.ceil(decision.retry_after_s))
+        words = _WINDOW_WORDS.get(decision.blocked_by or "", "requests")
+        raise ProxyError(
+            "rate_limit",
+            f"Rate limit reached for this API key: {words}. Try again in {retry_after} s.",
+            headers=[("retry-after", str(retry_after)), *headers],
+        )
+
+    async def add_tokens(self, record_id: str, tokens: int) -> None:
+        limits = self._limits.get(record_id)
+        if limits is not None and limits.tokens_per_minute is not None:
+            await self.backend.add_tokens(record_id, limits, tokens)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
