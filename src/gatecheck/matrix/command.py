@@ -176,6 +176,6 @@ def _print(rows: list[MatrixRow], page: Path, db: Path, run_id: int) -> None:
     for r in rows:
         latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-"
         print(f"  {r.status:<8} {r.provider:<12} {r.model:<{width}} {latency:>9}  "
-              f"7 runs {r.last7!s:<12} {r.problem}")
+              f"last 7: {r.last7!s:<12} {r.problem}")
     print(f"gatecheck: matrix: {summary_line(rows)}")
     print(f"gatecheck: matrix: {page} (history {db}, run {run_id})")
