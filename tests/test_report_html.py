@@ -290,3 +290,9 @@ def test_open_loop_runs_plot_latency_from_the_intended_send():
     assert "ttft p99 from intended send" in chart
     assert chart.count("<polyline") == 4
     assert "<h3>Open loop</h3>" in text
+
+
+def test_report_md_with_a_load_run_matches_snapshot(run_a, snapshot):
+    assert main(["report", str(run_a), "--format", "md"]) == 0
+    text = (run_a / "report.md").read_text(encoding="utf-8")
+    assert text == snapshot(extension_class=MarkdownSnapshot)

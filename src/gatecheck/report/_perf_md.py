@@ -38,7 +38,8 @@ def render_load_markdown(load: LoadRun) -> str:
                                           "suspect (see warnings)."))
     for warning in load.summary.get("warnings") or []:
         lines.append(f"- Warning: {warning}")
-    lines += ["", "| Metric (ms) | n | " + " | ".join(PCTS) + " | max |",
+    lines += ["", "### Latency percentiles", "",
+              "| Metric (ms) | n | " + " | ".join(PCTS) + " | max |",
               "|---|---:|" + "---:|" * (len(PCTS) + 1)]
     for name, label in METRICS:
         d = load.latency(name)
@@ -48,7 +49,8 @@ def render_load_markdown(load: LoadRun) -> str:
     stages = [s for s in load.summary.get("stages") or [] if isinstance(s, dict)]
     if stages:
         head = load.headline_metric
-        lines += ["", f"| Users | Requests | Failed | Requests/s | {head} p50 | {head} p99 |",
+        lines += ["", "### Ramp stages", "",
+                  f"| Users | Requests | Failed | Requests/s | {head} p50 (ms) | {head} p99 (ms) |",
                   "|---:|---:|---:|---:|---:|---:|"]
         for s in stages:
             d = s.get(f"{head}_ms") or {}
