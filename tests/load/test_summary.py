@@ -165,3 +165,25 @@ def test_ramp_stages_group_requests_by_send_time():
     out = summarize(samples, run={}, stages=stages, started=100.0)["stages"]
     assert [s["requests"] for s in out] == [2, 2]
     assert out[1]["e2e_ms"]["p50"] == 30.0
+
+
+def test_written_outputs_go_through_the_redactor(tmp_path: Path, monkeypatch):
+    from gatecheck.load import SampleBook
+    from gatecheck.load._options import LoadSettings
+    from gatecheck.load._writer import write_outputs
+
+    monkeypatch.setenv("LOAD_TEST_KEY", "gk-live-secret-value-123456")
+    book = SampleBook()
+    # Gateways quote the key back in 401 bodies; the host may carry one in its query.
+    book.add(Sample(t=1.0, kind="chat", ok=False, status=401,
+                    error="status 401: Incorrect API key provided: gk-live-secret-value-123456"))
+    book.add(Sample(t=2.0, kind="chat", ok=False, status=401,
+                    error="status 401: bad key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"))
+    settings = LoadSettings(auth="bearer", auth_env="LOAD_TEST_KEY")
+    path = write_outputs(tmp_path, book, settings,
+                         run={"host": "http://127.0.0.1:1/v1?api_key=gk-live-secret-value-123456"})
+    written = path.read_text() + (tmp_path / "samples.jsonl").read_text()
+    assert "gk-live-secret-value-123456" not in written
+    assert "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" not in written
+    assert "[REDACTED]" in written
+    assert "Incorrect API key provided" in written  # the message itself is kept

@@ -13,7 +13,7 @@ from gatecheck.load._options import LoadSettings
 from gatecheck.load._samples import SampleBook, write_samples
 from gatecheck.load._summary import summarize
 
-__all__ = ["scenario_of", "write_run"]
+__all__ = ["scenario_of", "write_outputs", "write_run"]
 
 
 def scenario_of(environment: Any) -> str:
@@ -40,15 +40,14 @@ def _redactor(settings: LoadSettings) -> Redactor:
 
 def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSettings, *,
               started: float) -> Path:
-    """Write samples.jsonl and summary.json into ``out``; returns the summary's path."""
+    """Describe the Locust run, then write its samples.jsonl and summary.json into ``out``."""
     import locust
 
     options = environment.parsed_options
     scenario = scenario_of(environment)
-    redactor = _redactor(settings)
     run = {
         "scenario": scenario, "label": settings.label or None,
-        "host": redactor.url(environment.host or ""), "surface": settings.surface,
+        "host": environment.host or "", "surface": settings.surface,
         "model": settings.model, "directive": settings.directive or None,
         "max_tokens": settings.max_tokens,
         "users": getattr(options, "num_users", None),
@@ -67,6 +66,16 @@ def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSetti
                      "max_lag_ms": settings.max_lag_ms if settings.overload == "drop" else None,
                      "dropped": sum(book.dropped.values())}
     stages = environment.shape_class.stages() if scenario == "ramp" else ()
+    return write_outputs(out, book, settings, run=run, open_loop=open_loop, stages=stages,
+                         started=started)
+
+
+def write_outputs(
+    out: Path, book: SampleBook, settings: LoadSettings, *, run: dict[str, Any],
+    open_loop: dict[str, Any] | None = None, stages: Any = (), started: float | None = None,
+) -> Path:
+    """samples.jsonl and summary.json, through the redactor (error texts quote keys back)."""
+    redactor = _redactor(settings)
     summary = summarize(book.samples, run=run, health=book.health, open_loop=open_loop,
                         stages=stages, started=started,
                         begun=sum(book.started.values()) if book.started else None)
@@ -76,5 +85,7 @@ def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSetti
             sample.error = redactor.text(sample.error)
     write_samples(out / "samples.jsonl", book.samples)
     path = out / "summary.json"
-    path.write_bytes(orjson.dumps(redactor.obj(summary), option=orjson.OPT_INDENT_2) + b"\n")
+    clean = redactor.obj(summary)
+    clean["run"]["host"] = redactor.url(str(run.get("host") or ""))
+    path.write_bytes(orjson.dumps(clean, option=orjson.OPT_INDENT_2) + b"\n")
     return path
