@@ -205,7 +205,7 @@ def test_upstream_not_json_502_ERR_8(client, surface):
 @pytest.mark.parametrize(("stall", "status"), [(True, 504), (False, 502)])
 async def test_upstream_timeout_504_and_connect_error_502(inproc, stall, status):
     async def slow(request):
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.6)
         return json_reply(200, {})
 
     async with inproc(slow if stall else None, timeouts={"read": 0.2}) as c:
@@ -223,7 +223,7 @@ async def test_upstream_timeout_504_and_connect_error_502(inproc, stall, status)
 @pytest.mark.anyio
 async def test_upstream_total_deadline_504(inproc):
     async def slow(request):
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.6)
         return json_reply(200, {})
 
     async with inproc(slow, timeouts={"total": 0.2}) as c:
