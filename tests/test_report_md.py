@@ -115,3 +115,14 @@ def test_report_command_names_the_bad_line(tmp_path, capsys):
     (tmp_path / "results.jsonl").write_text(json.dumps({"outcome": "passed"}) + "\n{oops\n")
     assert main(["report", str(tmp_path)]) == 2
     assert "results.jsonl:2: not JSON" in capsys.readouterr().err
+
+
+def test_a_multi_target_report_has_a_row_per_target(sample):
+    other = [dict(r, target="other", target_url="http://127.0.0.1:9999/v1",
+                  outcome="skipped", message="set $OTHER_KEY to run target 'other'")
+             for r in sample]
+    records = sample + other
+    text = render_markdown(records, RunMeta.from_results(records))
+    assert "| `other` | ⏭️ SKIPPED | n/a | 0 | 0 | 0 | 9 | 0 |" in text
+    assert "| `reference` | ❌ FAIL | 71.4% (5/7) | 4 | 2 | 1 | 1 | 1 |" in text
+    assert "| Check | Target | Level | Title | Outcome |" in text

@@ -28,6 +28,8 @@ def render_markdown(results: Sequence[dict[str, Any]], meta: RunMeta) -> str:
     lines: list[str] = []
     lines += _header(meta, total)
     lines += _summary(records, total)
+    if len(meta.targets) > 1:
+        lines += _targets(records, meta)
     lines += _overview(records)
     lines += _details(records, multi_target=len(meta.targets) > 1)
     lines += _issues(records)
@@ -96,6 +98,18 @@ def _summary(records: Sequence[dict[str, Any]], total: Tally) -> list[str]:
         "- Success rate counts checks that ran to a verdict; skips and known deviations are "
         "listed, not counted."
     )
+    return [*lines, ""]
+
+
+def _targets(records: Sequence[dict[str, Any]], meta: RunMeta) -> list[str]:
+    lines = ["## Targets", "",
+             "| Target | Status | Success rate | Passed | Failed | Warned | Skipped | Deviations |",
+             "|--------|--------|--------------|-------:|-------:|-------:|--------:|-----------:|"]
+    for name, _ in meta.targets:
+        part = tally(r for r in records if r.get("target") == name)
+        lines.append(f"| `{_cell(name)}` | {part.status()} | {part.success_rate()} | "
+                     f"{part.passed} | {part.failed} | {part.warned} | {part.skipped} | "
+                     f"{part.xfailed} |")
     return [*lines, ""]
 
 
