@@ -42,7 +42,8 @@ def _avail_cell(avail: Availability) -> Raw:
     percent = avail.percent
     if percent is None:
         return Raw(esc("n/a"))
-    return Raw(f"{esc(f'{percent:.0f}%')} <span class=\"note\">{avail.up}/{avail.probed}</span>"
+    return Raw(f'<span style="white-space:nowrap">{esc(f"{percent:.0f}%")} '
+               f'<span class="note">{avail.up}/{avail.probed}</span></span>'
                f'<br><span class="bar" style="width:64px" aria-hidden="true">'
                f'<i style="width:{percent:.0f}%"></i></span>')
 
