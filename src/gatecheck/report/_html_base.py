@@ -132,8 +132,10 @@ details>summary{cursor:pointer}
 .ev dt{font-weight:600;color:#424a53;font-size:13px}
 .ev dd{margin:0;word-break:break-word}
 .ev.bad{border-left-color:var(--bad)}.ev.warn{border-left-color:var(--warn)}
-.copy{float:right;font:12px/1.4 inherit;border:1px solid var(--line);background:#fff;
-border-radius:5px;padding:1px 8px;cursor:pointer;color:var(--muted)}
+.copyable{position:relative}
+.copy{position:absolute;top:6px;right:6px;font:12px/1.4 inherit;border:1px solid var(--line);
+background:#fff;border-radius:5px;padding:1px 8px;cursor:pointer;color:var(--muted)}
+.copy:hover{color:var(--accent);border-color:var(--accent)}
 .plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px 12px 6px}
 figure svg{width:100%;height:auto;display:block}
@@ -157,7 +159,7 @@ tr.ev-row>td{padding:0 10px 10px;background:#fff}
 tr.ev-row:hover{background:#fff}
 .js tr.ev-row:not(.open){display:none}
 .xchg{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 14px}
-.xchg h4{margin:6px 0 0;font-size:13px;color:#424a53}
+.ev h4{margin:8px 0 0;font-size:13px;color:#424a53}
 @media print{
 body{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .gc-top{display:none}

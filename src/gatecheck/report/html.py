@@ -183,8 +183,8 @@ def _exchange(exchange: dict[str, Any]) -> str:
     if sides:
         parts.append('<div class="xchg">' + "".join(sides) + "</div>")
     if exchange.get("curl"):
-        parts.append('<div><button class="copy" type="button">copy</button>'
-                     f"<b>Reproduce</b><pre>{esc(exchange['curl'])}</pre></div>")
+        parts.append('<h4>Reproduce</h4><div class="copyable"><button class="copy" '
+                     f'type="button">copy</button><pre>{esc(exchange["curl"])}</pre></div>')
     return "".join(parts)
 
 
@@ -314,7 +314,8 @@ def _recommendations(records: Sequence[dict[str, Any]]) -> str:
                 ids.append(str(r.get("check_id")))
     if not seen:
         return section("recommendations", "Recommendations", "<p>None: no check failed.</p>")
-    rows = [[", ".join(ids), text] for text, ids in seen.items()]
+    rows = [[Raw(", ".join(f'<code class="id">{esc(i)}</code>' for i in ids)), text]
+            for text, ids in seen.items()]
     return section("recommendations", "Recommendations",
                    table(["Checks", "Recommendation"], rows))
 
@@ -329,5 +330,5 @@ def _reproduce(meta: RunMeta, records: Sequence[dict[str, Any]]) -> str:
         commands += [f"  '{test}' \\" for test in failed[:20]]
         commands[-1] = commands[-1].removesuffix(" \\")
     return section("reproduce", "How to reproduce",
-                   '<div><button class="copy" type="button">copy</button>'
+                   '<div class="copyable"><button class="copy" type="button">copy</button>'
                    f"<pre>{esc(chr(10).join(commands))}</pre></div>")
