@@ -58,16 +58,23 @@ def serve_in_thread(
         timeout_graceful_shutdown=2, server_header=False,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
-    )
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # uvicorn exits (SystemExit) when startup fails
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             sock.close()
-            raise HarnessError(f"embedded server on {host}:{port} did not start")
+            why = f": {failure[0]!r}" if failure else ""
+            raise HarnessError(f"embedded server on {host}:{port} did not start{why}")
         time.sleep(0.005)
     try:
         yield f"http://{host}:{port}"

@@ -70,8 +70,11 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import contextlib
     import logging
+    import signal
     import socket
+    from collections.abc import Generator
 
     import uvicorn
 
@@ -93,7 +96,20 @@ def run(args: argparse.Namespace) -> int:
         raise HarnessError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    server = uvicorn.Server(uvicorn.Config(
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            # uvicorn re-raises SIGTERM/SIGINT after its graceful stop, so the process would
+            # die by the signal; a clean stop on request is exit status 0 instead.
+            sigs = (signal.SIGINT, signal.SIGTERM)
+            old = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
+            try:
+                yield
+            finally:
+                for sig, handler in old.items():
+                    signal.signal(sig, handler)
+
+    server = _Server(uvicorn.Config(
         app, loop="uvloop", http="httptools", lifespan="on", access_log=False,
         log_level="warning", timeout_graceful_shutdown=5, server_header=False,
     ))
