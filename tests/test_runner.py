@@ -52,6 +52,7 @@ def run(*extra: str) -> int:
     return main(["run", "--target", "fake", "--workers", "0", *extra])
 
 
+@pytest.mark.slow  # a child pytest run
 def test_a_failed_must_check_fails_the_run_and_reports_land_in_latest(project, capsys):
     write_suite(project, should_pass=True, must_pass=False)
     assert run() == 1
@@ -71,6 +72,7 @@ def test_a_failed_must_check_fails_the_run_and_reports_land_in_latest(project, c
     assert sorted(outcomes) == ["failed", "passed"]
 
 
+@pytest.mark.slow  # a child pytest run
 def test_weaker_failures_alone_exit_zero_and_k_selects(project, capsys):
     write_suite(project, should_pass=False, must_pass=False)
     assert run("--out", "elsewhere", "-k", "should") == 0  # the failing MUST is deselected
@@ -80,6 +82,7 @@ def test_weaker_failures_alone_exit_zero_and_k_selects(project, capsys):
     assert (project / "elsewhere" / "latest" / "report.md").is_file()
 
 
+@pytest.mark.slow  # a child pytest run
 def test_a_target_without_its_secret_says_why_nothing_ran(project, capsys, monkeypatch):
     monkeypatch.delenv("FAKE_GATEWAY_KEY")
     write_suite(project, should_pass=True, must_pass=False)

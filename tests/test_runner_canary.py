@@ -21,6 +21,8 @@ from tests.apps.fake_target import app
 from tests.test_plugin import targets_toml
 
 REPO_TARGETS = Path(__file__).resolve().parents[1] / "targets.toml"
+pytestmark = pytest.mark.slow  # a whole `gatecheck run` with the embedded reference
+
 MINTED_KEY = re.compile(r"gk-[A-Za-z0-9_-]{40,}")  # the shape of the proxy's keys
 
 LEAKY_SUITE = '''
