@@ -32,6 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from gatecheck.targets._options import add_target_options
 
     add_target_options(parser.add_argument)
+    parser.epilog = ("With no --target and no $GATECHECK_TARGET: the offline demo, report "
+                     "004's providers served by the mock behind the embedded reference proxy "
+                     "(no network, no keys). Exit 0 when the matrix was produced, even with "
+                     "providers down; 1 under --fail-under or on a harness error; 2 on bad "
+                     "input.")
     parser.add_argument("--db", default=str(Path("reports") / "history.sqlite"), metavar="FILE",
                         help="the SQLite history (default: reports/history.sqlite)")
     parser.add_argument("--out", default=str(Path("reports") / "matrix"), metavar="DIR",
