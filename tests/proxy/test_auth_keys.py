@@ -202,3 +202,16 @@ def test_auth_placeholder_bearer_plus_real_x_api_key_AUTH_2(client):
     assert client.post("/v1/messages", json=messages_body(), headers=headers).status_code == 200
     headers["x-api-key"] = "gk-also-wrong"
     assert client.post("/v1/messages", json=messages_body(), headers=headers).status_code == 401
+
+
+def test_keys_expiry_as_rfc3339_and_usage_filter_by_key_id(client):
+    past = create_key(client, expires_at="2001-01-01T00:00:00Z")
+    assert past["expires_at"] == "2001-01-01T00:00:00Z"
+    r = client.post("/v1/chat/completions", json=chat_body(), headers=bearer(past["key"]))
+    assert r.status_code == 401
+    live = create_key(client, expires_at="2999-01-01T00:00:00+00:00")
+    r = client.post("/v1/chat/completions", json=chat_body(), headers=bearer(live["key"]))
+    assert r.status_code == 200
+    rows = client.get(f"/v1/usage?key_id={live['id']}", headers=bearer()).json()["data"]
+    assert [(row["key_id"], row["requests"], row["successes"]) for row in rows] == [
+        (live["id"], 1, 1)]
