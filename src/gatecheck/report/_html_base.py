@@ -8,12 +8,22 @@ anything would fail loudly in the console, and the headless-Chromium test watche
 
 How to build a page (for the matrix and the site as much as for reports)::
 
-    from gatecheck.report._html_base import esc, page, pill, section, table
+    from gatecheck.report._html_base import Raw, banner, page, pill, section, table
 
+    rows = [["DeepInfra", "@deepinfra/zai-org/GLM-4.5-Air", Raw(pill("passed", "up")), "1.9 s"]]
     body = section("matrix", "Provider availability",
-                   table(["Provider", "Model", "Status"], rows, numeric=(3,)))
+                   table(["Provider", "Model", "Status", "Latency"], rows, numeric=(3,)))
     html = page("Availability matrix", body, subtitle="7 providers",
-                nav=[("matrix", "Matrix")], banner=banner("pass", "6 of 7 available"))
+                nav=[("matrix", "Matrix"), ("../index.html", "All runs")],
+                banner_html=banner("passed", "6 of 7 available", label="AVAILABLE"))
+
+Pieces: :func:`page` (the document), :func:`section` (an ``<h2>`` block with an anchor),
+:func:`table`, :func:`pill` / :func:`tone` (outcome colours), :func:`banner` (the verdict
+band), :func:`cards` (number tiles), and in ``_svg``: ``line_chart``, ``histogram`` and
+``strip`` (a history strip, one cell per run). ``SCRIPT`` filters any table named by a
+``<div class="filters" id="filters" data-table="ID">`` bar (its ``select`` names match
+``data-*`` attributes of the rows) and folds ``tr.ev-row`` detail rows behind
+``button.toggle`` buttons; it does nothing on pages without them.
 
 Every helper takes plain text and escapes it, except arguments named ``*_html`` / cells
 wrapped in :class:`Raw`, which must already be safe HTML built by these helpers. Text that
@@ -39,6 +49,7 @@ __all__ = [
     "pill",
     "section",
     "table",
+    "tone",
 ]
 
 # Nothing may be fetched: inline style and script only, images only as data: URIs.
