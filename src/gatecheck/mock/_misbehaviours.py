@@ -89,6 +89,16 @@ MODES: dict[str, str] = {
     "cached-exceeds": "cached_tokens larger than prompt_tokens",
     "upstream-auth-401": "the upstream's 401 passed to the client as its own 401",
     "trip-on-4xx": "after 3 upstream 400s every chat request is answered 503",
+    "trip-on-count-404": "after 3 count_tokens 404s every messages request is answered 503",
+    "no-model-not-found-code": "OpenAI 404 errors without code model_not_found",
+    "no-x-api-key": "the x-api-key request header ignored",
+    "no-bearer-on-anthropic": "Authorization ignored on /v1/messages",
+    "no-bearer-on-openai": "Authorization ignored on /v1/chat/completions",
+    "length-as-stop": 'non-stream finish_reason "length" becomes "stop"',
+    "max-tokens-as-end-turn": 'non-stream stop_reason "max_tokens" becomes "end_turn"',
+    "server-typed-4xx": "OpenAI 4xx errors typed server_error",
+    "ready-503": "/health/ready answered 503",
+    "message-limit-500": "requests over 1000 messages answered 500",
 }
 _UPSTREAM_STATUSES = frozenset({400, 404, 429, 503, 529})
 
@@ -137,6 +147,19 @@ class Exchange:
         return auth.partition(" ")[2].strip() or self.headers.get("x-api-key", "")
 
 
+_IGNORED_HEADERS = {  # mode -> (request header dropped, on which surface; None: every path)
+    "no-x-api-key": ("x-api-key", None),
+    "no-bearer-on-anthropic": ("authorization", "anthropic"),
+    "no-bearer-on-openai": ("authorization", "openai"),
+}
+
+
+def ignored_headers(ex: Exchange) -> set[str]:
+    """Request headers the gateway must not see (lower-case names)."""
+    return {name for mode, (name, surface) in _IGNORED_HEADERS.items()
+            if ex.on(mode) and (surface is None or surface == ex.surface)}
+
+
 def rewrite_request(ex: Exchange) -> bytes:
     request = ex.request
     if ex.on("accept-stream-options") and isinstance(request, dict) \
@@ -177,6 +200,17 @@ def rewrite_json(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict
 def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
     if ex.on("upstream-auth-401") and ex.faulted and b"fault=401" in ex.body and status >= 500:
         return 401, value
+    if ex.on("trip-on-count-404"):
+        if ex.path.endswith("/count_tokens") and status == 404:
+            ex.shared["count_404"] = ex.shared.get("count_404", 0) + 1
+        elif ex.surface == "anthropic" and ex.shared.get("count_404", 0) >= 3:
+            return 503, {"type": "error", "error": {"type": "api_error",
+                                                    "message": "model suspended"}}
+    if ex.on("ready-503") and ex.path.endswith("/health/ready"):
+        return 503, {"status": "unavailable"}
+    messages = ex.request.get("messages") if isinstance(ex.request, dict) else None
+    if ex.on("message-limit-500") and isinstance(messages, list) and len(messages) > 1000:
+        return 500, value
     if ex.on("trip-on-4xx") and ex.surface is not None:
         if ex.faulted and status == 400:
             ex.shared["client_errors"] = ex.shared.get("client_errors", 0) + 1
@@ -252,11 +286,15 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
         value["model"] = "mock/mock-chat"
     for choice in value.get("choices") or []:
         message = choice.get("message") or {}
+        if ex.on("length-as-stop") and choice.get("finish_reason") == "length":
+            choice["finish_reason"] = "stop"
         if ex.on("finish-end-turn") and choice.get("finish_reason") == "stop":
             choice["finish_reason"] = "end_turn"
         for call in message.get("tool_calls") or []:
             if ex.on("tool-args-object"):
                 call["function"]["arguments"] = orjson.loads(call["function"]["arguments"])
+    if ex.on("max-tokens-as-end-turn") and value.get("stop_reason") == "max_tokens":
+        value["stop_reason"] = "end_turn"
     for block in value.get("content") or [] if ex.on("anthropic-input-string") else []:
         if block.get("type") == "tool_use":
             block["input"] = orjson.dumps(block["input"]).decode()
@@ -294,6 +332,10 @@ def _error(ex: Exchange, status: int, value: dict[str, Any]) -> None:
             f'{error.get("message", "")} Traceback (most recent call last): File "app.py", line 12'
         )
     if ex.surface == "openai":
+        if ex.on("no-model-not-found-code") and status == 404:
+            error["code"] = None
+        if ex.on("server-typed-4xx") and status < 500:
+            error["type"] = "server_error"
         if ex.on("integer-code"):
             error["code"] = status
         if ex.on("none-strings"):

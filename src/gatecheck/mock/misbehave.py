@@ -33,7 +33,10 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   (MOD-2) resolved-header-wrong (ALIAS-1) unlisted-alias (ALIAS-4)
                   require-version (AUTH-9) chat-key-admin (AUTH-5) missing-key-400 (AUTH-3)
                   partial-json-broken (STR-A5) cached-exceeds (TOK-2) upstream-auth-401
-                  (ERR-5) trip-on-4xx (ALIAS-5)
+                  (ERR-5) trip-on-4xx trip-on-count-404 (ALIAS-5) no-model-not-found-code
+                  (ALIAS-3) no-x-api-key no-bearer-on-anthropic (AUTH-2) no-bearer-on-openai
+                  (AUTH-1) length-as-stop (W-4) max-tokens-as-end-turn (W-6)
+                  server-typed-4xx (ERR-3) ready-503 (HEALTH-2) message-limit-500 (LIM-4)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
@@ -49,6 +52,7 @@ from gatecheck._exceptions import UsageError
 from gatecheck.mock._misbehaviours import (
     MODES,
     Exchange,
+    ignored_headers,
     rewrite_event,
     rewrite_json,
     rewrite_request,
@@ -100,10 +104,10 @@ class Misbehave:
             if k.lower() not in (b"accept-encoding", b"content-length")
         ]
         scope["headers"].append((b"content-length", str(len(ex.body)).encode()))
+        dropped = {name.encode() for name in ignored_headers(ex)}
         if ex.drop_anthropic_version:
-            scope["headers"] = [
-                (k, v) for k, v in scope["headers"] if k.lower() != b"anthropic-version"
-            ]
+            dropped.add(b"anthropic-version")
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() not in dropped]
         sent = False
 
         async def replay() -> dict[str, Any]:
