@@ -107,7 +107,7 @@ def page(tmp_path_factory):
 
     profile = tmp_path_factory.mktemp("chromium-profile")
     proc = subprocess.Popen(
-        [CHROMIUM, *FLAGS, "--remote-debugging-port=0", "--remote-allow-origins=*",
+        [CHROMIUM, *FLAGS, "--remote-debugging-port=0",
          f"--user-data-dir={profile}", "--window-size=1280,2000", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
