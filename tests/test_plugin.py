@@ -99,7 +99,7 @@ def test_checks_run_once_per_target_with_their_outcomes(suite):
     result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
                              "--results", "out/results.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1, skipped=2)
-    result.stdout.fnmatch_lines(["*test_fails[[]fake[]]*"])
+    result.stdout.fnmatch_lines(["*test_fails[[]fake[]]*", "gatecheck: 5 results in out*"])
     got = records(suite.path / "out" / "results.jsonl")
     assert set(got) == {"test_passes[fake]", "test_fails[fake]", "test_needs_cors[fake]",
                         "test_anthropic_only[fake]", "test_warns[fake]"}  # not test_plain
@@ -185,11 +185,14 @@ def test_a_run_without_target_is_left_alone(suite):
     assert "gatecheck: run" not in result.stdout.str()
 
 
-def test_records_cross_xdist_workers(suite):
+def test_records_cross_xdist_workers_and_junit_gets_properties(suite):
     result = suite.runpytest_subprocess(
         "-n", "2", "--target", "fake", "--targets-file", "targets.toml",
-        "--results", "r.jsonl", "-p", "no:cacheprovider")
+        "--results", "r.jsonl", "-p", "no:cacheprovider", "--junitxml", "junit.xml")
     result.assert_outcomes(passed=3, failed=1, skipped=2)
+    junit = (suite.path / "junit.xml").read_text()
+    assert '<property name="gatecheck.check_id" value="W-2" />' in junit
+    assert '<property name="gatecheck.level" value="SHOULD" />' in junit
     got = records(suite.path / "r.jsonl")
     assert got["test_fails[fake]"]["observed"] == "a list"
     assert got["test_warns[fake]"]["outcome"] == "warned"

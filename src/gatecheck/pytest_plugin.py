@@ -171,6 +171,11 @@ class GatecheckSession:
         if self.writer is not None:
             self.writer.close()
 
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.writer is not None:
+            terminalreporter.write_line(
+                f"gatecheck: {self.writer.count} results in {self.writer.path}")
+
     def _emit(self, event: RunEvent) -> None:
         self.config.hook.pytest_gatecheck_event(config=self.config, event=event)
 
@@ -213,6 +218,11 @@ class GatecheckSession:
         if info is None or name is None:
             return
         item.stash[ITEM] = ItemData(start=time.time())
+        # junit.xml writes these as <properties>, so CI tools can filter by id and level.
+        item.user_properties.extend([("gatecheck.check_id", info.id),
+                                     ("gatecheck.level", info.level),
+                                     ("gatecheck.category", info.category),
+                                     ("gatecheck.target", name)])
         if getattr(self.config.option, "allure_report_dir", None):
             _allure_labels(info, name)
         reason = self.state.targets[name].skip_reason(feature=info.feature, surface=info.surface)
