@@ -19,6 +19,8 @@ from gatecheck.cli import main
     (["load", "--spawn-rate", "-1"], "--spawn-rate"),
     (["load", "--processes", "zero"], "--processes 'zero'"),
     (["load", "--target", "reference", "--target", "mock"], "one target"),
+    (["load", "--duration", "10s", "--warmup", "10s"], "--warmup 10s"),
+    (["load", "--warmup", "soon"], "duration 'soon'"),
     (["calibrate", "--tokens", "1"], "--tokens 1"),
     (["calibrate", "--duration", "x"], "duration 'x'"),
 ])

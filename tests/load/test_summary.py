@@ -69,7 +69,7 @@ def test_closed_loop_summary_has_no_open_loop_figures():
     assert "schedule_lag" not in summary["latency_ms"]
     assert summary["definitions"] is DEFINITIONS
     assert summary["requests"] == {"total": 1, "ok": 1, "failed": 0, "unfinished": None,
-                                   "error_rate": 0.0, "errors": {}}
+                                   "warmup_excluded": 0, "error_rate": 0.0, "errors": {}}
 
 
 def test_content_bursts_split_on_gaps_of_a_millisecond():
@@ -187,3 +187,13 @@ def test_written_outputs_go_through_the_redactor(tmp_path: Path, monkeypatch):
     assert "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" not in written
     assert "[REDACTED]" in written
     assert "Incorrect API key provided" in written  # the message itself is kept
+
+
+def test_warmup_requests_are_left_out_of_every_figure():
+    samples = [Sample(t=100.0 + i, kind="chat", ok=True, status=200, e2e=1000.0 if i < 2 else 10.0)
+               for i in range(6)]
+    summary = summarize(samples, run={}, started=100.0, warmup_s=2.0, begun=7)
+    assert summary["requests"]["warmup_excluded"] == 2
+    assert summary["requests"]["total"] == 4
+    assert summary["requests"]["unfinished"] == 1  # counted over the whole run
+    assert summary["latency_ms"]["e2e"]["max"] == 10.0

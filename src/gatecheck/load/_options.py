@@ -48,6 +48,8 @@ ARGS: tuple[tuple[str, type, Any, tuple[str, ...] | None, str], ...] = (
     ("--gatecheck-max-lag-ms", float, 1000.0, None,
      "rate scenario, overload drop: skip arrivals later than this"),
     ("--gatecheck-steps", int, 5, None, "ramp scenario: number of equal user steps"),
+    ("--gatecheck-warmup", float, 0.0, None,
+     "seconds from the start left out of summary.json (samples.jsonl keeps every request)"),
     ("--gatecheck-out", str, "", None,
      "directory for samples.jsonl and summary.json (master / single process; empty: none)"),
     ("--gatecheck-label", str, "", None, "run label copied into summary.json (e.g. target)"),
@@ -80,6 +82,7 @@ class LoadSettings:
     overload: Overload = "queue"
     max_lag_ms: float = 1000.0
     steps: int = 5
+    warmup: float = 0.0
     out: str = ""
     label: str = ""
 
@@ -104,6 +107,8 @@ class LoadSettings:
             raise UsageError(f"max tokens {self.max_tokens}: expected at least 1")
         if not self.timeout > 0:
             raise UsageError(f"timeout {self.timeout}: expected a positive number of seconds")
+        if not 0 <= self.warmup < 7 * 86400:
+            raise UsageError(f"warmup {self.warmup}: expected 0 or more seconds")
         if self.steps < 1:
             raise UsageError(f"steps {self.steps}: expected at least 1")
         if self.arrival not in ("constant", "poisson"):

@@ -24,7 +24,9 @@ def print_summary(path: Path) -> bool:
     req, thr = summary["requests"], summary["throughput"]
     rps = thr["requests_per_s"]
     tps = thr["output_tokens_per_s"]
+    skipped = req.get("warmup_excluded") or 0
     print(f"gatecheck: {req['ok']} ok, {req['failed']} failed"
+          + (f" (after {skipped} warm-up requests)" if skipped else "")
           + (f"; {rps:.1f} req/s, {tps:.0f} output tokens/s" if rps else ""))
     for name in _ROWS:
         d = summary["latency_ms"].get(name)

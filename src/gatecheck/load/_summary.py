@@ -54,6 +54,8 @@ DEFINITIONS: dict[str, str] = {
     "percentiles": "nearest rank over the exact samples of every process: the smallest "
                    "sample with at least p % of samples <= it (no buckets, no interpolation)",
     "requests_per_s": "successful requests / window; window = first send -> last completion",
+    "warmup_excluded": "requests sent during the warm-up (run.warmup_s after the start): in "
+                       "samples.jsonl, left out of every figure here",
     "unfinished": "requests begun but still in flight when the run stopped (no sample: "
                   "Locust stops users at the end of the run)",
     "output_tokens_per_s": "sum of output_tokens of successful requests / window",
@@ -152,7 +154,7 @@ def summarize(
     health: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     open_loop: Mapping[str, Any] | None = None,
     stages: Sequence[Mapping[str, Any]] = (), started: float | None = None,
-    begun: int | None = None,
+    begun: int | None = None, warmup_s: float = 0.0,
 ) -> dict[str, Any]:
     """The summary of one run (a JSON-ready dict, figures in ms unless named otherwise).
 
@@ -162,7 +164,14 @@ def summarize(
         stages: ramp stages as {"users", "start_s", "end_s"} relative to ``started`` (epoch s).
         begun: requests the users began sending; those without a sample were still in
             flight when the run stopped (``requests.unfinished``).
+        warmup_s: requests sent in the first ``warmup_s`` seconds after ``started`` are left
+            out of every figure (counted in ``requests.warmup_excluded``).
     """
+    unfinished = None if begun is None else max(0, begun - len(samples))
+    excluded = 0
+    if warmup_s > 0 and started is not None:
+        kept = [s for s in samples if s.t >= started + warmup_s]
+        excluded, samples = len(samples) - len(kept), kept
     ok = _ok(samples)
     window = _window(samples)
     errors = Counter(s.error or f"status {s.status}" for s in samples if not s.ok)
@@ -179,7 +188,7 @@ def summarize(
         "run": dict(run),
         "requests": {
             "total": len(samples), "ok": len(ok), "failed": len(samples) - len(ok),
-            "unfinished": None if begun is None else max(0, begun - len(samples)),
+            "unfinished": unfinished, "warmup_excluded": excluded,
             "error_rate": round((len(samples) - len(ok)) / len(samples), 4) if samples else None,
             "errors": dict(errors.most_common(10)),
         },

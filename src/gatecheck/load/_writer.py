@@ -53,6 +53,7 @@ def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSetti
         "users": getattr(options, "num_users", None),
         "spawn_rate": getattr(options, "spawn_rate", None),
         "run_time_s": getattr(options, "run_time", None),
+        "warmup_s": settings.warmup,
         "load_processes": len(book.health) or 1,
         "workload": "open" if scenario == "rate" else "closed",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)) if started else None,
@@ -78,7 +79,8 @@ def write_outputs(
     redactor = _redactor(settings)
     summary = summarize(book.samples, run=run, health=book.health, open_loop=open_loop,
                         stages=stages, started=started,
-                        begun=sum(book.started.values()) if book.started else None)
+                        begun=sum(book.started.values()) if book.started else None,
+                        warmup_s=settings.warmup)
     out.mkdir(parents=True, exist_ok=True)
     for sample in book.samples:
         if sample.error:

@@ -24,6 +24,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--tokens", type=int, default=50, help="tokens per reply (50)")
     add("--users", type=int, default=20, help="concurrent streams (20)")
     add("--duration", default="10s", metavar="D", help="run time (default 10s)")
+    add("--warmup", default="2s", metavar="D",
+        help="left out from the start: spawning every stream at once (default 2s)")
     add("--processes", default=None, metavar="N", help="Locust worker processes (-1: per core)")
     add("--out", default="reports", metavar="DIR", help="where the run directory goes")
 
@@ -35,7 +37,7 @@ def true_values(ttft_ms: float, itl_ms: float, tokens: int, users: int) -> dict[
             "rate": users / (e2e / 1000.0) if e2e > 0 else float("nan")}
 
 
-def _check(args: argparse.Namespace) -> float:
+def _check(args: argparse.Namespace) -> tuple[float, float]:
     from gatecheck.load._options import parse_duration
 
     if args.ttft_ms <= 0 or args.itl_ms <= 0:
@@ -44,7 +46,11 @@ def _check(args: argparse.Namespace) -> float:
         raise UsageError(f"--tokens {args.tokens}: expected 2 to 4096 (itl needs two)")
     if args.users < 1 or args.users > 10_000:
         raise UsageError(f"--users {args.users}: expected 1 to 10000")
-    return parse_duration(args.duration)
+    duration = parse_duration(args.duration)
+    warmup = 0.0 if args.warmup.strip() in ("0", "0s") else parse_duration(args.warmup)
+    if warmup >= duration:
+        raise UsageError(f"--warmup {args.warmup}: must be shorter than --duration")
+    return duration, warmup
 
 
 def format_table(truth: dict[str, float], summary: dict[str, Any]) -> list[str]:
@@ -75,20 +81,21 @@ def run(args: argparse.Namespace) -> int:
     from gatecheck.load.command import _processes
     from gatecheck.mock import MockConfig, create_app
 
-    duration = _check(args)
+    duration, warmup = _check(args)
     processes = _processes(args.processes)
     truth = true_values(args.ttft_ms, args.itl_ms, args.tokens, args.users)
     run_dir = new_run_dir(Path(args.out), "calibrate")
     mock = create_app(MockConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, tokens=args.tokens))
     print(f"gatecheck calibrate: mock ttft {args.ttft_ms:g} ms, itl {args.itl_ms:g} ms, "
-          f"{args.tokens} tokens; {args.users} streams for {duration:g} s", flush=True)
+          f"{args.tokens} tokens; {args.users} streams for {duration:g} s, the first "
+          f"{warmup:g} s left out", flush=True)
     with serve_in_thread(mock) as mock_url:
         launch = LocustRun(
             locustfile=locate_locustfile("stream", run_dir), host=f"{mock_url}/v1",
             run_dir=run_dir, users=args.users, spawn_rate=float(args.users),
             duration_s=duration, processes=processes,
             options={"model": "mock-chat", "max-tokens": str(max(256, args.tokens)),
-                     "label": "calibrate"},
+                     "label": "calibrate", "warmup": f"{warmup:g}"},
         )
         code = launch.run()
     summary_path = run_dir / "summary.json"

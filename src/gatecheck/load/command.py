@@ -40,6 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="rate: with no free user, send late and report the lag (queue) or skip (drop)")
     add("--steps", type=int, default=5, help="ramp: equal user steps (default 5)")
     add("--duration", default="60s", metavar="D", help="run time, e.g. 30s, 2m (default 60s)")
+    add("--warmup", default="0", metavar="D",
+        help="left out of summary.json from the start, e.g. 5s (default 0; samples keep all)")
     add("--processes", default=None, metavar="N",
         help="Locust worker processes on this machine (-1: one per core)")
     add("--web", action="store_true",
@@ -80,6 +82,9 @@ def check_args(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"unknown scenario {args.scenario!r} "
                          f"(expected one of {', '.join(SCENARIOS)})")
     duration = parse_duration(args.duration)
+    warmup = 0.0 if args.warmup.strip() in ("0", "0s") else parse_duration(args.warmup)
+    if warmup >= duration:
+        raise UsageError(f"--warmup {args.warmup}: must be shorter than --duration")
     rate = parse_rate(args.rate) if args.rate is not None else 10.0
     if args.rate is not None and args.scenario != "rate":
         raise UsageError("--rate applies to --scenario rate only")
@@ -90,7 +95,8 @@ def check_args(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--spawn-rate {args.spawn_rate}: expected a positive number")
     _positive_int(args.steps, "--steps", 5)
     _positive_int(args.max_tokens, "--max-tokens", 256)
-    return {"duration": duration, "rate": rate, "users": users, "spawn_rate": spawn,
+    return {"duration": duration, "warmup": warmup, "rate": rate, "users": users,
+            "spawn_rate": spawn,
             "processes": _processes(args.processes)}
 
 
@@ -127,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
         options = {"surface": args.surface, "model": model, "directive": directive,
                    "max-tokens": str(args.max_tokens), "label": target.name,
                    "auth": scheme if target.auth.env else "none",
-                   "auth-env": target.auth.env or "", "auth-header": target.auth.header or ""}
+                   "auth-env": target.auth.env or "", "auth-header": target.auth.header or "",
+                   "warmup": f"{numbers['warmup']:g}"}
         if args.scenario == "rate":
             options.update({"rate": f"{numbers['rate']:g}", "arrival": args.arrival,
                             "seed": str(args.seed), "overload": args.overload})
