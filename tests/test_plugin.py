@@ -243,6 +243,42 @@ def test_embedded_target_is_started_for_the_session_and_env_restored(pytester, m
     assert "GATECHECK_REFERENCE_BASE_URL" not in os.environ
 
 
+ERRORS_SUITE = '''
+import pytest
+from gatecheck.checks import check
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture exploded")
+
+@check("MOD-2", level="SHOULD", category="Models", title="setup error")
+def test_setup_error(target, broken):
+    pass
+
+@check("MOD-3", level="SHOULD", category="Models", title="a bug in the check")
+def test_check_bug(target):
+    {}["missing"]
+
+@check("MOD-5", level="SHOULD", category="Models", title="skips itself")
+def test_skips_itself(target):
+    pytest.skip("no models listed to compare")
+'''
+
+
+def test_harness_errors_and_own_skips_are_recorded_as_such(suite):
+    suite.makepyfile(test_suite=ERRORS_SUITE)
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, errors=1, skipped=1)
+    got = records(suite.path / "r.jsonl")
+    assert got["test_setup_error[fake]"]["outcome"] == "failed"
+    assert got["test_setup_error[fake]"]["message"] == (
+        "setup failed: error while checking: RuntimeError: fixture exploded")
+    assert got["test_check_bug[fake]"]["message"] == "error while checking: KeyError: 'missing'"
+    assert got["test_skips_itself[fake]"]["outcome"] == "skipped"
+    assert got["test_skips_itself[fake]"]["message"] == "no models listed to compare"
+
+
 def test_allure_gets_category_check_and_target_labels_and_the_exchange(suite):
     suite.makepyfile(test_exchange=EXCHANGE_SUITE)
     result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
