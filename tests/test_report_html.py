@@ -296,3 +296,17 @@ def test_report_md_with_a_load_run_matches_snapshot(run_a, snapshot):
     assert main(["report", str(run_a), "--format", "md"]) == 0
     text = (run_a / "report.md").read_text(encoding="utf-8")
     assert text == snapshot(extension_class=MarkdownSnapshot)
+
+
+@pytest.mark.load
+def test_gatecheck_load_writes_the_html_report(tmp_path):
+    code = main(["load", "--target", "mock", "--scenario", "stream", "--duration", "2s",
+                 "--users", "2", "--directive", "ttft=20 itl=5 tokens=10",
+                 "--out", str(tmp_path)])
+    assert code == 0
+    (run_dir,) = tmp_path.glob("*/load")
+    html = (run_dir.parent / "report.html").read_text(encoding="utf-8")
+    assert "<h1>gatecheck load report: mock</h1>" in html
+    assert 'data-chart="perf-hist"' in html
+    assert (run_dir.parent / "report.md").read_text(encoding="utf-8").startswith(
+        "# gatecheck load report: mock")
