@@ -129,3 +129,25 @@ def test_bad_directories_are_one_line_and_exit_2(case: str, reports: Path, tmp_p
     err = capsys.readouterr().err
     assert err.startswith("gatecheck: error: --")
     assert err.count("\n") == 1
+
+
+def test_an_allure_report_is_copied_as_built_or_left_out(reports: Path, tmp_path: Path,
+                                                         capsys) -> None:
+    from gatecheck.report.allure import STAMP, digest
+
+    # Allure's bundle holds base64 runs the redactor would mangle: copied byte for byte,
+    # and only when `gatecheck report --allure` stamped it.
+    bundle = 'var d="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9w";'
+    for run, stamp in ((RUN_A, True), (RUN_B, False)):
+        report = reports / run / "allure-report"
+        report.mkdir()
+        (report / "index.html").write_text(f"<html><script>{bundle}</script></html>")
+        if stamp:
+            (report / STAMP).write_text(f'{{"index_sha256": "{digest(report / "index.html")}"}}')
+    out = tmp_path / "site"
+    assert main(["publish", "--reports", str(reports), "--out", str(out)]) == 0
+    copied = out / "runs" / RUN_A / "allure-report" / "index.html"
+    assert copied.read_bytes() == (reports / RUN_A / "allure-report" / "index.html").read_bytes()
+    assert not (out / "runs" / RUN_B / "allure-report").exists()
+    assert f"left out {RUN_B}/allure-report" in capsys.readouterr().out
+    assert f'href="runs/{RUN_A}/allure-report/index.html"' in (out / "index.html").read_text()

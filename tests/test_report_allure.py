@@ -19,6 +19,7 @@ from gatecheck.report.allure import (
     allure_command,
     build_allure,
     restore_ids,
+    stamped,
 )
 
 CANARY = "gc-allure-canary-7d3e5b1f"
@@ -103,6 +104,9 @@ def test_results_are_redacted_and_repaired_before_allure_reads_them(tmp_path: Pa
 
     index = build_allure(run_dir, command=fake_allure)
     assert index == run_dir / "allure-report" / "index.html"
+    assert stamped(index.parent)  # publish may copy it as is
+    index.write_text("changed since")
+    assert not stamped(index.parent)
     assert seen
     assert not any(CANARY in text for text in seen)
     assert all(CANARY not in p.read_text() for p in results.iterdir())

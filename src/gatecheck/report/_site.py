@@ -11,7 +11,10 @@ writes a static tree that any static host serves as is (GitHub Pages included)::
 
 Every link is relative, so the site works from any sub-path or from disk. Every text file
 passes through the redactor on its way out (binary files are copied: gatecheck writes none
-that could hold a secret); the same rule as every other artefact writer.
+that could hold a secret); the same rule as every other artefact writer. The one exception
+is an Allure report: a bundle of minified script and base64 that pattern redaction would
+corrupt. It is copied as is only when `gatecheck report --allure` stamped it (built from
+results it had just redacted, digest unchanged since); otherwise it is left out.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Site:
     runs: list[RunEntry]
     matrix_rows: int
     files: list[Path]
+    skipped: list[str] = field(default_factory=list)
 
 
 def find_runs(reports: Path) -> list[Path]:
@@ -93,6 +97,7 @@ class _Writer:
     def __init__(self, out: Path, redact: Callable[[str], str]) -> None:
         self.out, self.redact = out, redact
         self.files: list[Path] = []
+        self.skipped: list[str] = []  # what was left out, and why
 
     def text(self, relative: str, text: str) -> None:
         path = self.out / relative
@@ -104,10 +109,13 @@ class _Writer:
         try:
             self.text(relative, source.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
-            path = self.out / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, path)
-            self.files.append(path)
+            self.verbatim(source, relative)
+
+    def verbatim(self, source: Path, relative: str) -> None:
+        path = self.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
+        self.files.append(path)
 
 
 def _publish_run(run_dir: Path, entry: RunEntry, writer: _Writer) -> None:
@@ -129,9 +137,16 @@ def _publish_run(run_dir: Path, entry: RunEntry, writer: _Writer) -> None:
             entry.files.append(name)
     allure = run_dir / "allure-report"
     if allure.is_dir():
-        for source in sorted(p for p in allure.rglob("*") if p.is_file()):
-            writer.copy(source, base + "allure-report/" + source.relative_to(allure).as_posix())
-        entry.files.append("allure-report/index.html")
+        from gatecheck.report.allure import stamped
+
+        if stamped(allure):  # built from redacted results; see gatecheck.report.allure
+            for source in sorted(p for p in allure.rglob("*") if p.is_file()):
+                writer.verbatim(source, base + "allure-report/"
+                                + source.relative_to(allure).as_posix())
+            entry.files.append("allure-report/index.html")
+        else:
+            writer.skipped.append(f"{run_dir.name}/allure-report: not as `gatecheck report "
+                                  "--allure` built it")
 
 
 def _when(value: str | None) -> str:
@@ -269,4 +284,4 @@ def build_site(reports: Path, out: Path, *, history: Path | None = None,
         writer.text("matrix/matrix.md", render_matrix_md(rows, generated_at=generated))
     writer.text("index.html", _index(entries, matrix_line))
     writer.text(".nojekyll", "")  # GitHub Pages: serve every path as is
-    return Site(out, entries, len(rows), writer.files)
+    return Site(out, entries, len(rows), writer.files, writer.skipped)

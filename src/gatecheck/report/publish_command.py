@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--db {db}: no such file")
     register_secrets(args.gatecheck_targets_file)
     site = build_site(reports, out, history=db)
+    for why in site.skipped:
+        print(f"gatecheck: publish: left out {why}")
     print(f"gatecheck: published {len(site.runs)} runs"
           + (f" and the matrix ({site.matrix_rows} models)" if site.matrix_rows else "")
           + f" to {out / 'index.html'}")
