@@ -12,6 +12,7 @@ admin routes never come here (HEALTH-4).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -95,6 +96,7 @@ class KeyLimiter:
         self.backend = backend
         self.on_reject = on_reject  # metrics hook: called with the refusing window's field
         self._limits: dict[str, Limits] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def limits_for(self, record: KeyRecord) -> Limits:
         limits = self._limits.get(record.id)
@@ -122,10 +124,21 @@ class KeyLimiter:
             headers=[("retry-after", str(retry_after)), *headers],
         )
 
-    async def add_tokens(self, record_id: str, tokens: int) -> None:
+    def record_tokens(self, record_id: str, tokens: int) -> None:
+        """Count a finished answer's tokens (called as its last byte goes out)."""
         limits = self._limits.get(record_id)
-        if limits is not None and limits.tokens_per_minute is not None:
-            await self.backend.add_tokens(record_id, limits, tokens)
+        if limits is None or limits.tokens_per_minute is None or tokens <= 0:
+            return
+        if isinstance(self.backend, MemoryLimiter):
+            self.backend.add_tokens_now(record_id, limits, tokens)  # no task per request
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.backend.add_tokens(record_id, limits, tokens)
+        )
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
 
     async def aclose(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.backend.aclose()

@@ -188,6 +188,9 @@ class MemoryLimiter:
         return _decide(limits, after, tokens, None)
 
     async def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None:
+        self.add_tokens_now(key_id, limits, tokens)
+
+    def add_tokens_now(self, key_id: str, limits: Limits, tokens: int) -> None:
         if limits.tokens_per_minute is None or tokens <= 0:
             return
         now = self._clock()
@@ -255,7 +258,7 @@ class RedisLimiter:
     def __init__(self, url: str, *, prefix: str = "gatecheck:rl:", client: Any = None) -> None:
         import redis.asyncio as aioredis
 
-        self._redis = client if client is not None else aioredis.Redis.from_url(
+        self._redis: Any = client if client is not None else aioredis.Redis.from_url(
             url, socket_timeout=2.0, socket_connect_timeout=2.0
         )
         self._prefix = prefix
