@@ -23,6 +23,7 @@ import aiohttp
 import orjson
 
 from gatecheck._exceptions import ConfigError
+from gatecheck.proxy.breaker import CircuitBreaker
 from gatecheck.proxy.config import ProviderConfig, ProxyConfig
 from gatecheck.proxy.errors import ProxyError, Surface
 
@@ -64,6 +65,7 @@ class ProviderState:
     last_error_at: float | None = None
     reachable: bool | None = None  # from the last TCP probe or exchange
     probed_at: float = field(default=0.0)
+    breaker: CircuitBreaker | None = None  # set by dispatch.Dispatcher
 
 
 class Upstream:
@@ -97,7 +99,8 @@ class Upstream:
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=provider.max_connections, limit_per_host=0),
                 timeout=aiohttp.ClientTimeout(
-                    total=None, connect=t.connect, sock_connect=t.connect, sock_read=t.read
+                    total=None, connect=t.connect, sock_connect=t.connect,
+                    sock_read=t.idle or t.read,  # each read: the idle gap of a stream
                 ),
                 # No cookies, no environment proxies or netrc: traffic goes where the config
                 # says, and a provider's Set-Cookie never leaks from one client to another.
