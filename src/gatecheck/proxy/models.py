@@ -43,7 +43,11 @@ class ModelTable:
         self.created = int(time.time())
 
     def resolve(self, name: str) -> Target:
-        """The first target of ``name`` (failover over the rest comes in part 2), or 404."""
+        """The first target of ``name``, or 404."""
+        return self.resolve_all(name)[0]
+
+    def resolve_all(self, name: str) -> tuple[Target, ...]:
+        """Every target of ``name`` in failover order (dispatch.Dispatcher), or 404."""
         targets = self._targets.get(name)
         if not targets:
             raise ProxyError(
@@ -51,7 +55,7 @@ class ModelTable:
                 f"The model `{name}` does not exist or you do not have access to it.",
                 param="model",
             )
-        return targets[0]
+        return targets
 
     def openai_entry(self, name: str) -> dict[str, Any]:
         return {"id": name, "object": "model", "created": self.created, "owned_by": "gatecheck"}
