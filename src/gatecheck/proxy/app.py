@@ -83,6 +83,7 @@ class Ctx:
         "method",
         "model",
         "on_finish",
+        "out_headers",
         "output_tokens",
         "param",
         "path",
@@ -124,6 +125,8 @@ class Ctx:
         self.on_finish: Callable[[Ctx], None] | None = None
         self.accounted = False
         self.known_path = False  # an exact route matched: the path is ours, not a secret
+        # Headers for whatever answer this request gets (the rate-limit family, limiter.py).
+        self.out_headers: list[tuple[str, str]] = []
 
     def finish(self) -> None:
         if not self.accounted:
@@ -133,7 +136,10 @@ class Ctx:
 
     def _base_headers(self) -> list[tuple[bytes, bytes]]:
         rid = self.request_id.encode()
-        return [(b"x-request-id", rid), (b"request-id", rid)]
+        raw = [(b"x-request-id", rid), (b"request-id", rid)]
+        if self.out_headers:
+            raw.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in self.out_headers)
+        return raw
 
     async def read_body(self, limit: int) -> bytes:
         """The request body, refused with 413 as soon as it passes ``limit`` (LIM-4)."""
