@@ -21,8 +21,10 @@ from gatecheck.protocols.translate import TranslationError
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.auth import authenticate
 from gatecheck.proxy.config import ProxyConfig
+from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.errors import ProxyError, Surface
 from gatecheck.proxy.keystore import KeyStore
+from gatecheck.proxy.limiter import KeyLimiter
 from gatecheck.proxy.models import ModelTable, Target
 from gatecheck.proxy.streams import AnthropicEmitter, OpenAIEmitter, Translator, relay
 from gatecheck.proxy.upstream import (
@@ -57,15 +59,24 @@ class Forwarder:
         upstream: Upstream,
         models: ModelTable,
         scrub: Callable[[str], str],
+        *,
+        dispatch: Dispatcher | None = None,
+        limiter: KeyLimiter | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.upstream = upstream
         self.models = models
         self.scrub = scrub
+        self.dispatch = dispatch or Dispatcher(config, upstream)
+        self.limiter = limiter
 
-    async def _begin(self, ctx: Ctx) -> dict[str, Any]:
-        ctx.key_id = authenticate(self.store, ctx.headers, "chat").id
+    async def _begin(self, ctx: Ctx, *, limited: bool = True) -> dict[str, Any]:
+        record = authenticate(self.store, ctx.headers, "chat")
+        ctx.key_id = record.id
+        if limited and self.limiter is not None:
+            # after auth (401 first), before the body is read: a refused request is cheap
+            ctx.out_headers = await self.limiter.admit(record, ctx.surface)
         return parse_json(await ctx.read_body(self.config.max_body_bytes))
 
     def _upstream_body(
@@ -104,26 +115,36 @@ class Forwarder:
     async def _forward(self, ctx: Ctx, body: dict[str, Any], stream: bool) -> None:
         requested: str = body["model"]
         ctx.model = requested
-        target = self.models.resolve(requested)
-        ctx.resolved = target.model
-        provider = target.provider
-        payload = self._upstream_body(ctx, body, target, stream)
-        headers = self.upstream.headers(provider, ctx.request_id, ctx.headers, stream=stream)
-        path = _PATH[provider.format]
-        extra = [("x-gatecheck-resolved-model", target.model)]
+        targets = self.models.resolve_all(requested)
+        ctx.resolved = targets[0].model
+
+        def prepare(target: Target) -> tuple[str, bytes, dict[str, str]]:
+            payload = self._upstream_body(ctx, body, target, stream)
+            headers = self.upstream.headers(
+                target.provider, ctx.request_id, ctx.headers, stream=stream
+            )
+            return _PATH[target.provider.format], payload, headers
+
+        # dispatch: failover over the targets, breaker, retries, concurrency (dispatch.py)
         if stream:
-            async with self.upstream.stream(provider, path, payload, headers) as response:
-                if response.status >= 300:
-                    error_body = await read_error_body(response)
+            async with self.dispatch.stream(targets, prepare) as out:
+                provider, ctx.resolved = out.target.provider, out.target.model
+                extra = [("x-gatecheck-resolved-model", out.target.model)]
+                if out.status >= 300 or out.response is None:
+                    error_body = out.content
+                    if not error_body and out.response is not None:
+                        error_body = await read_error_body(out.response)
                     raise map_upstream_error(
-                        provider, ctx.surface, response.status, response.headers.items(),
-                        error_body, self.scrub,
+                        provider, ctx.surface, out.status, out.headers, error_body, self.scrub
                     )
                 translator = self._translator(ctx.surface, provider.format, requested, body)
-                extra += forwardable_headers(response.headers.items())
-                await relay(ctx, provider, response, translator, extra)
+                extra += forwardable_headers(out.headers)
+                await relay(ctx, provider, out.response, translator, extra)
             return
-        status, up_headers, content = await self.upstream.post(provider, path, payload, headers)
+        out = await self.dispatch.post(targets, prepare)
+        provider, ctx.resolved = out.target.provider, out.target.model
+        extra = [("x-gatecheck-resolved-model", out.target.model)]
+        status, up_headers, content = out.status, out.headers, out.content
         if status >= 300:
             raise map_upstream_error(
                 provider, ctx.surface, status, up_headers, content, self.scrub
@@ -195,7 +216,7 @@ class Forwarder:
         equals that call's ``usage.input_tokens`` exactly (TOK-7), where an estimate with a
         local tokenizer would not. It costs one output token per call.
         """
-        body = await self._begin(ctx)
+        body = await self._begin(ctx, limited=False)
         validate_count_tokens(body, self.config.max_messages)
         ctx.model = body["model"]
         target = self.models.resolve(body["model"])
