@@ -17,8 +17,10 @@ from gatecheck.proxy.admin import AdminApi
 from gatecheck.proxy.app import Ctx, Route, Router, access_log, build_asgi
 from gatecheck.proxy.config import ProxyConfig
 from gatecheck.proxy.cors import ASGIApp, CorsMiddleware
+from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.forward import Forwarder
 from gatecheck.proxy.keystore import KeyStore
+from gatecheck.proxy.limiter import KeyLimiter, build_backend
 from gatecheck.proxy.models import ModelTable
 from gatecheck.proxy.upstream import Upstream
 
@@ -43,7 +45,12 @@ class ProxyApp:
         self.upstream = Upstream(config, env=env)
         self.models = ModelTable(config)
         self.redactor = Redactor([*self.upstream.secrets, *([admin_key] if admin_key else [])])
-        self.forwarder = Forwarder(config, store, self.upstream, self.models, self.redactor.text)
+        self.dispatch = Dispatcher(config, self.upstream)
+        self.limiter = KeyLimiter(config.rate_limits.defaults(), build_backend(config.rate_limits))
+        self.forwarder = Forwarder(
+            config, store, self.upstream, self.models, self.redactor.text,
+            dispatch=self.dispatch, limiter=self.limiter,
+        )
         self.admin = AdminApi(config, store, self.upstream, self.models)
         self._flusher: asyncio.Task[None] | None = None
         f, a = self.forwarder, self.admin
@@ -92,6 +99,10 @@ class ProxyApp:
             )
             if self._flusher is None:
                 self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
+            if ctx.out_headers:  # a rate-limited key: its tokens count against its limit
+                self.limiter.record_tokens(
+                    ctx.key_id, (ctx.input_tokens or 0) + (ctx.output_tokens or 0)
+                )
 
     def _after(self, ctx: Ctx) -> None:
         """Per request, after the response: the access-log line."""
@@ -117,6 +128,7 @@ class ProxyApp:
             self._flusher = None
         self.store.flush()
         await self.upstream.aclose()
+        await self.limiter.aclose()
 
 
 def create_app(
