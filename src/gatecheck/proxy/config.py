@@ -136,6 +136,12 @@ def default_config(upstream: str = "http://127.0.0.1:8900") -> ProxyConfig:
             # Limits no single process reaches (~16k requests/s), so load runs are never
             # throttled, yet every answer carries the rate-limit headers (HDR-4, HDR-5).
             "rate-limits": {"requests-per-minute": 1_000_000, "tokens-per-minute": 10**9},
+            # The mock fails on request (a directive in the prompt), the same way on every
+            # attempt: retrying only slows the checks, and a breaker that opened on one
+            # check's injected 5xx would fail the next, unrelated checks. So no retries
+            # here, and a breaker only for a mock that fails 50 times in a row (down).
+            "retries": {"max-attempts": 1},
+            "circuit-breaker": {"failure-threshold": 50},
         }
     )
 
