@@ -272,6 +272,9 @@ def test_multi_target_runs_get_a_target_filter(run_a):
     assert '<select name="target" aria-label="Target">' in text
     assert "Target<b>litellm at http://127.0.0.1:4000/v1</b>" in text
     assert text.count('data-target="litellm"') == 24
+    targets = text.split('id="targets-table"')[1].split("</table>")[0]
+    assert targets.count("<tr>") == 3  # head + two targets
+    assert "<td><code>litellm</code></td><td>http://127.0.0.1:4000/v1</td>" in targets
 
 
 def test_open_loop_runs_plot_latency_from_the_intended_send():

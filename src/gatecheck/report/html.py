@@ -51,7 +51,11 @@ def render_html(results: Sequence[dict[str, Any]], meta: RunMeta,
     if records or load is None:
         status = status_word(overall_status(total))
         banner_html = banner(status, esc(_counts_line(total)))
-        body += [_summary(records, total), _overview(records),
+        body.append(_summary(records, total))
+        if len(meta.targets) > 1:
+            body.append(_targets(records, meta))
+            nav.insert(1, ("targets", "Targets"))
+        body += [_overview(records),
                  _checks(records, ids, multi_target=len(meta.targets) > 1),
                  _details(records, ids), _issues(records, ids)]
         title = f"gatecheck conformance report: {names}"
@@ -133,6 +137,19 @@ def _summary(records: Sequence[dict[str, Any]], total: Tally) -> str:
                  "known deviations are listed, not counted.</li>")
     parts.append('<ul class="plain">' + "".join(lines) + "</ul>")
     return section("summary", "Executive summary", "\n".join(parts))
+
+
+def _targets(records: Sequence[dict[str, Any]], meta: RunMeta) -> str:
+    """One row per target, as report.md has for runs that cover several."""
+    rows = []
+    for name, url in meta.targets:
+        part = tally(r for r in records if r.get("target") == name)
+        rows.append([Raw(f"<code>{esc(name)}</code>"), url or "-",
+                     Raw(pill(status_word(part.status()))), _rate_cell(part), part.passed,
+                     part.failed, part.warned, part.skipped, part.xfailed])
+    return section("targets", "Targets", table(
+        ["Target", "URL", "Status", "Success rate", "Passed", "Failed", "Warned", "Skipped",
+         "Deviations"], rows, numeric=range(4, 9), attrs='id="targets-table"'))
 
 
 def _rate_cell(part: Tally) -> Raw:
