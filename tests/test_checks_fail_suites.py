@@ -5,6 +5,13 @@ The mock upstream and the reference proxy run on loopback, the proxy behind
 it concerns in-process (pytester) against `--target reference --base-url reference=<wrapped>`
 and asserts that exactly the expected tests of those files fail and every other one passes
 (or is skipped), so a check is shown to catch its fault and its neighbours not to.
+
+By default a representative case per area runs; GATECHECK_FAIL_PROOFS=all runs all of them
+(about four minutes on this machine). Checks no case covers are proven able to fail by the
+unit tests of their judges on canned bad data (tests/test_checks_*.py): AUTH-6, W-2 (message
+shape), W-4 (tool_calls finish), W-5, STR-1, HDR-7, TOK-6, ERR-6 (the generated suite found a
+real proxy bug on its own), the key lifecycle, and LIM-1, LIM-2, HDR-4, HDR-5 (which fail
+against today's reference: it has no limiter yet). STR-A8 only ever warns, by design.
 """
 
 from __future__ import annotations
@@ -152,12 +159,11 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
 # Run by default: one or two faults per category (each run costs a pytest session, ~1-3 s).
 # GATECHECK_FAIL_PROOFS=all runs every case above (about two minutes on one core).
 REPRESENTATIVE = {
-    "no-done", "one-burst", "fake-stop-on-error", "block-before-start", "zero-input-tokens",
-    "ignore-stop", "integer-code", "collapse-upstream-errors", "cors-auth", "usage-off-by-one",
-    "model-prefix-leak", "key-in-error", "no-request-id",
+    "no-done", "one-burst", "fake-stop-on-error", "block-before-start", "integer-code",
+    "collapse-upstream-errors", "cors-auth", "usage-off-by-one",
 }
-SELECTED = sorted(CASES) if os.environ.get("GATECHECK_FAIL_PROOFS") == "all" \
-    else sorted(REPRESENTATIVE)
+ALL = os.environ.get("GATECHECK_FAIL_PROOFS") == "all"
+SELECTED = sorted(CASES) if ALL else sorted(REPRESENTATIVE)
 # Failing against the unbroken reference today (proxy findings reported to the lead); they
 # are left out of the pass side of every comparison until the proxy is fixed.
 KNOWN_REFERENCE_FAILURES = {
@@ -225,6 +231,8 @@ def test_unknown_mode_is_a_usage_error():
         wrap(object(), ["no-such-mode"])
 
 
+@pytest.mark.skipif(not ALL, reason="set GATECHECK_FAIL_PROOFS=all (each case already shows "
+                    "that every other test of its files passes)")
 def test_unbroken_reference_passes_the_same_files(pytester, monkeypatch, broken):
     files = sorted({f for fs, _ in CASES.values() for f in fs})
     passed, failed = run_suites(pytester, monkeypatch, broken, None, files)
