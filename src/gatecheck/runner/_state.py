@@ -45,7 +45,6 @@ class RunState:
     targets: dict[str, TargetConfig]
     unreachable: dict[str, str] = field(default_factory=dict)
     mock_urls: dict[str, str] = field(default_factory=dict)
-    admin_keys: dict[str, str] = field(default_factory=dict)
     stack: ExitStack = field(default_factory=ExitStack)
     clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _restore: dict[str, str | None] = field(default_factory=dict)
