@@ -93,12 +93,12 @@ def _read_some(response: Any) -> bytes:
     buffer = response._body_buffer
     if not buffer and not response.message_complete:
         sock = response._sock
-        if sock is None:
-            return b""
+        if sock is None:  # released before the end: nothing more will ever arrive
+            raise ConnectionError("connection released mid-body")
         data = sock.recv(_READ_BLOCK)
-        if not data:
+        response.feed(data)  # b"" tells the parser the peer closed: the end of a body
+        if not data and not response.message_complete:  # that had no length or chunks
             raise ConnectionError("connection closed mid-body")
-        response.feed(data)
     out = bytes(buffer)
     del buffer[:]
     return out

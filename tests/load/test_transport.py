@@ -1,0 +1,55 @@
+"""The users' transport on canned HTTP answers (run in a child: gevent patches a process)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).with_name("transport_cases.py")
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, dict]:
+    done = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return {c["case"]: c for c in map(json.loads, done.stdout.splitlines())}
+
+
+def test_streams_always_ask_for_usage_and_chat_does_not_stream(cases):
+    assert cases["close_delimited"]["body"]["stream_options"] == {"include_usage": True}
+    assert "stream" not in cases["chat_json"]["body"]
+
+
+def test_a_close_delimited_stream_ends_cleanly(cases):
+    case = cases["close_delimited"]
+    assert case["ok"] is True
+    assert case["tokens"] == 7  # from usage, although only 3 content events came
+    assert case["content"] == 3
+
+
+def test_a_cut_stream_is_an_error_with_what_arrived(cases):
+    assert cases["reset"]["ok"] is False
+    assert cases["reset"]["content"] == 1
+    assert cases["no_done"]["ok"] is False
+    assert "[DONE]" in cases["no_done"]["error"]
+
+
+def test_an_error_event_fails_the_request(cases):
+    assert cases["error_event"]["ok"] is False
+    assert "upstream died" in cases["error_event"]["error"]
+
+
+def test_a_non_200_status_fails_with_an_excerpt(cases):
+    case = cases["status_429"]
+    assert (case["ok"], case["status"]) == (False, 429)
+    assert case["error"].startswith("status 429: ")
+    assert "slow down" in case["error"]
+
+
+def test_a_chat_body_gives_usage_tokens(cases):
+    assert cases["chat_json"]["ok"] is True
+    assert cases["chat_json"]["tokens"] == 9

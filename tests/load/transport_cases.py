@@ -1,0 +1,66 @@
+"""Run by test_transport.py in a child process: gevent must not patch the pytest process.
+
+Serves canned HTTP answers with gevent's StreamServer on loopback, sends one request to
+each through gatecheck.load._transport.send, and prints one JSON line per case.
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: gevent patches sockets before anything else is imported)
+
+import json
+import sys
+
+import gevent.server
+
+from gatecheck._exchange import Auth
+from gatecheck.load._transport import client_for, prepare, send
+
+CHUNK = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'
+USAGE = b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":7}}\n\n'
+SSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+
+
+def _sized(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+CASES: dict[str, bytes] = {
+    # no length, no chunks: the body ends when the server closes
+    "close_delimited": SSE + b"Connection: close\r\n\r\n" + CHUNK * 3 + USAGE + b"data: [DONE]\n\n",
+    # chunked, cut before the terminating chunk
+    "reset": SSE + b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(CHUNK), CHUNK),
+    "no_done": SSE + b"Connection: close\r\n\r\n" + CHUNK + USAGE,
+    "error_event": SSE + b"Connection: close\r\n\r\n" + CHUNK
+    + b'data: {"error":{"message":"upstream died"}}\n\n',
+    "status_429": b"HTTP/1.1 429 Too Many Requests\r\n" + b"Content-Type: application/json\r\n"
+    + _sized(b'{"error":{"message":"slow down"}}'),
+    "chat_json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + _sized(b'{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":9}}'),
+}
+
+
+def main() -> None:
+    for name, answer in CASES.items():
+        def handle(sock, _addr, answer=answer):
+            sock.recv(65536)
+            sock.sendall(answer)
+            sock.close()
+
+        server = gevent.server.StreamServer(("127.0.0.1", 0), handle)
+        server.start()
+        url = f"http://127.0.0.1:{server.server_port}/v1"
+        req = prepare(base_url=url, surface="openai", stream=name != "chat_json", model="m",
+                      prompt="p", max_tokens=5, auth=Auth())
+        outcome = send(client_for(url, connect_timeout=2, network_timeout=2), req,
+                       total_timeout=5)
+        server.stop()
+        print(json.dumps({"case": name, "ok": outcome.ok, "status": outcome.status,
+                          "error": outcome.error, "tokens": outcome.stamps.output_tokens,
+                          "content": len(outcome.stamps.content_ns),
+                          "body": json.loads(req.body)}))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
