@@ -7,6 +7,7 @@ import re
 import secrets
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gatecheck._client import GatewayClient
@@ -121,3 +122,53 @@ def test_canary_secrets_never_reach_the_history_or_the_page(tmp_path: Path) -> N
     assert len(files) >= 4
     for path in files:
         assert canary.encode() not in path.read_bytes(), path
+
+
+def test_a_named_target_is_probed_on_each_surface_it_lists(tmp_path: Path, capsys,
+                                                           monkeypatch) -> None:
+    with serve_in_thread(create_app()) as url:
+        registry = tmp_path / "targets.toml"
+        registry.write_text(f"""
+[[target]]
+name = "local"
+description = "the mock on loopback, as a remote provider"
+base-url = "{url}/v1"
+
+[target.auth]
+scheme = "bearer"
+env = "LOCAL_MATRIX_KEY"
+
+[target.surfaces.openai]
+auth = ["bearer"]
+
+[target.surfaces.anthropic]
+auth = ["x-api-key"]
+
+[[target.matrix]]
+provider = "Mock"
+model = "mock-chat"
+
+[[target.matrix]]
+provider = "Mock (Anthropic)"
+model = "mock-chat"
+surface = "anthropic"
+
+[[target.matrix]]
+provider = "Gone"
+model = "mock-404"
+""")
+        monkeypatch.setenv("LOCAL_MATRIX_KEY", "local-matrix-key-0123456789")
+        code = main(["matrix", "--targets-file", str(registry), "--target", "local",
+                     "--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "m")])
+        log = httpx.get(f"{url}/_mock/log", timeout=5).json()["entries"]
+    assert code == 0, capsys.readouterr()
+    # Each surface got the credential where its profile places it.
+    placed = {(e["surface"], "authorization" in e["headers"], "x-api-key" in e["headers"])
+              for e in log}
+    assert placed == {("openai", True, False), ("anthropic", False, True)}
+    rows = json.loads((tmp_path / "m" / "matrix.json").read_text())["rows"]
+    assert [(r["provider"], r["surface"], r["status"]) for r in rows] == [
+        ("Mock", "openai", "up"), ("Gone", "openai", "down"),
+        ("Mock (Anthropic)", "anthropic", "up")]
+    assert "local-matrix-key-0123456789" not in (tmp_path / "h.sqlite").read_bytes().decode(
+        "latin-1")

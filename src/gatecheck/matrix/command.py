@@ -18,6 +18,7 @@ from gatecheck._exceptions import HarnessError, UsageError
 
 if TYPE_CHECKING:
     from gatecheck._exchange import Auth
+    from gatecheck._timing import Surface
     from gatecheck.matrix.history import MatrixRow
     from gatecheck.targets import TargetConfig
 
@@ -60,11 +61,12 @@ def _percent(value: str | None) -> float | None:
     return number
 
 
-def _auth(target: TargetConfig, environ: dict[str, str]) -> Auth:
+def _auth(target: TargetConfig, surface: Surface, environ: dict[str, str]) -> Auth:
+    """The target's credential, placed as ``surface`` prefers (openai's when unclaimed)."""
     from gatecheck._exchange import Auth
 
-    surface = "openai" if target.has_surface("openai") else next(iter(target.surfaces))
-    scheme = target.surfaces[surface].preferred_auth
+    claimed = surface if target.has_surface(surface) else next(iter(target.surfaces))
+    scheme = target.surfaces[claimed].preferred_auth
     secret = target.secret(environ)
     if scheme == "none" or not secret:
         return Auth()
@@ -94,7 +96,10 @@ def _plans(args: argparse.Namespace, stack: Any) -> list[tuple[str, str, Auth, t
     for target in todo:
         if target.needs_start:
             target = target.with_base_url(env[base_url_env(target.name)])
-        plans.append((target.name, target.root_url, _auth(target, env), target.matrix))
+        # One client per surface the entries use: each surface has its own auth placement.
+        for surface in dict.fromkeys(entry.surface for entry in target.matrix):
+            entries = tuple(e for e in target.matrix if e.surface == surface)
+            plans.append((target.name, target.root_url, _auth(target, surface, env), entries))
     if not plans:
         raise HarnessError("nothing to probe: " + "; ".join(skipped))
     return plans
@@ -129,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
                                max_response_bytes=settings.max_response_bytes) as client:
                 results += probe_models(client, name, entries, settings)
     run_id = history.record(results, label=args.label or ("demo" if demo else None))
-    rows = history.matrix([name for name, *_ in plans])
+    rows = history.matrix(list(dict.fromkeys(name for name, *_ in plans)))
     written = write_outputs(Path(args.out), rows, history)
     _print(rows, written, history.path, run_id)
     if fail_under is not None:
