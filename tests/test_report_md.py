@@ -73,6 +73,12 @@ def test_overall_status_is_computed_from_outcomes(outcomes, status):
     assert overall_status(tally(outcomes)) == status
 
 
+def test_category_status_says_what_happened():
+    assert tally([_rec("xfailed"), _rec("skipped")]).status() == "🔶 KNOWN DEVIATIONS"
+    assert tally([_rec("skipped")]).status() == "⏭️ SKIPPED"
+    assert tally([_rec("passed"), _rec("failed", "MAY")]).status() == "⚠️ WARN"
+
+
 def test_success_rate_counts_only_judged_checks():
     counts = tally([_rec("passed"), _rec("warned"), _rec("failed"), _rec("skipped"),
                     _rec("xfailed")])

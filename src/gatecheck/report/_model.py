@@ -102,6 +102,8 @@ class Tally:
             return "⚠️ WARN"
         if self.passed:
             return "✅ PASS"
+        if self.xfailed:
+            return "🔶 KNOWN DEVIATIONS"
         return "⏭️ SKIPPED" if self.skipped else "- NONE"
 
 
