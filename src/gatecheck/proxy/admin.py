@@ -109,6 +109,7 @@ class AdminApi:
                 "last_error": state.last_error,
                 "last_error_at": state.last_error_at,
                 "last_ok": state.last_ok,
+                "breaker": state.breaker.snapshot() if state.breaker is not None else None,
             }
         return out
 
@@ -126,7 +127,10 @@ class AdminApi:
 
     async def ready(self, ctx: Ctx) -> None:
         providers = await self._providers()
-        usable = [name for name, p in providers.items() if p["reachable"]]
+        usable = [
+            name for name, p in providers.items()
+            if p["reachable"] and (p["breaker"] or {}).get("state") != "open"
+        ]
         body = {"status": "ready" if usable else "not_ready", "usable_providers": usable}
         await ctx.respond_json(200 if usable else 503, body)
 
