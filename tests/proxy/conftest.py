@@ -3,6 +3,7 @@ and an in-process proxy over a fake upstream on loopback (for faults the mock la
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -76,11 +77,12 @@ class FakeRequest:
         self.method, self.path, self.headers, self.body = method, path, headers, body
 
 
-Handler = Callable[[FakeRequest], Awaitable[tuple[int, dict[str, str], bytes]]]
+Handler = Callable[[FakeRequest], Awaitable[tuple[int, dict[str, str], bytes | list[bytes]]]]
 
 
 def fake_upstream_app(handler: Handler) -> Any:
-    """A tiny ASGI upstream: ``await handler(request) -> (status, headers, body)``."""
+    """A tiny ASGI upstream: ``await handler(request) -> (status, headers, body)``; a body
+    given as a list of parts is sent part by part, 0.5 s apart (separate reads upstream)."""
 
     async def app(scope, receive, send):
         if scope["type"] != "http":
@@ -97,7 +99,12 @@ def fake_upstream_app(handler: Handler) -> Any:
         )
         raw = [(k.encode(), v.encode()) for k, v in out_headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": out})
+        parts = out if isinstance(out, list) else [out]
+        for i, part in enumerate(parts):
+            if i:
+                await asyncio.sleep(0.5)
+            more = i < len(parts) - 1
+            await send({"type": "http.response.body", "body": part, "more_body": more})
 
     return app
 

@@ -215,7 +215,7 @@ async def test_openai_passthrough_normalises_odd_upstream_chunks_STR_O1_O7_O8(in
     """Azure-style empty preamble, a varying id, usage on a choice chunk, a comment line."""
     base = {"object": "chat.completion.chunk", "model": "m"}
     usage = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
-    body = b": keep-alive\n\n" + _sse(
+    body = [b": OPENROUTER PROCESSING\n\n", _sse(
         {"id": "", "object": "", "created": 0, "model": "", "choices": [],
          "prompt_filter_results": []},
         {**base, "id": "a", "created": 7, "choices": [
@@ -223,7 +223,7 @@ async def test_openai_passthrough_normalises_odd_upstream_chunks_STR_O1_O7_O8(in
         {**base, "id": "b", "created": 8, "choices": [
             {"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage},
         b"[DONE]",
-    )
+    )]
 
     async def handler(request):
         sent = orjson.loads(request.body)
@@ -237,7 +237,8 @@ async def test_openai_passthrough_normalises_odd_upstream_chunks_STR_O1_O7_O8(in
     evs = events(r.content)
     assert evs[-1].data == "[DONE]"
     chunks = [e.json() for e in evs[:-1]]
-    assert ": keep-alive" not in r.text
+    assert "OPENROUTER" not in r.text
+    assert r.text.startswith(": keep-alive\n\n")  # passed on as a comment, not as data
     assert {c["id"] for c in chunks} == {"a"}
     assert {c["created"] for c in chunks} == {7}
     assert {c["model"] for c in chunks} == {"gpt-4o-mini"}
@@ -249,3 +250,27 @@ async def test_openai_passthrough_normalises_odd_upstream_chunks_STR_O1_O7_O8(in
     else:
         assert len(chunks) == 2
         assert all("usage" not in c and c["choices"] for c in chunks)
+
+
+@pytest.mark.anyio
+async def test_upstream_keepalive_becomes_anthropic_ping_STR_3(inproc):
+    base = {"id": "a", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    parts = [b": still thinking\n\n", _sse(
+        {**base, "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]},
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {**base, "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1,
+                                          "total_tokens": 4}},
+        b"[DONE]")]
+
+    async def handler(request):
+        return 200, {"content-type": "text/event-stream"}, parts
+
+    async with inproc(handler) as c:
+        r = await c.post("/v1/messages", headers=xkey(),
+                         json=messages_body(stream=True, model="gpt-4o-mini"))
+    evs = events(r.content)
+    assert evs[0].event == "ping"
+    assert "still thinking" not in r.text
+    names = [e.event for e in evs if e.event != "ping"]
+    assert names[0] == "message_start"
+    assert names[-1] == "message_stop"

@@ -30,6 +30,7 @@ from gatecheck.proxy.upstream import TRANSPORT_ERRORS, transport_error
 __all__ = ["AnthropicEmitter", "OpenAIEmitter", "relay"]
 
 DONE = b"data: [DONE]\n\n"
+KEEPALIVE = {"openai": b": keep-alive\n\n", "anthropic": b'event: ping\ndata: {"type":"ping"}\n\n'}
 
 
 class OpenAIEmitter:
@@ -257,11 +258,16 @@ async def relay(
                 raise ProxyError("upstream", message) from None
             except TRANSPORT_ERRORS as exc:
                 raise transport_error(provider, exc) from None
+            comments = decoder.comments_seen
             try:
                 out = b"".join(translator.feed(e) for e in decoder.feed(raw))
             except (StreamError, ValueError) as exc:
                 message = f"Upstream sent a malformed event stream: {exc}"
                 raise ProxyError("upstream", message) from None
+            if not out and decoder.comments_seen > comments:
+                # An upstream keep-alive: pass one on in the caller's form (STR-3), never
+                # the upstream's comment text and never as `data:` (STR-2).
+                out = KEEPALIVE[ctx.surface]
             if out:
                 await ctx.stream_send(out)
     except ProxyError as err:
