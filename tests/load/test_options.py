@@ -89,3 +89,15 @@ def test_locustfile_is_written_into_the_run_when_no_checkout_has_one(tmp_path, m
     assert "class StepShape(shapes.StepShape)" in text
     with pytest.raises(UsageError, match="unknown scenario"):
         locate_locustfile("soak", tmp_path)
+
+
+def test_ramp_stages_are_equal_steps_up_to_the_top_user_count():
+    from gatecheck.load._options import plan_stages
+
+    assert plan_stages(10, 60, 4) == [
+        {"stage": 0, "users": 3, "start_s": 0.0, "end_s": 15.0},
+        {"stage": 1, "users": 5, "start_s": 15.0, "end_s": 30.0},
+        {"stage": 2, "users": 8, "start_s": 30.0, "end_s": 45.0},
+        {"stage": 3, "users": 10, "start_s": 45.0, "end_s": 60.0},
+    ]
+    assert [s["users"] for s in plan_stages(2, 10, 5)] == [1, 2]  # never more steps than users

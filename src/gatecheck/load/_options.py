@@ -12,12 +12,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from gatecheck._exceptions import UsageError
 from gatecheck._timing import Surface
 
-__all__ = ["ARGS", "LoadSettings", "add_locust_arguments", "parse_duration", "parse_rate"]
+__all__ = ["ARGS", "LoadSettings", "add_locust_arguments", "parse_duration", "parse_rate",
+           "plan_stages"]
 
 Overload = Literal["queue", "drop"]
 ArrivalKind = Literal["constant", "poisson"]
@@ -154,7 +155,12 @@ def locust_duration(seconds: float) -> str:
     return f"{max(1, math.ceil(seconds))}s"
 
 
-def as_surface(value: str) -> Surface:
-    if value not in ("openai", "anthropic"):
-        raise UsageError(f"surface {value!r}: expected openai or anthropic")
-    return cast(Surface, value)
+def plan_stages(users: int, duration_s: float, steps: int) -> list[dict[str, Any]]:
+    """``steps`` stages of equal length; stage k runs ceil(users * (k + 1) / steps) users."""
+    steps = max(1, min(steps, users))
+    length = duration_s / steps
+    return [
+        {"stage": k, "users": math.ceil(users * (k + 1) / steps),
+         "start_s": round(k * length, 3), "end_s": round((k + 1) * length, 3)}
+        for k in range(steps)
+    ]

@@ -6,24 +6,14 @@ summary reports every stage on its own (``stages`` in summary.json).
 
 from __future__ import annotations
 
-import locust  # first: gevent patches sockets before anything else is imported
+import locust  # noqa: F401  (first: gevent patches sockets before anything else is imported)
 from locust import LoadTestShape
 
-import math
 from typing import Any
 
+from gatecheck.load._options import plan_stages
+
 __all__ = ["StepShape", "plan_stages"]
-
-
-def plan_stages(users: int, duration_s: float, steps: int) -> list[dict[str, Any]]:
-    """``steps`` stages of equal length; stage k runs ceil(users * (k + 1) / steps) users."""
-    steps = max(1, min(steps, users))
-    length = duration_s / steps
-    return [
-        {"stage": k, "users": math.ceil(users * (k + 1) / steps),
-         "start_s": round(k * length, 3), "end_s": round((k + 1) * length, 3)}
-        for k in range(steps)
-    ]
 
 
 class StepShape(LoadTestShape):
@@ -49,5 +39,3 @@ class StepShape(LoadTestShape):
                 return stage["users"], spawn_rate
         return None
 
-
-del locust
