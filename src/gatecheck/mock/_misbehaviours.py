@@ -99,6 +99,9 @@ MODES: dict[str, str] = {
     "server-typed-4xx": "OpenAI 4xx errors typed server_error",
     "ready-503": "/health/ready answered 503",
     "message-limit-500": "requests over 1000 messages answered 500",
+    "ratelimit-epoch": "x-ratelimit-reset-* as epoch milliseconds",
+    "anthropic-reset-duration": "anthropic-ratelimit-*-reset as a duration, not RFC 3339",
+    "retry-after-huge": "the gateway's own 429s ask for Retry-After: 300",
 }
 _UPSTREAM_STATUSES = frozenset({400, 404, 429, 503, 529})
 
@@ -362,6 +365,15 @@ def rewrite_start(ex: Exchange, start: dict[str, Any], body: bytes | None) -> di
 
     if ex.on("no-request-id"):
         drop("x-request-id", "request-id")
+    for name in list(headers):
+        if ex.on("ratelimit-epoch") and name.startswith("x-ratelimit-reset-"):
+            headers[name] = "1795252462000"
+        if ex.on("anthropic-reset-duration") and name.startswith("anthropic-ratelimit-") \
+                and name.endswith("-reset"):
+            headers[name] = "1s"
+    if ex.on("retry-after-huge") and status == 429 and not ex.faulted:
+        headers["retry-after"] = "300"
+        drop("retry-after-ms")
     if ex.on("no-expose-headers"):
         drop("access-control-expose-headers")
     if ex.on("resolved-header-wrong") and "x-gatecheck-resolved-model" in headers:

@@ -37,6 +37,8 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   (ALIAS-3) no-x-api-key no-bearer-on-anthropic (AUTH-2) no-bearer-on-openai
                   (AUTH-1) length-as-stop (W-4) max-tokens-as-end-turn (W-6)
                   server-typed-4xx (ERR-3) ready-503 (HEALTH-2) message-limit-500 (LIM-4)
+                  ratelimit-epoch (HDR-4) anthropic-reset-duration (HDR-5)
+                  retry-after-huge (LIM-2)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
