@@ -215,3 +215,22 @@ def test_keys_expiry_as_rfc3339_and_usage_filter_by_key_id(client):
     rows = client.get(f"/v1/usage?key_id={live['id']}", headers=bearer()).json()["data"]
     assert [(row["key_id"], row["requests"], row["successes"]) for row in rows] == [
         (live["id"], 1, 1)]
+
+
+def test_keystore_keeps_answering_from_cache_when_sqlite_fails_AUTH_6(tmp_path, caplog):
+    store = KeyStore(tmp_path / "proxy.sqlite")
+    key, _ = store.create("cached", frozenset({"chat"}))
+
+    class Broken:
+        def execute(self, *args):
+            raise sqlite3.OperationalError("database is locked")
+
+    real, store._db = store._db, Broken()
+    store._checked_at = 0.0
+    try:
+        assert store.lookup(key) is not None
+        assert store.lookup("gk-unknown") is None
+        assert "using cached keys" in caplog.text
+    finally:
+        store._db = real
+        store.close()

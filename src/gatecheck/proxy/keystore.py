@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import sqlite3
 import threading
@@ -27,6 +28,8 @@ from typing import Any
 import orjson
 
 __all__ = ["ADMIN_KEY_ID", "KeyRecord", "KeyStore", "digest_key", "new_key"]
+
+log = logging.getLogger("gatecheck.proxy")
 
 ADMIN_KEY_ID = "admin"
 PERMISSIONS = frozenset({"chat", "admin"})
@@ -128,10 +131,15 @@ class KeyStore:
 
     def _maybe_reload(self, now: float) -> None:
         self._checked_at = now
-        with self._lock:
-            version = self._db.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._data_version:
-            self._reload()
+        try:
+            with self._lock:
+                version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self._reload()
+        except sqlite3.Error as exc:
+            # A busy or broken file must not turn auth into a 5xx (AUTH-6): keep answering
+            # from the keys already known and try again on a later request.
+            log.warning("key store: cannot check for changes (%s); using cached keys", exc)
 
     def _reload(self) -> None:
         with self._lock:
