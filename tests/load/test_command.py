@@ -21,6 +21,7 @@ from gatecheck.cli import main
     (["load", "--target", "reference", "--target", "mock"], "one target"),
     (["load", "--duration", "10s", "--warmup", "10s"], "--warmup 10s"),
     (["load", "--warmup", "soon"], "duration 'soon'"),
+    (["load", "--timeout", "0"], "--timeout 0"),
     (["calibrate", "--tokens", "1"], "--tokens 1"),
     (["calibrate", "--duration", "x"], "duration 'x'"),
 ])

@@ -54,6 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"mock directive in the prompt (default for embedded targets: "
              f"'{EMBEDDED_DIRECTIVE}'; '' for none)")
     add("--max-tokens", type=int, default=256, help="max_tokens per request (default 256)")
+    add("--timeout", type=float, default=120.0, metavar="S",
+        help="seconds one request may take in all, stream included (default 120)")
     add("--out", default="reports", metavar="DIR", help="where run directories go")
 
 
@@ -95,6 +97,8 @@ def check_args(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--spawn-rate {args.spawn_rate}: expected a positive number")
     _positive_int(args.steps, "--steps", 5)
     _positive_int(args.max_tokens, "--max-tokens", 256)
+    if not (math.isfinite(args.timeout) and 0 < args.timeout <= 3600):
+        raise UsageError(f"--timeout {args.timeout:g}: expected more than 0 and at most 3600 s")
     return {"duration": duration, "warmup": warmup, "rate": rate, "users": users,
             "spawn_rate": spawn,
             "processes": _processes(args.processes)}
@@ -134,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
                    "max-tokens": str(args.max_tokens), "label": target.name,
                    "auth": scheme if target.auth.env else "none",
                    "auth-env": target.auth.env or "", "auth-header": target.auth.header or "",
-                   "warmup": f"{numbers['warmup']:g}"}
+                   "warmup": f"{numbers['warmup']:g}", "timeout": f"{args.timeout:g}"}
         if args.scenario == "rate":
             options.update({"rate": f"{numbers['rate']:g}", "arrival": args.arrival,
                             "seed": str(args.seed), "overload": args.overload})
