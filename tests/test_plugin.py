@@ -193,6 +193,7 @@ def test_records_cross_xdist_workers_and_junit_gets_properties(suite):
     junit = (suite.path / "junit.xml").read_text()
     assert '<property name="gatecheck.check_id" value="W-2" />' in junit
     assert '<property name="gatecheck.level" value="SHOULD" />' in junit
+    assert "gatecheck.record" not in junit  # the record travels, then leaves
     got = records(suite.path / "r.jsonl")
     assert got["test_fails[fake]"]["observed"] == "a list"
     assert got["test_warns[fake]"]["outcome"] == "warned"

@@ -67,6 +67,9 @@ def test_a_failed_must_check_fails_the_run_and_reports_land_in_latest(project, c
     assert latest.resolve() == (project / "reports" / run_id).resolve()
     report = (latest / "report.md").read_text()
     assert "**Overall status:** ❌ FAIL" in report
+    junit = (latest / "junit.xml").read_text()
+    assert 'value="W-1"' in junit
+    assert "gatecheck.record" not in junit
     lines = (latest / "results.jsonl").read_text().splitlines()
     outcomes = [json.loads(line)["outcome"] for line in lines]
     assert sorted(outcomes) == ["failed", "passed"]

@@ -268,18 +268,20 @@ class GatecheckSession:
         data = item.stash.get(ITEM, None) or ItemData()
         record = phase_record(item, report, call, info, name, data)
         if record is not None:
-            from gatecheck.runner._results import RECORD_ATTR
+            from gatecheck.runner._results import attach_record
 
-            setattr(report, RECORD_ATTR, record)  # survives xdist: reports ship their __dict__
+            attach_record(report, record)  # xdist ships user_properties to the controller
         return report
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # tryfirst: take the record out before junitxml reads the user properties.
         if _is_worker(self.config):
             return
-        from gatecheck.runner._results import RECORD_ATTR, merge_phase
+        from gatecheck.runner._results import detach_record, merge_phase
 
-        record = getattr(report, RECORD_ATTR, None)
-        if isinstance(record, dict):
+        record = detach_record(report)
+        if record is not None:
             self.pending[report.nodeid] = merge_phase(self.pending.get(report.nodeid), record)
         if report.when == "teardown" and report.nodeid in self.pending:
             self._write(self.pending.pop(report.nodeid))

@@ -1,8 +1,8 @@
 """results.jsonl: one record per check x target, built on the worker, written by the controller.
 
-The record travels from an xdist worker to the controller as an extra attribute of the
-TestReport: pytest serializes a report's ``__dict__`` and rebuilds it with
-``TestReport(**extra)``, so a plain JSON-like dict survives the trip (guarded by a test).
+The record travels from an xdist worker to the controller in the report's
+``user_properties`` (the documented channel xdist serializes), under ``RECORD_KEY``; the
+controller takes it out again before junitxml would print it as a property.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 
 __all__ = [
     "OUTCOMES",
-    "RECORD_ATTR",
+    "RECORD_KEY",
     "ResultsWriter",
     "merge_phase",
     "read_results",
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 OUTCOMES = ("passed", "failed", "warned", "skipped", "xfailed")
-RECORD_ATTR = "gatecheck_record"  # the TestReport attribute that carries a record
+RECORD_KEY = "gatecheck.record"  # the user property that carries a phase's record
 
 # Which outcome wins when phases disagree: a failing teardown spoils a pass.
 _RANK = {"passed": 0, "warned": 1, "xfailed": 2, "skipped": 3, "failed": 4}
@@ -74,6 +74,25 @@ def redact_record(record: dict[str, Any], redactor: Any = None) -> dict[str, Any
     if isinstance(exchange, dict) and isinstance(exchange.get("curl"), str):
         out["exchange"]["curl"] = redact_text(exchange["curl"], redactor)
     return out
+
+
+def attach_record(report: Any, record: dict[str, Any]) -> None:
+    """Add ``record`` to ``report.user_properties`` (a new list: pytest shares the item's)."""
+    report.user_properties = [*report.user_properties, (RECORD_KEY, record)]
+
+
+def detach_record(report: Any) -> dict[str, Any] | None:
+    """Take the record out of ``report.user_properties`` (pairs may arrive as lists)."""
+    found: dict[str, Any] | None = None
+    kept = []
+    for pair in report.user_properties:
+        if pair[0] == RECORD_KEY and isinstance(pair[1], dict):
+            found = pair[1]
+        else:
+            kept.append(pair)
+    if found is not None:
+        report.user_properties = kept
+    return found
 
 
 def merge_phase(current: dict[str, Any] | None, phase: dict[str, Any]) -> dict[str, Any]:
