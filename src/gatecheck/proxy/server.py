@@ -21,6 +21,7 @@ from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.forward import Forwarder
 from gatecheck.proxy.keystore import KeyStore
 from gatecheck.proxy.limiter import KeyLimiter, build_backend
+from gatecheck.proxy.metrics import ProxyMetrics
 from gatecheck.proxy.models import ModelTable
 from gatecheck.proxy.upstream import Upstream
 
@@ -45,8 +46,16 @@ class ProxyApp:
         self.upstream = Upstream(config, env=env)
         self.models = ModelTable(config)
         self.redactor = Redactor([*self.upstream.secrets, *([admin_key] if admin_key else [])])
-        self.dispatch = Dispatcher(config, self.upstream)
-        self.limiter = KeyLimiter(config.rate_limits.defaults(), build_backend(config.rate_limits))
+        self.metrics = m = ProxyMetrics()
+        self.dispatch = Dispatcher(
+            config, self.upstream, on_retry=m.on_retry, on_breaker=m.on_breaker
+        )
+        for provider in config.providers:
+            m.on_breaker(provider.name, "closed")
+        self.limiter = KeyLimiter(
+            config.rate_limits.defaults(), build_backend(config.rate_limits),
+            on_reject=m.on_reject,
+        )
         self.forwarder = Forwarder(
             config, store, self.upstream, self.models, self.redactor.text,
             dispatch=self.dispatch, limiter=self.limiter,
@@ -65,12 +74,14 @@ class ProxyApp:
                 "/health/ready": Route(None, {"GET": a.ready}),
                 "/keys": Route(None, {"GET": a.list_keys, "POST": a.create_key}),
                 "/usage": Route(None, {"GET": a.usage}),
+                "/metrics": Route(None, {"GET": m.handle}),
             },
             [
                 ("/models/", Route(None, {"GET": a.get_model})),
                 ("/keys/", Route(None, {"DELETE": a.delete_key})),
             ],
         )
+        m.bind(router)
         inner = build_asgi(
             router,
             gzip_min=config.gzip_min_bytes,
@@ -79,7 +90,7 @@ class ProxyApp:
             on_shutdown=self.aclose,
         )
         self.asgi: ASGIApp = CorsMiddleware(
-            inner,
+            m.middleware(inner),
             origins=config.cors_origins,
             allow_credentials=config.cors_allow_credentials,
             max_age=config.cors_max_age,
@@ -105,7 +116,8 @@ class ProxyApp:
                 )
 
     def _after(self, ctx: Ctx) -> None:
-        """Per request, after the response: the access-log line."""
+        """Per request, after the response: metrics and the access-log line."""
+        self.metrics.observe(ctx)
         if self.config.log_requests and access_log.isEnabledFor(logging.INFO):
             # makeRecord + handle: logging.info() would also walk the stack for the caller
             # (findCaller), a third of the logging cost on every request.
