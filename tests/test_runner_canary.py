@@ -8,6 +8,7 @@ a remote target whose key comes from the env, under xdist.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import textwrap
@@ -94,3 +95,7 @@ def test_no_canary_survives_in_any_artefact(tmp_path, fake_url, monkeypatch, cap
         assert admin_canary not in text, path
         assert not MINTED_KEY.search(text), path
     assert client_canary not in capsys.readouterr().out
+    # Allure's own ids (hashes of test names) are not mistaken for secrets.
+    results = [json.loads(p.read_text()) for p in run_dir.glob("allure-results/*-result.json")]
+    assert results
+    assert all(re.fullmatch(r"[0-9a-f]{32}", r["historyId"]) for r in results)

@@ -179,9 +179,31 @@ def redact_tree(root: Path, *, skip: tuple[str, ...] = ("results.jsonl",)) -> No
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # binary attachments: gatecheck attaches none
-        clean = redact_text(text, redactor)
+        clean = _redact_allure_json(text, redactor) if path.name.endswith(
+            ("-result.json", "-container.json")) else redact_text(text, redactor)
         if clean != text:
             path.write_text(clean, encoding="utf-8")
+
+
+# Allure identifies a test across runs by these hashes of its name (hex, never a secret);
+# masked as "long hex tokens" they would merge every test into one in Allure's history.
+_ALLURE_IDS = frozenset({"historyId", "testCaseId"})
+
+
+def _redact_allure_json(text: str, redactor: Any) -> str:
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        from gatecheck.runner._results import redact_text
+
+        return redact_text(text, redactor)
+    if not isinstance(data, dict):
+        return json.dumps(redactor.obj(data))
+    clean = {key: value if key in _ALLURE_IDS and isinstance(value, str)
+             else redactor.obj(value) for key, value in data.items()}
+    return text if clean == data else json.dumps(clean)
 
 
 def point_latest(out: Path, run_dir: Path) -> Path:
