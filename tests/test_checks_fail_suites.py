@@ -8,9 +8,9 @@ and asserts that exactly the expected tests of those files fail and every other 
 
 By default a representative case per area runs; GATECHECK_FAIL_PROOFS=all runs all of them
 (about four minutes on this machine). Checks no case covers are proven able to fail by the
-unit tests of their judges on canned bad data (tests/test_checks_*.py): AUTH-6, W-2 (message
-shape), W-4 (tool_calls finish), W-5, STR-1, HDR-7, TOK-6, ERR-6 (the generated suite found a
-real proxy bug on its own), and the key lifecycle. STR-A8 only ever warns, by design.
+unit tests of their judges on canned bad data (tests/test_checks_*.py): W-4 (tool_calls
+finish), STR-1 (stream opened), the generated suites (which found a real proxy bug on their
+own: temperature -0.5 accepted) and the SDK W-5 test. STR-A8 only ever warns, by design.
 """
 
 from __future__ import annotations
@@ -106,6 +106,28 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
                        {"test_lim3_upstream_429", "test_lim1_rate_limited",
                         "test_lim2_retry_after_range"}),
     "retry-after-huge": (("test_limits.py",), {"test_lim2_retry_after_range"}),
+    "revoked-still-works": (("test_keys.py",), {"test_keys_revoked_key_refused"}),
+    "key-listing-leak": (("test_keys.py",), {"test_keys_listing_hides_secret"}),
+    "anon-key-create": (("test_keys.py",), {"test_keys_create_needs_admin"}),
+    "new-key-wrong-prefix": (("test_keys.py",),  # the key-created schema wants gk- as well
+                             {"test_keys_new_key_works", "test_keys_listing_hides_secret",
+                              "test_keys_revoked_key_refused"}),
+    "no-stop-sequence-key": (("test_completions.py",), {"test_w5_message_body"}),
+    "assistant-role-user": (("test_completions.py",),  # W-1 validates the role enum too
+                            {"test_w1_chat_completion_body", "test_w2_assistant_message",
+                             "test_w2_tool_calls"}),
+    "stream-errors-as-sse": (("test_streaming.py",), {"test_str1_errors_before_stream"}),
+    "stream-content-length": (("test_streaming.py",),  # held back, so one burst as well
+                              {"test_hdr7_not_buffered", "test_str4_incremental_openai",
+                               "test_str4_incremental_anthropic"}),
+    "output-zero": (("test_tokens.py",),
+                    {"test_tok6_output_counted", "test_tok4_cache_semantics",
+                     "test_tok5_stream_usage"}),
+    "auth-429": (("test_authentication.py",),
+                 {"test_auth3_missing_openai", "test_auth3_missing_anthropic",
+                  "test_auth4_wrong_openai", "test_auth4_wrong_anthropic", "test_auth4_malformed",
+                  "test_auth6_not_retryable"}),
+    "accept-empty-messages": (("test_errors.py",), {"test_err6_bad_requests"}),
     "ratelimit-epoch": (("test_rate_limits.py",), {"test_hdr4_openai_headers"}),
     "anthropic-reset-duration": (("test_rate_limits.py",), {"test_hdr5_anthropic_headers"}),
     "html-413": (("test_limits.py",), {"test_lim4_too_large"}),

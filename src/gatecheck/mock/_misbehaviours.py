@@ -102,6 +102,24 @@ MODES: dict[str, str] = {
     "ratelimit-epoch": "x-ratelimit-reset-* as epoch milliseconds",
     "anthropic-reset-duration": "anthropic-ratelimit-*-reset as a duration, not RFC 3339",
     "retry-after-huge": "the gateway's own 429s ask for Retry-After: 300",
+    "revoked-still-works": "a revoked key still gets (fake) completions",
+    "key-listing-leak": "key listings show each key's secret",
+    "anon-key-create": "keys created without credentials",
+    "new-key-wrong-prefix": "new keys shown with a pk- prefix",
+    "no-stop-sequence-key": "non-stream messages without the stop_sequence key",
+    "assistant-role-user": 'non-stream chat message role "user"',
+    "stream-errors-as-sse": "a stream request's 404 sent as a 200 event stream",
+    "stream-content-length": "streams held back and sent with Content-Length",
+    "output-zero": "Anthropic non-stream output_tokens 0",
+    "auth-429": "auth failures answered 429",
+    "accept-empty-messages": "empty messages replaced by one user turn (200)",
+}
+_FAKE_COMPLETION = {
+    "id": "chatcmpl-fake", "object": "chat.completion", "created": 1700000000,
+    "model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant",
+                                                                 "content": "ok"},
+                                         "logprobs": None, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
 }
 _UPSTREAM_STATUSES = frozenset({400, 404, 429, 503, 529})
 
@@ -120,7 +138,8 @@ class Exchange:
     events: int = 0
     last_chunk: dict[str, Any] = field(default_factory=dict)
     held: str = ""  # block-before-start: message_start waits here
-    shared: dict[str, int] = field(default_factory=dict)  # across requests (trip-on-4xx)
+    shared: dict[str, Any] = field(default_factory=dict)  # across requests (trip-on-4xx)
+    as_sse: bool = False  # stream-errors-as-sse: this JSON answer goes out as an event
 
     def on(self, mode: str) -> bool:
         return mode in self.modes
@@ -171,6 +190,10 @@ def rewrite_request(ex: Exchange) -> bytes:
         return orjson.dumps(request)
     if ex.on("no-anthropic-models") and ex.path.endswith("/models"):
         ex.drop_anthropic_version = True
+    if ex.on("accept-empty-messages") and isinstance(request, dict) \
+            and request.get("messages") == []:
+        request["messages"] = [{"role": "user", "content": "hi"}]
+        return orjson.dumps(request)
     if ex.on("ignore-stop") and isinstance(request, dict):
         request.pop("stop", None)
         request.pop("stop_sequences", None)
@@ -194,13 +217,42 @@ def rewrite_json(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict
             _success(ex, value)
         elif status >= 400:
             _error(ex, status, value)
+    _keys(ex, status, value)
     start = {**start, "status": status}
+    if ex.on("stream-errors-as-sse") and status == 404 and ex.surface is not None \
+            and isinstance(ex.request, dict) and ex.request.get("stream"):
+        ex.as_sse = True
+        return {**start, "status": 200}, b"data: " + orjson.dumps(value) + b"\n\n"
     if ex.on("html-413") and status == 413:
         return start, b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
     return start, body if value is None else orjson.dumps(value)
 
 
+def _keys(ex: Exchange, status: int, value: Any) -> None:
+    """Remember created keys (id -> secret) and revoked ids, for the key faults."""
+    if not ex.path.split("/v1", 1)[-1].startswith("/keys") or not isinstance(value, dict):
+        return
+    secrets: dict[str, str] = ex.shared.setdefault("keys", {})
+    if ex.method == "POST" and status in (200, 201) and isinstance(value.get("key"), str):
+        secrets[value["id"]] = value["key"]
+        if ex.on("new-key-wrong-prefix"):
+            value["key"] = "pk-" + value["key"].removeprefix("gk-")
+    if ex.method == "DELETE" and status == 200:
+        ex.shared.setdefault("revoked", set()).add(secrets.get(str(value.get("id")), ""))
+    if ex.on("key-listing-leak") and ex.method == "GET":
+        for record in value.get("data") or []:
+            record["key"] = secrets.get(record.get("id"), "")
+
+
 def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
+    if ex.on("revoked-still-works") and status == 401 and ex.surface == "openai" \
+            and ex.credential in ex.shared.get("revoked", set()):
+        return 200, dict(_FAKE_COMPLETION)
+    if ex.on("anon-key-create") and status == 401 and ex.method == "POST" \
+            and ex.path.endswith("/keys"):
+        return 201, {"id": "key_anon", "key": "gk-anonymous"}
+    if ex.on("auth-429") and status == 401:
+        return 429, value
     if ex.on("upstream-auth-401") and ex.faulted and b"fault=401" in ex.body and status >= 500:
         return 401, value
     if ex.on("trip-on-count-404"):
@@ -289,6 +341,8 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
         value["model"] = "mock/mock-chat"
     for choice in value.get("choices") or []:
         message = choice.get("message") or {}
+        if ex.on("assistant-role-user") and "role" in message:
+            message["role"] = "user"
         if ex.on("length-as-stop") and choice.get("finish_reason") == "length":
             choice["finish_reason"] = "stop"
         if ex.on("finish-end-turn") and choice.get("finish_reason") == "stop":
@@ -296,6 +350,8 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
         for call in message.get("tool_calls") or []:
             if ex.on("tool-args-object"):
                 call["function"]["arguments"] = orjson.loads(call["function"]["arguments"])
+    if ex.on("no-stop-sequence-key") and value.get("type") == "message":
+        value.pop("stop_sequence", None)
     if ex.on("max-tokens-as-end-turn") and value.get("stop_reason") == "max_tokens":
         value["stop_reason"] = "end_turn"
     for block in value.get("content") or [] if ex.on("anthropic-input-string") else []:
@@ -310,6 +366,8 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
             usage["total_tokens"] += 1
         if ex.on("cached-exceeds") and "prompt_tokens" in usage:
             usage["prompt_tokens_details"] = {"cached_tokens": usage["prompt_tokens"] + 5}
+        if ex.on("output-zero") and "output_tokens" in usage:
+            usage["output_tokens"] = 0
         if ex.on("cache-double-count") and "input_tokens" in usage:
             usage["cache_read_input_tokens"] = usage["input_tokens"]
     if ex.on("count-tokens-off") and ex.path.endswith("/count_tokens"):
@@ -395,6 +453,8 @@ def rewrite_start(ex: Exchange, start: dict[str, Any], body: bytes | None) -> di
     if ex.on("credentials-wildcard"):
         headers["access-control-allow-origin"] = "*"
         headers["access-control-allow-credentials"] = "true"
+    if ex.as_sse:
+        headers["content-type"] = "text/event-stream"
     if body is not None:
         if ex.on("text-plain-errors") and status >= 400 and ex.surface is not None:
             headers["content-type"] = "text/plain; charset=utf-8"

@@ -38,7 +38,11 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   (AUTH-1) length-as-stop (W-4) max-tokens-as-end-turn (W-6)
                   server-typed-4xx (ERR-3) ready-503 (HEALTH-2) message-limit-500 (LIM-4)
                   ratelimit-epoch (HDR-4) anthropic-reset-duration (HDR-5)
-                  retry-after-huge (LIM-2)
+                  retry-after-huge (LIM-2) revoked-still-works (AUTH-4) key-listing-leak
+                  (AUTH-8) anon-key-create (AUTH-3) new-key-wrong-prefix (AUTH-1)
+                  no-stop-sequence-key (W-5) assistant-role-user (W-2) stream-errors-as-sse
+                  (STR-1) stream-content-length (HDR-7) output-zero (TOK-6) auth-429
+                  (AUTH-6) accept-empty-messages (ERR-6)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
@@ -75,7 +79,7 @@ class Misbehave:
         self.modes = set(modes)
         check_modes(self.modes)
         self.counter = 0  # requests seen (health-429 answers every 5th liveness poll 429)
-        self.shared: dict[str, int] = {}  # state kept across requests (trip-on-4xx)
+        self.shared: dict[str, Any] = {}  # state kept across requests (trip-on-4xx, keys)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not self.modes:
@@ -138,7 +142,7 @@ class _Responder:
             self.start = message
             content_type = _header(message.get("headers", []), b"content-type")
             self.sse = content_type.startswith("text/event-stream")
-            if self.sse:
+            if self.sse and "stream-content-length" not in self.ex.modes:
                 await self.send(rewrite_start(self.ex, message, None))
             return
         if message["type"] != "http.response.body":
@@ -158,12 +162,16 @@ class _Responder:
         out = "".join(rewrite_event(self.ex, block) for block in complete if block.strip())
         if final:
             out += stream_end(self.ex)
-        if "one-burst" in self.ex.modes:
+        if self.ex.modes & {"one-burst", "stream-content-length"}:
             self.held.append(out.encode())
             if final:
-                await self.send(
-                    {"type": "http.response.body", "body": b"".join(self.held), "more_body": False}
-                )
+                body = b"".join(self.held)
+                if "stream-content-length" in self.ex.modes and self.start is not None:
+                    start = rewrite_start(self.ex, self.start, None)
+                    start["headers"] = [*start["headers"],
+                                        (b"content-length", str(len(body)).encode())]
+                    await self.send(start)
+                await self.send({"type": "http.response.body", "body": body, "more_body": False})
             return
         await self.send(
             {"type": "http.response.body", "body": out.encode(), "more_body": not final}
