@@ -249,3 +249,24 @@ async def test_upstream_error_message_never_leaks_upstream_key(inproc, monkeypat
     assert seen == [f"Bearer {secret}"]
     assert r.status_code == 400
     assert secret not in r.text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("stream", [False, True])
+async def test_upstream_body_of_the_wrong_shape_is_502_or_one_error_event(inproc, stream):
+    """An OpenAI upstream answering 200 with nonsense, translated for an Anthropic caller."""
+    async def handler(request):
+        if stream:
+            return 200, {"content-type": "text/event-stream"}, b'data: {"choices": "oops"}\n\n'
+        return json_reply(200, {"id": "x", "choices": 5})
+
+    async with inproc(handler) as c:
+        r = await c.post("/v1/messages", headers=xkey(),
+                         json=messages_body(model="gpt-4o-mini", stream=stream))
+    if not stream:
+        assert_envelope(r, "anthropic", 502)
+        return
+    assert r.status_code == 200
+    frames = [f for f in r.text.split("\n\n") if f.strip()]
+    assert frames[-1].startswith("event: error\n")
+    assert sum(f.startswith("event: error") for f in frames) == 1

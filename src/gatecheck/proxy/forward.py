@@ -49,6 +49,18 @@ def _bad_request(exc: TranslationError) -> ProxyError:
     return ProxyError("invalid_request", exc.message, param=exc.param)
 
 
+def _malformed(exc: Exception) -> ProxyError:
+    """A client body the translator choked on: the body's fault, so 400, never a 500.
+
+    The cheap validation checks the shape the proxy itself reads; translation reads deeper
+    (tool calls, content blocks), and a wrong type there surfaces as a Python error."""
+    return ProxyError(
+        "invalid_request",
+        f"The request cannot be translated for this model's provider: malformed field "
+        f"({type(exc).__name__}).",
+    )
+
+
 class Forwarder:
     """Handlers for the model routes; one per app."""
 
@@ -100,6 +112,8 @@ class Forwarder:
                 out = translate.anthropic_to_openai_request(body, model=target.model)
         except TranslationError as exc:
             raise _bad_request(exc) from None
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            raise _malformed(exc) from None
         return orjson.dumps(out)
 
     async def chat_completions(self, ctx: Ctx) -> None:
@@ -205,6 +219,10 @@ class Forwarder:
                 )
         except TranslationError as exc:
             raise ProxyError("upstream", f"Upstream response cannot be translated: {exc}") from None
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # a body of the right status but the wrong shape: the upstream's fault (502)
+            message = f"Upstream response is malformed ({type(exc).__name__})."
+            raise ProxyError("upstream", message) from None
         return result
 
     async def count_tokens(self, ctx: Ctx) -> None:
@@ -234,6 +252,8 @@ class Forwarder:
                 payload = translate.anthropic_to_openai_request(probe, model=target.model)
             except TranslationError as exc:
                 raise _bad_request(exc) from None
+            except (TypeError, AttributeError, KeyError, ValueError) as exc:
+                raise _malformed(exc) from None
             path = "/chat/completions"
         status, up_headers, content = await self.upstream.post(
             provider, path, orjson.dumps(payload), headers

@@ -261,7 +261,9 @@ async def relay(
             comments = decoder.comments_seen
             try:
                 out = b"".join(translator.feed(e) for e in decoder.feed(raw))
-            except (StreamError, ValueError) as exc:
+            except (StreamError, ValueError, TypeError, AttributeError, KeyError) as exc:
+                # Bad framing, bad JSON, or JSON of the wrong shape for the translator:
+                # the upstream broke its own format; the caller gets one error event.
                 message = f"Upstream sent a malformed event stream: {exc}"
                 raise ProxyError("upstream", message) from None
             if not out and decoder.comments_seen > comments:
