@@ -77,6 +77,8 @@ def test_anthropic_surface_is_probed_on_messages(client: GatewayClient) -> None:
     ("mock-cut", "malformed", "malformed"),
     ("mock-error-event", "upstream_error", "upstream_error"),
     ("mock-bad-utf8", "malformed", "malformed"),
+    ("mock-reset", "malformed", "malformed"),
+    ("mock-oversize", "malformed", "malformed"),
     ("mock-unknown-model-name", "not_found", "not_found"),
 ])
 def test_faults_are_classified(client: GatewayClient, model: str, plain: str,

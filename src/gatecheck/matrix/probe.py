@@ -12,7 +12,8 @@ sample of the reply (or of the error message). Error classes, in the order they 
     rate_limited   429
     upstream_error any other non-2xx, or an error event inside a 200 stream
     malformed      a 2xx whose body is not the protocol's shape (bad JSON, no choices,
-                   a stream without its terminator, a body over the size cap)
+                   a stream without its terminator, a connection dropped mid-body, a body
+                   over the size cap)
     ok             a 2xx in the right shape (an empty reply still counts: reasoning models
                    can spend a tiny budget before any visible text)
 """
@@ -289,6 +290,13 @@ def probe(client: GatewayClient, target: str, entry: Any, mode: Mode,
     try:
         return run(client, spec, settings, base, redactor)
     except TargetUnreachableError as exc:
+        status = getattr(getattr(exc, "exchange", None), "status", None)
+        if status is not None:
+            # The answer had begun (headers came) when the connection dropped: the target
+            # was reached and sent a truncated reply.
+            return ProbeResult(**base, error_class="malformed", http_status=status,
+                               detail=_short(f"connection dropped mid-body: {exc}", redactor,
+                                             160))
         return ProbeResult(**base, error_class="unreachable", detail=_short(str(exc), redactor,
                                                                             160))
     except ClientTimeoutError as exc:
