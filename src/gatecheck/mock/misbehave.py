@@ -59,12 +59,11 @@ from gatecheck.mock._misbehaviours import (
     MODES,
     Exchange,
     ignored_headers,
-    rewrite_event,
     rewrite_json,
     rewrite_request,
     rewrite_start,
-    stream_end,
 )
+from gatecheck.mock._misbehaviours_sse import rewrite_event, stream_end
 
 __all__ = ["MODES", "Misbehave", "wrap"]
 
