@@ -61,6 +61,10 @@ class ConformanceFailure(AssertionError):
         return f"{self.message}\n  expected: {self.expected}\n  observed: {self.observed}"
 
 
+# Shown by pytest as gatecheck.checks.ConformanceFailure: the public name, not the module.
+ConformanceFailure.__module__ = "gatecheck.checks"
+
+
 def expect(
     condition: bool, message: str, *, expected: str, observed: str,
     exchange: ExchangeLike | None = None,
