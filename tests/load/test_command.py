@@ -31,3 +31,15 @@ def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys, tmp_path):
     assert needle in err
     assert err.count("\n") == 1
     assert not any(tmp_path.iterdir())  # nothing started, nothing written
+
+
+def test_a_remote_target_without_its_key_is_refused_before_anything_starts(
+        capsys, tmp_path, monkeypatch):
+    from gatecheck.targets import load_targets
+
+    target = load_targets().get("portkey")
+    assert target.auth.env  # the profile names the variable that holds the key
+    monkeypatch.delenv(target.auth.env, raising=False)
+    assert main(["load", "--target", "portkey", "--out", str(tmp_path)]) == 2
+    assert f"set ${target.auth.env}" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

@@ -10,10 +10,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatecheck._exceptions import HarnessError, UsageError
+
+if TYPE_CHECKING:
+    from gatecheck._timing import Surface
+    from gatecheck.targets import TargetConfig
 
 HELP = "load a target with Locust (chat, stream, ramp or open-loop rate) and summarise it"
 
@@ -121,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     target = selected[0]
     if not target.has_surface(args.surface):
         raise UsageError(f"target {target.name!r} does not claim the {args.surface} surface")
+    if not target.needs_start and target.missing_secret is not None:
+        raise UsageError(f"set ${target.missing_secret} to run target {target.name!r}")
     model = args.model or target.models.for_surface(args.surface)
     if not model:
         raise UsageError(f"target {target.name!r} names no model for {args.surface}; "
@@ -176,28 +184,14 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok and code in (0, 130) else 1
 
 
-class _started:
-    """The target's base URL and the env its users need (starting an embedded one)."""
-
-    def __init__(self, target: Any, surface: str) -> None:
-        self.target, self.surface = target, surface
-        self._cm: Any = None
-
-    def __enter__(self) -> tuple[str, dict[str, str]]:
-        target = self.target
-        if target.needs_start:
-            from gatecheck.runner._embedded import start_for
-
-            self._cm = start_for(target)
-            started = self._cm.__enter__()
-            base = target.with_base_url(started.base_url).api_base_url(self.surface)
-            return base, dict(started.env)
-        missing = target.missing_secret
-        if missing is not None:
-            raise UsageError(f"set ${missing} to run target {target.name!r}")
+@contextmanager
+def _started(target: TargetConfig, surface: Surface) -> Iterator[tuple[str, dict[str, str]]]:
+    """The target's API base URL and the env its users need, starting it if embedded."""
+    if not target.needs_start:
         target.secret()  # registers the secret with the redactor before anything is written
-        return target.api_base_url(self.surface), {}
+        yield target.api_base_url(surface), {}
+        return
+    from gatecheck.runner._embedded import start_for
 
-    def __exit__(self, *exc: object) -> None:
-        if self._cm is not None:
-            self._cm.__exit__(*exc)
+    with start_for(target) as started:
+        yield target.with_base_url(started.base_url).api_base_url(surface), dict(started.env)
