@@ -177,12 +177,18 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         write_run(Path(settings.out), BOOK, environment, settings, started=STATE.started)
 
 
+def _on_reset_stats(**_: Any) -> None:
+    # The web UI's "reset stats": the exact samples restart with Locust's own statistics.
+    BOOK.samples.clear()
+
+
 for _hook, _listener in (
     (events.init_command_line_parser, _add_arguments),
     (events.init, _on_init),
     (events.test_start, _on_test_start),
     (events.test_stop, _on_test_stop),
     (events.quitting, _on_quitting),
+    (events.reset_stats, _on_reset_stats),
 ):
     _hook.add_listener(_listener)  # type: ignore[no-untyped-call]
 
