@@ -114,7 +114,8 @@ def client_health(
                             f"{CPU_WARN_PERCENT:g} %): the figures may describe the client")
         if lag["count"] and lag["p90"] >= LOOP_LAG_WARN_MS:
             warnings.append(f"load process {node}: event-loop lag p90 {lag['p90']:.1f} ms "
-                            f"(>= {LOOP_LAG_WARN_MS:g} ms): timestamps are late by that much")
+                            f"(>= {LOOP_LAG_WARN_MS:g} ms): timestamps may be late by up to "
+                            "that much")
     threshold = None
     if schedule_lag_p99 is not None:
         threshold = max(SCHEDULE_LAG_FLOOR_MS, 0.1 * (reference_ms or 0.0))
