@@ -78,10 +78,12 @@ def restore_ids(results: Path) -> int:
     """Give back the ids the redactor masked; returns how many results it repaired.
 
     allure-pytest's ``historyId`` and ``testCaseId`` are 32-hex MD5 digests, which the
-    redactor's token rule masks (it cannot tell them from a hex API key). Allure merges
-    results sharing a ``historyId`` as retries of one test, so a masked run would show one
-    test case. They are digests of names, never secrets: recompute them from ``fullName``
-    and the parameters, as stable across runs as allure-pytest's own.
+    redactor's token rule masks when it runs over the text (it cannot tell them from a hex
+    API key); runs written before the runner learnt to keep them have them masked. Allure
+    merges results sharing a ``historyId`` as retries of one test, so such a run would show
+    one test case. They are digests of names, never secrets: recompute them from
+    ``fullName`` and the parameters, as stable across runs as allure-pytest's own. Intact
+    ids are left alone.
     """
     import hashlib
 
