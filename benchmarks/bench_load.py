@@ -2,13 +2,18 @@
 
     .venv/bin/python benchmarks/bench_load.py accuracy [--users 100] [--duration 30s]
     .venv/bin/python benchmarks/bench_load.py capacity [--users 50] [--duration 20s]
+    .venv/bin/python benchmarks/bench_load.py guidellm [--duration 20s]
 
 accuracy: ``gatecheck calibrate`` (the mock at ttft 200 ms, itl 20 ms, 50 tokens, no proxy)
 with 100 concurrent streams: reported ttft / itl / e2e p50 against the model's true values.
 capacity: non-streamed requests/s that one Locust process (then two, ``--processes 2``)
-drives against the zero-latency mock, with the load process's CPU. Each run is bounded by
-its duration plus a minute; the machine's load average is printed beside every figure,
-since other work on a shared machine moves them.
+drives against the zero-latency mock, with the load process's CPU.
+guidellm: the open-loop run GuideLLM 0.8.1 was measured with on this machine (research notes:
+server ttft 100 ms, itl 10 ms, 64 tokens, constant 100 requests/s, 20 s; GuideLLM reported
+a ttft of 110 ms): ``gatecheck load --target mock --scenario rate`` with the same model.
+
+Each run is bounded by its duration plus a minute; the machine's load average is printed
+beside every figure, since other work on a shared machine moves them.
 """
 
 from __future__ import annotations
@@ -70,15 +75,31 @@ def capacity(args: argparse.Namespace) -> None:
         print(f"| {row[0]} | {row[1]:,.0f} | {row[2]:.2f} | {row[3]} | {row[4]} | {row[5]} |")
 
 
+def guidellm(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        print(_loadavg())
+        summary = _run(["load", "--target", "mock", "--scenario", "rate", "--rate", "100",
+                        "--directive", "ttft=100 itl=10 tokens=64", "--duration", args.duration,
+                        "--warmup", "2s"], Path(tmp), timeout=600)
+        lat = summary["latency_ms"]
+        print(f"ttft p50 {lat['ttft']['p50']} ms (true 100), ttft from intended p50 "
+              f"{lat['ttft_from_intended']['p50']} ms, itl p50 {lat['itl']['p50']} ms (true 10),"
+              f" achieved {summary['throughput']['requests_per_s']} req/s (target 100)")
+        print(_loadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", choices=("accuracy", "capacity"))
+    parser.add_argument("which", choices=("accuracy", "capacity", "guidellm"))
     parser.add_argument("--users", type=int, default=None)
     parser.add_argument("--duration", default=None)
     args = parser.parse_args()
     if args.which == "accuracy":
         args.users, args.duration = args.users or 100, args.duration or "30s"
         accuracy(args)
+    elif args.which == "guidellm":
+        args.duration = args.duration or "20s"
+        guidellm(args)
     else:
         args.users, args.duration = args.users or 50, args.duration or "20s"
         capacity(args)
