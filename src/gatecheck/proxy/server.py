@@ -23,6 +23,7 @@ from gatecheck.proxy.keystore import KeyStore
 from gatecheck.proxy.limiter import KeyLimiter, build_backend
 from gatecheck.proxy.metrics import ProxyMetrics
 from gatecheck.proxy.models import ModelTable
+from gatecheck.proxy.shutdown import Drain
 from gatecheck.proxy.upstream import Upstream
 
 __all__ = ["ProxyApp", "create_app"]
@@ -47,6 +48,7 @@ class ProxyApp:
         self.models = ModelTable(config)
         self.redactor = Redactor([*self.upstream.secrets, *([admin_key] if admin_key else [])])
         self.metrics = m = ProxyMetrics()
+        self.drain = Drain()  # graceful shutdown (shutdown.py); command sets its grace
         self.dispatch = Dispatcher(
             config, self.upstream, on_retry=m.on_retry, on_breaker=m.on_breaker
         )
@@ -90,7 +92,7 @@ class ProxyApp:
             on_shutdown=self.aclose,
         )
         self.asgi: ASGIApp = CorsMiddleware(
-            m.middleware(inner),
+            self.drain.layer(m.middleware(inner)),
             origins=config.cors_origins,
             allow_credentials=config.cors_allow_credentials,
             max_age=config.cors_max_age,
@@ -141,6 +143,7 @@ class ProxyApp:
         self.store.flush()
         await self.upstream.aclose()
         await self.limiter.aclose()
+        await self.drain.aclose()
 
 
 def create_app(
