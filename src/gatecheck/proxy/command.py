@@ -35,6 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     state.add_argument("--in-memory", action="store_true",
                        help="keep keys and usage in memory only (lost at exit)")
     add("--quiet", action="store_true", help="no per-request log lines")
+    add("--grace", type=float, default=10.0, metavar="SECONDS",
+        help="on SIGTERM, let open streams run this long, then end them with an error "
+             "event (default: 10)")
 
 
 def build(args: argparse.Namespace) -> tuple[Any, str]:
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     app, _ = build(args)
+    app.drain.grace = args.grace
     access = logging.getLogger("gatecheck.proxy.access")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))  # the line is already JSON
@@ -102,7 +106,12 @@ def run(args: argparse.Namespace) -> int:
             # uvicorn re-raises SIGTERM/SIGINT after its graceful stop, so the process would
             # die by the signal; a clean stop on request is exit status 0 instead.
             sigs = (signal.SIGINT, signal.SIGTERM)
-            old = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
+            handle_exit = self.handle_exit
+            def on_signal(sig: int, frame: Any) -> None:
+                app.drain.begin_soon()  # health 503 and the stream bound (shutdown.py)
+                handle_exit(sig, frame)
+
+            old = {sig: signal.signal(sig, on_signal) for sig in sigs}
             try:
                 yield
             finally:
@@ -111,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
     server = _Server(uvicorn.Config(
         app, loop="uvloop", http="httptools", lifespan="on", access_log=False,
-        log_level="warning", timeout_graceful_shutdown=5, server_header=False,
+        log_level="warning", timeout_graceful_shutdown=args.grace + 5, server_header=False,
     ))
 
     async def serve() -> None:
