@@ -98,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
                      "label": "calibrate", "warmup": f"{warmup:g}"},
         )
         code = launch.run()
+    from gatecheck.runner.command import redact_tree
+
+    redact_tree(run_dir)  # no secret is involved here, but every artefact goes through it
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():
         raise HarnessError(f"Locust exited {code} without writing {summary_path}")
