@@ -119,3 +119,16 @@ def test_unreachable_target_counts_errors_and_ends_on_time(tmp_path):
     assert summary["requests"]["ok"] == 0
     assert summary["requests"]["failed"] > 0
     assert any("Refused" in e for e in summary["requests"]["errors"])
+
+
+def test_calibrate_prints_measured_against_true(tmp_path, capsys):
+    code = main(["calibrate", "--ttft-ms", "30", "--itl-ms", "5", "--tokens", "10",
+                 "--users", "3", "--duration", "3s", "--warmup", "1s", "--out", str(tmp_path)])
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0] + " " + line.split()[1]: line.split() for line in lines
+            if line.startswith(("ttft ms", "itl ms", "e2e ms", "rate /s"))}
+    assert set(rows) == {"ttft ms", "itl ms", "e2e ms", "rate /s"}
+    assert float(rows["ttft ms"][2]) == 30.0  # the true value
+    assert 28 <= float(rows["ttft ms"][3]) <= 90  # the measured p50, generous
+    assert float(rows["e2e ms"][2]) == 30.0 + 9 * 5
