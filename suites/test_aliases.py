@@ -115,10 +115,11 @@ def test_alias4_listed_usable(client, target, record_exchange):
        title="404s from count_tokens do not make the model unavailable for messages")
 def test_alias5_aux_404(client, target, chat_model, record_exchange):
     for _ in range(6):
-        body = body_for("anthropic", chat_model, mock=directive(fault=404)
-                        if target.claims("mock-directives") else None)
+        upstream = target.claims("mock-upstream")
+        body = body_for("anthropic", chat_model,
+                        mock=directive(fault=404) if upstream else None)
         body = {k: v for k, v in body.items() if k != "max_tokens"}
-        if not target.claims("mock-directives"):
+        if not upstream:
             body["model"] = "gatecheck-no-such-model"
         counted = client.request("POST", "/v1/messages/count_tokens", json=body,
                                  headers=headers_for("anthropic"))
@@ -131,7 +132,7 @@ def test_alias5_aux_404(client, target, chat_model, record_exchange):
            exchange=response.exchange)
 
 
-@check("ALIAS-5", level="SHOULD", category="Aliases", feature="mock-directives",
+@check("ALIAS-5", level="SHOULD", category="Aliases", feature="mock-upstream",
        title="Upstream 4xx answers (client errors) do not make the model unavailable")
 def test_alias5_client_errors_do_not_trip(client, target, record_exchange):
     # Seed: claude-proxy's breaker counted upstream 400/404 as failures, so a few bad client

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from gatecheck.checks import auth, check, cors, expect
-from gatecheck.checks.support import PATHS, auth_as, body_for, headers_for, no_auth
+from gatecheck.checks.support import (
+    PATHS,
+    auth_as,
+    body_for,
+    headers_for,
+    no_auth,
+    require_credentials,
+)
+
+
+@pytest.fixture(autouse=True)
+def _credentials(target):
+    """Every check here judges how credentials are handled: none taken, none to judge."""
+    require_credentials(target)
 
 
 def _post(client, surface, model, *, auth_=None, headers=None):

@@ -14,6 +14,7 @@ from gatecheck.checks.support import (
     directive,
     headers_for,
     no_auth,
+    takes_credentials,
 )
 
 # The error cases every gateway can be asked for without spending a token.
@@ -44,7 +45,8 @@ def _error_case(client, target, surface, model, case):
 
 def _each_error(client, target, surface, record_exchange):
     model = target.models.for_surface(surface) or "gatecheck-model"
-    for case in CASES:
+    cases = CASES if takes_credentials(target) else CASES[2:]  # no keys, no key errors
+    for case in cases:
         response = _error_case(client, target, surface, model, case)
         record_exchange(response.exchange)
         expect(400 <= response.status < 500, f"{case}: not a client error",
@@ -102,7 +104,7 @@ def test_err3_status_types_anthropic(client, target, record_exchange):
     _status_types(client, target, "anthropic", record_exchange)
 
 
-@check("ERR-4", level="MUST", category="Errors", feature="mock-directives",
+@check("ERR-4", level="MUST", category="Errors", feature="mock-upstream",
        title="An upstream 200 carrying an error never reaches the client as a 200")
 def test_err4_no_200_errors(client, target, record_exchange):
     for surface in target.surfaces:
@@ -123,7 +125,7 @@ PROPAGATED = {"openai": {400: {400}, 404: {404}, 429: {429}, 503: {503}, 529: {5
                             529: {529}}}
 
 
-@check("ERR-5", level="MUST", category="Errors", feature="mock-directives",
+@check("ERR-5", level="MUST", category="Errors", feature="mock-upstream",
        title="Upstream 400/404/429/503/529 propagate (not collapsed to 500)")
 @pytest.mark.parametrize("surface", ["openai", "anthropic"])
 def test_err5_propagation(client, target, surface, record_exchange):
@@ -142,7 +144,7 @@ def test_err5_propagation(client, target, surface, record_exchange):
                    observed=repr(error.get("type")), exchange=response.exchange)
 
 
-@check("ERR-5", level="MUST", category="Errors", feature="mock-directives",
+@check("ERR-5", level="MUST", category="Errors", feature="mock-upstream",
        title="An upstream 401/403 (the gateway's own credentials) is not the client's 401/403")
 def test_err5_upstream_auth_is_not_client_auth(client, target, record_exchange):
     # Seed: gatewayz mapped a provider auth error to 401, indistinguishable from a bad client

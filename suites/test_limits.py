@@ -68,7 +68,7 @@ def test_lim2_retry_after_range(client, admin_client, target, chat_model, record
         admin_client.request("DELETE", f"/v1/keys/{created['id']}")
 
 
-@check("LIM-3", level="MUST", category="Limits", feature="mock-directives",
+@check("LIM-3", level="MUST", category="Limits", feature="mock-upstream",
        title="An upstream 429 passes through with its Retry-After")
 def test_lim3_upstream_429(client, target, record_exchange):
     for surface in target.surfaces:
@@ -151,7 +151,7 @@ def test_lim4_message_count(client, target, chat_model, record_exchange):
     response_json(at, "response at the message limit")
 
 
-@check("LIM-6", level="SHOULD", category="Limits", feature="mock-directives",
+@check("LIM-6", level="SHOULD", category="Limits", feature="mock-upstream",
        title="Upstream overload is 529 overloaded_error (Anthropic) / 503 (OpenAI)")
 def test_lim6_overload(client, target, record_exchange):
     for surface in target.surfaces:

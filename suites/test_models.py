@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from gatecheck.checks import auth, check, errors, expect, models
-from gatecheck.checks.support import conforms, headers_for, no_auth, response_json
+from gatecheck.checks.support import (
+    conforms,
+    headers_for,
+    no_auth,
+    require_credentials,
+    response_json,
+)
 
 
 def _list(client, headers=None):
@@ -57,6 +63,7 @@ def test_mod3_anthropic_list(client, profile, record_exchange):
 @check("MOD-4", level="MUST", category="Models", feature="models",
        title="/v1/models without credentials gets the missing-key status")
 def test_mod4_auth(client, target, record_exchange):
+    require_credentials(target)
     response = client.request("GET", "/v1/models", auth=no_auth())
     record_exchange(response.exchange)
     auth.credentials_rejected("openai", response, why="models without credentials",

@@ -96,13 +96,13 @@ def _failed(client, chat_model, record_exchange, fault):
 
 
 @check("STR-A7", level="MUST", category="Streaming", surface="anthropic",
-       feature="mock-directives", title="An upstream reset mid-stream ends with event: error")
+       feature="mock-upstream", title="An upstream reset mid-stream ends with event: error")
 def test_stra7_upstream_reset(client, chat_model, record_exchange):
     _failed(client, chat_model, record_exchange, "reset")
 
 
 @check("STR-A7", level="MUST", category="Streaming", surface="anthropic",
-       feature="mock-directives", title="An upstream error event reaches the client as one")
+       feature="mock-upstream", title="An upstream error event reaches the client as one")
 def test_stra7_upstream_error_event(client, chat_model, record_exchange):
     _failed(client, chat_model, record_exchange, "error-event")
 

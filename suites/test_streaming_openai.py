@@ -118,12 +118,12 @@ def _failed_stream(client, chat_model, record_exchange, fault):
 
 
 @check("STR-O10", level="MUST", category="Streaming", surface="openai",
-       feature="mock-directives", title="An upstream reset mid-stream ends with an error event")
+       feature="mock-upstream", title="An upstream reset mid-stream ends with an error event")
 def test_stro10_upstream_reset(client, chat_model, record_exchange):
     _failed_stream(client, chat_model, record_exchange, "reset")
 
 
 @check("STR-O10", level="MUST", category="Streaming", surface="openai",
-       feature="mock-directives", title="An upstream error event reaches the client as one")
+       feature="mock-upstream", title="An upstream error event reaches the client as one")
 def test_stro10_upstream_error_event(client, chat_model, record_exchange):
     _failed_stream(client, chat_model, record_exchange, "error-event")

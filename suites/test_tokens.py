@@ -42,7 +42,7 @@ def _ground_truth(mock_log, marker):
     return None
 
 
-@check("TOK-1", level="MUST", category="Tokens", surface="openai", feature="mock-directives",
+@check("TOK-1", level="MUST", category="Tokens", surface="openai", feature="mock-upstream",
        title="usage equals the mock upstream's exact counts (OpenAI)")
 def test_tok1_ground_truth_openai(client, chat_model, mock_log, record_exchange):
     expect(mock_log is not None, "target fronts no gatecheck mock", expected="a mock log",
@@ -90,7 +90,7 @@ def test_tok3_stream_equals_nonstream(client, chat_model, record_exchange):
                          "stream vs non-stream", exchange=captured.exchange)
 
 
-@check("TOK-4", level="MUST", category="Tokens", surface="anthropic", feature="mock-directives",
+@check("TOK-4", level="MUST", category="Tokens", surface="anthropic", feature="mock-upstream",
        title="input_tokens + cache tokens equal the upstream's prompt count (no double count)")
 def test_tok4_cache_semantics(client, chat_model, mock_log, record_exchange):
     expect(mock_log is not None, "target fronts no gatecheck mock", expected="a mock log",

@@ -31,7 +31,9 @@ __all__ = [
     "headers_for",
     "no_auth",
     "nonce",
+    "require_credentials",
     "response_json",
+    "takes_credentials",
 ]
 
 Surface = Literal["openai", "anthropic"]
@@ -109,7 +111,7 @@ def conforms(name: str, instance: Any, *, profile: str, what: str,
     """
     from gatecheck.schemas import validate
 
-    violations = validate(name, instance, profile=profile)  # type: ignore[arg-type]
+    violations = validate(name, instance, profile=profile)
     failing = [v for v in violations if v.severity == "FAIL"]
     for violation in (v for v in violations if v.severity == "WARN"):
         warn(f"{what}: {violation}", exchange=exchange)
@@ -154,6 +156,19 @@ def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
         captured.stamps = response.stamps
     captured.exchange = response.exchange
     return captured
+
+
+def takes_credentials(target: Any) -> bool:
+    """Whether the target authenticates clients at all (auth.scheme is not "none")."""
+    return bool(target.auth.scheme != "none")
+
+
+def require_credentials(target: Any) -> None:
+    """Skip the running check when the target takes no credentials (nothing to reject)."""
+    import pytest
+
+    if not takes_credentials(target):
+        pytest.skip(f"target {target.name!r} takes no credentials (auth.scheme = none)")
 
 
 def no_auth() -> Any:
