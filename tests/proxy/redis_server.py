@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["redis_url"]
+__all__ = ["redis_url_fixture"]
 
 
 def _free_port() -> int:
@@ -20,8 +20,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="session", name="redis_url")
+def redis_url_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``redis://127.0.0.1:PORT/0`` of a redis-server started for this session."""
     binary = shutil.which("redis-server")
     if binary is None:

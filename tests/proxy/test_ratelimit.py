@@ -21,7 +21,7 @@ from gatecheck.proxy.ratelimit import (
     WindowState,
     format_duration,
 )
-from tests.proxy.redis_server import redis_url  # noqa: F401  (fixture)
+from tests.proxy.redis_server import redis_url_fixture  # noqa: F401  (the redis_url fixture)
 
 pytestmark = pytest.mark.anyio
 
