@@ -110,6 +110,20 @@ def test_log_records_requests_with_redacted_headers_and_usage():
         assert client.get("/_mock/log").json() == {"entries": [], "total": 0, "dropped": 0}
 
 
+def test_oversized_request_bodies_get_413_in_the_envelope():
+    with _asgi_client(MockConfig(max_request_bytes=1000)) as client:
+        big = {"model": "mock-chat", "messages": [{"role": "user", "content": "x" * 5000}]}
+        response = client.post("/v1/chat/completions", json=big)
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "request_too_large"
+        response = client.post("/v1/messages", json={**big, "max_tokens": 5})
+        assert response.status_code == 413
+        assert response.json()["error"]["type"] == "request_too_large"
+        log = client.get("/_mock/log", params={"limit": 1}).json()
+    assert [e["status"] for e in log["entries"]] == [413]
+    assert log["total"] == 2
+
+
 def test_log_is_a_bounded_ring():
     with _asgi_client(MockConfig(log_size=3)) as client:
         for _ in range(5):

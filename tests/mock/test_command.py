@@ -31,7 +31,8 @@ def test_bad_flags_are_one_line_and_exit_2(capsys, argv, fragment):
     assert fragment in err[0]
 
 
-def test_serves_until_sigterm_then_exits_0():
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serves_until_a_signal_then_exits_0(sig):
     env = dict(os.environ, MOCK_KEY_FOR_TEST="sk-proc-key")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gatecheck", "mock", "--port", "0",
@@ -48,7 +49,7 @@ def test_serves_until_sigterm_then_exits_0():
             url + "/v1/chat/completions", json=body, headers={"x-api-key": "sk-proc-key"}, timeout=5
         )
         assert reply.json()["usage"]["completion_tokens"] == 3
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
