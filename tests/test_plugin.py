@@ -172,6 +172,23 @@ def test_unknown_target_is_a_usage_error_listing_known_ones(suite):
         ["ERROR: unknown target 'fkae'; did you mean 'fake'? (known in targets.toml: fake)"])
 
 
+def test_profile_and_run_id_reach_every_record(suite):
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--profile", "strict", "--run-id", "run-42",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=2)
+    got = records(suite.path / "r.jsonl").values()
+    assert {(r["profile"], r["run_id"]) for r in got} == {("strict", "run-42")}
+    result.stdout.fnmatch_lines(["gatecheck: run run-42, profile strict"])
+
+
+def test_a_bad_profile_from_the_environment_is_a_usage_error(suite, monkeypatch):
+    monkeypatch.setenv("GATECHECK_PROFILE", "lenient")
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--profile 'lenient': expected one of sdk-compat, strict*"])
+
+
 def test_bad_targets_file_is_a_usage_error(suite):
     result = suite.runpytest("--target", "fake", "--targets-file", "missing.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
