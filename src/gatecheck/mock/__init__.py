@@ -9,7 +9,8 @@ so a gateway that drops it is not masked by a 400 here. With ``api_keys`` config
 
 The log keeps, per request: seq, time, method, path, surface, model, stream, headers
 (redacted when rendered), the directive, the status sent (0: none, the client left first),
-the fault, the usage sent (``input_tokens``/``output_tokens``) and the response id.
+the fault, the usage sent (``input_tokens``/``output_tokens``), the response id and the
+first 500 characters of the last user message (redacted), to find a request by a marker.
 
 Ground truth. A reply is deterministic for a conversation (seeded from its roles and text,
 not the model or surface, so a translating gateway gets the same reply). Tokens are counted
@@ -57,12 +58,13 @@ Faults (``fault=NAME``, model ``mock-NAME``, or ``--fault NAME[,key=value...]``)
                   and the end; non-stream: 200 with an error body
     fake-stream   the whole stream in one burst after the full generation time
     drip          the answer trickled drip_bytes (4) every drip_ms (10)
-    oversize      a body (stream: one content event) of `bytes` (16 MiB) of "x"
+    oversize      a body (stream: one content event) of `bytes` (16 MiB) of "x"; a stream's
+                  usage still reports the reply it replaced
 
 Model presets: ``mock-chat`` (the default; flags only), ``mock-slow`` (ttft 500, itl 50,
 32 tokens), ``mock-long`` (512 tokens), ``mock-chaos`` (30 % of requests get one of 429,
 500, 503, 529, reset, cut, error-event, drawn from a ``--seed``-ed stream), and
-``mock-<fault>`` for every status and name above. Other models get a 404 unless
+``mock-<fault>`` for the ten statuses listed and every name above. Other models get a 404 unless
 ``accept_any_model``.
 """
 
