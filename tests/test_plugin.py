@@ -113,8 +113,10 @@ def test_checks_run_once_per_target_with_their_outcomes(suite):
                                                                          "Completions")
     assert (failed["message"], failed["expected"], failed["observed"]) == (
         "the body was wrong", "an object", "a list")
-    assert got["test_needs_cors[fake]"]["message"] == "target 'fake' does not claim 'cors'"
-    assert "anthropic surface" in got["test_anthropic_only[fake]"]["message"]
+    assert got["test_needs_cors[fake]"]["message"] == (
+        "target 'fake' does not claim feature 'cors'")
+    assert got["test_anthropic_only[fake]"]["message"] == (
+        "target 'fake' does not claim surface 'anthropic'")
     assert got["test_warns[fake]"]["warnings"] == ["unknown event type 'mystery'"]
     assert all(r["run_id"] and r["profile"] == "sdk-compat" for r in got.values())
     assert failed["target_url"].endswith("/v1")

@@ -45,6 +45,7 @@ from gatecheck.runner._state import PROFILES, RunState
 if TYPE_CHECKING:
     from gatecheck.runner._events import RunEvent
     from gatecheck.runner._results import ResultsWriter
+    from gatecheck.targets import TargetConfig
 
 PROFILE_ENV = "GATECHECK_PROFILE"
 
@@ -225,7 +226,7 @@ class GatecheckSession:
                                      ("gatecheck.target", name)])
         if getattr(self.config.option, "allure_report_dir", None):
             _allure_labels(info, name)
-        reason = self.state.targets[name].skip_reason(feature=info.feature, surface=info.surface)
+        reason = _skip_reason(self.state.targets[name], info)
         if reason is not None:
             pytest.skip(reason)
 
@@ -300,6 +301,17 @@ class GatecheckSession:
         from gatecheck.runner._events import CheckFinished
 
         self._emit(CheckFinished(record=clean))
+
+
+def _skip_reason(target: TargetConfig, info: CheckInfo) -> str | None:
+    """Why this check does not run on this target (a missing secret first), or None."""
+    if target.missing_secret is not None:
+        return f"set ${target.missing_secret} to run target {target.name!r}"
+    if info.surface is not None and not target.has_surface(info.surface):
+        return f"target {target.name!r} does not claim surface {info.surface!r}"
+    if info.feature is not None and not target.claims(info.feature):
+        return f"target {target.name!r} does not claim feature {info.feature!r}"
+    return None
 
 
 def _redact_artefacts(config: pytest.Config) -> None:
