@@ -92,9 +92,12 @@ def _on_init(environment: Any, **_: Any) -> None:
     gevent.get_hub().loop.update_now()
     if _is_master(environment):
         environment.events.worker_report.add_listener(_on_worker_report)
+        environment.events.test_stopping.add_listener(_flush_workers)
+        environment.runner.register_message("gatecheck_final", _on_final)
     if _is_worker(environment):
         environment.events.report_to_master.add_listener(_on_report_to_master)
         environment.runner.register_message("gatecheck_schedule", _on_schedule)
+        environment.runner.register_message("gatecheck_flush", _on_flush)
     web_ui = getattr(environment, "web_ui", None)
     if web_ui is not None:
         web_ui.app.add_url_rule("/gatecheck/summary", "gatecheck_summary",
@@ -142,10 +145,44 @@ def _on_schedule(environment: Any, msg: Any, **_: Any) -> None:
 
 
 def _on_test_stop(environment: Any, **_: Any) -> None:
-    if MONITOR is not None:
+    if MONITOR is None:
+        return
+    MONITOR.stop()
+    if not _is_worker(environment):  # a worker ships its readings with its next report
         cpu, lag = MONITOR.drain()
         BOOK.add_health(node(), cpu, lag)
-        MONITOR.stop()
+
+
+# The end of a distributed run. Locust's master gives workers 0.5 s for their last report
+# before it stops listening, which a loaded machine misses; so when the master starts
+# stopping, it asks every worker to stop its users and report now, and waits (bounded) for
+# each one's "final" marker, which arrives after that worker's last samples.
+FLUSH_TIMEOUT_S = 15.0
+_FINAL: set[str] = set()
+
+
+def _flush_workers(environment: Any, **_: Any) -> None:
+    runner = environment.runner
+    waiting = {c.id for c in runner.clients.all if c.state != locust.runners.STATE_MISSING}
+    _FINAL.clear()
+    for client_id in waiting:
+        runner.send_message("gatecheck_flush", None, client_id)
+    deadline = time.monotonic() + FLUSH_TIMEOUT_S
+    while not waiting <= _FINAL and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+
+
+def _on_flush(environment: Any, msg: Any, **_: Any) -> None:
+    runner = environment.runner
+    runner.stop()  # no sample after this point; fires test_stop (the monitor stops)
+    # Locust's own report (statistics, and our rows via report_to_master), then the marker:
+    # one connection, so the master handles them in this order.
+    runner._send_stats()
+    runner.send_message("gatecheck_final", runner.client_id)
+
+
+def _on_final(environment: Any, msg: Any, **_: Any) -> None:
+    _FINAL.add(str(msg.data))
 
 
 def _on_report_to_master(client_id: str, data: dict[str, Any]) -> None:
