@@ -1,10 +1,11 @@
 """One exact record per request, and the buffer that ships records from workers to the master.
 
 Every process that runs users appends a ``Sample`` per finished request to a ``SampleBook``.
-Workers drain it into Locust's periodic worker report (``report_to_master``: the same
-message that carries Locust's own statistics, so samples arrive exactly as reliably as
-Locust's counts) and the master appends what arrives; a run without workers reads its own
-book. The union is then written once, as ``samples.jsonl``, and summarised.
+Workers drain it into Locust's periodic worker report (``report_to_master``: the message
+that carries Locust's own statistics) and the master appends what arrives; at the end the
+master asks each worker for its last rows and waits for them (``users._flush_workers``). A
+run without workers reads its own book. The union is written once, as ``samples.jsonl``,
+and summarised.
 """
 
 from __future__ import annotations
