@@ -329,3 +329,16 @@ async def test_idle_stream_ends_with_an_error_event(mock, directive: str) -> Non
         last = orjson.loads(events[-1])
         assert last["error"]["type"] == "timeout_error"
         assert "[DONE]" not in events
+
+
+async def test_total_stream_deadline_ends_with_an_error_event(mock) -> None:
+    async with proxy(mock, retries={"max-attempts": 1}, timeouts={"total": 0.5}) as p:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        r = await p.chat("tokens=100 itl=50", stream=True)
+        elapsed = loop.time() - t0
+        assert r.status_code == 200
+        events = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
+        assert len(events) > 2  # content flowed before the deadline
+        assert orjson.loads(events[-1])["error"]["type"] == "timeout_error"
+        assert elapsed < 3  # not the whole 5 s reply (generous)

@@ -8,7 +8,8 @@ then record one verdict on the breaker (see ``breaker``). A failure moves on to 
 target; a 4xx is the client's answer and ends the search. A stream is handed over (and the
 slot held until it ends) only once its status is final, so a retry never follows a byte
 sent to the client. Stream timeouts: ``first-byte`` bounds the wait for the headers,
-``idle`` every read after (aiohttp's sock_read, in ``upstream``).
+``idle`` every read after (aiohttp's sock_read, in ``upstream``), ``total`` the whole
+stream (then the relay sends a timeout error event).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 
 from gatecheck.proxy.breaker import CircuitBreaker, Permit, State
-from gatecheck.proxy.config import ProviderConfig, ProxyConfig
+from gatecheck.proxy.config import ProxyConfig
 from gatecheck.proxy.errors import ProxyError
 from gatecheck.proxy.models import Target
 from gatecheck.proxy.retry import RetryPolicy, parse_retry_after, retryable_status
@@ -137,8 +137,21 @@ class Dispatcher:
     async def stream(
         self, targets: Sequence[Target], prepare: Callable[[Target], Prepared]
     ) -> AsyncIterator[Outcome]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         async with AsyncExitStack() as stack:
-            yield await self._run(targets, prepare, stack, stream=True)
+            outcome = await self._run(targets, prepare, stack, stream=True)
+            timer = None
+            if outcome.response is not None and outcome.status < 300:
+                # The total deadline of a stream: its reader fails with TimeoutError, which
+                # the relay turns into a timeout error event (upstream.transport_error).
+                total = self.config.timeouts_for(outcome.target.provider).total
+                timer = loop.call_at(started + total, _expire, outcome.response)
+            try:
+                yield outcome
+            finally:
+                if timer is not None:
+                    timer.cancel()
 
     async def _send(
         self, target: Target, prepared: Prepared, stack: AsyncExitStack, stream: bool
@@ -268,6 +281,6 @@ class Dispatcher:
             breaker.success(permit)  # 408/409/429: the upstream answered
 
 
-def describe(provider: ProviderConfig) -> dict[str, Any]:
-    """Limits of a provider as /health shows them."""
-    return {"max_concurrency": provider.max_concurrency, "queue_size": provider.queue_size}
+def _expire(response: aiohttp.ClientResponse) -> None:
+    if not response.closed:
+        response.content.set_exception(TimeoutError("total stream deadline"))
