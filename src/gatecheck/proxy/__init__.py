@@ -6,10 +6,24 @@ serves it (``command``); ``gatecheck.embedded.start_embedded`` runs it over the 
 Front doors, each also without ``/v1``: ``POST /v1/chat/completions``, ``POST /v1/messages``,
 ``POST /v1/messages/count_tokens``, ``GET /v1/models[/{id}]``, ``GET /health``,
 ``/health/live``, ``/health/ready``, ``POST|GET /v1/keys``, ``DELETE /v1/keys/{id}``,
-``GET /v1/usage``. Module map: ``config`` (proxy.toml + ``config.schema.json``), ``keystore``
-and ``auth``, ``errors`` (both envelopes), ``cors`` (outermost), ``app`` (routing, context,
-responses), ``forward`` and ``streams`` (model routes), ``upstream`` (aiohttp), ``admin``,
-``server`` (assembly).
+``GET /v1/usage``, ``GET /metrics``. Module map: ``config`` (proxy.toml +
+``config.schema.json``), ``keystore`` and ``auth``, ``errors`` (both envelopes), ``cors``
+(outermost), ``app`` (routing, context, responses), ``forward`` and ``streams`` (model
+routes), ``upstream`` (aiohttp), ``admin``, ``server`` (assembly). Part 2: ``ratelimit``
+(windows, memory and Redis backends) and ``limiter`` (429s and headers), ``dispatch``
+(failover, ``breaker``, ``retry``, concurrency gate, timeouts), ``metrics``, ``shutdown``
+(SIGTERM drain), ``worker`` (several processes).
+
+Resilience policies: a key's limits (``rate_limits`` at creation, else the config's
+``[rate-limits]``) are checked after auth on chat/messages; over a limit is 429 with
+Retry-After and the surface's rate-limit headers, which every answer of a limited key
+carries. Upstream retries: connect errors and 408/409/429/5xx/529 only, before any byte
+reached the client, backoff with full jitter, Retry-After honoured up to a cap. A breaker
+per provider opens after N consecutive 5xx/529/timeouts/connection failures (one per client
+request), answers 503 with Retry-After for its cool-down, then lets one probe through; an
+alias's later providers are tried when one fails or is open. The embedded default (over
+the mock, whose faults are injected per request) retries nothing and opens its breaker
+only after 50 failures in a row, so one check's injected 5xx cannot fail the next check.
 
 Documented policies (what a check may rely on):
 
