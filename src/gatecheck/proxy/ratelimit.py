@@ -68,7 +68,7 @@ class Limits:
         return cls(requests, int(tpm) if tpm is not None else None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built on every request, and frozen __init__ costs
 class WindowState:
     """One window as the client's headers show it: limit, remaining, seconds to reset."""
 
@@ -77,7 +77,7 @@ class WindowState:
     reset_s: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     allowed: bool
     retry_after_s: float = 0.0  # when refused: until the blocking window resets

@@ -48,7 +48,7 @@ class _Stream:
         self.surface = surface
         self.streaming = False  # its response.start said text/event-stream
         self.ended = False  # the drain layer ended it: drop the app's further sends
-        self.woken = asyncio.Event()
+        self.woken: asyncio.Event | None = None  # made on first need: most streams never do
 
     async def cut(self) -> None:
         if self.ended or not self.streaming:
@@ -59,7 +59,8 @@ class _Stream:
             await self.send({"type": "http.response.body", "body": error_event(err, self.surface),
                              "more_body": True})
             await self.send({"type": "http.response.body", "body": b"", "more_body": False})
-        self.woken.set()
+        if self.woken is not None:
+            self.woken.set()
 
 
 class Drain:
@@ -126,6 +127,10 @@ class Drain:
                 if not stream.streaming:
                     return await receive()
                 # A stream's client watcher: also wake up when the drain ended the stream.
+                if stream.woken is None:
+                    stream.woken = asyncio.Event()
+                if stream.ended:
+                    return {"type": "http.disconnect"}
                 inner = asyncio.ensure_future(receive())
                 woken = asyncio.ensure_future(stream.woken.wait())
                 done, _ = await asyncio.wait({inner, woken}, return_when="FIRST_COMPLETED")
