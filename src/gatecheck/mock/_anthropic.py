@@ -16,12 +16,11 @@ from gatecheck.mock._plan import (
     PROMPT_EXCERPT,
     Invalid,
     Plan,
-    check_ranges,
-    is_int,
     resolve,
     text_of,
 )
 from gatecheck.mock._tokenizer import count_anthropic_request
+from gatecheck.mock._validate import check_anthropic
 
 __all__ = ["AnthropicSurface", "models_page"]
 
@@ -32,8 +31,6 @@ _STOP_REASON = {
     "tool": "tool_use",
 }
 _DELTA = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":'
-# (low, high, integers only), as the Messages API validates them
-_RANGES = {"temperature": (0, 1, False), "top_p": (0, 1, False), "top_k": (0, 2**31, True)}
 _CREATED_AT = "2023-11-14T22:13:20Z"  # MODEL_CREATED in RFC 3339
 assert MODEL_CREATED == 1_700_000_000
 
@@ -67,77 +64,6 @@ def models_page(models: list[str], query: dict[str, str]) -> bytes:
             "last_id": page[-1] if page else None,
         }
     )
-
-
-def _check(body: Any, *, needs_max_tokens: bool) -> None:
-    """Raise Invalid (400) for what the Messages API would reject."""
-    if not isinstance(body, dict):
-        raise Invalid(400, "The request body must be a JSON object.")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        raise Invalid(400, "model: Field required")
-    if needs_max_tokens and not is_int(body.get("max_tokens"), 1):
-        raise Invalid(
-            400,
-            "max_tokens: Field required"
-            if "max_tokens" not in body
-            else "max_tokens: must be an integer >= 1",
-        )
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise Invalid(
-            400,
-            "messages: Field required"
-            if messages is None
-            else "messages: at least one message is required",
-        )
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            raise Invalid(400, f"messages.{i}.role: Input should be 'user' or 'assistant'")
-        content = message.get("content")
-        if not (
-            isinstance(content, str)
-            or (
-                isinstance(content, list)
-                and all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in content)
-            )
-        ):
-            raise Invalid(
-                400, f"messages.{i}.content: Input should be a string or a list of content blocks"
-            )
-    bad = check_ranges(body, _RANGES)
-    if bad is not None:
-        raise Invalid(400, f"{bad}: Input should be a number in range")
-    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
-        raise Invalid(400, "metadata: Input should be an object")
-    system = body.get("system")
-    if system is not None and not isinstance(system, str | list):
-        raise Invalid(400, "system: Input should be a string or a list of text blocks")
-    stops = body.get("stop_sequences")
-    if stops is not None and not (
-        isinstance(stops, list) and all(isinstance(s, str) for s in stops)
-    ):
-        raise Invalid(400, "stop_sequences: Input should be a list of strings")
-    if body.get("stream") is not None and not isinstance(body["stream"], bool):
-        raise Invalid(400, "stream: Input should be a valid boolean")
-    tools = body.get("tools")
-    if tools is not None and not (
-        isinstance(tools, list)
-        and all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools)
-    ):
-        raise Invalid(400, "tools: each tool needs a name")
-    choice = body.get("tool_choice")
-    if choice is not None:
-        if not isinstance(choice, dict) or choice.get("type") not in (
-            "auto",
-            "any",
-            "tool",
-            "none",
-        ):
-            raise Invalid(
-                400, "tool_choice: Input should be a tagged object of type auto, any, tool or none"
-            )
-        if choice["type"] == "tool" and choice.get("name") not in [t["name"] for t in tools or ()]:
-            raise Invalid(400, "tool_choice.name: the named tool is not in tools")
 
 
 def _forced_tool(body: dict[str, Any], wanted: str | None) -> dict[str, Any] | None:
@@ -188,7 +114,7 @@ class AnthropicSurface:
                 raise Invalid(
                     400, "There was an issue with the request body: invalid JSON."
                 ) from None
-            _check(body, needs_max_tokens=not count_only)
+            check_anthropic(body, needs_max_tokens=not count_only)
             return self._plan(body, config, count_only)
         except Invalid as exc:
             return Plan("anthropic", exc.status, self.error_body(exc.status, exc.message))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from typing import Any
 
 import orjson
@@ -17,28 +16,15 @@ from gatecheck.mock._plan import (
     PROMPT_EXCERPT,
     Invalid,
     Plan,
-    check_ranges,
-    is_int,
     resolve,
     text_of,
 )
 from gatecheck.mock._tokenizer import count_openai_request, count_tokens
+from gatecheck.mock._validate import check_openai
 
 __all__ = ["OpenAISurface", "model_object", "models_list"]
 
-_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _DONE = b"data: [DONE]\n\n"
-# (low, high, integers only) for the sampling parameters, as OpenAI validates them
-_RANGES = {
-    "temperature": (0, 2, False), "top_p": (0, 1, False), "presence_penalty": (-2, 2, False),
-    "frequency_penalty": (-2, 2, False), "n": (1, 128, True), "top_logprobs": (0, 20, True),
-    "seed": (-(2**63), 2**63 - 1, True),
-}  # fmt: skip
-_TYPES: dict[str, type | tuple[type, ...]] = {
-    "user": str, "logprobs": bool, "parallel_tool_calls": bool, "response_format": dict,
-    "metadata": dict, "logit_bias": dict, "store": bool,
-}  # fmt: skip
 
 
 def model_object(model: str) -> dict[str, Any]:
@@ -47,99 +33,6 @@ def model_object(model: str) -> dict[str, Any]:
 
 def models_list(models: list[str]) -> bytes:
     return orjson.dumps({"object": "list", "data": [model_object(m) for m in models]})
-
-
-def _check(body: Any) -> None:
-    """Raise Invalid (400, with the offending param) for what OpenAI would reject."""
-    if not isinstance(body, dict):
-        raise Invalid(400, "The request body must be a JSON object.")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        raise Invalid(400, "you must provide a model parameter", "model")
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise Invalid(400, "'messages' must be a non-empty array.", "messages")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in _ROLES:
-            raise Invalid(400, f"Invalid 'messages[{i}].role'.", f"messages[{i}].role")
-        content = message.get("content")
-        if not (
-            isinstance(content, str | list) or (content is None and message["role"] == "assistant")
-        ):
-            raise Invalid(
-                400, f"Invalid type for 'messages[{i}].content'.", f"messages[{i}].content"
-            )
-        if isinstance(content, list) and not all(
-            isinstance(p, dict) and isinstance(p.get("type"), str) for p in content
-        ):
-            raise Invalid(
-                400, f"Invalid content part in 'messages[{i}].content'.", f"messages[{i}].content"
-            )
-    for key in ("max_tokens", "max_completion_tokens"):
-        if body.get(key) is not None and not is_int(body[key], 1):
-            raise Invalid(400, f"Invalid '{key}': must be an integer >= 1.", key)
-    if body.get("stream") is not None and not isinstance(body["stream"], bool):
-        raise Invalid(400, "Invalid type for 'stream': expected a boolean.", "stream")
-    options = body.get("stream_options")
-    if options is not None:
-        if not isinstance(options, dict):
-            raise Invalid(400, "Invalid type for 'stream_options'.", "stream_options")
-        if not body.get("stream"):
-            raise Invalid(
-                400,
-                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-                "stream_options",
-            )
-    bad = check_ranges(body, _RANGES)
-    if bad is not None:
-        raise Invalid(400, f"Invalid value for '{bad}': out of range or not a number.", bad)
-    for key, kind in _TYPES.items():
-        if body.get(key) is not None and not isinstance(body[key], kind):
-            raise Invalid(400, f"Invalid type for '{key}'.", key)
-    stop = body.get("stop")
-    if (
-        stop is not None
-        and not isinstance(stop, str)
-        and not (
-            isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)
-        )
-    ):
-        raise Invalid(400, "Invalid 'stop': a string or up to 4 strings.", "stop")
-    tools = body.get("tools")
-    if tools is not None:
-        if not isinstance(tools, list):
-            raise Invalid(400, "Invalid type for 'tools'.", "tools")
-        for i, tool in enumerate(tools):
-            fn = tool.get("function") if isinstance(tool, dict) else None
-            if (
-                tool.get("type") != "function"
-                or not isinstance(fn, dict)
-                or not _TOOL_NAME.match(str(fn.get("name", "")))
-            ):
-                raise Invalid(
-                    400, f"Invalid 'tools[{i}]': a function with a valid name.", f"tools[{i}]"
-                )
-            if fn.get("parameters") is not None and not isinstance(fn["parameters"], dict):
-                raise Invalid(
-                    400,
-                    f"Invalid 'tools[{i}].function.parameters'.",
-                    f"tools[{i}].function.parameters",
-                )
-    choice = body.get("tool_choice")
-    if choice is not None:
-        if not tools:
-            raise Invalid(
-                400,
-                "Invalid value for 'tool_choice': "
-                "'tool_choice' is only allowed when 'tools' are specified.",
-                "tool_choice",
-            )
-        named = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
-        if choice not in ("none", "auto", "required") and named not in _names(tools):
-            raise Invalid(400, "Invalid value for 'tool_choice'.", "tool_choice")
-
-
-def _names(tools: Any) -> list[str]:
-    return [t["function"]["name"] for t in tools or ()]
 
 
 def _forced_tool(body: dict[str, Any], wanted: str | None) -> dict[str, Any] | None:
@@ -186,7 +79,7 @@ class OpenAISurface:
                     "We could not parse the JSON body of your request. "
                     "The OpenAI API expects a JSON payload.",
                 ) from None
-            _check(body)
+            check_openai(body)
             return self._plan(body, config)
         except Invalid as exc:
             return Plan(

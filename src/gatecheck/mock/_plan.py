@@ -9,7 +9,7 @@ per request by the app.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,8 +22,6 @@ __all__ = [
     "Plan",
     "PlanCache",
     "Surface",
-    "check_ranges",
-    "is_int",
     "resolve",
     "text_of",
 ]
@@ -165,27 +163,3 @@ def text_of(content: Any) -> str:
             if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
         )
     return ""
-
-
-def is_int(value: Any, low: int = 0) -> bool:
-    """A JSON integer (not a bool) of at least ``low``."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
-
-
-def check_ranges(
-    body: dict[str, Any], ranges: Mapping[str, tuple[float, float, bool]]
-) -> str | None:
-    """The first parameter outside its (low, high, integer-only) range, else None; null passes."""
-    for key, (low, high, integer) in ranges.items():
-        value = body.get(key)
-        if value is None:
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or (integer and not isinstance(value, int))
-        ):
-            return key
-        if not low <= value <= high:
-            return key
-    return None

@@ -1,0 +1,223 @@
+"""Request validation for both surfaces: what the real APIs reject with a 400.
+
+Hand-written rather than JSON Schema: these few rules run on every cache miss of the hot
+path, and each failure must name the offending parameter the way its API does (OpenAI's
+``param``, Anthropic's ``field: message``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from gatecheck.mock._plan import Invalid
+
+__all__ = ["check_anthropic", "check_openai", "check_ranges", "is_int"]
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# (low, high, integers only) for the sampling parameters, as OpenAI validates them
+_OPENAI_RANGES = {
+    "temperature": (0, 2, False), "top_p": (0, 1, False), "presence_penalty": (-2, 2, False),
+    "frequency_penalty": (-2, 2, False), "n": (1, 128, True), "top_logprobs": (0, 20, True),
+    "seed": (-(2**63), 2**63 - 1, True),
+}  # fmt: skip
+_OPENAI_TYPES: dict[str, type | tuple[type, ...]] = {
+    "user": str, "logprobs": bool, "parallel_tool_calls": bool, "response_format": dict,
+    "metadata": dict, "logit_bias": dict, "store": bool,
+}  # fmt: skip
+
+
+# (low, high, integers only), as the Messages API validates them
+_ANTHROPIC_RANGES = {
+    "temperature": (0, 1, False), "top_p": (0, 1, False), "top_k": (0, 2**31, True),
+}  # fmt: skip
+
+
+def is_int(value: Any, low: int = 0) -> bool:
+    """A JSON integer (not a bool) of at least ``low``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def check_ranges(
+    body: dict[str, Any], ranges: Mapping[str, tuple[float, float, bool]]
+) -> str | None:
+    """The first parameter outside its (low, high, integer-only) range, else None; null passes."""
+    for key, (low, high, integer) in ranges.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (integer and not isinstance(value, int))
+        ):
+            return key
+        if not low <= value <= high:
+            return key
+    return None
+
+
+def _names(tools: Any) -> list[str]:
+    return [t["function"]["name"] for t in tools or ()]
+
+
+def check_openai(body: Any) -> None:
+    """Raise Invalid (400, with the offending param) for what OpenAI would reject."""
+    if not isinstance(body, dict):
+        raise Invalid(400, "The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise Invalid(400, "you must provide a model parameter", "model")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise Invalid(400, "'messages' must be a non-empty array.", "messages")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            raise Invalid(400, f"Invalid 'messages[{i}].role'.", f"messages[{i}].role")
+        content = message.get("content")
+        if not (
+            isinstance(content, str | list) or (content is None and message["role"] == "assistant")
+        ):
+            raise Invalid(
+                400, f"Invalid type for 'messages[{i}].content'.", f"messages[{i}].content"
+            )
+        if isinstance(content, list) and not all(
+            isinstance(p, dict) and isinstance(p.get("type"), str) for p in content
+        ):
+            raise Invalid(
+                400, f"Invalid content part in 'messages[{i}].content'.", f"messages[{i}].content"
+            )
+    for key in ("max_tokens", "max_completion_tokens"):
+        if body.get(key) is not None and not is_int(body[key], 1):
+            raise Invalid(400, f"Invalid '{key}': must be an integer >= 1.", key)
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):
+        raise Invalid(400, "Invalid type for 'stream': expected a boolean.", "stream")
+    options = body.get("stream_options")
+    if options is not None:
+        if not isinstance(options, dict):
+            raise Invalid(400, "Invalid type for 'stream_options'.", "stream_options")
+        if not body.get("stream"):
+            raise Invalid(
+                400,
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                "stream_options",
+            )
+    bad = check_ranges(body, _OPENAI_RANGES)
+    if bad is not None:
+        raise Invalid(400, f"Invalid value for '{bad}': out of range or not a number.", bad)
+    for key, kind in _OPENAI_TYPES.items():
+        if body.get(key) is not None and not isinstance(body[key], kind):
+            raise Invalid(400, f"Invalid type for '{key}'.", key)
+    stop = body.get("stop")
+    if (
+        stop is not None
+        and not isinstance(stop, str)
+        and not (
+            isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop)
+        )
+    ):
+        raise Invalid(400, "Invalid 'stop': a string or up to 4 strings.", "stop")
+    tools = body.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise Invalid(400, "Invalid type for 'tools'.", "tools")
+        for i, tool in enumerate(tools):
+            fn = tool.get("function") if isinstance(tool, dict) else None
+            if (
+                tool.get("type") != "function"
+                or not isinstance(fn, dict)
+                or not _TOOL_NAME.match(str(fn.get("name", "")))
+            ):
+                raise Invalid(
+                    400, f"Invalid 'tools[{i}]': a function with a valid name.", f"tools[{i}]"
+                )
+            if fn.get("parameters") is not None and not isinstance(fn["parameters"], dict):
+                raise Invalid(
+                    400,
+                    f"Invalid 'tools[{i}].function.parameters'.",
+                    f"tools[{i}].function.parameters",
+                )
+    choice = body.get("tool_choice")
+    if choice is not None:
+        if not tools:
+            raise Invalid(
+                400,
+                "Invalid value for 'tool_choice': "
+                "'tool_choice' is only allowed when 'tools' are specified.",
+                "tool_choice",
+            )
+        named = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+        if choice not in ("none", "auto", "required") and named not in _names(tools):
+            raise Invalid(400, "Invalid value for 'tool_choice'.", "tool_choice")
+
+
+def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
+    """Raise Invalid (400) for what the Messages API would reject."""
+    if not isinstance(body, dict):
+        raise Invalid(400, "The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise Invalid(400, "model: Field required")
+    if needs_max_tokens and not is_int(body.get("max_tokens"), 1):
+        raise Invalid(
+            400,
+            "max_tokens: Field required"
+            if "max_tokens" not in body
+            else "max_tokens: must be an integer >= 1",
+        )
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise Invalid(
+            400,
+            "messages: Field required"
+            if messages is None
+            else "messages: at least one message is required",
+        )
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            raise Invalid(400, f"messages.{i}.role: Input should be 'user' or 'assistant'")
+        content = message.get("content")
+        if not (
+            isinstance(content, str)
+            or (
+                isinstance(content, list)
+                and all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in content)
+            )
+        ):
+            raise Invalid(
+                400, f"messages.{i}.content: Input should be a string or a list of content blocks"
+            )
+    bad = check_ranges(body, _ANTHROPIC_RANGES)
+    if bad is not None:
+        raise Invalid(400, f"{bad}: Input should be a number in range")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        raise Invalid(400, "metadata: Input should be an object")
+    system = body.get("system")
+    if system is not None and not isinstance(system, str | list):
+        raise Invalid(400, "system: Input should be a string or a list of text blocks")
+    stops = body.get("stop_sequences")
+    if stops is not None and not (
+        isinstance(stops, list) and all(isinstance(s, str) for s in stops)
+    ):
+        raise Invalid(400, "stop_sequences: Input should be a list of strings")
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):
+        raise Invalid(400, "stream: Input should be a valid boolean")
+    tools = body.get("tools")
+    if tools is not None and not (
+        isinstance(tools, list)
+        and all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools)
+    ):
+        raise Invalid(400, "tools: each tool needs a name")
+    choice = body.get("tool_choice")
+    if choice is not None:
+        if not isinstance(choice, dict) or choice.get("type") not in (
+            "auto",
+            "any",
+            "tool",
+            "none",
+        ):
+            raise Invalid(
+                400, "tool_choice: Input should be a tagged object of type auto, any, tool or none"
+            )
+        if choice["type"] == "tool" and choice.get("name") not in [t["name"] for t in tools or ()]:
+            raise Invalid(400, "tool_choice.name: the named tool is not in tools")
