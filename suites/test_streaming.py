@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.checks import check, expect
+from gatecheck.checks import ConformanceFailure, check, expect
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import body_for, capture_stream, directive
 from gatecheck.protocols.openai import checks as oc
@@ -69,12 +69,20 @@ def _incremental(client, target, surface, model, record_exchange):
     body = body_for(surface, model, stream=True, max_tokens=16,
                     text="Count from one to twenty in words.",
                     mock=directive(**PACING) if paced else None)
-    captured = _opened_body(client, surface, body, record_exchange)
-    expect(captured.stamps is not None, "no timing for the stream", expected="stamps",
-           observed="none", exchange=captured.exchange)
     spread = (PACING["tokens"] - 1) * PACING["itl"] if paced else None
-    st.delivery_is_incremental(captured.stamps, expected_spread_ms=spread,
-                               exchange=captured.exchange)
+    # A timing judgement: one retry, so a test machine that stalls the reader for the whole
+    # stream cannot fail it; a buffering gateway bursts every time.
+    for attempt in (1, 2):
+        captured = _opened_body(client, surface, body, record_exchange)
+        expect(captured.stamps is not None, "no timing for the stream", expected="stamps",
+               observed="none", exchange=captured.exchange)
+        try:
+            st.delivery_is_incremental(captured.stamps, expected_spread_ms=spread,
+                                       exchange=captured.exchange)
+            return
+        except ConformanceFailure:
+            if attempt == 2:
+                raise
 
 
 def _opened_body(client, surface, body, record_exchange):

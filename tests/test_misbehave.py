@@ -1,0 +1,116 @@
+"""Unit tests of the misbehave wrapper: each rewrite on canned requests, answers and events."""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+import pytest
+
+from gatecheck._exceptions import UsageError
+from gatecheck.mock._misbehaviours import Exchange, rewrite_json, rewrite_request, rewrite_start
+from gatecheck.mock._misbehaviours_sse import rewrite_event, stream_end
+from gatecheck.mock.misbehave import MODES, wrap
+
+
+def ex(*modes, path="/v1/chat/completions", method="POST", body=None, headers=None):
+    raw = orjson.dumps(body if body is not None else {"model": "m", "messages": []})
+    return Exchange(method=method, path=path, headers=headers or {}, body=raw,
+                    modes=frozenset(modes), count=1)
+
+
+def start(status=200, **headers):
+    return {"type": "http.response.start", "status": status,
+            "headers": [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]}
+
+
+def test_every_mode_is_documented_in_the_module_docstring():
+    import gatecheck.mock.misbehave as module
+
+    missing = [m for m in MODES if m not in module.__doc__]
+    assert not missing
+
+
+def test_unknown_modes_are_refused():
+    with pytest.raises(UsageError, match="known:"):
+        wrap(object(), ["no-such"])
+
+
+def test_request_rewrites():
+    e = ex("ignore-stop", body={"model": "m", "messages": [], "stop": ["x"]})
+    assert "stop" not in orjson.loads(rewrite_request(e))
+    e = ex("accept-empty-messages", body={"model": "m", "messages": []})
+    assert orjson.loads(rewrite_request(e))["messages"]
+    assert rewrite_request(ex()) == ex().body
+
+
+def test_json_rewrites_change_status_and_body():
+    e = ex("error-as-string")
+    body = {"error": {"message": "bad key", "type": "t", "param": None, "code": None}}
+    _, out = rewrite_json(e, start(401), orjson.dumps(body))
+    assert orjson.loads(out) == {"error": "bad key"}
+    new_start, _ = rewrite_json(ex("error-200"), start(502), orjson.dumps(body))
+    assert new_start["status"] == 200
+    e = ex("total-zero")
+    _, out = rewrite_json(e, start(200), orjson.dumps({"usage": {"prompt_tokens": 1,
+                                                                 "completion_tokens": 1,
+                                                                 "total_tokens": 2}}))
+    assert orjson.loads(out)["usage"]["total_tokens"] == 0
+
+
+def test_header_rewrites():
+    out = rewrite_start(ex("no-request-id"), start(200, x_request_id="r", request_id="r"), b"{}")
+    names = {k for k, _ in out["headers"]}
+    assert b"x-request-id" not in names
+    assert b"request-id" not in names
+    assert (b"content-length", b"2") in out["headers"]
+    out = rewrite_start(ex("no-retry-after"), start(429, retry_after="2"), b"{}")
+    assert b"retry-after" not in {k for k, _ in out["headers"]}
+
+
+def chunk(**delta):
+    return orjson.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                         "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                        ).decode()
+
+
+def test_openai_stream_rewrites():
+    assert rewrite_event(ex("no-done"), "data: [DONE]") == ""
+    assert rewrite_event(ex(), "data: [DONE]") == "data: [DONE]\n\n"
+    out = rewrite_event(ex("no-role", "sse-ids"), f"data: {chunk(role='assistant', content='')}")
+    assert out.startswith("id: 1\n")
+    assert "role" not in out
+    out = rewrite_event(ex("no-finish-reason-key"), f"data: {chunk(content='x')}")
+    assert "finish_reason" not in out
+    assert rewrite_event(ex(), ": keep-alive") == ": keep-alive\n\n"
+
+
+def test_anthropic_stream_rewrites():
+    path = "/v1/messages"
+    e = ex("block-before-start", "anthropic-done", path=path)
+    start_event = 'event: message_start\ndata: {"type":"message_start","message":{"usage":{}}}'
+    block = ('event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+             '"content_block":{"type":"text","text":""}}')
+    assert rewrite_event(e, start_event) == ""
+    out = rewrite_event(e, block)
+    assert out.index("content_block_start") < out.index("message_start")
+    assert stream_end(e) == "data: [DONE]\n\n"
+    out = rewrite_event(ex("data-only", path=path), block)
+    assert not out.startswith("event:")
+
+
+def test_wrapper_rewrites_a_whole_asgi_exchange():
+    async def app(scope, receive, send):
+        await send(start(200, content_type="application/json"))
+        await send({"type": "http.response.body", "body": b'{"ok": true}'})
+
+    transport = httpx.ASGITransport(app=wrap(app, ["no-request-id"]))
+
+    async def call():
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await client.get("/v1/models")
+
+    import asyncio
+
+    response = asyncio.run(call())
+    assert response.json() == {"ok": True}
+    assert response.headers["content-length"] == "11"  # re-serialised compactly
