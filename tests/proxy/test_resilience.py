@@ -176,7 +176,9 @@ async def test_breaker_opens_on_5xx_answers_503_then_probes_once(mock) -> None:
         for _ in range(3):
             assert (await p.chat("fault=500")).status_code == 502
         assert (await _health(p))["state"] == "open"
-        assert (await p.client.get("/health/ready")).status_code == 503
+        ready = await p.client.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["breakers"] == {"mock": "open"}
         before = p.sent()
         r = await p.chat()
         assert r.status_code == 503

@@ -131,7 +131,12 @@ class AdminApi:
             name for name, p in providers.items()
             if p["reachable"] and (p["breaker"] or {}).get("state") != "open"
         ]
-        body = {"status": "ready" if usable else "not_ready", "usable_providers": usable}
+        breakers = {name: (p["breaker"] or {}).get("state") for name, p in providers.items()}
+        body = {
+            "status": "ready" if usable else "not_ready",
+            "usable_providers": usable,
+            "breakers": breakers,
+        }
         await ctx.respond_json(200 if usable else 503, body)
 
     # -- models (any valid key) -------------------------------------------------------------
