@@ -231,6 +231,7 @@ def run_suites(pytester, monkeypatch, broken, mode, files):
     return {name(r) for r in passed}, {name(r) for r in failed}
 
 
+@pytest.mark.slow  # a pytest session per case: about 2 s each
 @pytest.mark.parametrize("mode", SELECTED)
 def test_exactly_the_check_fails(pytester, monkeypatch, broken, mode):
     files, expected = CASES[mode]
@@ -254,6 +255,7 @@ def test_unknown_mode_is_a_usage_error():
         wrap(object(), ["no-such-mode"])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not ALL, reason="set GATECHECK_FAIL_PROOFS=all (each case already shows "
                     "that every other test of its files passes)")
 def test_unbroken_reference_passes_the_same_files(pytester, monkeypatch, broken):
