@@ -199,3 +199,20 @@ async def test_key_limiter_refuses_with_retry_after_and_headers() -> None:
 async def test_key_without_limits_gets_no_headers() -> None:
     limiter = KeyLimiter({}, MemoryLimiter())
     assert await limiter.admit(_record(None), "openai") == []
+
+
+async def test_an_unreachable_backend_fails_open(caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening
+        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+        limiter = KeyLimiter({}, RedisLimiter(url))
+        record = _record({"requests_per_minute": 1, "tokens_per_minute": 10})
+        with caplog.at_level("WARNING", logger="gatecheck.proxy"):
+            for _ in range(3):
+                assert await limiter.admit(record, "openai") == []
+            limiter.record_tokens(record.id, 50)
+            await limiter.aclose()
+        warnings = [r for r in caplog.records if "rate-limit backend failed" in r.message]
+        assert len(warnings) == 1  # once, not once per request

@@ -7,12 +7,14 @@ the surface's rate-limit headers (HDR-4, HDR-5): on OpenAI ``x-ratelimit-{limit,
 reset}-{requests,tokens}`` with Go-style duration resets (``1s``, ``6m0s``), on Anthropic
 ``anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`` with RFC 3339 resets. A
 key without limits gets neither the work nor the headers. Health, CORS preflights and the
-admin routes never come here (HEALTH-4).
+admin routes never come here (HEALTH-4). If the backend fails (Redis down), requests are
+admitted without limits and a warning is logged: availability over strictness.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from gatecheck.proxy.keystore import KeyRecord
 
 __all__ = ["KeyLimiter", "build_backend", "rate_limit_headers"]
+
+log = logging.getLogger("gatecheck.proxy")
 
 _WINDOW_WORDS = {
     "requests_per_minute": "requests per minute",
@@ -97,6 +101,7 @@ class KeyLimiter:
         self.on_reject = on_reject  # metrics hook: called with the refusing window's field
         self._limits: dict[str, Limits] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._warned_at = -60.0
 
     def limits_for(self, record: KeyRecord) -> Limits:
         limits = self._limits.get(record.id)
@@ -110,7 +115,11 @@ class KeyLimiter:
         limits = self.limits_for(record)
         if limits.empty:
             return []
-        decision = await self.backend.acquire(record.id, limits)
+        try:
+            decision = await self.backend.acquire(record.id, limits)
+        except Exception as exc:  # e.g. Redis unreachable: fail open, and say so
+            self._backend_failed(exc)
+            return []
         headers = rate_limit_headers(surface, decision)
         if decision.allowed:
             return headers
@@ -136,7 +145,20 @@ class KeyLimiter:
             self.backend.add_tokens(record_id, limits, tokens)
         )
         self._tasks.add(task)  # keep a reference until it is done
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._token_task_done)
+
+    def _token_task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._backend_failed(task.exception())
+
+    def _backend_failed(self, exc: BaseException | None) -> None:
+        """Rate limiting fails open: an unreachable store must not take the gateway down.
+        Logged at most once a minute, so an outage does not flood the log."""
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning("rate-limit backend failed (requests admitted unlimited): %r", exc)
 
     async def aclose(self) -> None:
         if self._tasks:
