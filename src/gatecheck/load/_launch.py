@@ -8,14 +8,18 @@ client measures the target rather than its own contention with it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gatecheck._exceptions import HarnessError, UsageError
 from gatecheck.load._options import locust_duration
@@ -24,6 +28,26 @@ __all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]
 
 SCENARIOS = ("chat", "stream", "ramp", "rate")
 STARTUP_GRACE_S = 60.0  # process start, worker connection, final reports
+
+
+@contextmanager
+def _forward_sigterm(child: subprocess.Popen[bytes]) -> Iterator[None]:
+    """While Locust runs, a SIGTERM to gatecheck stops Locust (which writes its reports)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def forward(signum: int, frame: Any) -> None:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _free_port() -> int:
@@ -119,24 +143,36 @@ class LocustRun:
         # cannot change the run behind the command line's back.
         with open(self.run_dir / "locust.log", "wb") as log:
             output = None if self.duration_s is None else log  # the web UI: the terminal's
+            # Its own process group: --processes forks workers, and one that outlives a
+            # crashed master must not keep running; the group is killed once Locust is done.
             child = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT
-                                     if output else None, cwd=self.run_dir)
+                                     if output else None, cwd=self.run_dir,
+                                     start_new_session=True)
             try:
-                return child.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                child.send_signal(signal.SIGTERM)  # Locust writes its reports on SIGTERM
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait(timeout=15)
-                raise HarnessError(f"Locust ran past {timeout:.0f} s; stopped "
-                                   f"(log: {self.run_dir / 'locust.log'})") from None
-            except KeyboardInterrupt:
-                # The terminal sent SIGINT to the child too; give it time to write reports.
-                try:
-                    child.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait(timeout=15)
-                return 130
+                with _forward_sigterm(child):
+                    return self._wait(child, timeout)
+            finally:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.pid, signal.SIGKILL)
+
+    def _wait(self, child: subprocess.Popen[bytes], timeout: float | None) -> int:
+        try:
+            return child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGTERM)  # Locust writes its reports on SIGTERM
+            _reap(child, 15)
+            raise HarnessError(f"Locust ran past {timeout:.0f} s; stopped "
+                               f"(log: {self.run_dir / 'locust.log'})") from None
+        except KeyboardInterrupt:
+            # Ctrl-C reached only this process group: pass it on (Locust writes its reports).
+            child.send_signal(signal.SIGINT)
+            _reap(child, 30)
+            return 130
+
+
+def _reap(child: subprocess.Popen[bytes], grace: float) -> None:
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(timeout=15)
