@@ -237,15 +237,16 @@ class Forwarder:
         body = await self._begin(ctx, limited=False)
         validate_count_tokens(body, self.config.max_messages)
         ctx.model = body["model"]
-        target = self.models.resolve(body["model"])
-        ctx.resolved = target.model
-        provider = target.provider
-        headers = self.upstream.headers(provider, ctx.request_id, ctx.headers, stream=False)
-        if provider.format == "anthropic":
-            payload = dict(body)
-            payload["model"] = target.model
-            path = "/messages/count_tokens"
-        else:
+        targets = self.models.resolve_all(body["model"])
+        ctx.resolved = targets[0].model
+
+        def prepare(target: Target) -> tuple[str, bytes, dict[str, str]]:
+            provider = target.provider
+            headers = self.upstream.headers(provider, ctx.request_id, ctx.headers, stream=False)
+            if provider.format == "anthropic":
+                payload = dict(body)
+                payload["model"] = target.model
+                return "/messages/count_tokens", orjson.dumps(payload), headers
             probe = {k: v for k, v in body.items() if k not in ("stream", "stop_sequences")}
             probe["max_tokens"] = 1
             try:
@@ -254,10 +255,12 @@ class Forwarder:
                 raise _bad_request(exc) from None
             except (TypeError, AttributeError, KeyError, ValueError) as exc:
                 raise _malformed(exc) from None
-            path = "/chat/completions"
-        status, up_headers, content = await self.upstream.post(
-            provider, path, orjson.dumps(payload), headers
-        )
+            return "/chat/completions", orjson.dumps(payload), headers
+
+        out = await self.dispatch.post(targets, prepare)  # breaker, retries, failover
+        target, provider = out.target, out.target.provider
+        ctx.resolved = target.model
+        status, up_headers, content = out.status, out.headers, out.content
         if status >= 300:
             raise map_upstream_error(provider, "anthropic", status, up_headers, content, self.scrub)
         try:
