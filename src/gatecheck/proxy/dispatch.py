@@ -197,7 +197,7 @@ class Dispatcher:
                 waits.append(breaker.retry_after())
                 continue
             try:
-                result = await self._attempts(target, prepare, outer, stream, permit, more)
+                result = await self._attempts(target, prepare, outer, stream, permit)
             finally:
                 breaker.release(permit)  # no verdict recorded (cancelled): free the probe
             if isinstance(result, Outcome) and (not retryable_status(result.status) or not more):
@@ -225,7 +225,6 @@ class Dispatcher:
         outer: AsyncExitStack,
         stream: bool,
         permit: Permit,
-        more: bool,
     ) -> Outcome | ProxyError:
         """Attempts on one target; the breaker's verdict is recorded once, at the end."""
         breaker = self.breakers[target.provider.name]
@@ -259,6 +258,7 @@ class Dispatcher:
                 if outcome.response is not None:
                     # keep the error body for the client's message, then close this attempt
                     outcome.content = await read_error_body(outcome.response)
+                    outcome.response = None
                 await stack.aclose()
                 retry_after = parse_retry_after(outcome.headers)
                 result = outcome
