@@ -48,7 +48,10 @@ ARGS: tuple[tuple[str, type, Any, tuple[str, ...] | None, str], ...] = (
      "rate scenario: when no user is free, send late (queue) or skip (drop)"),
     ("--gatecheck-max-lag-ms", float, 1000.0, None,
      "rate scenario, overload drop: skip arrivals later than this"),
-    ("--gatecheck-steps", int, 5, None, "ramp scenario: number of equal user steps"),
+    ("--gatecheck-steps", int, 5, None,
+     "ramp scenario: number of equal user steps (or of reported windows with shape ramp)"),
+    ("--gatecheck-shape", str, "step", ("step", "ramp"),
+     "ramp scenario: user steps, or a straight line from 1 to -u users"),
     ("--gatecheck-warmup", float, 0.0, None,
      "seconds from the start left out of summary.json (samples.jsonl keeps every request)"),
     ("--gatecheck-out", str, "", None,
@@ -83,6 +86,7 @@ class LoadSettings:
     overload: Overload = "queue"
     max_lag_ms: float = 1000.0
     steps: int = 5
+    shape: str = "step"
     warmup: float = 0.0
     out: str = ""
     label: str = ""
@@ -110,6 +114,8 @@ class LoadSettings:
             raise UsageError(f"timeout {self.timeout}: expected a positive number of seconds")
         if not 0 <= self.warmup < 7 * 86400:
             raise UsageError(f"warmup {self.warmup}: expected 0 or more seconds")
+        if self.shape not in ("step", "ramp"):
+            raise UsageError(f"shape {self.shape!r}: expected step or ramp")
         if self.steps < 1:
             raise UsageError(f"steps {self.steps}: expected at least 1")
         if self.arrival not in ("constant", "poisson"):

@@ -67,6 +67,8 @@ def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSetti
                      "max_lag_ms": settings.max_lag_ms if settings.overload == "drop" else None,
                      "dropped": sum(book.dropped.values())}
     stages = environment.shape_class.stages() if scenario == "ramp" else ()
+    if scenario == "ramp":
+        run.update({"shape": settings.shape, "steps": len(stages)})
     return write_outputs(out, book, settings, run=run, open_loop=open_loop, stages=stages,
                          started=started)
 

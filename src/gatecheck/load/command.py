@@ -45,6 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--overload", default="queue", choices=("queue", "drop"),
         help="rate: with no free user, send late and report the lag (queue) or skip (drop)")
     add("--steps", type=int, default=5, help="ramp: equal user steps (default 5)")
+    add("--shape", default="step", choices=("step", "ramp"),
+        help="ramp: user steps, or a straight line from 1 to --users (default step)")
     add("--duration", default="60s", metavar="D", help="run time, e.g. 30s, 2m (default 60s)")
     add("--warmup", default="0", metavar="D",
         help="left out of summary.json from the start, e.g. 5s (default 0; samples keep all)")
@@ -151,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             options.update({"rate": f"{numbers['rate']:g}", "arrival": args.arrival,
                             "seed": str(args.seed), "overload": args.overload})
         if args.scenario == "ramp":
-            options["steps"] = str(args.steps)
+            options.update({"steps": str(args.steps), "shape": args.shape})
         launch = LocustRun(
             locustfile=locustfile, host=base_url, run_dir=run_dir, users=numbers["users"],
             spawn_rate=numbers["spawn_rate"], duration_s=None if args.web else numbers["duration"],

@@ -1,7 +1,9 @@
-"""Step shapes for the ramp scenario: equal user steps up to ``-u`` across ``-t``.
+"""The ramp scenario's shape: equal user steps, or a straight line, up to ``-u`` across ``-t``.
 
 Latency that bends at some concurrency shows up as one stage whose ttft or e2e jumps; the
-summary reports every stage on its own (``stages`` in summary.json).
+summary reports every stage on its own (``stages`` in summary.json). With the linear ramp
+(``--gatecheck-shape ramp``) the stages are the same time windows, each reported with the
+user count it ends at.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import locust  # noqa: F401  (first: gevent patches sockets before anything else is imported)
 from locust import LoadTestShape
 
+import math
 from typing import Any
 
 from gatecheck.load._options import plan_stages
@@ -17,7 +20,7 @@ __all__ = ["StepShape", "plan_stages"]
 
 
 class StepShape(LoadTestShape):
-    """Reads -u (top user count), -r (spawn rate), -t (total time) and --gatecheck-steps."""
+    """Reads -u (top users), -r (spawn rate), -t (total time), --gatecheck-steps and -shape."""
 
     use_common_options = True
 
@@ -34,7 +37,13 @@ class StepShape(LoadTestShape):
         options = self._options()
         spawn_rate = float(getattr(options, "spawn_rate", None) or 10)
         elapsed = float(self.get_run_time())  # type: ignore[no-untyped-call]
-        for stage in self.stages():
+        stages = self.stages()
+        if elapsed >= stages[-1]["end_s"]:
+            return None
+        if getattr(options, "gatecheck_shape", "step") == "ramp":
+            top, end = stages[-1]["users"], stages[-1]["end_s"]
+            return max(1, math.ceil(top * elapsed / end)), spawn_rate
+        for stage in stages:
             if elapsed < stage["end_s"]:
                 return stage["users"], spawn_rate
         return None
