@@ -1,6 +1,8 @@
 """Streamed chat under equal user steps up to -u across -t, to find where latency bends.
 
     locust -f locustfiles/ramp.py --headless -u 50 -r 50 -t 60s --gatecheck-steps 5 ...
+
+--gatecheck-shape ramp climbs in a straight line instead of steps.
 """
 
 import locust  # noqa: F401  (first: gevent patches sockets before anything else is imported)
