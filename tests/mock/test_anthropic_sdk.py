@@ -132,6 +132,34 @@ def test_forced_tool_use_non_stream_and_stream(client):
     assert final.content[0].id == block.id
 
 
+def test_thinking_directive_streams_a_signed_thinking_block_first(client):
+    kwargs = {
+        "model": "mock-chat",
+        "max_tokens": 100,
+        "messages": _user("[[mock thinking=5 tokens=3]]"),
+    }
+    message = client.messages.create(**kwargs)
+    thinking, text = message.content
+    assert thinking.type == "thinking"
+    assert thinking.signature
+    assert count_tokens(thinking.thinking) == 5
+    assert text.type == "text"
+    assert message.usage.output_tokens == 5 + 3
+    with client.messages.stream(**kwargs) as stream:
+        events = list(stream)
+        final = stream.get_final_message()
+    assert [
+        b.model_dump(include={"type", "text", "thinking", "signature"}) for b in final.content
+    ] == [b.model_dump(include={"type", "text", "thinking", "signature"}) for b in message.content]
+    starts = [e.content_block.type for e in events if e.type == "content_block_start"]
+    assert starts == ["thinking", "text"]
+    kinds = [e.delta.type for e in events if e.type == "content_block_delta"]
+    assert kinds == ["thinking_delta"] * 5 + ["signature_delta"] + ["text_delta"] * 3
+    cut = client.messages.create(**{**kwargs, "max_tokens": 6})
+    assert cut.stop_reason == "max_tokens"
+    assert cut.usage.output_tokens == 6
+
+
 def test_models_list_is_anthropic_shaped(client):
     page = client.models.list(limit=3)
     assert [m.type for m in page.data] == ["model"] * 3

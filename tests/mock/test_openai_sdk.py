@@ -162,6 +162,21 @@ def test_required_tool_choice_and_directive_args(client):
     assert reply.choices[0].message.tool_calls[0].function.name == "get_weather"
 
 
+def test_thinking_directive_sends_reasoning_content_first(client, mock_url):
+    messages = _messages("[[mock thinking=4 tokens=2]]")
+    reply = client.chat.completions.create(model="mock-chat", messages=messages)
+    message = reply.choices[0].message.model_dump()
+    assert count_tokens(message["reasoning_content"]) == 4
+    assert reply.usage.completion_tokens == 6
+    assert reply.usage.completion_tokens_details.reasoning_tokens == 4
+    chunks = list(client.chat.completions.create(model="mock-chat", messages=messages, stream=True))
+    deltas = [c.choices[0].delta.model_dump(exclude_none=True) for c in chunks]
+    reasoning = [d["reasoning_content"] for d in deltas if "reasoning_content" in d]
+    assert "".join(reasoning) == message["reasoning_content"]
+    first_content = next(i for i, d in enumerate(deltas) if d.get("content"))
+    assert first_content > max(i for i, d in enumerate(deltas) if "reasoning_content" in d)
+
+
 def test_models_list_and_retrieve(client):
     ids = [m.id for m in client.models.list()]
     assert "mock-chat" in ids

@@ -31,6 +31,11 @@ message > the model preset > command-line flags. Directive keys (times in ms)::
     text="..."                    the exact reply text (still cut by max_tokens / stop)
     stall_after=K stall_ms=MS     hold back content event K for MS more
     tool=NAME|* args='{...}'      force a tool call (and its arguments)
+    thinking=N                    N reasoning tokens first: Anthropic a signed ``thinking``
+                                  block (thinking_delta, signature_delta), OpenAI
+                                  ``reasoning_content`` (the vLLM / DeepSeek field) and
+                                  ``completion_tokens_details.reasoning_tokens``; they
+                                  count toward max_tokens and the output tokens
     fault=NAME ...                see below, with retry_after after hold_ms drip_bytes
                                   drip_ms bytes status
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import os
 from typing import Any
@@ -10,7 +12,7 @@ import orjson
 
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._errors import error_for_status
-from gatecheck.mock._generate import Reply, generate, seed_of, tool_call
+from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import (
     MODEL_CREATED,
     PROMPT_EXCERPT,
@@ -83,6 +85,11 @@ def _forced_tool(body: dict[str, Any], wanted: str | None) -> dict[str, Any] | N
     return None
 
 
+def _signature(thinking: str) -> str:
+    """A stable stand-in for the signature real thinking blocks carry (base64, opaque)."""
+    return base64.b64encode(hashlib.blake2b(thinking.encode(), digest_size=48).digest()).decode()
+
+
 def _event(name: str, data: dict[str, Any]) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
@@ -145,22 +152,15 @@ class AnthropicSurface:
             plan.data["count"] = orjson.dumps({"input_tokens": plan.input_tokens})
             return plan
         tool = _forced_tool(body, behaviour.tool)
-        if tool is not None:
-            reply = tool_call(
-                seed,
-                f"toolu_mock{seed:016x}",
-                tool["name"],
-                tool.get("input_schema"),
-                behaviour.args,
-            )
-        else:
-            reply = generate(
-                seed,
-                tokens=behaviour.tokens or 0,
-                text=behaviour.text,
-                max_tokens=body["max_tokens"],
-                stops=body.get("stop_sequences") or [],
-            )
+        reply = answer(
+            seed,
+            behaviour,
+            max_tokens=body["max_tokens"],
+            stops=body.get("stop_sequences") or [],
+            tool=None
+            if tool is None
+            else (f"toolu_mock{seed:016x}", tool["name"], tool.get("input_schema")),
+        )
         plan.reply = reply
         self._precompute(plan, reply)
         return plan
@@ -174,23 +174,37 @@ class AnthropicSurface:
             "output_tokens": completion,
         }
         stop_reason = _STOP_REASON[reply.finish]
+        # Each block: (final block, its content_block_start form, timed deltas, closing deltas)
+        blocks: list[tuple[dict[str, Any], dict[str, Any], list[Any], list[Any]]] = []
+        if reply.thinking:
+            signature = _signature(reply.thinking)
+            blocks.append((
+                {"type": "thinking", "thinking": reply.thinking, "signature": signature},
+                {"type": "thinking", "thinking": "", "signature": ""},
+                [{"type": "thinking_delta", "thinking": p} for p in reply.thinking_pieces],
+                [{"type": "signature_delta", "signature": signature}],
+            ))  # fmt: skip
         call = reply.tool
-        block: dict[str, Any]
         if call is not None:
             block = {"type": "tool_use", "id": call.id, "name": call.name, "input": call.input}
+            deltas = [{"type": "input_json_delta", "partial_json": f} for f in call.fragments]
+            blocks.append((block, dict(block, input={}), deltas, []))
         else:
-            block = {"type": "text", "text": reply.text}
+            deltas = [{"type": "text_delta", "text": p} for p in reply.pieces]
+            blocks.append(
+                ({"type": "text", "text": reply.text}, {"type": "text", "text": ""}, deltas, [])
+            )
         rest = {
             "type": "message",
             "role": "assistant",
             "model": plan.model,
-            "content": [block],
+            "content": [b[0] for b in blocks],
             "stop_reason": stop_reason,
             "stop_sequence": reply.stop_sequence,
             "usage": usage,
         }
         # Only the shape this body asked for is built (a plan is per body).
-        plan.data["n_content"] = len(call.fragments) if call else len(reply.pieces)
+        plan.data["n_content"] = sum(len(b[2]) for b in blocks)
         if not plan.stream:
             plan.data["body"] = orjson.dumps(rest)[1:]
             return
@@ -203,59 +217,20 @@ class AnthropicSurface:
         )
         plan.data["start"] = orjson.dumps(start)[1:]
         events: list[tuple[bytes, bool]] = []
-        if call is not None:
-            events.append(
-                (
-                    _event(
-                        "content_block_start",
-                        {
-                            "type": "content_block_start",
-                            "index": 0,
-                            "content_block": dict(block, input={}),
-                        },
-                    ),
-                    False,
-                )
-            )
-            deltas = [{"type": "input_json_delta", "partial_json": f} for f in call.fragments]
-        else:
-            events.append(
-                (
-                    _event(
-                        "content_block_start",
-                        {
-                            "type": "content_block_start",
-                            "index": 0,
-                            "content_block": {"type": "text", "text": ""},
-                        },
-                    ),
-                    False,
-                )
-            )
-            deltas = [{"type": "text_delta", "text": p} for p in reply.pieces]
-        events.append((_event("ping", {"type": "ping"}), False))
-        events.extend(
-            (
-                _event(
-                    "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": d}
-                ),
-                True,
-            )
-            for d in deltas
-        )
-        events.append(
-            (_event("content_block_stop", {"type": "content_block_stop", "index": 0}), False)
-        )
+        for index, (_, opening, timed, closing) in enumerate(blocks):
+            head = {"type": "content_block_start", "index": index, "content_block": opening}
+            events.append((_event("content_block_start", head), False))
+            if index == 0:
+                events.append((_event("ping", {"type": "ping"}), False))
+            for delta, content in [*((d, True) for d in timed), *((d, False) for d in closing)]:
+                data = {"type": "content_block_delta", "index": index, "delta": delta}
+                events.append((_event("content_block_delta", data), content))
+            stop = {"type": "content_block_stop", "index": index}
+            events.append((_event("content_block_stop", stop), False))
+        final = {"stop_reason": stop_reason, "stop_sequence": reply.stop_sequence}
         events.append(
             (
-                _event(
-                    "message_delta",
-                    {
-                        "type": "message_delta",
-                        "delta": {"stop_reason": stop_reason, "stop_sequence": reply.stop_sequence},
-                        "usage": usage,
-                    },
-                ),
+                _event("message_delta", {"type": "message_delta", "delta": final, "usage": usage}),
                 False,
             )
         )

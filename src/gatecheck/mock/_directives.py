@@ -55,11 +55,11 @@ class DirectiveError(ValueError):
 
 
 _MS = {"ttft", "itl", "jitter", "stall_ms", "hold_ms", "drip_ms"}
-_INT = {"tokens", "stall_after", "after", "drip_bytes", "bytes", "status"}
+_INT = {"thinking", "tokens", "stall_after", "after", "drip_bytes", "bytes", "status"}
 _STR = {"text", "tool", "args", "fault"}
 _FLOAT = {"retry_after"}
 # Upper bounds, so one prompt cannot make the mock build a gigabyte reply.
-_MAX_INT = {"tokens": 100_000, "bytes": 1 << 30, "status": 599}
+_MAX_INT = {"thinking": 100_000, "tokens": 100_000, "bytes": 1 << 30, "status": 599}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,7 @@ class Directive:
     drip_ms: float | None = None  # drip: ms between writes
     bytes: int | None = None  # oversize: body size in bytes
     status: int | None = None  # error-event: which error envelope (default 529/500)
+    thinking: int | None = None  # reasoning tokens before the answer
 
     def over(self, base: Directive) -> Directive:
         """This directive's set fields over ``base``'s."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 from collections.abc import Mapping, Sequence
@@ -10,100 +11,19 @@ from typing import Any, Literal
 
 import orjson
 
+from gatecheck.mock._directives import Directive
 from gatecheck.mock._tokenizer import count_tokens, pieces
 
-__all__ = ["Reply", "ToolCall", "generate", "seed_of", "tool_call"]
+__all__ = ["Reply", "ToolCall", "answer", "generate", "seed_of", "tool_call"]
 
 # Pure word characters, so each word is exactly one mock token.
-_WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "in",
-    "is",
-    "that",
-    "for",
-    "it",
-    "as",
-    "with",
-    "was",
-    "on",
-    "be",
-    "by",
-    "this",
-    "are",
-    "from",
-    "at",
-    "or",
-    "an",
-    "have",
-    "not",
-    "they",
-    "which",
-    "one",
-    "you",
-    "were",
-    "all",
-    "we",
-    "when",
-    "there",
-    "can",
-    "more",
-    "if",
-    "out",
-    "so",
-    "said",
-    "what",
-    "up",
-    "its",
-    "about",
-    "into",
-    "than",
-    "them",
-    "only",
-    "other",
-    "new",
-    "some",
-    "time",
-    "could",
-    "these",
-    "two",
-    "may",
-    "then",
-    "first",
-    "any",
-    "like",
-    "now",
-    "over",
-    "such",
-    "our",
-    "most",
-    "even",
-    "made",
-    "after",
-    "also",
-    "did",
-    "many",
-    "before",
-    "must",
-    "through",
-    "back",
-    "where",
-    "much",
-    "gateway",
-    "stream",
-    "token",
-    "model",
-    "route",
-    "cache",
-    "latency",
-    "packet",
-    "header",
-    "signal",
-    "vector",
-    "request",
-]
+_WORDS = """
+    the of and to in is that for it as with was on be by this are from at or an have not
+    they which one you were all we when there can more if out so said what up its about
+    into than them only other new some time could these two may then first any like now
+    over such our most even made after also did many before must through back where much
+    gateway stream token model route cache latency packet header signal vector request
+""".split()  # noqa: SIM905 -- five readable lines, not 85 list items
 
 Finish = Literal["stop", "length", "stop_sequence", "tool"]
 
@@ -129,6 +49,20 @@ class Reply:
     finish: Finish
     stop_sequence: str | None
     tool: ToolCall | None = None
+    thinking: str = ""  # reasoning text before the answer (thinking=N)
+    thinking_pieces: tuple[str, ...] = ()
+    thinking_tokens: int = 0  # included in output_tokens
+
+    def after_thinking(self, thought: Reply) -> Reply:
+        """This reply preceded by ``thought`` (a generated text reply) as its reasoning."""
+        return dataclasses.replace(
+            self,
+            thinking=thought.text,
+            thinking_pieces=thought.pieces,
+            thinking_tokens=thought.output_tokens,
+            output_tokens=self.output_tokens + thought.output_tokens,
+            finish="length" if thought.finish == "length" else self.finish,
+        )
 
 
 def seed_of(conversation: str) -> int:
@@ -218,3 +152,36 @@ def tool_call(seed: int, call_id: str, name: str, schema: Any, args: str | None)
     call = ToolCall(call_id, name, arguments, value, fragments)
     tokens = count_tokens(name) + count_tokens(arguments)
     return Reply("", (), tokens, "tool", None, call)
+
+
+_THINK_SALT = 0x7468696E6B  # "think": the reasoning text differs from the answer's
+
+
+def answer(
+    seed: int,
+    behaviour: Directive,
+    *,
+    max_tokens: int | None,
+    stops: Sequence[str],
+    tool: tuple[str, str, Any] | None,
+) -> Reply:
+    """The whole reply: optional reasoning (``thinking=N``), then a tool call or text.
+
+    Reasoning counts toward ``max_tokens`` first, as both APIs count it; the text gets the
+    rest. ``tool`` is (call id, name, parameter schema) when a call is forced.
+    """
+    thought = None
+    limit = max_tokens
+    if behaviour.thinking:
+        thought = generate(
+            seed ^ _THINK_SALT, tokens=behaviour.thinking, text=None, max_tokens=limit, stops=()
+        )
+        if limit is not None:
+            limit = max(0, limit - thought.output_tokens)
+    if tool is not None:
+        reply = tool_call(seed, *tool, behaviour.args)
+    else:
+        reply = generate(
+            seed, tokens=behaviour.tokens or 0, text=behaviour.text, max_tokens=limit, stops=stops
+        )
+    return reply if thought is None else reply.after_thinking(thought)

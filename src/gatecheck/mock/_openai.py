@@ -10,7 +10,7 @@ import orjson
 
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._errors import error_for_status, openai_error
-from gatecheck.mock._generate import Reply, generate, seed_of, tool_call
+from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import (
     MODEL_CREATED,
     PROMPT_EXCERPT,
@@ -100,21 +100,16 @@ class OpenAISurface:
             )
         )
         tool = _forced_tool(body, behaviour.tool)
-        reply: Reply
-        if tool is not None:
-            reply = tool_call(
-                seed, f"call_mock{seed:016x}", tool["name"], tool.get("parameters"), behaviour.args
-            )
-        else:
-            stop = body.get("stop")
-            limit = body.get("max_completion_tokens") or body.get("max_tokens")
-            reply = generate(
-                seed,
-                tokens=behaviour.tokens or 0,
-                text=behaviour.text,
-                max_tokens=limit,
-                stops=[stop] if isinstance(stop, str) else stop or [],
-            )
+        stop = body.get("stop")
+        reply = answer(
+            seed,
+            behaviour,
+            max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+            stops=[stop] if isinstance(stop, str) else stop or [],
+            tool=None
+            if tool is None
+            else (f"call_mock{seed:016x}", tool["name"], tool.get("parameters")),
+        )
         prompt = count_openai_request(body)
         plan = Plan(
             "openai",
@@ -145,7 +140,7 @@ class OpenAISurface:
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
             "prompt_tokens_details": {"cached_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": reply.thinking_tokens},
         }
         finish = {
             "stop": "stop",
@@ -158,6 +153,8 @@ class OpenAISurface:
             "content": None if reply.tool else reply.text,
             "refusal": None,
         }
+        if reply.thinking:  # the reasoning_content field of vLLM, DeepSeek and others
+            message["reasoning_content"] = reply.thinking
         call = reply.tool
         if call is not None:
             message["tool_calls"] = [
@@ -175,7 +172,9 @@ class OpenAISurface:
         }
         # Only the shape this body asked for is built: a plan is per body, and the body
         # says whether it streams (this halves the cost of a cache miss).
-        plan.data["n_content"] = (1 + len(call.fragments)) if call else len(reply.pieces)
+        plan.data["n_content"] = len(reply.thinking_pieces) + (
+            (1 + len(call.fragments)) if call else len(reply.pieces)
+        )
         plan.data["model"] = orjson.dumps(plan.model)
         if not plan.stream:
             plan.data["body"] = orjson.dumps(rest)[1:]  # spliced after the per-request head
@@ -186,8 +185,11 @@ class OpenAISurface:
             ({"role": "assistant", "content": None if call else ""}, False, 0)
         ]
         done = 0
+        for piece in reply.thinking_pieces:
+            done += count_tokens(piece)
+            deltas.append(({"reasoning_content": piece}, True, done))
         if call is not None:
-            done = count_tokens(call.name)
+            done += count_tokens(call.name)
             first = {
                 "index": 0,
                 "id": call.id,
