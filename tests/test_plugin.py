@@ -299,6 +299,28 @@ def test_harness_errors_and_own_skips_are_recorded_as_such(suite):
     assert got["test_skips_itself[fake]"]["message"] == "no models listed to compare"
 
 
+COOKIE_SUITE = '''
+from gatecheck.checks import check, expect
+
+@check("AUTH-3", level="MUST", category="Authentication", title="gets a cookie")
+def test_a_gets_a_cookie(target, client):
+    expect(client.request("GET", "/cookie/set").status == 200, "no", expected="200",
+           observed="other")
+
+@check("AUTH-4", level="MUST", category="Authentication", title="sends no cookie")
+def test_b_sends_no_cookie(target, client):
+    sent = client.request("GET", "/cookie/echo").json()["cookie"]
+    expect(sent == "", "a cookie from another check was sent", expected="none", observed=sent)
+'''
+
+
+def test_checks_never_share_a_client_or_its_cookies(suite):
+    suite.makepyfile(test_suite=COOKIE_SUITE)
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
 def test_allure_gets_category_check_and_target_labels_and_the_exchange(suite):
     suite.makepyfile(test_exchange=EXCHANGE_SUITE)
     result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",

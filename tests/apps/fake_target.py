@@ -25,8 +25,15 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     path = scope["path"]
+    extra: list[tuple[bytes, bytes]] = []
     if path == "/health":
         status, body = 200, {"status": "ok"}
+    elif path == "/cookie/set":  # a gateway that hands out a session cookie
+        status, body = 200, {"set": True}
+        extra.append((b"set-cookie", b"session=fake-session; Path=/"))
+    elif path == "/cookie/echo":
+        cookie = dict(scope["headers"]).get(b"cookie", b"").decode()
+        status, body = 200, {"cookie": cookie}
     elif path == "/v1/models":
         status, body = 200, {"object": "list", "data": [{"id": "fake-model", "object": "model",
                                                          "created": 0, "owned_by": "fake"}]}
@@ -38,5 +45,5 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode())]})
+                            (b"content-length", str(len(payload)).encode()), *extra]})
     await send({"type": "http.response.body", "body": payload})

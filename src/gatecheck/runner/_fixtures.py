@@ -92,24 +92,25 @@ def chat_model(request: pytest.FixtureRequest, target: TargetConfig) -> str:
 
 
 @pytest.fixture
-def client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
-    """A GatewayClient at the target's root URL with its auth for the check's surface."""
+def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any]:
+    """A GatewayClient at the target's root URL with its auth for the check's surface.
+
+    One per check, never shared: httpx keeps cookies, and a session cookie set during one
+    check must not authenticate the "no credentials" request of the next.
+    """
     from gatecheck._client import Auth, GatewayClient
 
     surface = _surface(request, target)
-    state = _state(request)
-    key = (target.name, surface)
-    if key not in state.clients:
-        scheme = target.surfaces[surface].preferred_auth
-        secret = target.secret()
-        auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
-                    env=target.auth.env) if scheme != "none" and secret else Auth()
-        state.clients[key] = GatewayClient(target.root_url, auth, surface=surface)
-    return state.clients[key]
+    scheme = target.surfaces[surface].preferred_auth
+    secret = target.secret()
+    auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
+                env=target.auth.env) if scheme != "none" and secret else Auth()
+    with GatewayClient(target.root_url, auth, surface=surface) as gateway:
+        yield gateway
 
 
 @pytest.fixture
-def admin_client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
+def admin_client(target: TargetConfig) -> Iterator[Any]:
     """A GatewayClient carrying the target's admin key (auth.admin-env), else skipped."""
     from gatecheck._client import Auth, GatewayClient
 
@@ -118,12 +119,9 @@ def admin_client(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
         env = target.auth.admin_env
         pytest.skip(f"set ${env} to run admin checks on target {target.name!r}" if env
                     else f"target {target.name!r} has no admin key")
-    state = _state(request)
-    key = (target.name, "admin")
-    if key not in state.clients:
-        auth = Auth(scheme="bearer", secret=secret, env=target.auth.admin_env)
-        state.clients[key] = GatewayClient(target.root_url, auth)
-    return state.clients[key]
+    auth = Auth(scheme="bearer", secret=secret, env=target.auth.admin_env)
+    with GatewayClient(target.root_url, auth) as gateway:
+        yield gateway
 
 
 def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:

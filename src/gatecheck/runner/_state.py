@@ -46,7 +46,6 @@ class RunState:
     unreachable: dict[str, str] = field(default_factory=dict)
     mock_urls: dict[str, str] = field(default_factory=dict)
     stack: ExitStack = field(default_factory=ExitStack)
-    clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _restore: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -106,12 +105,7 @@ class RunState:
         os.environ[key] = value
 
     def close(self) -> None:
-        """Close clients, stop what start() started, and restore the environment."""
-        for client in self.clients.values():
-            close = getattr(client, "close", None)
-            if close is not None:
-                close()
-        self.clients.clear()
+        """Stop what start() started and restore the environment."""
         try:
             self.stack.close()
         finally:
