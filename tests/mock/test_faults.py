@@ -116,7 +116,7 @@ def test_429_sends_retry_after_and_presets_fault_by_model(mock_url):
 def test_hang_never_answers_until_the_client_gives_up(mock_url):
     with (
         pytest.raises(httpx.ReadTimeout),
-        _post(mock_url, "openai", "[[mock fault=hang]]", timeout=0.5),
+        _post(mock_url, "openai", "[[mock fault=hang]]", timeout=1.0),
     ):
         pass
 
@@ -129,7 +129,7 @@ def test_hang_ends_with_a_504_after_hold(mock_url):
 
 
 def test_silence_sends_headers_then_nothing(mock_url):
-    with _post(mock_url, "openai", "[[mock fault=silence hold_ms=2000]]", timeout=0.5) as response:
+    with _post(mock_url, "openai", "[[mock fault=silence hold_ms=2500]]", timeout=1.0) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         with pytest.raises(httpx.ReadTimeout):
