@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -40,6 +41,8 @@ def test_serves_until_a_signal_then_exits_0(sig):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:
+        ready, _, _ = select.select([proc.stdout], [], [], 30)  # bounded wait for the URL line
+        assert ready, "gatecheck mock printed nothing in 30 s"
         line = proc.stdout.readline()
         assert line.startswith("gatecheck mock listening on http://127.0.0.1:")
         url = line.split()[-1]
