@@ -35,8 +35,11 @@ class MockConfig:
         for name in ("ttft_ms", "itl_ms", "jitter_ms", "max_hold_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        if self.tokens < 0 or self.log_size < 1 or self.max_request_bytes < 1:
-            raise ValueError("tokens must be >= 0, log_size and max_request_bytes >= 1")
+        if self.tokens < 0:
+            raise ValueError("tokens must be >= 0")
+        for name in ("log_size", "max_request_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
         if self.fault_rate is not None and not 0.0 <= self.fault_rate <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
         if any(f.fault is None for f in self.faults):

@@ -14,6 +14,12 @@ __all__ = ["HELP", "configure", "run"]
 
 # uvicorn logs this for every deliberate abort (faults reset and silence): not news here.
 _ABORT_LINE = "ASGI callable returned without completing response."
+# MockConfig field -> the flag that sets it, for error messages
+_FLAGS = {
+    "ttft_ms": "--ttft-ms", "itl_ms": "--itl-ms", "jitter_ms": "--jitter-ms",
+    "max_hold_s": "--max-hold", "fault_rate": "--fault-rate", "log_size": "--log-size",
+    "tokens": "--tokens",
+}  # fmt: skip
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +102,10 @@ def _config(args: argparse.Namespace) -> Any:
             log_size=args.log_size,
         )
     except ValueError as exc:
-        raise UsageError(str(exc).replace("_ms", "-ms").replace("_", "-")) from None
+        message = str(exc)
+        for field, flag in _FLAGS.items():
+            message = message.replace(field, flag)
+        raise UsageError(message) from None
 
 
 def run(args: argparse.Namespace) -> int:
