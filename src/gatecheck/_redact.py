@@ -63,9 +63,14 @@ _QUOTED_PAIR = re.compile(
 )
 _PLAIN_PAIR = re.compile(
     r"(?<![\w.-])([A-Za-z][\w.-]{0,63})(=|:(?!//)[ \t]*)"  # `http://` is no field
-    r"((?:Bearer|Basic)[ \t]+)?(\[REDACTED\]|[^\s\"'&#,;<>(){}\[\]]+)",
+    # the value swallows a marker an earlier pass left inside it (`sk-[REDACTED]`), so it is
+    # masked once, not left as `[REDACTED][REDACTED]`
+    r"((?:Bearer|Basic)[ \t]+)?([^\s\"'&#,;<>(){}\[\]]+(?:\[REDACTED\])?|\[REDACTED\])",
     re.IGNORECASE,
 )
+# `$NAME` / `${NAME}`: a reference to an environment variable (how curl lines name secrets),
+# never the secret itself.
+_ENV_REF = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 _USERINFO = re.compile(r"(://[^/@:\s]*:)([^/@\s]+)@")
 _BEARER = re.compile(r"\b(Bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 _KEY_PREFIXED = re.compile(
@@ -165,7 +170,7 @@ class Redactor:
             lower = name.lower()
             if lower in _AUTH_HEADERS:
                 out.append((name, _mask_keeping_scheme(value)))
-            elif value and is_secret_name(lower):
+            elif value and is_secret_name(lower) and not _ENV_REF.fullmatch(value):
                 out.append((name, REDACTED))
             else:
                 out.append((name, self.text(value)))
@@ -244,7 +249,11 @@ def _quoted_pair(m: re.Match[str]) -> str:
 
 def _plain_pair(m: re.Match[str]) -> str:
     name, value = m.group(1), m.group(4)
-    if value == REDACTED or not is_secret_name(name):
+    if value == REDACTED or not is_secret_name(name) or _ENV_REF.fullmatch(value):
+        return m.group(0)
+    if m.group(2) != "=" and not m.group(3) and value.isalpha() and len(value) < 20:
+        # `name: word` in prose ("missing-key: the ...", "accepts Authorization: Bearer"):
+        # a credential after a colon is long or has digits or symbols.
         return m.group(0)
     return f"{name}{m.group(2)}{m.group(3) or ''}{REDACTED}"
 
