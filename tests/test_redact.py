@@ -222,3 +222,33 @@ def test_redaction_is_idempotent_on_any_text(text):
     once = redactor.text(text)
     assert redactor.text(once) == once
     assert CANARY not in once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a key after a scheme is masked once, not left as two markers
+        ("Authorization: Bearer sk-abcdefghijklmnopqrstuvwxyz123456",
+         "Authorization: Bearer [REDACTED]"),
+        # environment-variable references name a secret, they are not one (curl lines)
+        ('curl -H "x-api-key: $ANTHROPIC_API_KEY"', 'curl -H "x-api-key: $ANTHROPIC_API_KEY"'),
+        ("Authorization: Bearer ${GATECHECK_API_KEY}",
+         "Authorization: Bearer ${GATECHECK_API_KEY}"),
+        # prose that happens to look like a header line
+        ("missing-key: the request had no key", "missing-key: the request had no key"),
+        ("accepts Authorization: Bearer", "accepts Authorization: Bearer"),
+        # but short credentials with digits, and every query value, are still masked
+        ("x-api-key: hunter2", "x-api-key: [REDACTED]"),
+        ("http://u:pw12345@127.0.0.1/?key=abc", "http://u:[REDACTED]@127.0.0.1/?key=[REDACTED]"),
+    ],
+)
+def test_text_masks_credentials_not_prose_or_env_names(text, expected):
+    redactor = Redactor()
+    assert redactor.text(text) == expected
+    assert redactor.text(expected) == expected
+
+
+def test_header_holding_an_env_reference_is_kept():
+    assert Redactor().headers([("x-api-key", "$MY_KEY"), ("x-api-key", "k3y-value")]) == [
+        ("x-api-key", "$MY_KEY"), ("x-api-key", "[REDACTED]"),
+    ]

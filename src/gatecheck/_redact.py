@@ -65,7 +65,7 @@ _PLAIN_PAIR = re.compile(
     r"(?<![\w.-])([A-Za-z][\w.-]{0,63})(=|:(?!//)[ \t]*)"  # `http://` is no field
     # the value swallows a marker an earlier pass left inside it (`sk-[REDACTED]`), so it is
     # masked once, not left as `[REDACTED][REDACTED]`
-    r"((?:Bearer|Basic)[ \t]+)?([^\s\"'&#,;<>(){}\[\]]+(?:\[REDACTED\])?|\[REDACTED\])",
+    r"((?:Bearer|Basic)[ \t]+)?(\$\{\w+\}|[^\s\"'&#,;<>(){}\[\]]+(?:\[REDACTED\])?|\[REDACTED\])",
     re.IGNORECASE,
 )
 # `$NAME` / `${NAME}`: a reference to an environment variable (how curl lines name secrets),
