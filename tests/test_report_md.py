@@ -63,7 +63,7 @@ def _rec(outcome: str, level: str = "MUST") -> dict:
     ("outcomes", "status"),
     [
         ([_rec("passed"), _rec("failed", "MUST")], "❌ FAIL"),
-        ([_rec("passed"), _rec("failed", "SHOULD")], "⚠️ PASS WITH WARNINGS"),
+        ([_rec("passed"), _rec("failed", "SHOULD")], "⚠️ PASS WITH FAILURES"),
         ([_rec("passed"), _rec("warned")], "⚠️ PASS WITH WARNINGS"),
         ([_rec("passed"), _rec("xfailed"), _rec("skipped")], "✅ PASS"),
         ([_rec("skipped")], "NO CHECKS RAN"),

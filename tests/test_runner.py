@@ -81,7 +81,7 @@ def test_weaker_failures_alone_exit_zero_and_k_selects(project, capsys):
     assert run("--out", "elsewhere", "-k", "should") == 0  # the failing MUST is deselected
     out = capsys.readouterr().out
     assert "1 checks: 0 passed, 1 failed (0 MUST)" in out
-    assert "PASS WITH WARNINGS" in out
+    assert "PASS WITH FAILURES" in out
     assert (project / "elsewhere" / "latest" / "report.md").is_file()
 
 

@@ -118,7 +118,11 @@ def overall_status(total: Tally) -> str:
     """The header's verdict, computed from outcomes only."""
     if total.failed_levels.get("MUST"):
         return "❌ FAIL"
-    if total.failed or total.warned:
+    # A failed SHOULD is a failure, not a warning: say so, while the exit status (MUST only)
+    # still lets CI pass.
+    if total.failed:
+        return "⚠️ PASS WITH FAILURES"
+    if total.warned:
         return "⚠️ PASS WITH WARNINGS"
     if total.passed:
         return "✅ PASS"
