@@ -13,6 +13,7 @@ too. ``serve_in_thread`` serves any one ASGI app the same way.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -41,11 +42,32 @@ class EmbeddedStack:
     mock: MockApp
 
 
+class _QuietAborts(logging.Filter):
+    """Drops uvicorn's "returned without completing response" line for one server thread.
+
+    The mock aborts responses on purpose (its reset, cut and silence faults); uvicorn logs
+    each as an error on the process-wide ``uvicorn.error`` logger. Only that server's thread
+    is filtered, so the same line from the proxy (a real bug) still shows.
+    """
+
+    def __init__(self, thread_name: str) -> None:
+        super().__init__()
+        self.thread_name = thread_name
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == self.thread_name
+                    and str(record.msg).startswith("ASGI callable returned without completing"))
+
+
 @contextmanager
 def serve_in_thread(
-    app: Any, *, host: str = "127.0.0.1", startup_timeout: float = 10.0
+    app: Any, *, host: str = "127.0.0.1", startup_timeout: float = 10.0,
+    quiet_aborts: bool = False,
 ) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a daemon thread; yields ``http://host:port``."""
+    """Serve an ASGI app with uvicorn in a daemon thread; yields ``http://host:port``.
+
+    ``quiet_aborts`` silences uvicorn's error line for responses the app aborts on purpose.
+    """
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -67,12 +89,17 @@ def serve_in_thread(
             failure.append(exc)
 
     thread = threading.Thread(target=run, name=f"uvicorn-{port}", daemon=True)
+    quiet = _QuietAborts(thread.name) if quiet_aborts else None
+    if quiet is not None:
+        logging.getLogger("uvicorn.error").addFilter(quiet)
     thread.start()
     deadline = time.monotonic() + startup_timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             sock.close()
+            if quiet is not None:
+                logging.getLogger("uvicorn.error").removeFilter(quiet)
             why = f": {failure[0]!r}" if failure else ""
             raise HarnessError(f"embedded server on {host}:{port} did not start{why}")
         time.sleep(0.005)
@@ -82,6 +109,8 @@ def serve_in_thread(
         server.should_exit = True
         thread.join(timeout=5.0)
         sock.close()
+        if quiet is not None:
+            logging.getLogger("uvicorn.error").removeFilter(quiet)
 
 
 @contextmanager
@@ -109,7 +138,7 @@ def start_embedded(
 
     admin_key = admin_key or os.environ.get("GATECHECK_ADMIN_KEY") or new_key()
     mock = create_mock(mock_config)
-    with serve_in_thread(mock, startup_timeout=startup_timeout) as mock_url:
+    with serve_in_thread(mock, startup_timeout=startup_timeout, quiet_aborts=True) as mock_url:
         if proxy_config is not None:
             config = proxy_config(mock_url)
         else:
