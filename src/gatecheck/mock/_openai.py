@@ -164,12 +164,16 @@ class OpenAISurface:
                     "function": {"name": call.name, "arguments": call.arguments},
                 }
             ]
-        rest = {
-            "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-            ],
-            "usage": usage,
+        choice: dict[str, Any] = {
+            "index": 0, "message": message, "logprobs": None, "finish_reason": finish
         }
+        # OpenAI's finish_reason "stop" does not say which stop sequence matched; vLLM adds
+        # the matched text as `stop_reason`, which lets a translating gateway report
+        # Anthropic's stop_sequence. Sent only when a sequence matched.
+        matched = reply.stop_sequence if reply.finish == "stop_sequence" else None
+        if matched is not None:
+            choice["stop_reason"] = matched
+        rest = {"choices": [choice], "usage": usage}
         # Only the shape this body asked for is built: a plan is per body, and the body
         # says whether it streams (this halves the cost of a cache miss).
         plan.data["n_content"] = len(reply.thinking_pieces) + (
@@ -212,16 +216,16 @@ class OpenAISurface:
                 deltas.append(({"content": piece}, True, done))
         frames: list[tuple[bytes, bool]] = []
         for i, (delta, content, so_far) in enumerate([*deltas, ({}, False, completion)]):
-            chunk: dict[str, Any] = {
-                "choices": [
-                    {
-                        "index": 0,
-                        "delta": delta,
-                        "logprobs": None,
-                        "finish_reason": finish if i == len(deltas) else None,
-                    }
-                ]
+            last = i == len(deltas)
+            frame_choice: dict[str, Any] = {
+                "index": 0,
+                "delta": delta,
+                "logprobs": None,
+                "finish_reason": finish if last else None,
             }
+            if last and matched is not None:
+                frame_choice["stop_reason"] = matched
+            chunk: dict[str, Any] = {"choices": [frame_choice]}
             if continuous:
                 chunk["usage"] = {
                     "prompt_tokens": prompt,
