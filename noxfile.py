@@ -1,4 +1,4 @@
-"""Sessions for gatecheck's own CI and for users: tests, lint, conformance, load.
+"""Sessions for gatecheck's own CI and for users: tests, lint, conformance, load, matrix.
 
 Python versions and dependencies come from pyproject.toml; nothing is repeated here.
 """
@@ -37,3 +37,18 @@ def conformance(session: nox.Session) -> None:
     """The main job: `gatecheck run` against the embedded default (or `-- --target NAME`)."""
     session.install("-e", ".")
     session.run("gatecheck", "run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def load(session: nox.Session) -> None:
+    """A short, bounded smoke load against the embedded default (or `-- --target NAME ...`)."""
+    session.install("-e", ".")
+    args = session.posargs or ["--scenario", "stream", "--users", "10", "--duration", "10s"]
+    session.run("gatecheck", "load", *args)
+
+
+@nox.session(python=PYTHON)
+def matrix(session: nox.Session) -> None:
+    """The provider availability matrix (offline demo with no arguments)."""
+    session.install("-e", ".")
+    session.run("gatecheck", "matrix", *session.posargs)
