@@ -10,7 +10,7 @@ from gatecheck._exceptions import HarnessError, UsageError
 
 HELP = "Serve the mock upstream (an OpenAI + Anthropic simulator with latency and faults)."
 
-__all__ = ["HELP", "configure", "run"]
+__all__ = ["HELP", "configure", "misbehave_modes", "run"]
 
 # uvicorn logs this for every deliberate abort (faults reset and silence): not news here.
 _ABORT_LINE = "ASGI callable returned without completing response."
@@ -69,6 +69,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1000,
         help="requests kept in /_mock/log (default: 1000)",
     )
+    add(
+        "--misbehave",
+        action="append",
+        default=[],
+        metavar="MODE[,MODE...]",
+        help="break the mock's answers in these ways (gatecheck.mock.misbehave.MODES; "
+        "repeatable), e.g. no-done,no-usage-chunk",
+    )
+
+
+def misbehave_modes(values: list[str]) -> list[str]:
+    """The modes named by --misbehave, in order; an unknown one is a one-line UsageError."""
+    import difflib
+
+    from gatecheck.mock._misbehaviours import MODES
+
+    modes = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    for mode in modes:
+        if mode not in MODES:
+            close = difflib.get_close_matches(mode, list(MODES), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(f"--misbehave {mode!r}: unknown mode{hint} "
+                             f"({len(MODES)} modes: see gatecheck.mock.misbehave.MODES)")
+    return list(dict.fromkeys(modes))
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -122,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
     from gatecheck.mock import create_app
 
     config = _config(args)
+    modes = misbehave_modes(args.misbehave)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
     # and without it every response pays a 40 ms Nagle + delayed-ACK stall.
@@ -151,9 +176,14 @@ def run(args: argparse.Namespace) -> int:
                     signal.signal(sig, handler)
 
     logging.getLogger("uvicorn.error").addFilter(lambda record: record.getMessage() != _ABORT_LINE)
+    app: Any = create_app(config)
+    if modes:
+        from gatecheck.mock.misbehave import wrap
+
+        app = wrap(app, modes)
     server = _Server(
         uvicorn.Config(
-            create_app(config),
+            app,
             loop="uvloop",
             http="httptools",
             lifespan="on",
@@ -173,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
             await asyncio.sleep(0.01)
         if server.started:
             print(f"gatecheck mock listening on http://{host}:{port}", flush=True)
+            if modes:
+                print(f"gatecheck mock misbehaving: {', '.join(modes)}", flush=True)
         await task
 
     try:
