@@ -167,6 +167,7 @@ def test_models_list_is_anthropic_shaped(client):
     assert page.first_id == page.data[0].id
     assert page.last_id == page.data[-1].id
     assert page.data[0].created_at.year == 2023
+    assert {m.lifecycle for m in page.data} == {"active"}  # required by the SDK type
     assert client.models.retrieve("mock-chat").display_name
 
 

@@ -187,5 +187,6 @@ def test_anthropic_sdk_models_list_MOD_3(ant):
     page = ant.models.list(limit=2)
     assert [m.id for m in page.data] == ["claude-3-5-haiku-latest", "gpt-4o-mini"]
     assert page.has_more
+    assert {m.lifecycle for m in page.data} == {"active"}  # required by the SDK's ModelInfo
     ids = [m.id for m in ant.models.list()]
     assert ids == ["claude-3-5-haiku-latest", "gpt-4o-mini", "mock-chat"]

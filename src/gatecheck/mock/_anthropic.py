@@ -58,6 +58,7 @@ def models_page(models: list[str], query: dict[str, str]) -> bytes:
                     "id": m,
                     "display_name": m.replace("-", " ").title(),
                     "created_at": _CREATED_AT,
+                    "lifecycle": "active",  # the SDK type requires it; no preset is retired
                 }
                 for m in page
             ],

@@ -62,7 +62,9 @@ class ModelTable:
 
     def anthropic_entry(self, name: str) -> dict[str, Any]:
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created))
-        return {"type": "model", "id": name, "display_name": name, "created_at": created}
+        # lifecycle: required by the current SDK type (ModelInfo); a served model is active
+        return {"type": "model", "id": name, "display_name": name, "created_at": created,
+                "lifecycle": "active"}
 
     def openai_list(self) -> dict[str, Any]:
         return {"object": "list", "data": [self.openai_entry(n) for n in self.names]}
