@@ -8,7 +8,9 @@ by ``begin_soon`` from the signal handler, see ``command``) adds what a gateway 
 - streams in flight may finish for ``grace`` seconds;
 - after that each one still open gets one error event in its surface's format and its
   end, so a client sees why it stopped instead of a cut connection (STR-O10, STR-A7).
-  The relay then sees its client "leave" and closes the upstream stream.
+  The relay then sees its client "leave" and closes the upstream stream: once a response
+  is complete the server answers the relay's pending ``receive`` with ``http.disconnect``
+  (uvicorn and httpx's ASGITransport both wake it).
 
 All of it is an ASGI layer around the app: it watches which responses are streams, so it
 needs nothing from the relay. uvicorn's own bound (``timeout_graceful_shutdown``) must be
@@ -41,14 +43,13 @@ def _route(path: str) -> str:
 class _Stream:
     """One response in flight on a model route, as the drain layer sees it."""
 
-    __slots__ = ("ended", "send", "streaming", "surface", "woken")
+    __slots__ = ("ended", "send", "streaming", "surface")
 
     def __init__(self, send: Send, surface: Surface) -> None:
         self.send = send
         self.surface = surface
         self.streaming = False  # its response.start said text/event-stream
         self.ended = False  # the drain layer ended it: drop the app's further sends
-        self.woken: asyncio.Event | None = None  # made on first need: most streams never do
 
     async def cut(self) -> None:
         if self.ended or not self.streaming:
@@ -59,8 +60,6 @@ class _Stream:
             await self.send({"type": "http.response.body", "body": error_event(err, self.surface),
                              "more_body": True})
             await self.send({"type": "http.response.body", "body": b"", "more_body": False})
-        if self.woken is not None:
-            self.woken.set()
 
 
 class Drain:
@@ -123,26 +122,9 @@ class Drain:
                     )
                 await send(message)
 
-            async def receive_watched() -> Message:
-                if not stream.streaming:
-                    return await receive()
-                # A stream's client watcher: also wake up when the drain ended the stream.
-                if stream.woken is None:
-                    stream.woken = asyncio.Event()
-                if stream.ended:
-                    return {"type": "http.disconnect"}
-                inner = asyncio.ensure_future(receive())
-                woken = asyncio.ensure_future(stream.woken.wait())
-                done, _ = await asyncio.wait({inner, woken}, return_when="FIRST_COMPLETED")
-                if inner in done:
-                    woken.cancel()
-                    return inner.result()
-                inner.cancel()
-                return {"type": "http.disconnect"}
-
             self.streams.add(stream)
             try:
-                await app(scope, receive_watched, send_watched)
+                await app(scope, receive, send_watched)
             finally:
                 self.streams.discard(stream)
 
