@@ -84,7 +84,8 @@ def guidellm(args: argparse.Namespace) -> None:
         lat = summary["latency_ms"]
         print(f"ttft p50 {lat['ttft']['p50']} ms (true 100), ttft from intended p50 "
               f"{lat['ttft_from_intended']['p50']} ms, itl p50 {lat['itl']['p50']} ms (true 10),"
-              f" achieved {summary['throughput']['requests_per_s']} req/s (target 100)")
+              f" sent {summary['open_loop']['send_rate_per_s']} req/s (target 100), completed "
+              f"{summary['throughput']['requests_per_s']} req/s")
         print(_loadavg())
 
 

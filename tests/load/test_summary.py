@@ -59,6 +59,7 @@ def test_latency_from_intended_send_adds_the_schedule_lag():
     assert lat["schedule_lag"]["p99"] == 300.0
     assert summary["open_loop"]["late"] == 1
     assert summary["open_loop"]["dropped"] == 2
+    assert summary["open_loop"]["send_rate_per_s"] is None  # one send: no rate
     assert any("schedule lag" in w for w in summary["warnings"])
 
 

@@ -37,8 +37,10 @@ def print_summary(path: Path) -> bool:
         print(format_distribution("output tokens/s/req", per_request))
     loop = summary.get("open_loop")
     if loop:
-        print(f"  open loop: {loop['sent']} sent at {loop['rate_per_s']:g}/s ({loop['arrival']})"
-              f", {loop['late']} late, {loop['dropped']} dropped")
+        achieved = loop.get("send_rate_per_s")
+        print(f"  open loop: {loop['sent']} sent at {loop['rate_per_s']:g}/s ({loop['arrival']}"
+              + (f", achieved {achieved:.1f}/s" if achieved else "")
+              + f"), {loop['late']} late, {loop['dropped']} dropped")
     for error, count in list(req["errors"].items())[:3]:
         print(f"  error x{count}: {error}")
     for warning in summary["warnings"]:

@@ -71,6 +71,8 @@ DEFINITIONS: dict[str, str] = {
         f"loop) schedule lag p99 >= max({SCHEDULE_LAG_FLOOR_MS:g} ms, 10 % of the ttft p50, "
         "or of e2e p50 without streaming)"
     ),
+    "send_rate_per_s": "open loop: requests sent per second, between the first and the last "
+                       "send of the requests that finished (the rate the target was offered)",
     "late": f"open loop: arrivals sent more than {SCHEDULE_LAG_FLOOR_MS:g} ms after their "
             "intended time",
     "dropped": "open loop, overload policy 'drop': arrivals skipped because no user was free "
@@ -216,8 +218,11 @@ def summarize(
         latency["e2e_from_intended"] = describe(s.e2e_i for s in ok)
         latency["schedule_lag"] = describe(lags)
         lag_p99 = latency["schedule_lag"]["p99"]
+        sends = sorted(s.t for s in samples)
+        span = sends[-1] - sends[0] if len(sends) > 1 else 0.0
         summary["open_loop"] = {
             **open_loop, "sent": len(samples) + (summary["requests"]["unfinished"] or 0),
+            "send_rate_per_s": round((len(sends) - 1) / span, 3) if span > 0 else None,
             "late": sum(1 for v in lags if v > SCHEDULE_LAG_FLOOR_MS),
         }
     reference = latency["ttft"]["p50"] if latency["ttft"]["count"] else latency["e2e"]["p50"]
