@@ -2,6 +2,8 @@
 # The reference proxy against its own upstream (the mock), both driven by wrk in one run.
 # Usage: benchmarks/bench_proxy.sh [seconds per run (default 10)] [rounds (default 2)]
 #        BENCH_RSS=0 skips the RSS runs (10k then 100k requests through the proxy).
+#        BENCH_REDIS=1 adds a second proxy whose rate limits live in Redis (a redis-server
+#        started here on a free loopback port, in a temp dir).
 # Needs wrk (apt-get install -y wrk). Loopback only; every wrk run is bounded by -d; the
 # servers are stopped by their PIDs on exit. The proxy runs the embedded default (one
 # uvicorn worker, uvloop + httptools, in-memory key store, the default rate limits, so
@@ -38,6 +40,32 @@ pids+=($PROXY_PID)
 wait_port "$MOCK_PORT"
 wait_port "$PROXY_PORT"
 
+if [ "${BENCH_REDIS:-0}" = 1 ]; then
+  TMP=$(mktemp -d)
+  REDIS_PORT=$(free_port)
+  REDIS_PROXY_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --save "" --appendonly no >/dev/null &
+  pids+=($!)
+  cat > "$TMP/proxy.toml" <<TOML
+[[provider]]
+name = "mock"
+format = "openai"
+base-url = "http://127.0.0.1:$MOCK_PORT"
+models = ["mock-chat"]
+[rate-limits]
+requests-per-minute = 1000000
+tokens-per-minute = 1000000000
+backend = "redis"
+redis-url = "redis://127.0.0.1:$REDIS_PORT/0"
+TOML
+  wait_port "$REDIS_PORT"
+  "$PY" -m gatecheck proxy --config "$TMP/proxy.toml" --port "$REDIS_PROXY_PORT" \
+    --in-memory --quiet >/dev/null 2>&1 &
+  pids+=($!)
+  wait_port "$REDIS_PROXY_PORT"
+  wrk -t1 -c8 -d2s -s "$HERE/nonstream.lua" "http://127.0.0.1:$REDIS_PROXY_PORT/v1/chat/completions" >/dev/null
+fi
+
 run() {  # name port script connections
   local out="/tmp/gatecheck-bench-proxy-$1.txt"
   wrk -t1 -c"$4" -d"${DURATION}s" --latency -s "$HERE/$3" "http://127.0.0.1:$2/v1/chat/completions" > "$out"
@@ -59,6 +87,10 @@ for round in $(seq "$ROUNDS"); do
   run proxy-nonstream-c32 "$PROXY_PORT" nonstream.lua 32
   run mock-stream50-c32 "$MOCK_PORT" stream50.lua 32
   run proxy-stream50-c32 "$PROXY_PORT" stream50.lua 32
+  if [ "${BENCH_REDIS:-0}" = 1 ]; then
+    run proxy-redis-nonstream-c1 "$REDIS_PROXY_PORT" nonstream.lua 1
+    run proxy-redis-nonstream-c32 "$REDIS_PROXY_PORT" nonstream.lua 32
+  fi
 done
 
 if [ "${BENCH_RSS:-1}" != 0 ]; then
