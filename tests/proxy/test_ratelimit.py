@@ -51,7 +51,7 @@ def rpm(n: int) -> Limits:
     return Limits.resolve({}, {"requests_per_minute": n})
 
 
-@pytest.mark.parametrize("n", [1, 7, 30])
+@pytest.mark.parametrize("n", [1, 7, 30, 300])  # 300: more than the Redis pool's connections
 async def test_concurrent_requests_admit_exactly_the_limit(backend: RateLimiter, n: int) -> None:
     limit = 10
     decisions = await asyncio.gather(*(backend.acquire("k", rpm(limit)) for _ in range(n)))

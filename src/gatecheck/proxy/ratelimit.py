@@ -258,9 +258,17 @@ class RedisLimiter:
     def __init__(self, url: str, *, prefix: str = "gatecheck:rl:", client: Any = None) -> None:
         import redis.asyncio as aioredis
 
-        self._redis: Any = client if client is not None else aioredis.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0
-        )
+        if client is None:
+            # A blocking pool: under a burst, requests wait (bounded) for one of 64
+            # connections; the default pool raises "Too many connections" instead, which
+            # would turn a burst into unlimited admissions (the limiter fails open).
+            pool: Any = aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=64, timeout=2.0,
+                socket_timeout=2.0, socket_connect_timeout=2.0,
+            )
+            redis_cls: Any = aioredis.Redis  # (types-redis predates from_pool)
+            client = redis_cls.from_pool(pool)  # owns the pool: aclose closes it
+        self._redis: Any = client
         self._prefix = prefix
         self._acquire = self._redis.register_script(_ACQUIRE)
         self._add = self._redis.register_script(_ADD_TOKENS)
