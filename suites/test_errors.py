@@ -160,6 +160,25 @@ def test_err5_upstream_auth_is_not_client_auth(client, target, record_exchange):
             errors.status_in(response, wanted, f"upstream {fault} on {surface}")
 
 
+# ~100 tokens of prompt against a 32-token window: the mock answers as the real API would.
+_OVERFLOW = " ".join(["context"] * 100)
+
+
+@check("ERR-9", level="MUST", category="Errors", feature="mock-upstream",
+       title="Context length exceeded is 400 invalid_request_error (not 413, 200 or 500)")
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+def test_err9_context_length(client, target, surface, stream, record_exchange):
+    if not target.has_surface(surface):
+        pytest.skip(f"target does not claim the {surface} surface")
+    model = target.models.for_surface(surface) or "gatecheck-model"
+    body = body_for(surface, model, text=_OVERFLOW, stream=stream,
+                    mock=directive(context=32))
+    response = client.request("POST", PATHS[surface], headers=headers_for(surface), json=body)
+    record_exchange(response.exchange)
+    errors.context_length_exceeded(surface, response)
+
+
 @check("ERR-6", level="MUST", category="Errors",
        title="Malformed JSON, missing fields and wrong types get 400 (422 tolerated)")
 def test_err6_bad_requests(client, target, record_exchange):

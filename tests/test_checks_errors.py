@@ -140,3 +140,33 @@ def test_overload_rules_lim_6():
     limits.overload_reported("anthropic", Canned.json(529, body))
     with pytest.raises(ConformanceFailure):
         limits.overload_reported("anthropic", Canned.json(500, body))
+
+
+OAI_OVERFLOW = {"error": {"message": "This model's maximum context length is 8192 tokens.",
+                          "type": "invalid_request_error", "param": "messages",
+                          "code": "context_length_exceeded"}}
+ANT_OVERFLOW = {"type": "error", "error": {"type": "invalid_request_error",
+                                           "message": "prompt is too long: 9000 tokens > 8192 "
+                                           "maximum"}}
+
+
+def test_context_overflow_as_the_real_apis_send_it_passes_err9():
+    errors.context_length_exceeded("openai", Canned.json(400, OAI_OVERFLOW))
+    errors.context_length_exceeded("anthropic", Canned.json(400, ANT_OVERFLOW))
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (413, {"type": "error", "error": {"type": "request_too_large", "message": "too large"}}),
+    (500, {"error": {"message": "x", "type": "server_error", "param": None, "code": None}}),
+    (200, {"id": "chatcmpl-1", "choices": []}),                       # vLLM answered 200
+    (400, {"error": {"message": "x", "type": "server_error", "param": None, "code": None}}),
+])
+def test_context_overflow_bugs_fail_err9(status, body):
+    with pytest.raises(ConformanceFailure):
+        errors.context_length_exceeded("openai", Canned.json(status, body))
+
+
+def test_context_overflow_without_the_openai_code_warns_err9():
+    body = {"error": {**OAI_OVERFLOW["error"], "code": None}}
+    with pytest.warns(ConformanceWarning, match="context_length_exceeded"):
+        errors.context_length_exceeded("openai", Canned.json(400, body))

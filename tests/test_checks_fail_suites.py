@@ -181,12 +181,15 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
                          {"test_err3_status_types_openai", "test_err5_propagation"}),
     "ready-503": (("test_health.py",), {"test_health2_readiness"}),
     "message-limit-500": (("test_limits.py",), {"test_lim4_message_count"}),
+    "context-length-413": (("test_errors.py",), {"test_err9_context_length"}),
+    "context-length-500": (("test_errors.py",), {"test_err9_context_length"}),
+    "context-length-sse": (("test_errors.py",), {"test_err9_context_length"}),
 }
 # Run by default: one or two faults per category (each run costs a pytest session, ~1-3 s).
 # GATECHECK_FAIL_PROOFS=all runs every case above (about two minutes on one core).
 REPRESENTATIVE = {
     "no-done", "one-burst", "fake-stop-on-error", "block-before-start", "integer-code",
-    "collapse-upstream-errors", "cors-auth", "usage-off-by-one",
+    "collapse-upstream-errors", "cors-auth", "usage-off-by-one", "context-length-sse",
 }
 ALL = os.environ.get("GATECHECK_FAIL_PROOFS") == "all"
 SELECTED = sorted(CASES) if ALL else sorted(REPRESENTATIVE)

@@ -114,3 +114,48 @@ def test_wrapper_rewrites_a_whole_asgi_exchange():
     response = asyncio.run(call())
     assert response.json() == {"ok": True}
     assert response.headers["content-length"] == "11"  # re-serialised compactly
+
+
+OVERFLOW_OPENAI = {"error": {"message": "This model's maximum context length is 32 tokens.",
+                             "type": "invalid_request_error", "param": "messages",
+                             "code": "context_length_exceeded"}}
+OVERFLOW_ANTHROPIC = {"type": "error", "error": {"type": "invalid_request_error",
+                                                 "message": "prompt is too long: 99 > 32"}}
+
+
+@pytest.mark.parametrize(("mode", "status"), [("context-length-413", 413),
+                                              ("context-length-500", 500)])
+def test_context_length_rewrites_only_touch_window_errors(mode, status):
+    out_start, _ = rewrite_json(ex(mode), start(400), orjson.dumps(OVERFLOW_OPENAI))
+    assert out_start["status"] == status
+    e = ex(mode, path="/v1/messages")
+    out_start, out = rewrite_json(e, start(400), orjson.dumps(OVERFLOW_ANTHROPIC))
+    assert out_start["status"] == status
+    assert orjson.loads(out)["type"] == "error"
+    other = {"error": {"message": "bad", "type": "invalid_request_error", "param": None,
+                       "code": None}}
+    assert rewrite_json(ex(mode), start(400), orjson.dumps(other))[0]["status"] == 400
+
+
+def test_context_length_sse_turns_a_stream_request_into_a_200_stream():
+    e = ex("context-length-sse", body={"model": "m", "messages": [], "stream": True})
+    out_start, out = rewrite_json(e, start(400), orjson.dumps(OVERFLOW_OPENAI))
+    assert out_start["status"] == 200
+    assert out.startswith(b"data: {")
+    assert e.as_sse
+    plain = ex("context-length-sse")
+    assert rewrite_json(plain, start(400), orjson.dumps(OVERFLOW_OPENAI))[0]["status"] == 400
+
+
+def test_anthropic_beta_and_cache_control_are_dropped():
+    from gatecheck.mock._misbehaviours import ignored_headers
+
+    assert ignored_headers(ex("drop-anthropic-beta", path="/v1/messages")) == {"anthropic-beta"}
+    assert ignored_headers(ex("drop-anthropic-beta")) == set()
+    body = {"model": "m", "system": [{"type": "text", "text": "s",
+                                      "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}]}]}
+    out = rewrite_request(ex("strip-cache-control", path="/v1/messages", body=body))
+    assert b"cache_control" not in out
+    assert orjson.loads(out)["messages"][0]["content"][0]["text"] == "x"

@@ -393,6 +393,17 @@ def test_anthropic_errors_for_openai_clients(
     )
 
 
+def test_anthropic_context_overflow_keeps_openai_code() -> None:
+    # ERR-9: OpenAI clients spot a window overflow by code context_length_exceeded
+    message = "prompt is too long: 208310 tokens > 200000 maximum"
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    assert anthropic_error_to_openai(400, body) == (
+        400,
+        {"error": {"message": message, "type": "invalid_request_error", "param": "messages",
+                   "code": "context_length_exceeded"}},
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

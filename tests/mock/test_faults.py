@@ -256,3 +256,55 @@ def test_oversize_body_and_event(mock_url):
             "[[mock fault=oversize bytes=2000000]]",
             SseDecoder(max_event_bytes=1 << 20),
         )
+
+
+def test_context_window_overflow_answers_as_each_real_api(oai, ant):
+    prompt = " ".join(["word"] * 100)
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.chat.completions.create(**_openai_body(prompt, stream=False) | {
+            "model": "mock-tiny-context"})
+    body = info.value.body
+    assert (body["type"], body["param"], body["code"]) == (
+        "invalid_request_error", "messages", "context_length_exceeded")
+    assert "maximum context length is 64 tokens" in body["message"]
+    with pytest.raises(anthropic.BadRequestError) as ainfo:
+        ant.messages.create(**_anthropic_body(prompt + " [[mock context=20]]", stream=True))
+    assert ainfo.value.body["error"]["type"] == "invalid_request_error"
+    assert ainfo.value.body["error"]["message"].endswith("tokens > 20 maximum")
+    assert ainfo.value.body["error"]["message"].startswith("prompt is too long: ")
+    # a prompt that fits is answered; counting tokens never fails on length
+    assert oai.chat.completions.create(**_openai_body("hi", stream=False) | {
+        "model": "mock-tiny-context"}).choices
+    counted = ant.messages.count_tokens(model="mock-tiny-context",
+                                        messages=[{"role": "user", "content": prompt}])
+    assert counted.input_tokens > 64
+
+
+def test_context_length_fault_overflows_any_prompt(oai, ant, mock_url):
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.chat.completions.create(**_openai_body("hi [[mock fault=context_length]]",
+                                                   stream=True))
+    assert info.value.body["code"] == "context_length_exceeded"
+    with pytest.raises(anthropic.BadRequestError) as ainfo:
+        ant.messages.create(**_anthropic_body("hi [[mock fault=context-length]]", stream=False))
+    tokens = ainfo.value.body["error"]["message"].split()[4]
+    assert ainfo.value.body["error"]["message"] == (
+        f"prompt is too long: {tokens} tokens > {int(tokens) - 1} maximum")
+
+
+def test_context_length_drawn_from_the_fault_flag():
+    import asyncio
+
+    from gatecheck.mock import MockConfig, create_app
+    from gatecheck.mock._directives import parse_fault_spec
+
+    app = create_app(MockConfig(faults=(parse_fault_spec("context-length,context=3"),)))
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                     base_url="http://mock") as client:
+            return await client.post("/v1/messages", json=_anthropic_body("a b c d e f g h"))
+
+    response = asyncio.run(post())
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].endswith("tokens > 3 maximum")

@@ -160,7 +160,8 @@ def test_public_surface_is_exactly_what_is_exported():
     ]  # fmt: skip
     assert all(hasattr(mock, name) for name in mock.__all__)
     assert {"hang", "silence", "reset", "cut", "malformed", "bad-utf8", "error-event",
-            "fake-stream", "drip", "oversize"} == set(mock.FAULT_NAMES)  # fmt: skip
+            "fake-stream", "drip", "oversize",
+            "context-length"} == set(mock.FAULT_NAMES)  # fmt: skip
     assert mock.__doc__ is not None
     assert all(name in mock.__doc__ for name in mock.FAULT_NAMES)
 

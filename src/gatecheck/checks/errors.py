@@ -23,6 +23,7 @@ __all__ = [
     "ANTHROPIC_STATUS_TYPES",
     "RETRYABLE",
     "anthropic_error_envelope",
+    "context_length_exceeded",
     "error_envelope",
     "error_message_is_clean",
     "error_object",
@@ -220,3 +221,25 @@ def error_message_is_clean(response: ResponseLike, message: str, *,
     expect(not echoed and _KEYLIKE.search(message) is None,
            "error message echoes a credential", expected="keys masked (e.g. sk-ab***yz)",
            observed="a full key in the message", exchange=exchange)
+
+
+def context_length_exceeded(surface: Surface, response: ResponseLike) -> None:
+    """ERR-9: a prompt over the model's window is 400 invalid_request_error on both surfaces.
+
+    Not 413 (Anthropic's bytes limit, which clients handle by shrinking the body, not the
+    conversation), not a 200 or a 200 stream (LiteLLM #6629: the client sees a reply), not
+    5xx (the SDKs retry what can never succeed). On OpenAI the code context_length_exceeded
+    is how clients spot it (a warning when missing).
+    """
+    exchange = exchange_of(response)
+    expect(response.status == 400, f"context length exceeded answered {response.status}",
+           expected="400 invalid_request_error",
+           observed=f"{response.status} {excerpt(response.content)}", exchange=exchange)
+    error = error_object(response)
+    expect(error.get("type") == "invalid_request_error",
+           f"context length exceeded typed {error.get('type')!r}",
+           expected="invalid_request_error", observed=excerpt(response.content),
+           exchange=exchange)
+    if surface == "openai" and error.get("code") != "context_length_exceeded":
+        warn(f"context length exceeded has code {error.get('code')!r}, not "
+             "'context_length_exceeded' (how OpenAI clients detect it)", exchange=exchange)

@@ -38,6 +38,7 @@ message > the model preset > command-line flags. Directive keys (times in ms)::
                                   count toward max_tokens and the output tokens
     fault=NAME ...                see below, with retry_after after hold_ms drip_bytes
                                   drip_ms bytes status
+    context=M                     the model's context window in prompt tokens
 
 Latency: headers and the opening events (role frame / message_start) go out at once; the
 first content event after ``ttft``, each next one after ``itl``; each delay +/- a seeded
@@ -65,10 +66,17 @@ Faults (``fault=NAME``, model ``mock-NAME``, or ``--fault NAME[,key=value...]``)
     drip          the answer trickled drip_bytes (4) every drip_ms (10)
     oversize      a body (stream: one content event) of `bytes` (16 MiB) of "x"; a stream's
                   usage still reports the reply it replaced
+    context-length  400 invalid_request_error as for a prompt over the model's window:
+                  OpenAI code context_length_exceeded, param messages; Anthropic "prompt is
+                  too long: N tokens > M maximum" (M: context=M, else N - 1)
+
+``context=M`` sets the model's context window: a prompt of more than M tokens (the mock's
+tokenizer) gets that same 400, on its own, as the real APIs answer.
 
 Model presets: ``mock-chat`` (the default; flags only), ``mock-slow`` (ttft 500, itl 50,
-32 tokens), ``mock-long`` (512 tokens), ``mock-chaos`` (30 % of requests get one of 429,
-500, 503, 529, reset, cut, error-event, drawn from a ``--seed``-ed stream), and
+32 tokens), ``mock-long`` (512 tokens), ``mock-tiny-context`` (a 64-token context window),
+``mock-chaos`` (30 % of requests get one of 429, 500, 503, 529, reset, cut, error-event,
+drawn from a ``--seed``-ed stream), and
 ``mock-<fault>`` for the ten statuses listed and every name above. Other models get a 404 unless
 ``accept_any_model``.
 """

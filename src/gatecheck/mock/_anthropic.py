@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from gatecheck.mock._config import MockConfig
-from gatecheck.mock._errors import error_for_status
+from gatecheck.mock._errors import context_length_error, context_window, error_for_status
 from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import (
     MODEL_CREATED,
@@ -152,6 +152,10 @@ class AnthropicSurface:
         if count_only:
             plan.data["count"] = orjson.dumps({"input_tokens": plan.input_tokens})
             return plan
+        window = context_window(behaviour.fault, behaviour.context, plan.input_tokens)
+        if window is not None:  # counting never fails on length; a real request does
+            error = context_length_error("anthropic", plan.input_tokens, window)
+            return Plan("anthropic", 400, error)
         tool = _forced_tool(body, behaviour.tool)
         reply = answer(
             seed,

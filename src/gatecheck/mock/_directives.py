@@ -46,6 +46,7 @@ FAULT_NAMES = frozenset(
         "fake-stream",
         "drip",
         "oversize",
+        "context-length",
     }
 )
 
@@ -55,11 +56,12 @@ class DirectiveError(ValueError):
 
 
 _MS = {"ttft", "itl", "jitter", "stall_ms", "hold_ms", "drip_ms"}
-_INT = {"thinking", "tokens", "stall_after", "after", "drip_bytes", "bytes", "status"}
+_INT = {"thinking", "tokens", "stall_after", "after", "drip_bytes", "bytes", "status", "context"}
 _STR = {"text", "tool", "args", "fault"}
 _FLOAT = {"retry_after"}
 # Upper bounds, so one prompt cannot make the mock build a gigabyte reply.
-_MAX_INT = {"thinking": 100_000, "tokens": 100_000, "bytes": 1 << 30, "status": 599}
+_MAX_INT = {"thinking": 100_000, "tokens": 100_000, "bytes": 1 << 30, "status": 599,
+            "context": 10_000_000}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Directive:
     bytes: int | None = None  # oversize: body size in bytes
     status: int | None = None  # error-event: which error envelope (default 529/500)
     thinking: int | None = None  # reasoning tokens before the answer
+    context: int | None = None  # the model's context window in prompt tokens (None: no limit)
 
     def over(self, base: Directive) -> Directive:
         """This directive's set fields over ``base``'s."""
@@ -185,11 +188,13 @@ def parse_fault_spec(spec: str) -> Directive:
     return Directive(**settings)
 
 
+TINY_CONTEXT = 64  # mock-tiny-context's window: a paragraph of prompt overflows it
 _STATUS_PRESETS = (400, 401, 403, 404, 413, 429, 500, 502, 503, 529)
 PRESETS: dict[str, Directive] = {
     "mock-chat": Directive(),
     "mock-slow": Directive(ttft=500.0, itl=50.0, tokens=32),
     "mock-long": Directive(tokens=512),
+    "mock-tiny-context": Directive(context=TINY_CONTEXT),
     "mock-chaos": Directive(),  # faults chosen per request by CHAOS_RATE, see the app
     **{f"mock-{code}": Directive(fault=str(code)) for code in _STATUS_PRESETS},
     **{f"mock-{name}": Directive(fault=name) for name in sorted(FAULT_NAMES)},

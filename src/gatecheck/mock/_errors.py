@@ -6,7 +6,14 @@ import os
 
 import orjson
 
-__all__ = ["REASONS", "anthropic_error", "error_for_status", "openai_error"]
+__all__ = [
+    "REASONS",
+    "anthropic_error",
+    "context_length_error",
+    "context_window",
+    "error_for_status",
+    "openai_error",
+]
 
 # OpenAI: status -> (type, code, message); the shapes follow real OpenAI bodies.
 _OPENAI: dict[int, tuple[str, str | None, str]] = {
@@ -91,3 +98,29 @@ def error_for_status(surface: str, status: int, message: str | None = None) -> b
         else ("server_error", None, "Error."),
     )
     return openai_error(message or text, kind, None, code)
+
+
+def context_window(fault: str | None, context: int | None, prompt_tokens: int) -> int | None:
+    """The window a prompt of ``prompt_tokens`` overflows, or None when it fits.
+
+    ``fault=context-length`` always overflows: the window is ``context`` when the prompt
+    exceeds it, else one token less than the prompt (so the message's numbers stay true).
+    """
+    if context is not None and prompt_tokens > context:
+        return context
+    if fault == "context-length":
+        return max(prompt_tokens - 1, 0)
+    return None
+
+
+def context_length_error(surface: str, prompt_tokens: int, window: int) -> bytes:
+    """The 400 body each real API sends for a prompt longer than the model's window."""
+    if surface == "anthropic":
+        return anthropic_error(f"prompt is too long: {prompt_tokens} tokens > {window} maximum")
+    return openai_error(
+        f"This model's maximum context length is {window} tokens. However, your messages "
+        f"resulted in {prompt_tokens} tokens. Please reduce the length of the messages.",
+        "invalid_request_error",
+        "messages",
+        "context_length_exceeded",
+    )

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gatecheck.mock._directives import Directive
+from gatecheck.mock._errors import context_length_error, context_window
 from gatecheck.mock._plan import Plan, Surface
 
 __all__ = ["JSON", "SSE", "Conn", "deliver"]
@@ -139,6 +140,10 @@ async def deliver(
             )
         await conn.respond(status, surface.error_body(status), headers)
         return status
+    if name == "context-length":  # drawn from --fault (a directive's is decided in the plan)
+        window = context_window(name, fault.context if fault else None, plan.input_tokens)
+        await conn.respond(400, context_length_error(surface.name, plan.input_tokens, window or 0))
+        return 400
     b = fault or plan.behaviour
     n_content = plan.data["n_content"]
     delays = plan.latency.delays(n_content, jitter_seed)

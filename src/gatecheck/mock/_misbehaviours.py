@@ -107,6 +107,11 @@ MODES: dict[str, str] = {
     "output-zero": "Anthropic non-stream output_tokens 0",
     "auth-429": "auth failures answered 429",
     "accept-empty-messages": "empty messages replaced by one user turn (200)",
+    "context-length-413": "context-length 400s answered 413 request_too_large (a bytes error)",
+    "context-length-500": "context-length 400s answered 500 server errors",
+    "context-length-sse": "a stream request's context-length 400 sent as a 200 event stream",
+    "drop-anthropic-beta": "the anthropic-beta request header dropped on /v1/messages",
+    "strip-cache-control": "cache_control removed from Anthropic request blocks",
 }
 _FAKE_COMPLETION = {
     "id": "chatcmpl-fake", "object": "chat.completion", "created": 1700000000,
@@ -134,6 +139,7 @@ class Exchange:
     held: str = ""  # block-before-start: message_start waits here
     shared: dict[str, Any] = field(default_factory=dict)  # across requests (trip-on-4xx)
     as_sse: bool = False  # stream-errors-as-sse: this JSON answer goes out as an event
+    context_error: bool = False  # the answer is a context-length 400 (context-length-*)
 
     def on(self, mode: str) -> bool:
         return mode in self.modes
@@ -167,6 +173,7 @@ _IGNORED_HEADERS = {  # mode -> (request header dropped, on which surface; None:
     "no-x-api-key": ("x-api-key", None),
     "no-bearer-on-anthropic": ("authorization", "anthropic"),
     "no-bearer-on-openai": ("authorization", "openai"),
+    "drop-anthropic-beta": ("anthropic-beta", "anthropic"),
 }
 
 
@@ -188,11 +195,30 @@ def rewrite_request(ex: Exchange) -> bytes:
             and request.get("messages") == []:
         request["messages"] = [{"role": "user", "content": "hi"}]
         return orjson.dumps(request)
+    if ex.on("strip-cache-control") and ex.surface == "anthropic" and isinstance(request, dict):
+        return orjson.dumps(_without_cache_control(request))
     if ex.on("ignore-stop") and isinstance(request, dict):
         request.pop("stop", None)
         request.pop("stop_sequences", None)
         return orjson.dumps(request)
     return ex.body
+
+
+def _without_cache_control(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_cache_control(v) for k, v in value.items() if k != "cache_control"}
+    if isinstance(value, list):
+        return [_without_cache_control(v) for v in value]
+    return value
+
+
+def _is_context_error(status: int, value: Any) -> bool:
+    """A 400 saying the prompt is over the model's window (either API's wording)."""
+    if status != 400 or not isinstance(value, dict) or not isinstance(value.get("error"), dict):
+        return False
+    error = value["error"]
+    return error.get("code") == "context_length_exceeded" or "prompt is too long" in str(
+        error.get("message"))
 
 
 # -- JSON answers ----------------------------------------------------------------------------
@@ -219,6 +245,10 @@ def rewrite_json(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict
         return {**start, "status": 200}, b"data: " + orjson.dumps(value) + b"\n\n"
     if ex.on("html-413") and status == 413:
         return start, b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
+    if ex.on("context-length-sse") and ex.context_error and isinstance(ex.request, dict) \
+            and ex.request.get("stream"):
+        ex.as_sse = True  # LiteLLM #6629: the window error as a 200 text/event-stream
+        return {**start, "status": 200}, b"data: " + orjson.dumps(value) + b"\n\n"
     return start, body if value is None else orjson.dumps(value)
 
 
@@ -239,6 +269,19 @@ def _keys(ex: Exchange, status: int, value: Any) -> None:
 
 
 def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
+    ex.context_error = _is_context_error(status, value)
+    if ex.context_error and ex.on("context-length-413"):
+        if ex.surface == "anthropic":
+            return 413, {"type": "error", "error": {"type": "request_too_large",
+                                                    "message": "Request too large."}}
+        return 413, {"error": {"message": "Request too large.", "type": "invalid_request_error",
+                               "param": None, "code": "request_too_large"}}
+    if ex.context_error and ex.on("context-length-500"):
+        if ex.surface == "anthropic":
+            return 500, {"type": "error", "error": {"type": "api_error",
+                                                    "message": "Internal server error"}}
+        return 500, {"error": {"message": "Internal server error", "type": "server_error",
+                               "param": None, "code": None}}
     if ex.on("revoked-still-works") and status == 401 and ex.surface == "openai" \
             and ex.credential in ex.shared.get("revoked", set()):
         return 200, dict(_FAKE_COMPLETION)

@@ -9,7 +9,12 @@ from typing import Any
 import orjson
 
 from gatecheck.mock._config import MockConfig
-from gatecheck.mock._errors import error_for_status, openai_error
+from gatecheck.mock._errors import (
+    context_length_error,
+    context_window,
+    error_for_status,
+    openai_error,
+)
 from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import (
     MODEL_CREATED,
@@ -111,6 +116,9 @@ class OpenAISurface:
             else (f"call_mock{seed:016x}", tool["name"], tool.get("parameters")),
         )
         prompt = count_openai_request(body)
+        window = context_window(behaviour.fault, behaviour.context, prompt)
+        if window is not None:
+            return Plan("openai", 400, context_length_error("openai", prompt, window))
         plan = Plan(
             "openai",
             model=body["model"],

@@ -38,6 +38,8 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   (AUTH-1) length-as-stop (W-4) max-tokens-as-end-turn (W-6)
                   server-typed-4xx (ERR-3) ready-503 (HEALTH-2) message-limit-500 (LIM-4)
                   ratelimit-epoch (HDR-4) anthropic-reset-duration (HDR-5)
+                  context-length-413 context-length-500 context-length-sse (ERR-9)
+                  drop-anthropic-beta strip-cache-control (AUTH-10)
                   retry-after-huge (LIM-2) revoked-still-works (AUTH-4) key-listing-leak
                   (AUTH-8) anon-key-create (AUTH-3) new-key-wrong-prefix (AUTH-1)
                   no-stop-sequence-key (W-5) assistant-role-user (W-2) stream-errors-as-sse

@@ -119,4 +119,9 @@ def anthropic_error_to_openai(status: int, body: Any) -> tuple[int, dict[str, An
     openai_type, code = _OPENAI_BY_ANTHROPIC_TYPE.get(error_type, ("server_error", None))
     if status < 500 and openai_type == "server_error":
         openai_type = "invalid_request_error"
-    return status, openai_error_object(_message(body, status), openai_type, code)
+    message = _message(body, status)
+    if status == 400 and message.startswith("prompt is too long"):
+        # OpenAI clients (LangChain, LiteLLM) detect a window overflow by this code (ERR-9)
+        return status, openai_error_object(message, openai_type, "context_length_exceeded",
+                                           "messages")
+    return status, openai_error_object(message, openai_type, code)
