@@ -68,6 +68,11 @@ def _tidy(node: Schema) -> Schema:
     node.pop("title", None)
     if node.get("default", 0) is None:
         del node["default"]
+    # pydantic builds a Literal's enum through a set in some versions, so its order follows
+    # the string hash seed; sorted, the generated files are the same on every run.
+    enum = node.get("enum")
+    if isinstance(enum, list) and all(isinstance(v, str) for v in enum):
+        node["enum"] = sorted(enum)
     # Model ids: `Literal[known ids] | str` is just a string on the wire.
     alts = node.get("anyOf")
     if (
