@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -138,3 +139,67 @@ def test_worker_factory_needs_a_shared_admin_key(tmp_path: Path) -> None:
     app = create({"GATECHECK_ADMIN_KEY": ADMIN, "GATECHECK_PROXY_STATE_DIR": str(tmp_path)})
     assert (tmp_path / "proxy.sqlite").exists()
     app.store.close()
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def test_gatecheck_proxy_workers(tmp_path: Path, mock_url: str, redis_url: str) -> None:
+    toml = tmp_path / "proxy.toml"
+    toml.write_text(
+        f'[[provider]]\nname = "mock"\nformat = "openai"\nbase-url = "{mock_url}"\n'
+        f'models = ["mock-chat"]\n[rate-limits]\nbackend = "redis"\nredis-url = "{redis_url}"\n'
+    )
+    env = {**os.environ, "GATECHECK_ADMIN_KEY": ADMIN}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatecheck", "proxy", "--workers", "2", "--config", str(toml),
+         "--state-dir", str(tmp_path / "state"), "--port", "0", "--quiet", "--grace", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "(2 workers)" in line, line
+        url = line.split(" on ", 1)[1].split()[0]
+        assert len(_children(proc.pid)) == 2
+        created = httpx.post(url + "/v1/keys", headers=AUTH, timeout=5,
+                             json={"name": "w", "rate_limits": {"requests_per_minute": 6}})
+        key = created.json()["key"]
+        time.sleep(1.2)  # the other worker reloads its key index within a second
+
+        def one(_: int) -> int:
+            with httpx.Client(base_url=url, timeout=10) as c:  # a fresh connection each
+                return chat(c, key)
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(one, range(16)))
+        assert statuses.count(200) == 6
+        assert statuses.count(429) == 10
+        # SIGTERM to the supervisor: each worker drains; a long stream is cut with an event
+        body = {"model": "mock-chat", "stream": True,
+                "messages": [{"role": "user", "content": "[[mock tokens=400 itl=50]]"}]}
+        with httpx.Client(base_url=url, timeout=15) as c, \
+                c.stream("POST", "/v1/chat/completions", json=body, headers=AUTH) as r:
+            lines = r.iter_lines()
+            next(lines)
+            proc.send_signal(signal.SIGTERM)
+            rest = [x for x in lines if x.startswith("data: ")]
+        assert "shutting down" in rest[-1]
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_workers_refuse_an_in_memory_store() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "gatecheck", "proxy", "--workers", "2", "--in-memory"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert r.returncode == 2
+    assert "--state-dir" in r.stderr

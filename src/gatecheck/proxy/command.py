@@ -35,6 +35,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     state.add_argument("--in-memory", action="store_true",
                        help="keep keys and usage in memory only (lost at exit)")
     add("--quiet", action="store_true", help="no per-request log lines")
+    add("--workers", type=int, default=1, metavar="N",
+        help="run N proxy processes on the port (SO_REUSEPORT; needs --state-dir, and "
+             "[rate-limits] backend = \"redis\" to share limits; default: 1)")
+    add("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for workers
     add("--grace", type=float, default=10.0, metavar="SECONDS",
         help="on SIGTERM, let open streams run this long, then end them with an error "
              "event (default: 10)")
@@ -81,6 +85,17 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1")
+    if args.workers > 1:
+        from gatecheck.proxy.supervisor import supervise
+
+        if args.in_memory:
+            raise UsageError("--workers needs a key store the workers share: use --state-dir, "
+                             "not --in-memory")
+        app, admin_key = build(args)  # checks the arguments; a new admin key is printed once
+        app.store.close()
+        return supervise(args, app.config, admin_key)
     app, _ = build(args)
     app.drain.grace = args.grace
     access = logging.getLogger("gatecheck.proxy.access")
@@ -93,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.reuse_port:  # one of several workers on this port (supervisor.py)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
