@@ -35,7 +35,7 @@ from anthropic.types.stop_reason import StopReason
 from pydantic import TypeAdapter
 
 SOURCE = f"anthropic SDK {version('anthropic')} (MIT), anthropic.types"
-STOP_REASONS = list(get_args(StopReason))
+STOP_REASONS = sorted(get_args(StopReason))  # sorted like every generated enum
 _NEW_VARIANTS = "Anthropic may add new variants at any time (ANT-VERDOC): unknown ones are WARN"
 # Documented error type the SDK's ErrorType does not list ([ANT-ERRDOC]: 413 from Cloudflare).
 _EXTRA_ERROR_TYPES = ["request_too_large"]
