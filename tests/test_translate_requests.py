@@ -183,6 +183,13 @@ def test_max_completion_tokens_wins_over_max_tokens() -> None:
     assert openai_to_anthropic_request(body, model="m")["max_tokens"] == 7
 
 
+@pytest.mark.parametrize(("sent", "forwarded"), [(2.0, 1.0), (1.5, 1.0), (1, 1), (0.3, 0.3),
+                                                   (2.5, 2.5), (-1, -1)])
+def test_temperature_is_capped_at_anthropics_maximum(sent: float, forwarded: float) -> None:
+    body = {"messages": [{"role": "user", "content": "x"}], "temperature": sent}
+    assert openai_to_anthropic_request(body, model="m")["temperature"] == forwarded
+
+
 def test_consecutive_user_messages_merge_into_blocks() -> None:
     body = {
         "messages": [

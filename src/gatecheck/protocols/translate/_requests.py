@@ -12,8 +12,10 @@ What each direction does with fields the other format lacks (the proxy relies on
   ``seed``, ``logit_bias``, ``reasoning_effort``, ``service_tier``, ``store``, ``metadata``) are
   dropped; requests whose *output shape* Anthropic cannot honour (``n`` > 1, ``logprobs``,
   JSON ``response_format``, audio) raise :class:`TranslationError` rather than silently
-  returning something else. ``temperature`` passes unchanged (Anthropic's range is 0-1 and
-  it answers 400 above that, which is more honest than clamping).
+  returning something else. ``temperature`` in (1, 2] is capped at 1: OpenAI accepts 0-2,
+  Anthropic 0-1, and Anthropic's own OpenAI-compatible endpoint caps it the same way, so a
+  request valid on the OpenAI surface is not refused for the upstream's narrower range
+  (values OpenAI itself refuses pass unchanged, for the upstream to refuse).
 * Anthropic -> OpenAI drops ``top_k``, ``thinking``, ``cache_control`` and ``is_error`` (no
   OpenAI field); documents, server tools and images inside tool results raise.
 """
@@ -53,6 +55,9 @@ def openai_to_anthropic_request(body: dict[str, Any], *, model: str) -> dict[str
     for key in ("temperature", "top_p", "stream"):
         if body.get(key) is not None:
             out[key] = body[key]
+    temperature = out.get("temperature")
+    if isinstance(temperature, (int, float)) and 1 < temperature <= 2:
+        out["temperature"] = 1.0
     if body.get("user") is not None:
         out["metadata"] = {"user_id": body["user"]}
     tools = body.get("tools")
