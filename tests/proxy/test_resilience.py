@@ -226,7 +226,7 @@ async def test_half_open_lets_exactly_one_request_through(mock) -> None:
         p.now = 5.0
         before = p.sent()
         # all slow: whichever becomes the probe is still in flight when the others arrive
-        results = await asyncio.gather(*(p.chat("ttft=300") for _ in range(6)))
+        results = await asyncio.gather(*(p.chat("ttft=1000") for _ in range(6)))
         statuses = sorted(r.status_code for r in results)
         assert statuses == [200, 503, 503, 503, 503, 503]
         assert p.sent() - before == 1
