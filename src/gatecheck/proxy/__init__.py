@@ -12,7 +12,7 @@ Front doors, each also without ``/v1``: ``POST /v1/chat/completions``, ``POST /v
 routes), ``upstream`` (aiohttp), ``admin``, ``server`` (assembly). Part 2: ``ratelimit``
 (windows, memory and Redis backends) and ``limiter`` (429s and headers), ``dispatch``
 (failover, ``breaker``, ``retry``, concurrency gate, timeouts), ``metrics``, ``shutdown``
-(SIGTERM drain), ``worker`` (several processes).
+(SIGTERM drain), ``supervisor`` and ``worker`` (several processes sharing keys and limits).
 
 Resilience policies: a key's limits (``rate_limits`` at creation, else the config's
 ``[rate-limits]``) are checked after auth on chat/messages; over a limit is 429 with

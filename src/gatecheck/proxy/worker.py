@@ -12,8 +12,10 @@ state through the places built for sharing:
 - breakers, retries and metrics stay per process (each worker learns a provider's health
   from its own traffic; scrape each worker, or run one worker per port).
 
-Usage (the configuration comes from the environment, since uvicorn imports the factory
-in each worker)::
+Two ways to run them. ``gatecheck proxy --workers N --state-dir DIR`` (``supervisor``):
+N gatecheck processes on one port (SO_REUSEPORT), each with the SIGTERM drain. Or
+uvicorn's own supervisor with this factory (the configuration comes from the environment,
+since uvicorn imports the factory in each worker)::
 
     export GATECHECK_ADMIN_KEY=gk-...            # required: the same key in every worker
     export GATECHECK_PROXY_CONFIG=proxy.toml     # or GATECHECK_PROXY_UPSTREAM=http://...
