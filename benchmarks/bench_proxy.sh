@@ -3,7 +3,8 @@
 # Usage: benchmarks/bench_proxy.sh [seconds per run (default 10)] [rounds (default 2)]
 #        BENCH_RSS=0 skips the RSS runs (10k then 100k requests through the proxy).
 #        BENCH_REDIS=1 adds a second proxy whose rate limits live in Redis (a redis-server
-#        started here on a free loopback port, in a temp dir).
+#        started here on a free loopback port, in a temp dir); BENCH_WORKERS=N runs that
+#        proxy as N worker processes (gatecheck proxy --workers N, shared SQLite + Redis).
 # Needs wrk (apt-get install -y wrk). Loopback only; every wrk run is bounded by -d; the
 # servers are stopped by their PIDs on exit. The proxy runs the embedded default (one
 # uvicorn worker, uvloop + httptools, in-memory key store, the default rate limits, so
@@ -59,8 +60,13 @@ backend = "redis"
 redis-url = "redis://127.0.0.1:$REDIS_PORT/0"
 TOML
   wait_port "$REDIS_PORT"
+  if [ "${BENCH_WORKERS:-1}" -gt 1 ]; then
+    STORE=(--workers "$BENCH_WORKERS" --state-dir "$TMP/state")
+  else
+    STORE=(--in-memory)
+  fi
   "$PY" -m gatecheck proxy --config "$TMP/proxy.toml" --port "$REDIS_PROXY_PORT" \
-    --in-memory --quiet >/dev/null 2>&1 &
+    "${STORE[@]}" --quiet >/dev/null 2>&1 &
   pids+=($!)
   wait_port "$REDIS_PROXY_PORT"
   wrk -t1 -c8 -d2s -s "$HERE/nonstream.lua" "http://127.0.0.1:$REDIS_PROXY_PORT/v1/chat/completions" >/dev/null
@@ -88,8 +94,8 @@ for round in $(seq "$ROUNDS"); do
   run mock-stream50-c32 "$MOCK_PORT" stream50.lua 32
   run proxy-stream50-c32 "$PROXY_PORT" stream50.lua 32
   if [ "${BENCH_REDIS:-0}" = 1 ]; then
-    run proxy-redis-nonstream-c1 "$REDIS_PROXY_PORT" nonstream.lua 1
-    run proxy-redis-nonstream-c32 "$REDIS_PROXY_PORT" nonstream.lua 32
+    run "proxy-redis-w${BENCH_WORKERS:-1}-nonstream-c1" "$REDIS_PROXY_PORT" nonstream.lua 1
+    run "proxy-redis-w${BENCH_WORKERS:-1}-nonstream-c32" "$REDIS_PROXY_PORT" nonstream.lua 32
   fi
 done
 
