@@ -43,7 +43,9 @@ def conformance(session: nox.Session) -> None:
 def load(session: nox.Session) -> None:
     """A short, bounded smoke load against the embedded default (or `-- --target NAME ...`)."""
     session.install("-e", ".")
-    args = session.posargs or ["--scenario", "stream", "--users", "10", "--duration", "10s"]
+    args = session.posargs or [
+        "--scenario", "stream", "--users", "10", "--duration", "10s", "--warmup", "2s",
+    ]
     session.run("gatecheck", "load", *args)
 
 
