@@ -179,6 +179,7 @@ async def test_breaker_opens_on_5xx_answers_503_then_probes_once(mock) -> None:
         ready = await p.client.get("/health/ready")
         assert ready.status_code == 503
         assert ready.json()["breakers"] == {"mock": "open"}
+        assert (await p.client.get("/health")).json()["status"] == "unavailable"
         before = p.sent()
         r = await p.chat()
         assert r.status_code == 503

@@ -115,7 +115,10 @@ class AdminApi:
 
     async def health(self, ctx: Ctx) -> None:
         providers = await self._providers()
-        up = sum(1 for p in providers.values() if p["reachable"])
+        up = sum(  # reachable, and not shut off by its circuit breaker
+            1 for p in providers.values()
+            if p["reachable"] and (p["breaker"] or {}).get("state") != "open"
+        )
         status = "ok" if up == len(providers) else ("degraded" if up else "unavailable")
         body = {
             "status": status,
