@@ -27,7 +27,6 @@ from gatecheck.proxy.ratelimit import (
     MemoryLimiter,
     RateLimiter,
     RedisLimiter,
-    WindowState,
     format_duration,
 )
 
@@ -47,6 +46,18 @@ _WINDOW_WORDS = {
 }
 
 
+# (limit, remaining, reset) header names, for the requests and the tokens window
+_OPENAI_NAMES = tuple(
+    (f"x-ratelimit-limit-{k}", f"x-ratelimit-remaining-{k}", f"x-ratelimit-reset-{k}")
+    for k in ("requests", "tokens")
+)
+_ANTHROPIC_NAMES = tuple(
+    (f"anthropic-ratelimit-{k}-limit", f"anthropic-ratelimit-{k}-remaining",
+     f"anthropic-ratelimit-{k}-reset")
+    for k in ("requests", "tokens")
+)
+
+
 def _rfc3339(reset_s: float, now: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.ceil(now + reset_s)))
 
@@ -56,25 +67,23 @@ def rate_limit_headers(
 ) -> list[tuple[str, str]]:
     """The surface's rate-limit header family for a decision."""
     out: list[tuple[str, str]] = []
-    families: list[tuple[str, WindowState | None]] = [
-        ("requests", decision.requests), ("tokens", decision.tokens),
-    ]
+    states = (decision.requests, decision.tokens)
     if surface == "openai":
-        for kind, state in families:
+        for (limit, remaining, reset), state in zip(_OPENAI_NAMES, states, strict=True):
             if state is not None:
                 out += [
-                    (f"x-ratelimit-limit-{kind}", str(state.limit)),
-                    (f"x-ratelimit-remaining-{kind}", str(state.remaining)),
-                    (f"x-ratelimit-reset-{kind}", format_duration(state.reset_s)),
+                    (limit, str(state.limit)),
+                    (remaining, str(state.remaining)),
+                    (reset, format_duration(state.reset_s)),
                 ]
         return out
     wall = time.time() if now is None else now
-    for kind, state in families:
+    for (limit, remaining, reset), state in zip(_ANTHROPIC_NAMES, states, strict=True):
         if state is not None:
             out += [
-                (f"anthropic-ratelimit-{kind}-limit", str(state.limit)),
-                (f"anthropic-ratelimit-{kind}-remaining", str(state.remaining)),
-                (f"anthropic-ratelimit-{kind}-reset", _rfc3339(state.reset_s, wall)),
+                (limit, str(state.limit)),
+                (remaining, str(state.remaining)),
+                (reset, _rfc3339(state.reset_s, wall)),
             ]
     return out
 

@@ -301,15 +301,18 @@ class RedisLimiter:
 
 
 def format_duration(seconds: float) -> str:
-    """A Go-style duration as OpenAI sends in x-ratelimit-reset-*: 12ms, 1s, 6m0s, 1h2m3s."""
-    if seconds < 1:
-        return f"{max(math.ceil(seconds * 1000), 1)}ms"
-    total = math.ceil(seconds * 1000) / 1000
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{secs:.3f}".rstrip("0").rstrip(".") + "s"
-    if hours:
-        return f"{int(hours)}h{int(minutes)}m{text}"
-    if minutes:
-        return f"{int(minutes)}m{text}"
-    return text
+    """A Go-style duration as OpenAI sends in x-ratelimit-reset-*: 12ms, 1s, 6m0s, 1h2m3s.
+
+    Rounded up to the millisecond (a client that waits this long finds the window reset).
+    Integer arithmetic: it runs twice per limited request."""
+    ms = math.ceil(seconds * 1000)
+    if ms < 1000:
+        return f"{max(ms, 1)}ms"
+    whole, frac = divmod(ms, 1000)
+    secs = f"{whole % 60}.{frac:03d}".rstrip("0") + "s" if frac else f"{whole % 60}s"
+    if whole < 60:
+        return secs
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes}m{secs}"
+    return f"{minutes // 60}h{minutes % 60}m{secs}"
