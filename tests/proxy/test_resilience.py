@@ -347,3 +347,40 @@ async def test_total_stream_deadline_ends_with_an_error_event(mock) -> None:
         assert len(events) > 2  # content flowed before the deadline
         assert orjson.loads(events[-1])["error"]["type"] == "timeout_error"
         assert elapsed < 3  # not the whole 5 s reply (generous)
+
+
+@contextlib.contextmanager
+def _unanswered_port() -> Iterator[str]:
+    """A port whose accept queue is full: SYNs are dropped, so connecting times out."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+            fillers.append(filler)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for filler in fillers:
+            filler.close()
+        server.close()
+
+
+async def test_connect_timeout_is_504_and_retried(mock) -> None:
+    with _unanswered_port() as url:
+        providers = [{"name": "slow", "format": "openai", "base-url": url, "models": ["m"]}]
+        async with proxy(mock, providers=providers, aliases={"gpt-4o-mini": "slow/m"},
+                         retries={"max-attempts": 2}, timeouts={"connect": 0.3}) as p:
+            r = await p.chat()
+            assert r.status_code == 504
+            assert "connect" in r.json()["error"]["message"]
+            assert p.app.upstream.state["slow"].requests == 2
+            assert len(p.waits) == 1
+            breaker = p.app.upstream.state["slow"].breaker
+            assert breaker is not None
+            assert breaker.consecutive_failures == 1  # one client request, one failure
