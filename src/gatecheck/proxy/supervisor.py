@@ -45,6 +45,16 @@ def _child_argv(args: argparse.Namespace, port: int) -> list[str]:
     return argv
 
 
+def _die_with_parent() -> None:
+    """In the worker, before exec: SIGTERM when the supervisor dies, even by SIGKILL
+    (Linux prctl PR_SET_PDEATHSIG), so no orphan keeps serving the port."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 def _reserve(host: str, port: int) -> socket.socket:
     """Bind (not listen) with SO_REUSEPORT: fixes the port, workers bind it too."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -83,7 +93,8 @@ def supervise(args: argparse.Namespace, config: ProxyConfig, admin_key: str) -> 
     try:
         for _ in range(args.workers):
             workers.append(subprocess.Popen(_child_argv(args, port), env=env,
-                                            stdout=subprocess.PIPE, text=True))
+                                            stdout=subprocess.PIPE, text=True,
+                                            preexec_fn=_die_with_parent))
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         for worker in workers:
             assert worker.stdout is not None
