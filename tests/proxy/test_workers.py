@@ -55,6 +55,7 @@ def wait_for(check: Any, timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.redis
 def test_two_instances_share_keys_usage_and_limits(tmp_path: Path, mock_url: str,
                                                    redis_url: str) -> None:
     cfg = parse_config(config(mock_url, redis_url))
@@ -87,6 +88,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.redis
+@pytest.mark.slow  # two worker processes start (a few seconds)
 def test_uvicorn_workers(tmp_path: Path, mock_url: str, redis_url: str) -> None:
     toml = tmp_path / "proxy.toml"
     toml.write_text(
@@ -146,6 +149,8 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+@pytest.mark.redis
+@pytest.mark.slow  # two worker processes start and drain
 def test_gatecheck_proxy_workers(tmp_path: Path, mock_url: str, redis_url: str) -> None:
     toml = tmp_path / "proxy.toml"
     toml.write_text(
