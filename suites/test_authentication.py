@@ -11,8 +11,10 @@ from gatecheck.checks.support import (
     PATHS,
     auth_as,
     body_for,
+    directive,
     headers_for,
     no_auth,
+    nonce,
     require_credentials,
 )
 
@@ -183,3 +185,33 @@ def test_auth9_anthropic_version(client, target, chat_model, record_exchange):
     expect(bare.status == wanted, "request without anthropic-version not handled as documented",
            expected=f"{wanted} ({'required' if required else 'defaulted'})",
            observed=f"{bare.status} {bare.text[:160]}", exchange=bare.exchange)
+
+
+_BETA = "prompt-caching-2024-07-31, token-efficient-tools-2025-02-19"
+_EPHEMERAL = {"type": "ephemeral"}
+
+
+@check("AUTH-10", level="SHOULD", category="Authentication", feature="anthropic-passthrough",
+       surface="anthropic",
+       title="anthropic-beta and cache_control reach an Anthropic upstream unmodified")
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_auth10_beta_and_cache_control(client, chat_model, mock_log, stream, record_exchange):
+    if mock_log is None:
+        pytest.skip("needs gatecheck's mock upstream to see what the upstream received")
+    marker = nonce()
+    body = body_for("anthropic", chat_model, stream=stream,
+                    mock=directive(text=f"cached {marker}"))
+    body["system"] = [{"type": "text", "text": "Be brief.", "cache_control": _EPHEMERAL}]
+    text = body["messages"][0]["content"]
+    body["messages"][0]["content"] = [{"type": "text", "text": text,
+                                       "cache_control": _EPHEMERAL}]
+    response = client.request("POST", PATHS["anthropic"], json=body,
+                              headers={**headers_for("anthropic"), "anthropic-beta": _BETA})
+    record_exchange(response.exchange)
+    auth.credentials_accepted(response, "x-api-key with anthropic-beta")
+    entry = next((e for e in reversed(mock_log.entries())
+                  if marker in str((e.get("directive") or {}).get("text"))), None)
+    expect(entry is not None, "request not found in the mock's log", expected="a log entry",
+           observed="none", exchange=response.exchange)
+    auth.anthropic_extras_forwarded(entry, beta=_BETA, cache_blocks=2,
+                                    exchange=response.exchange)

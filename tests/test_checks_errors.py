@@ -170,3 +170,23 @@ def test_context_overflow_without_the_openai_code_warns_err9():
     body = {"error": {**OAI_OVERFLOW["error"], "code": None}}
     with pytest.warns(ConformanceWarning, match="context_length_exceeded"):
         errors.context_length_exceeded("openai", Canned.json(400, body))
+
+
+RECEIVED = {"headers": {"anthropic-beta": "a-1,b-2", "x-api-key": "[REDACTED]"},
+            "cache_control": 2}
+
+
+def test_forwarded_beta_and_cache_marks_pass_auth10():
+    auth.anthropic_extras_forwarded(RECEIVED, beta="a-1, b-2", cache_blocks=2)
+    auth.anthropic_extras_forwarded(RECEIVED, beta="b-2,a-1", cache_blocks=2)  # order aside
+
+
+@pytest.mark.parametrize("received", [
+    {**RECEIVED, "headers": {}},                                   # header dropped
+    {**RECEIVED, "headers": {"anthropic-beta": "a-1"}},            # list cut short
+    {**RECEIVED, "headers": {"anthropic-beta": "a-1,b-3"}},        # one flag altered
+    {**RECEIVED, "cache_control": 0},                              # marks stripped
+])
+def test_dropped_beta_or_cache_marks_fail_auth10(received):
+    with pytest.raises(ConformanceFailure):
+        auth.anthropic_extras_forwarded(received, beta="a-1, b-2", cache_blocks=2)

@@ -198,12 +198,39 @@ SELECTED = sorted(CASES) if ALL else sorted(REPRESENTATIVE)
 KNOWN_REFERENCE_FAILURES = {"test_health1_liveness"}
 
 
+# The same, against `reference-anthropic` (the proxy speaking Anthropic format upstream):
+# checks of the Anthropic passthrough only apply there.
+ANTHROPIC_CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
+    "drop-anthropic-beta": (("test_authentication.py",), {"test_auth10_beta_and_cache_control"}),
+    "strip-cache-control": (("test_authentication.py",), {"test_auth10_beta_and_cache_control"}),
+}
+# target -> (chat key env, admin key env, mock url env), as targets.toml and the runner name them
+ENV = {"reference": ("GATECHECK_API_KEY", "GATECHECK_ADMIN_KEY", "GATECHECK_MOCK_URL_REFERENCE"),
+       "reference-anthropic": ("GATECHECK_REF_ANT_API_KEY", "GATECHECK_REF_ANT_ADMIN_KEY",
+                               "GATECHECK_MOCK_URL_REFERENCE_ANTHROPIC")}
+
+
 @pytest.fixture(scope="module")
 def broken():
     """The mock, the reference proxy behind a switchable misbehave wrapper, and a chat key."""
+    yield from _broken("openai")
+
+
+@pytest.fixture(scope="module")
+def broken_anthropic():
+    """As `broken`, with the proxy speaking Anthropic format to the mock."""
+    yield from _broken("anthropic")
+
+
+def _broken(upstream_format):
+    import dataclasses
+
     admin = new_key()
     with serve_in_thread(create_mock()) as mock_url:
-        proxy = create_proxy(default_config(mock_url), admin_key=admin, store=KeyStore(":memory:"))
+        config = default_config(mock_url)
+        provider = dataclasses.replace(config.providers[0], format=upstream_format)
+        config = dataclasses.replace(config, providers=(provider,))
+        proxy = create_proxy(config, admin_key=admin, store=KeyStore(":memory:"))
         wrapper = wrap(proxy, ())
         with serve_in_thread(wrapper) as proxy_url:
             created = httpx.post(f"{proxy_url}/v1/keys", timeout=5, trust_env=False,
@@ -213,19 +240,20 @@ def broken():
             yield wrapper, proxy_url, mock_url, admin, created.json()["key"]
 
 
-def run_suites(pytester, monkeypatch, broken, mode, files):
+def run_suites(pytester, monkeypatch, broken, mode, files, target="reference"):
     wrapper, proxy_url, mock_url, admin, key = broken
-    monkeypatch.setenv("GATECHECK_API_KEY", key)
-    monkeypatch.setenv("GATECHECK_ADMIN_KEY", admin)
-    monkeypatch.setenv("GATECHECK_MOCK_URL_REFERENCE", mock_url)
+    key_env, admin_env, mock_env = ENV[target]
+    monkeypatch.setenv(key_env, key)
+    monkeypatch.setenv(admin_env, admin)
+    monkeypatch.setenv(mock_env, mock_url)
     wrapper.modes = {mode} if mode else set()
     wrapper.counter = 0
     wrapper.shared.clear()
     try:
         recorder = pytester.inline_run(
-            *(str(SUITES / f) for f in files), "--target", "reference",
+            *(str(SUITES / f) for f in files), "--target", target,
             "--targets-file", str(ROOT / "targets.toml"),
-            "--base-url", f"reference={proxy_url}/v1", "-p", "no:randomly",
+            "--base-url", f"{target}={proxy_url}/v1", "-p", "no:randomly",
             "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
     finally:
         wrapper.modes = set()
@@ -244,10 +272,21 @@ def test_exactly_the_check_fails(pytester, monkeypatch, broken, mode):
     assert passed, f"{mode}: nothing passed (harness broken?)"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", sorted(ANTHROPIC_CASES))
+def test_exactly_the_check_fails_over_anthropic(pytester, monkeypatch, broken_anthropic, mode):
+    files, expected = ANTHROPIC_CASES[mode]
+    passed, failed = run_suites(pytester, monkeypatch, broken_anthropic, mode, files,
+                                target="reference-anthropic")
+    assert failed == expected, f"{mode}: failed {sorted(failed)}, expected {sorted(expected)}"
+    assert "test_auth10_beta_and_cache_control" in passed | failed  # it ran, not skipped
+    assert passed, f"{mode}: nothing passed (harness broken?)"
+
+
 def test_every_case_names_a_known_mode():
     from gatecheck.mock.misbehave import MODES
 
-    assert set(CASES) <= set(MODES)
+    assert set(CASES) | set(ANTHROPIC_CASES) <= set(MODES)
     assert set(CASES) >= REPRESENTATIVE
 
 

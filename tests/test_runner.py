@@ -153,3 +153,33 @@ def test_runs_in_the_same_second_get_distinct_directories(tmp_path):
         "20261121T101500Z-reference", "20261121T101500Z-reference-2",
         "20261121T101500Z-reference-3"]
     assert all(path.is_dir() for _, path in made)
+
+
+def test_both_embedded_references_start_with_their_own_keys_and_upstream_format():
+    from contextlib import ExitStack
+
+    import httpx
+
+    from gatecheck.runner._state import start_embedded_targets
+    from gatecheck.targets import load_targets
+
+    targets = load_targets(str(Path(__file__).resolve().parents[1] / "targets.toml"))
+    chosen = targets.select(["reference", "reference-anthropic"])
+    with ExitStack() as stack:
+        env = start_embedded_targets(chosen, stack)
+        assert env["GATECHECK_API_KEY"] != env["GATECHECK_REF_ANT_API_KEY"]
+        paths = {}
+        for name, key_env in (("REFERENCE", "GATECHECK_API_KEY"),
+                              ("REFERENCE_ANTHROPIC", "GATECHECK_REF_ANT_API_KEY")):
+            reply = httpx.post(env[f"GATECHECK_{name}_BASE_URL"] + "/chat/completions",
+                               json={"model": "gpt-4o-mini", "max_tokens": 2,
+                                     "messages": [{"role": "user", "content": "hi"}]},
+                               headers={"authorization": f"Bearer {env[key_env]}"},
+                               timeout=10, trust_env=False)
+            assert reply.status_code == 200
+            log = httpx.get(env[f"GATECHECK_MOCK_URL_{name}"] + "/_mock/log", timeout=5,
+                            trust_env=False).json()
+            paths[name] = log["entries"][-1]["path"]
+    # the OpenAI-surface request reached each mock in that reference's upstream format
+    assert paths == {"REFERENCE": "/v1/chat/completions",
+                     "REFERENCE_ANTHROPIC": "/v1/messages"}

@@ -93,7 +93,7 @@ def test_schema_is_valid_2020_12_and_documents_every_field():
 
 
 def test_shipped_file_loads_with_every_profile(registry):
-    assert registry.names == ["reference", "mock", *REMOTE]
+    assert registry.names == ["reference", "reference-anthropic", "mock", *REMOTE]
 
 
 def test_reference_is_exactly_the_embedded_default(registry):
@@ -118,6 +118,17 @@ def test_reference_is_exactly_the_embedded_default(registry):
     assert ref.auth.key_prefix == "gk-"
     assert set(ref.surfaces) == {"openai", "anthropic"}
     assert ref.deviations == ()
+
+
+def test_reference_anthropic_differs_from_reference_only_where_it_must(registry):
+    ref, ant = registry.get("reference"), registry.get("reference-anthropic")
+    assert ant.embedded == "reference-anthropic"
+    assert ant.features == ref.features | {"anthropic-passthrough"}
+    assert not ref.claims("anthropic-passthrough")
+    # its own env names, so one run can start both without one's keys replacing the other's
+    assert {ant.auth.env, ant.auth.admin_env}.isdisjoint({ref.auth.env, ref.auth.admin_env})
+    for same in ("aliases", "models", "quirks", "surfaces", "deviations"):
+        assert getattr(ant, same) == getattr(ref, same), same
 
 
 def test_mock_is_a_raw_provider_without_gateway_features(registry):

@@ -110,6 +110,23 @@ def test_log_records_requests_with_redacted_headers_and_usage():
         assert client.get("/_mock/log").json() == {"entries": [], "total": 0, "dropped": 0}
 
 
+def test_log_counts_cache_control_marks_and_keeps_anthropic_beta():
+    mark = {"type": "ephemeral"}
+    body = {"model": "mock-chat", "max_tokens": 4,
+            "system": [{"type": "text", "text": "s", "cache_control": mark}],
+            "tools": [{"name": "t", "input_schema": {"type": "object"}, "cache_control": mark}],
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "a", "cache_control": mark},
+                {"type": "text", "text": "b"}]}]}
+    with _asgi_client(MockConfig()) as client:
+        client.post("/v1/messages", json=body, headers={"anthropic-beta": "x-1,y-2"})
+        client.post("/v1/chat/completions", json={"model": "mock-chat", "messages": USER})
+        marked, plain = client.get("/_mock/log").json()["entries"]
+    assert marked["cache_control"] == 3
+    assert marked["headers"]["anthropic-beta"] == "x-1,y-2"
+    assert plain["cache_control"] == 0
+
+
 def test_oversized_request_bodies_get_413_in_the_envelope():
     with _asgi_client(MockConfig(max_request_bytes=1000)) as client:
         big = {"model": "mock-chat", "messages": [{"role": "user", "content": "x" * 5000}]}

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from gatecheck.checks._common import ResponseLike, excerpt, exchange_of
 from gatecheck.checks._failures import expect
 from gatecheck.checks.errors import error_envelope, error_message_is_clean, is_retryable
 
 __all__ = [
-    "credentials_accepted", "credentials_rejected", "rejection_is_final", "secrets_not_echoed",
+    "anthropic_extras_forwarded", "credentials_accepted", "credentials_rejected",
+    "rejection_is_final", "secrets_not_echoed",
 ]
 
 Surface = Literal["openai", "anthropic"]
@@ -55,3 +56,24 @@ def secrets_not_echoed(response: ResponseLike, secrets: Iterable[str]) -> None:
     expect(not echoed, "the response echoes the credential that was sent",
            expected="the key masked or absent", observed="the full key in the body",
            exchange=exchange_of(response))
+
+
+def anthropic_extras_forwarded(received: Mapping[str, Any], *, beta: str, cache_blocks: int,
+                               exchange: Any = None) -> None:
+    """AUTH-10: what an Anthropic upstream received carries the client's beta flags and marks.
+
+    `received` is the upstream's record of the request (the mock's log entry: its headers and
+    its count of blocks marked cache_control). The anthropic-beta list must arrive whole
+    (spacing and order aside); every cache_control mark must survive, or prompt caching and
+    beta features silently switch off.
+    """
+    headers = {str(k).lower(): str(v) for k, v in (received.get("headers") or {}).items()}
+    got = headers.get("anthropic-beta")
+    flags = sorted(part.strip() for part in beta.split(","))
+    expect(got is not None and sorted(p.strip() for p in got.split(",")) == flags,
+           "anthropic-beta did not reach the upstream unmodified", expected=beta,
+           observed="no anthropic-beta header" if got is None else got, exchange=exchange)
+    marks = received.get("cache_control")
+    expect(marks == cache_blocks, "cache_control blocks did not reach the upstream",
+           expected=f"{cache_blocks} blocks marked cache_control",
+           observed=f"{marks} marked", exchange=exchange)

@@ -10,7 +10,8 @@ so a gateway that drops it is not masked by a 400 here. With ``api_keys`` config
 The log keeps, per request: seq, time, method, path, surface, model, stream, headers
 (redacted when rendered), the directive, the status sent (0: none, the client left first),
 the fault, the usage sent (``input_tokens``/``output_tokens``), the response id and the
-first 500 characters of the last user message (redacted), to find a request by a marker.
+first 500 characters of the last user message (redacted), to find a request by a marker,
+and (Anthropic) how many blocks carried ``cache_control``, to prove they arrived.
 
 Ground truth. A reply is deterministic for a conversation (seeded from its roles and text,
 not the model or surface, so a translating gateway gets the same reply). Tokens are counted

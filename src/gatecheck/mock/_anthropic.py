@@ -148,6 +148,7 @@ class AnthropicSurface:
             seed=seed,
             chaos=chaos,
             prompt=asked[:PROMPT_EXCERPT],
+            cache_control=_cache_marks(body),
         )
         if count_only:
             plan.data["count"] = orjson.dumps({"input_tokens": plan.input_tokens})
@@ -277,3 +278,14 @@ class AnthropicSurface:
     def giant_event(self, plan: Plan, rid: str, created: int) -> tuple[bytes, bytes]:
         """The event around an oversized text delta."""
         return _DELTA + b'{"type":"text_delta","text":"', b'"}}\n\n'
+
+
+def _cache_marks(body: dict[str, Any]) -> int:
+    """How many system, message-content and tool blocks carry ``cache_control``."""
+    blocks: list[Any] = [*(body.get("tools") or [])]
+    if isinstance(body.get("system"), list):
+        blocks += body["system"]
+    for message in body["messages"]:
+        if isinstance(message.get("content"), list):
+            blocks += message["content"]
+    return sum(1 for b in blocks if isinstance(b, dict) and b.get("cache_control") is not None)

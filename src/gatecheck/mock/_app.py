@@ -205,6 +205,7 @@ class MockApp:
             output_tokens=plan.output_tokens if ok else None,
             request_id=rid,
             prompt=plan.prompt,
+            cache_control=plan.cache_control,
         )
 
     def _choose_fault(self, behaviour: Directive, chaos: bool) -> Directive | None:

@@ -37,6 +37,7 @@ class LogEntry:
     output_tokens: int | None
     request_id: str | None
     prompt: str | None
+    cache_control: int = 0  # blocks marked cache_control (Anthropic), to prove they arrived
 
     def to_dict(self) -> dict[str, Any]:
         usage = None
@@ -57,6 +58,7 @@ class LogEntry:
             "usage": usage,
             "id": self.request_id,
             "prompt": default_redactor().text(self.prompt) if self.prompt else self.prompt,
+            "cache_control": self.cache_control,
         }
 
 
@@ -90,6 +92,7 @@ class RequestLog:
         output_tokens: int | None = None,
         request_id: str | None = None,
         prompt: str | None = None,
+        cache_control: int = 0,
     ) -> LogEntry:
         entry = LogEntry(
             next(self._seq),
@@ -107,6 +110,7 @@ class RequestLog:
             output_tokens,
             request_id,
             prompt,
+            cache_control,
         )
         self._entries.append(entry)
         self.total += 1

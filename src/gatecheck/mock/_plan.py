@@ -74,6 +74,7 @@ class Plan:
     seed: int = 0
     chaos: bool = False
     prompt: str = ""  # an excerpt of the last user message, for the log
+    cache_control: int = 0  # blocks marked cache_control (Anthropic), for the log
     data: dict[str, Any] = field(default_factory=dict)  # the surface's precomputed parts
 
     @property

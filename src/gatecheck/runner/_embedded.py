@@ -1,8 +1,10 @@
 """Start an embedded target (``base-url = "embedded"``) for a run, via gatecheck.embedded.
 
-``reference`` is the reference proxy over the mock upstream; the run mints a chat key
-through the proxy's own ``POST /v1/keys`` (as a user would) and exports it, with the admin
-key, under the env var names the target's profile gives. ``mock`` is the mock alone.
+``reference`` is the reference proxy over the mock upstream, ``reference-anthropic`` the
+same proxy speaking Anthropic format to the mock (so both translation directions and the
+Anthropic passthrough are checked end to end); the run mints a chat key through the proxy's
+own ``POST /v1/keys`` (as a user would) and exports it, with the admin key, under the env
+var names the target's profile gives. ``mock`` is the mock alone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gatecheck._exceptions import HarnessError
 
@@ -43,7 +45,9 @@ def start_for(target: TargetConfig) -> Iterator[Started]:
         with serve_in_thread(create_app()) as mock_url:
             yield Started(base_url=f"{mock_url}/v1", mock_url=mock_url)
         return
-    with start_embedded() as stack:
+    upstream: Literal["openai", "anthropic"] = (
+        "anthropic" if target.embedded == "reference-anthropic" else "openai")
+    with start_embedded(upstream_format=upstream) as stack:
         env: dict[str, str] = {}
         if target.auth.admin_env:
             env[target.auth.admin_env] = stack.admin_key

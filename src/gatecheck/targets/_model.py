@@ -12,7 +12,7 @@ from gatecheck._redact import default_redactor
 from gatecheck.targets._quirks import QuirksConfig, Surface
 
 AuthScheme = Literal["bearer", "x-api-key", "header", "none"]
-EmbeddedKind = Literal["reference", "mock"]
+EmbeddedKind = Literal["reference", "reference-anthropic", "mock"]
 
 SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 EMBEDDED = "embedded"
