@@ -67,8 +67,9 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "anthropic-input-string": (("test_completions.py",), {"test_w7_tool_use_input"}),
     "no-request-id": (("test_completions.py",), {"test_hdr1_request_id", "test_hdr2_request_id"}),
     "integer-code": (("test_errors.py",), {"test_err1_openai_envelope"}),
-    "none-strings": (("test_errors.py",),  # ERR-5: a re-wrapped upstream 400 loses its type
-                     {"test_err1_openai_envelope", "test_err5_propagation"}),
+    "none-strings": (("test_errors.py",),  # ERR-5/9: a re-wrapped upstream 400 loses its type
+                     {"test_err1_openai_envelope", "test_err5_propagation",
+                      "test_err9_context_length"}),
     "error-as-string": (("test_errors.py",), {"test_err1_openai_envelope"}),
     "anthropic-flat-error": (("test_errors.py",), {"test_err2_anthropic_envelope"}),
     "error-200": (("test_errors.py",),  # the upstream-auth 502 becomes a 200 as well
@@ -112,7 +113,8 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "new-key-wrong-prefix": (("test_keys.py",),  # the key-created schema wants gk- as well
                              {"test_keys_new_key_works", "test_keys_listing_hides_secret",
                               "test_keys_revoked_key_refused"}),
-    "no-stop-sequence-key": (("test_completions.py",), {"test_w5_message_body"}),
+    "no-stop-sequence-key": (("test_completions.py",),  # W-8 reads the matched sequence
+                             {"test_w5_message_body", "test_w8_stop_anthropic"}),
     "assistant-role-user": (("test_completions.py",),  # W-1 validates the role enum too
                             {"test_w1_chat_completion_body", "test_w2_assistant_message",
                              "test_w2_tool_calls"}),
@@ -177,8 +179,9 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "no-bearer-on-openai": (("test_authentication.py",), {"test_auth1_bearer_openai"}),
     "length-as-stop": (("test_completions.py",), {"test_w4_length_on_truncation"}),
     "max-tokens-as-end-turn": (("test_completions.py",), {"test_w6_stop_reason"}),
-    "server-typed-4xx": (("test_errors.py",),
-                         {"test_err3_status_types_openai", "test_err5_propagation"}),
+    "server-typed-4xx": (("test_errors.py",),  # ERR-9's 400 is typed server_error too
+                         {"test_err3_status_types_openai", "test_err5_propagation",
+                          "test_err9_context_length"}),
     "ready-503": (("test_health.py",), {"test_health2_readiness"}),
     "message-limit-500": (("test_limits.py",), {"test_lim4_message_count"}),
     "context-length-413": (("test_errors.py",), {"test_err9_context_length"}),
