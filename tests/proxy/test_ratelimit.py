@@ -88,11 +88,11 @@ async def test_every_window_must_have_room(backend: RateLimiter) -> None:
 async def test_tokens_per_minute(backend: RateLimiter) -> None:
     limits = Limits.resolve({}, {"tokens_per_minute": 100})
     assert (await backend.acquire("k", limits)).allowed
-    await backend.add_tokens("k", limits, 60)
+    backend.add_tokens("k", limits, 60)
     second = await backend.acquire("k", limits)
     assert second.allowed
     assert second.tokens == WindowState(100, 40, second.tokens.reset_s)
-    await backend.add_tokens("k", limits, 60)  # overshoot: admitted, the next one waits
+    backend.add_tokens("k", limits, 60)  # overshoot: admitted, the next one waits
     third = await backend.acquire("k", limits)
     assert not third.allowed
     assert third.blocked_by == "tokens_per_minute"
@@ -216,3 +216,30 @@ async def test_an_unreachable_backend_fails_open(caplog: pytest.LogCaptureFixtur
             await limiter.aclose()
         warnings = [r for r in caplog.records if "rate-limit backend failed" in r.message]
         assert len(warnings) == 1  # once, not once per request
+
+
+@pytest.mark.redis
+async def test_redis_tokens_reach_other_processes(redis_url: str) -> None:
+    prefix = f"t:{uuid.uuid4().hex}:"
+    a, b = RedisLimiter(redis_url, prefix=prefix), RedisLimiter(redis_url, prefix=prefix)
+    limits = Limits.resolve({}, {"tokens_per_minute": 100})
+    try:
+        a.add_tokens("k", limits, 30)  # no next request on `a`: the background flush sends it
+        for _ in range(50):  # bounded: the flush runs within RedisLimiter.FLUSH_S
+            await asyncio.sleep(0.02)
+            seen = await b.acquire("k", limits)
+            if seen.tokens is not None and seen.tokens.remaining == 70:
+                break
+        assert seen.tokens is not None
+        assert seen.tokens.remaining == 70
+        a.add_tokens("k", limits, 20)
+        b.add_tokens("k", limits, 5)  # folded into b's next admission
+        folded = await b.acquire("k", limits)
+        assert folded.tokens is not None
+        assert folded.tokens.remaining in (45, 65)  # a's 20 may not be flushed yet
+        await a.aclose()  # flushes what is left
+        final = await b.acquire("k", limits)
+        assert final.tokens is not None
+        assert final.tokens.remaining == 45
+    finally:
+        await b.aclose()

@@ -13,7 +13,6 @@ admitted without limits and a warning is logged: availability over strictness.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import time
@@ -109,7 +108,6 @@ class KeyLimiter:
         self.backend = backend
         self.on_reject = on_reject  # metrics hook: called with the refusing window's field
         self._limits: dict[str, Limits] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         self._warned_at = -60.0
 
     def limits_for(self, record: KeyRecord) -> Limits:
@@ -145,21 +143,8 @@ class KeyLimiter:
     def record_tokens(self, record_id: str, tokens: int) -> None:
         """Count a finished answer's tokens (called as its last byte goes out)."""
         limits = self._limits.get(record_id)
-        if limits is None or limits.tokens_per_minute is None or tokens <= 0:
-            return
-        if isinstance(self.backend, MemoryLimiter):
-            self.backend.add_tokens_now(record_id, limits, tokens)  # no task per request
-            return
-        task = asyncio.get_running_loop().create_task(
+        if limits is not None and limits.tokens_per_minute is not None and tokens > 0:
             self.backend.add_tokens(record_id, limits, tokens)
-        )
-        self._tasks.add(task)  # keep a reference until it is done
-        task.add_done_callback(self._token_task_done)
-
-    def _token_task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self._backend_failed(task.exception())
 
     def _backend_failed(self, exc: BaseException | None) -> None:
         """Rate limiting fails open: an unreachable store must not take the gateway down.
@@ -170,6 +155,4 @@ class KeyLimiter:
             log.warning("rate-limit backend failed (requests admitted unlimited): %r", exc)
 
     async def aclose(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.backend.aclose()

@@ -18,6 +18,9 @@ atomically on the server).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -34,6 +37,8 @@ __all__ = [
     "WindowState",
     "format_duration",
 ]
+
+log = logging.getLogger("gatecheck.proxy")
 
 # (field of rate_limits, span in seconds), shortest first.
 REQUEST_WINDOWS = (
@@ -91,7 +96,8 @@ class RateLimiter(Protocol):
 
     async def acquire(self, key_id: str, limits: Limits) -> Decision: ...
 
-    async def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None: ...
+    def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None:
+        """Count a finished answer's tokens; never waits (called as its last byte goes)."""
 
     async def aclose(self) -> None: ...
 
@@ -187,10 +193,7 @@ class MemoryLimiter:
             self._sweep(now)
         return _decide(limits, after, tokens, None)
 
-    async def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None:
-        self.add_tokens_now(key_id, limits, tokens)
-
-    def add_tokens_now(self, key_id: str, limits: Limits, tokens: int) -> None:
+    def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None:
         if limits.tokens_per_minute is None or tokens <= 0:
             return
         now = self._clock()
@@ -207,11 +210,17 @@ class MemoryLimiter:
 
 
 # KEYS: one per request window, then the token window. ARGV: n, then limit and span (ms) per
-# request window, then the token limit (0: none). Returns {blocked index (0: none, else
+# request window, then the token limit (0: none), then tokens to add first (the key's
+# finished answers since its last admission). Returns {blocked index (0: none, else
 # 1-based), count, ttl_ms per request window..., tokens used, token ttl_ms}.
 _ACQUIRE = """
 local n = tonumber(ARGV[1])
 local tlimit = tonumber(ARGV[2 * n + 2])
+local add = tonumber(ARGV[2 * n + 3])
+if add > 0 then
+  local v = redis.call('INCRBY', KEYS[n + 1], add)
+  if v == add then redis.call('PEXPIRE', KEYS[n + 1], 60000) end
+end
 local blocked = 0
 for i = 1, n do
   local c = tonumber(redis.call('GET', KEYS[i]) or '0')
@@ -253,7 +262,14 @@ return v
 
 
 class RedisLimiter:
-    """Windows in Redis, shared by every proxy process that points at the same server."""
+    """Windows in Redis, shared by every proxy process that points at the same server.
+
+    Tokens are buffered per key and sent with the key's next admission (one round trip per
+    request instead of two), or by a background flush within ``FLUSH_S`` for keys that
+    have no next request yet; so other processes see them at most that much later.
+    """
+
+    FLUSH_S = 0.2
 
     def __init__(self, url: str, *, prefix: str = "gatecheck:rl:", client: Any = None) -> None:
         import redis.asyncio as aioredis
@@ -271,7 +287,9 @@ class RedisLimiter:
         self._redis: Any = client
         self._prefix = prefix
         self._acquire = self._redis.register_script(_ACQUIRE)
-        self._add = self._redis.register_script(_ADD_TOKENS)
+        self._pending: dict[str, int] = {}  # key id -> tokens not yet in Redis
+        self._flusher: asyncio.Task[None] | None = None
+        self._warned_at = -60.0
 
     def _key(self, key_id: str, name: str) -> str:
         return f"{self._prefix}{key_id}:{name}"
@@ -282,21 +300,56 @@ class RedisLimiter:
         args: list[int] = [len(limits.requests)]
         for _, limit, span in limits.requests:
             args += [limit, int(span * 1000)]
-        args.append(limits.tokens_per_minute or 0)
-        raw = [int(v) for v in await self._acquire(keys=keys, args=args)]
+        add = self._pending.pop(key_id, 0)
+        args += [limits.tokens_per_minute or 0, add]
+        try:
+            raw = [int(v) for v in await self._acquire(keys=keys, args=args)]
+        except BaseException:
+            if add:  # not counted: keep them for the next attempt
+                self._pending[key_id] = self._pending.get(key_id, 0) + add
+            raise
         n = len(limits.requests)
         counts = [(raw[1 + 2 * i], raw[2 + 2 * i] / 1000) for i in range(n)]
         tokens = (raw[1 + 2 * n], raw[2 + 2 * n] / 1000)
         blocked = raw[0] - 1 if raw[0] else None
         return _decide(limits, counts, tokens, blocked)
 
-    async def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None:
+    def add_tokens(self, key_id: str, limits: Limits, tokens: int) -> None:
         if limits.tokens_per_minute is None or tokens <= 0:
             return
-        key = self._key(key_id, TOKEN_WINDOW[0])
-        await self._add(keys=[key], args=[tokens, int(TOKEN_WINDOW[1] * 1000)])
+        self._pending[key_id] = self._pending.get(key_id, 0) + tokens
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self.FLUSH_S)
+            try:
+                await self.flush()
+            except Exception as exc:  # Redis unreachable: those tokens go uncounted
+                now = time.monotonic()
+                if now - self._warned_at >= 60:  # at most once a minute
+                    self._warned_at = now
+                    log.warning("rate-limit backend failed (tokens not counted): %r", exc)
+
+    async def flush(self) -> None:
+        """Send the buffered tokens of every key (one pipeline)."""
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for key_id, tokens in pending.items():
+            key = self._key(key_id, TOKEN_WINDOW[0])
+            pipe.eval(_ADD_TOKENS, 1, key, tokens, int(TOKEN_WINDOW[1] * 1000))
+        await pipe.execute()
 
     async def aclose(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._flusher
+        with contextlib.suppress(Exception):  # best effort: the server may be gone
+            await self.flush()
         await self._redis.aclose()
 
 
