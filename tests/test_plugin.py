@@ -146,15 +146,18 @@ def test_known_deviation_is_a_strict_xfail_and_fails_once_fixed(suite, fake_url)
     assert "was broken (issue 8)" in fixed["message"]
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def refusing_port():
+    # Bound but never listening: connections are refused for as long as the test runs, and
+    # no other process (another xdist worker) can take the port in the meantime.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
-def test_unreachable_target_fails_every_check_at_once(suite):
+def test_unreachable_target_fails_every_check_at_once(suite, refusing_port):
     # W-2 deviates: unreachable must still fail it, not count it as the expected failure.
-    suite.makefile(".toml", targets=targets_toml(f"http://127.0.0.1:{_closed_port()}",
+    suite.makefile(".toml", targets=targets_toml(f"http://127.0.0.1:{refusing_port}",
                                                  deviations='{"W-2" = "known"}'))
     started = time.monotonic()
     result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
