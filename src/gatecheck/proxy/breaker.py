@@ -6,7 +6,9 @@ What counts, and what does not (seed-systems §2, the claude-proxy breaker got e
   (a client's bad request, an unknown model, a 429) is an answer from a working upstream
   and resets the count, so bad clients can never open the breaker for everyone.
 - A client request counts once, after its retries on that provider, so one request
-  retried three times is one failure, not three.
+  retried three times is one failure, not three. A stream's verdict is its status: a
+  failure after the 200 (a cut, an idle timeout) ends that stream with an error event
+  but does not count here.
 - After the cool-down exactly ONE request goes through as a probe (half-open); the rest are
   refused until the probe's outcome is known. Success closes the breaker, failure opens it
   for another cool-down. A probe that ends without an outcome (the client left) hands the
