@@ -86,6 +86,23 @@ def test_weaker_failures_alone_exit_zero_and_k_selects(project, capsys):
 
 
 @pytest.mark.slow  # a child pytest run
+def test_a_fixed_should_deviation_fails_the_run_and_says_so(project, capsys, fake_url):
+    # Profiles cannot rot at any level: a SHOULD deviation whose check passes now fails
+    # the run, as a MUST one does.
+    deviations = '{"HEALTH-1" = "was broken (issue 9)"}'
+    (project / "targets.toml").write_text(targets_toml(fake_url, deviations=deviations))
+    write_suite(project, should_pass=True, must_pass=True)
+    assert run("-k", "test_should") == 1
+    out = capsys.readouterr().out
+    assert "1 checks: 0 passed, 1 failed (0 MUST)" in out
+    assert "1 known deviations no longer reproduce (fake:HEALTH-1)" in out
+    (record,) = map(json.loads, (project / "reports" / "latest" / "results.jsonl")
+                    .read_text().splitlines())
+    assert record["level"] == "SHOULD"
+    assert "was broken (issue 9)" in record["message"]
+
+
+@pytest.mark.slow  # a child pytest run
 def test_a_target_without_its_secret_says_why_nothing_ran(project, capsys, monkeypatch):
     monkeypatch.delenv("FAKE_GATEWAY_KEY")
     write_suite(project, should_pass=True, must_pass=False)

@@ -10,9 +10,12 @@ import pytest
 from gatecheck.checks import CheckInfo, ConformanceFailure, ConformanceWarning
 from gatecheck.runner._results import utc_iso
 
-__all__ = ["ItemData", "phase_record"]
+__all__ = ["STALE_DEVIATION", "ItemData", "is_stale_deviation", "phase_record"]
 
 _TEXT_LIMIT = 2000  # characters of a message or an unexpected exception kept in a record
+# How a strict xpass (a listed deviation whose check passes now) starts its message: the
+# runner fails the run on it whatever the check's level, so profiles cannot rot.
+STALE_DEVIATION = "known deviation no longer reproduces"
 
 
 @dataclass
@@ -55,6 +58,13 @@ def _failure(call: pytest.CallInfo[None] | None) -> dict[str, Any]:
     return {"message": f"error while checking: {text}", "exchange": getattr(exc, "exchange", None)}
 
 
+def is_stale_deviation(record: dict[str, Any]) -> bool:
+    """Whether a results.jsonl record is a known deviation that no longer reproduces."""
+    message = record.get("message")
+    return (record.get("outcome") == "failed" and isinstance(message, str)
+            and message.startswith(STALE_DEVIATION))
+
+
 def phase_record(
     item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None],
     info: CheckInfo, target: str, data: ItemData,
@@ -72,7 +82,7 @@ def phase_record(
         longrepr = report.longrepr
         if isinstance(longrepr, str) and longrepr.startswith("[XPASS(strict)]"):
             reason = longrepr.removeprefix("[XPASS(strict)]").strip()
-            found["message"] = (f"known deviation no longer reproduces ({reason}): the check "
+            found["message"] = (f"{STALE_DEVIATION} ({reason}): the check "
                                 f"passes now; remove the deviation from the target's profile")
         else:
             found = _failure(call)

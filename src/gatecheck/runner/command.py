@@ -223,13 +223,21 @@ def point_latest(out: Path, run_dir: Path) -> Path:
 
 def _summarize(records: list[dict[str, Any]], code: int, report: Path, latest: Path) -> int:
     from gatecheck.report._model import overall_status, tally
+    from gatecheck.runner._records import is_stale_deviation
 
     total = tally(records)
     must = total.failed_levels.get("MUST", 0)
+    # A fixed deviation fails the run at any level (SHOULD and MAY too): otherwise a profile
+    # could keep excusing a check that passes, and hide the day it breaks again.
+    stale = sorted({f"{r.get('target')}:{r.get('check_id')}" for r in records
+                    if is_stale_deviation(r)})
     print(f"gatecheck: {total.total} checks: {total.passed} passed, {total.failed} failed "
           f"({must} MUST), {total.warned} warned, {total.skipped} skipped, "
           f"{total.xfailed} known deviations")
     print(f"gatecheck: overall {overall_status(total)}")
+    if stale:
+        print(f"gatecheck: {len(stale)} known deviations no longer reproduce "
+              f"({', '.join(stale)}): remove them from targets.toml; the run fails until then")
     if records and not total.judged:
         reasons = sorted({str(r.get("message")) for r in records if r.get("outcome") == "skipped"})
         print(f"gatecheck: no check ran to a verdict: {'; '.join(reasons[:3])}")
@@ -241,4 +249,4 @@ def _summarize(records: list[dict[str, Any]], code: int, report: Path, latest: P
         print("gatecheck: error: the run was interrupted or a suite failed to collect",
               file=sys.stderr)
         return 1
-    return 1 if must else 0
+    return 1 if must or stale else 0
