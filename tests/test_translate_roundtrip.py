@@ -328,7 +328,7 @@ def test_any_fragmentation_reassembles_to_the_non_stream_translation(
 
     # OpenAI upstream -> Anthropic client
     to_anthropic = OpenAIToAnthropicStream(model="alias", message_id="msg_p")
-    events = [e for c in chunks for e in to_anthropic.feed(c)] + to_anthropic.finish()
+    events = [e for c in chunks for e in to_anthropic.feed(c)] + to_anthropic.finish(complete=True)
     message = rebuild_anthropic(events)
     tool_calls = [
         {
@@ -358,7 +358,7 @@ def test_any_fragmentation_reassembles_to_the_non_stream_translation(
     to_openai = AnthropicToOpenAIStream(
         model="alias", include_usage=True, completion_id="chatcmpl-p", created=1
     )
-    out = [c for name, data in events for c in to_openai.feed(name, data)] + to_openai.finish()
+    out = [c for name, data in events for c in to_openai.feed(name, data)] + to_openai.finish(complete=True)
     rebuilt = anthropic_to_openai_response(expected, model="alias", created=1)
     assert (
         "".join(c["choices"][0]["delta"].get("content") or "" for c in out if c["choices"]) == text

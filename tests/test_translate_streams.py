@@ -16,6 +16,7 @@ from openai.types.chat import ChatCompletionChunk
 from pydantic import TypeAdapter
 
 from gatecheck.protocols.translate import (
+    CUT_STREAM_MESSAGE,
     AnthropicToOpenAIStream,
     OpenAIToAnthropicStream,
     anthropic_to_openai_response,
@@ -140,8 +141,8 @@ def run_a2o(
     chunks: list[dict[str, Any]] = []
     for event, data in events:
         chunks.extend(stream.feed(event, data))
-    chunks.extend(stream.finish())
-    assert stream.finish() == []  # idempotent
+    chunks.extend(stream.finish(complete=True))
+    assert stream.finish(complete=True) == []  # idempotent
     return chunks
 
 
@@ -423,8 +424,8 @@ def run_o2a(chunks: list[dict[str, Any]], **kwargs: Any) -> list[tuple[str, dict
     events: list[tuple[str, dict[str, Any]]] = []
     for chunk in chunks:
         events.extend(stream.feed(chunk))
-    events.extend(stream.finish())
-    assert stream.finish() == []
+    events.extend(stream.finish(complete=True))
+    assert stream.finish(complete=True) == []
     return events
 
 
@@ -500,14 +501,63 @@ def test_upstream_without_continuous_usage_still_reports_exact_usage_at_the_end(
     assert accumulate(events)["usage"]["input_tokens"] == 20
 
 
-def test_message_delta_waits_for_the_usage_chunk_or_the_end() -> None:
+def test_message_delta_waits_for_the_end_marker() -> None:
     chunks = openai_chunks(continuous=False)
     stream = OpenAIToAnthropicStream(model="alias", message_id="msg_9")
     names = [name for chunk in chunks[:-1] for name, _ in stream.feed(chunk)]
     assert "message_delta" not in names
     assert names[-1] == "content_block_stop"
-    assert [name for name, _ in stream.feed(chunks[-1])] == ["message_delta", "message_stop"]
-    assert stream.finish() == []
+    assert stream.feed(chunks[-1]) == []  # the usage chunk is not the end; [DONE] is
+    assert [name for name, _ in stream.finish(complete=True)] == ["message_delta", "message_stop"]
+    assert stream.finish(complete=True) == []
+
+
+def test_openai_stream_cut_after_finish_reason_and_usage_is_an_error() -> None:
+    """STR-A7: finish_reason and usage came, then the connection closed without [DONE]."""
+    stream = OpenAIToAnthropicStream(model="alias", message_id="msg_9")
+    events = [e for chunk in openai_chunks(continuous=False) for e in stream.feed(chunk)]
+    events.extend(stream.finish(complete=False))
+    assert events[-1] == (
+        "error",
+        {
+            "type": "error",
+            "error": {"type": "api_error", "message": CUT_STREAM_MESSAGE},
+        },
+    )
+    assert "message_stop" not in [n for n, _ in events]
+    assert "message_delta" not in [n for n, _ in events]
+
+
+def test_anthropic_stream_cut_after_stop_reason_is_an_error() -> None:
+    """STR-O10: message_delta with its stop reason came, then a close without message_stop."""
+    stream = AnthropicToOpenAIStream(
+        model="alias", include_usage=True, completion_id="chatcmpl-01", created=1
+    )
+    events = anthropic_events()
+    assert events[-1][0] == "message_stop"
+    chunks = [c for event, data in events[:-1] for c in stream.feed(event, data)]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    tail = stream.finish(complete=False)
+    assert tail == [
+        {
+            "error": {
+                "message": CUT_STREAM_MESSAGE,
+                "type": "server_error",
+                "param": None,
+                "code": None,
+            }
+        }
+    ]
+    assert stream.finish(complete=True) == []
+
+
+def test_anthropic_stream_finish_complete_needs_message_stop() -> None:
+    stream = AnthropicToOpenAIStream(
+        model="alias", include_usage=False, completion_id="chatcmpl-01", created=1
+    )
+    for event, data in anthropic_events()[:-1]:
+        stream.feed(event, data)
+    assert "error" in stream.finish(complete=True)[-1]
 
 
 def test_no_usage_at_all_ends_with_output_tokens_zero() -> None:

@@ -274,3 +274,69 @@ async def test_upstream_keepalive_becomes_anthropic_ping_STR_3(inproc):
     names = [e.event for e in evs if e.event != "ping"]
     assert names[0] == "message_start"
     assert names[-1] == "message_stop"
+
+
+_A_CUT = b"".join(
+    b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+    for name, data in [
+        ("message_start", {"type": "message_start", "message": {
+            "id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "m",
+            "stop_reason": None, "stop_sequence": None,
+            "usage": {"input_tokens": 3, "output_tokens": 0}}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "text", "text": ""}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "text_delta", "text": "hi"}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta", "usage": {"output_tokens": 1},
+                           "delta": {"stop_reason": "end_turn", "stop_sequence": None}}),
+    ]  # ... and no message_stop
+)
+_O_BASE = {"id": "a", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+_O_CUT = _sse(
+    {**_O_BASE, "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]},
+    {**_O_BASE, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    {**_O_BASE, "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1,
+                                         "total_tokens": 4}},
+)  # ... and no [DONE]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("upstream", ["openai", "anthropic"])
+@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+async def test_stream_cut_after_the_stop_reason_is_one_error_on_every_path_STR_O10_A7(
+        inproc, caplog, upstream, surface):
+    """Stop reason seen, then a close without message_stop / [DONE]: cut, never a success;
+    the same error wording, code and access-log label whether translated or passed through."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="gatecheck.proxy.access")
+
+    async def handler(request):
+        return 200, {"content-type": "text/event-stream"}, _A_CUT if upstream == "anthropic" \
+            else _O_CUT
+
+    async with inproc(handler, fmt=upstream) as c:
+        if surface == "openai":
+            r = await c.post("/v1/chat/completions", headers=bearer(),
+                             json=chat_body(stream=True))
+        else:
+            r = await c.post("/v1/messages", headers=xkey(),
+                             json=messages_body(stream=True, model="gpt-4o-mini"))
+    assert r.status_code == 200
+    evs = events(r.content)
+    last = evs[-1].json()
+    if surface == "openai":
+        assert all(e.data != "[DONE]" for e in evs)
+        assert last == {"error": {"message": "Upstream stream ended before its end marker.",
+                                  "type": "server_error", "param": None,
+                                  "code": "upstream_error"}}
+    else:
+        assert "message_stop" not in [e.event for e in evs]
+        assert evs[-1].event == "error"
+        assert last == {"type": "error", "error": {
+            "type": "api_error", "message": "Upstream stream ended before its end marker."}}
+    assert sum(1 for e in evs if e.event == "error" or '"error"' in e.data[:10]) == 1
+    lines = [orjson.loads(rec.getMessage()) for rec in caplog.records
+             if rec.name == "gatecheck.proxy.access"]
+    assert [line["error"] for line in lines if line["path"] != "/v1/keys"] == ["upstream"]

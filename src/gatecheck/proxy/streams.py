@@ -22,6 +22,7 @@ import orjson
 
 from gatecheck._exceptions import StreamError
 from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck.protocols.translate import CUT_STREAM_MESSAGE
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.config import ProviderConfig
 from gatecheck.proxy.errors import ProxyError, error_event
@@ -197,21 +198,22 @@ class Translator:
             out += self.end()
         return out
 
-    def end(self, *, eof: bool = False) -> bytes:
-        """The upstream said it is done ([DONE] / message_stop) or, with ``eof``, just closed.
+    def end(self) -> bytes:
+        """The upstream sent its end marker ([DONE] / message_stop).
 
-        Same-format paths treat a bare close as a cut stream: nothing is emitted and
-        ``finished`` stays False, so the relay sends an error event. The translate state
-        machines decide for themselves (an error chunk/event when no stop reason came).
+        A bare close is not an end: the relay never calls this then, ``finished`` stays
+        False and the caller gets the cut-stream error event, on all four paths alike.
+        The translate state machines still judge the end (an error when no stop reason came).
         """
         if self.finished():
             return b""
         if self.machine is not None:
             if self.surface == "openai":
-                out = b"".join(self.emitter.chunk(c) for c in self.machine.finish())
+                out = b"".join(self.emitter.chunk(c) for c in self.machine.finish(complete=True))
                 return out if self.emitter.failed else out + self.emitter.done()
-            return b"".join(self.emitter.event(n, d) for n, d in self.machine.finish())
-        if self.surface == "openai" and not eof:
+            pairs = self.machine.finish(complete=True)
+            return b"".join(self.emitter.event(n, d) for n, d in pairs)
+        if self.surface == "openai":
             return self.emitter.done()  # type: ignore[no-any-return]
         return b""
 
@@ -248,14 +250,13 @@ async def relay(
                 raw = await chunks.__anext__()
             except StopAsyncIteration:  # the upstream closed the stream
                 out = b"".join(translator.feed(e) for e in decoder.close())
-                if not translator.finished():
-                    out += translator.end(eof=True)
                 if out:
                     await ctx.stream_send(out)
                 if translator.finished():
                     break
-                message = "Upstream stream ended before its end marker."
-                raise ProxyError("upstream", message) from None
+                # Closed without its end marker, even after a stop reason: cut. One error
+                # (same wording, code and log label on every path), never a faked success.
+                raise ProxyError("upstream", CUT_STREAM_MESSAGE) from None
             except TRANSPORT_ERRORS as exc:
                 raise transport_error(provider, exc) from None
             comments = decoder.comments_seen

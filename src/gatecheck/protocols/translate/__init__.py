@@ -27,10 +27,15 @@ from gatecheck.protocols.translate._responses import (
     openai_to_anthropic_response,
     openai_usage_to_anthropic,
 )
-from gatecheck.protocols.translate._streams import AnthropicToOpenAIStream, OpenAIToAnthropicStream
+from gatecheck.protocols.translate._streams import (
+    CUT_STREAM_MESSAGE,
+    AnthropicToOpenAIStream,
+    OpenAIToAnthropicStream,
+)
 
 __all__ = [
     "ANTHROPIC_TO_OPENAI_STOP",
+    "CUT_STREAM_MESSAGE",
     "DEFAULT_MAX_TOKENS",
     "OPENAI_TO_ANTHROPIC_STOP",
     "AnthropicToOpenAIStream",

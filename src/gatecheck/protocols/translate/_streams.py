@@ -5,6 +5,11 @@ event right away, ``finish`` what to send when the upstream ends. Nothing is hel
 (OpenAI -> Anthropic) text that arrives while a tool-call block is open, until that block
 ends, because Anthropic blocks cannot interleave or reopen.
 
+The end of a stream is the upstream's end marker (Anthropic ``message_stop``, OpenAI
+``data: [DONE]``), never just a stop reason: a connection that closes after the stop reason
+but before the marker was cut, and a cut stream ends in one error, never a faked success
+(STR-O10, STR-A7). The caller says which it saw: ``finish(complete=...)``.
+
 Usage over an OpenAI upstream (STR-A3/TOK-5): the request translator asks for
 ``stream_options.continuous_usage_stats`` (a vLLM extension the gatecheck mock honours), so
 the first chunk carries ``prompt_tokens`` and ``message_start`` reports the real input count.
@@ -30,7 +35,11 @@ from gatecheck.protocols.translate._responses import (
     openai_usage_to_anthropic,
 )
 
-__all__ = ["AnthropicToOpenAIStream", "OpenAIToAnthropicStream"]
+__all__ = ["CUT_STREAM_MESSAGE", "AnthropicToOpenAIStream", "OpenAIToAnthropicStream"]
+
+# One wording for a stream cut before its end marker, on every path (the proxy's
+# same-format relays use it too), so logs and clients see the same failure the same way.
+CUT_STREAM_MESSAGE = "Upstream stream ended before its end marker."
 
 _USAGE_KEYS = (
     "input_tokens",
@@ -61,6 +70,7 @@ class AnthropicToOpenAIStream:
         self._tool_index: dict[int, int] = {}  # Anthropic block index -> OpenAI tool_calls index
         self._started = False
         self._finished = False  # the finish_reason chunk was sent
+        self._stopped = False  # message_stop arrived
         self._closed = False  # an error was sent or finish() ran: nothing more to say
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
@@ -126,6 +136,8 @@ class AnthropicToOpenAIStream:
                     call = {"index": tool, "function": {"arguments": delta["partial_json"]}}
                     out.append(self._chunk({"tool_calls": [call]}))
             # thinking, signature and citations deltas have no Chat Completions field
+        elif kind == "message_stop":
+            self._stopped = True
         elif kind == "message_delta":
             self._merge_usage(data.get("usage"))
             stop_reason = (data.get("delta") or {}).get("stop_reason")
@@ -133,13 +145,21 @@ class AnthropicToOpenAIStream:
                 self._finished = True
                 out.append(self._chunk({}, ANTHROPIC_TO_OPENAI_STOP.get(stop_reason, "stop")))
 
-    def finish(self) -> list[dict[str, Any]]:
-        """What to emit when the upstream ends: the usage chunk, or an error if it ended early."""
+    def finish(self, *, complete: bool) -> list[dict[str, Any]]:
+        """What to emit when the upstream ends: the usage chunk, or an error if it ended early.
+
+        ``complete``: the upstream sent ``message_stop`` (rather than just closing). Without
+        it the stream was cut, whatever stop reason came before (STR-O10).
+        """
         if self._closed:
             return []
         self._closed = True
-        if not self._finished:  # never fake a successful end (STR-O10)
+        message = None
+        if not (complete and self._stopped):
+            message = CUT_STREAM_MESSAGE
+        elif not self._finished:  # never fake a successful end (STR-O10)
             message = "upstream stream ended before its stop reason"
+        if message is not None:
             return [
                 {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
             ]
@@ -324,13 +344,19 @@ class OpenAIToAnthropicStream:
                 self._finish_reason = choice["finish_reason"]
                 self._matched = choice.get("stop_reason")
                 self._close_blocks(out)
-        if self._finish_reason is not None and not chunk.get("choices") and chunk.get("usage"):
-            self._end(out)  # the include_usage chunk: the upstream has nothing more to say
+        # message_delta and message_stop wait for finish(complete=True): a usage chunk after
+        # the finish_reason is not the end of the stream, [DONE] is.
 
-    def finish(self) -> list[tuple[str, dict[str, Any]]]:
-        """What to emit when the upstream ends: the closing events, or an error if it was cut."""
+    def finish(self, *, complete: bool) -> list[tuple[str, dict[str, Any]]]:
+        """What to emit when the upstream ends: the closing events, or an error if it was cut.
+
+        ``complete``: the upstream sent ``data: [DONE]`` (rather than just closing). Without
+        it the stream was cut, whatever finish_reason came before (STR-A7).
+        """
         if self._closed:
             return []
+        if not complete:
+            return self._error(502, {"error": {"message": CUT_STREAM_MESSAGE}})
         if self._finish_reason is None:
             return self._error(
                 502, {"error": {"message": "upstream stream ended before its finish_reason"}}
