@@ -358,7 +358,8 @@ def test_any_fragmentation_reassembles_to_the_non_stream_translation(
     to_openai = AnthropicToOpenAIStream(
         model="alias", include_usage=True, completion_id="chatcmpl-p", created=1
     )
-    out = [c for name, data in events for c in to_openai.feed(name, data)] + to_openai.finish(complete=True)
+    out = [c for name, data in events for c in to_openai.feed(name, data)]
+    out += to_openai.finish(complete=True)
     rebuilt = anthropic_to_openai_response(expected, model="alias", created=1)
     assert (
         "".join(c["choices"][0]["delta"].get("content") or "" for c in out if c["choices"]) == text
