@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from gatecheck.proxy.app import Ctx, Route, Router
-from gatecheck.proxy.breaker import STATE_VALUES, State
+from gatecheck.proxy.breaker import STATE_VALUES, CircuitBreaker, State
 from gatecheck.proxy.cors import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ProxyMetrics"]
@@ -63,6 +64,9 @@ class ProxyMetrics:
         self._router: Router | None = None
         self._names: dict[int, str] = {}
         self._children: dict[tuple[str, ...], Any] = {}  # labels() costs; cache the children
+        # Read at each scrape, so the gauge is current even when nothing has changed the
+        # state since (an open breaker whose cool-down passed shows as half-open).
+        self.breakers: Callable[[], Mapping[str, CircuitBreaker | None]] | None = None
 
     def bind(self, router: Router) -> None:
         """The app's routes, whose templates become the ``route`` label."""
@@ -109,6 +113,10 @@ class ProxyMetrics:
 
     async def handle(self, ctx: Ctx) -> None:
         """GET /metrics: the text exposition format."""
+        if self.breakers is not None:
+            for provider, breaker in self.breakers().items():
+                if breaker is not None:
+                    self.on_breaker(provider, breaker.snapshot()["state"])
         body = generate_latest(self.registry)
         await ctx.respond(200, body, content_type=CONTENT_TYPE_LATEST.encode())
 

@@ -49,11 +49,8 @@ class ProxyApp:
         self.redactor = Redactor([*self.upstream.secrets, *([admin_key] if admin_key else [])])
         self.metrics = m = ProxyMetrics()
         self.drain = Drain()  # graceful shutdown (shutdown.py); command sets its grace
-        self.dispatch = Dispatcher(
-            config, self.upstream, on_retry=m.on_retry, on_breaker=m.on_breaker
-        )
-        for provider in config.providers:
-            m.on_breaker(provider.name, "closed")
+        self.dispatch = Dispatcher(config, self.upstream, on_retry=m.on_retry)
+        m.breakers = lambda: {name: s.breaker for name, s in self.upstream.state.items()}
         self.limiter = KeyLimiter(
             config.rate_limits.defaults(), build_backend(config.rate_limits),
             on_reject=m.on_reject,
