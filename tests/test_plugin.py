@@ -146,6 +146,34 @@ def test_known_deviation_is_a_strict_xfail_and_fails_once_fixed(suite, fake_url)
     assert "was broken (issue 8)" in fixed["message"]
 
 
+def test_a_deviation_that_met_only_skipped_checks_is_flagged(suite, fake_url):
+    # CORS-1 needs feature "cors", which the fake target does not claim: its deviation
+    # can never be verified. W-2's deviation runs (xfailed) and is not flagged.
+    deviations = '{"CORS-1" = "no CORS (issue 3)", "W-2" = "sends a list"}'
+    suite.makefile(".toml", targets=targets_toml(fake_url, deviations=deviations))
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, skipped=2, xfailed=1)
+    flagged = [line for line in result.outlines if "met only skipped checks" in line]
+    assert flagged == ["gatecheck: warning: target 'fake': known deviation CORS-1 met only "
+                       "skipped checks (test_needs_cors), so no run can verify it; remove it "
+                       "from targets.toml or claim what the checks need"]
+    got = records(suite.path / "r.jsonl")
+    assert got["test_needs_cors[fake]"]["note"] == (
+        "known deviation CORS-1 not verified: its check was skipped")
+    assert "note" not in got["test_anthropic_only[fake]"]  # skipped, but no deviation
+    assert "note" not in got["test_fails[fake]"]
+
+
+def test_no_deviation_is_flagged_when_the_secret_is_missing(suite, fake_url, monkeypatch):
+    monkeypatch.delenv("FAKE_GATEWAY_KEY")
+    suite.makefile(".toml", targets=targets_toml(fake_url, deviations='{"W-2" = "known"}'))
+    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+                             "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=5)
+    assert not [line for line in result.outlines if "met only skipped checks" in line]
+
+
 @pytest.fixture
 def refusing_port():
     # Bound but never listening: connections are refused for as long as the test runs, and

@@ -254,3 +254,39 @@ def test_checks_named_by_deviations_exist_in_the_suites(registry):
     if not defined:
         pytest.skip("no suites in this checkout")
     registry.check_deviation_ids(CHECKLIST_IDS, defined)
+
+
+def _suite_checks() -> list[tuple[str, str, str | None, str | None]]:
+    """(check id, test function, feature, surface) of every @check in suites/."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "suites").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for deco in node.decorator_list:
+                if (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Name)
+                        and deco.func.id == "check" and deco.args):
+                    words = {k.arg: ast.literal_eval(k.value) for k in deco.keywords}
+                    found.append((ast.literal_eval(deco.args[0]), node.name,
+                                  words.get("feature"), words.get("surface")))
+    return found
+
+
+def test_every_shipped_deviation_covers_a_check_its_target_runs(registry):
+    # A deviation whose checks all skip on its target (a feature or surface it does not
+    # claim) is never verified: the plugin warns about it at run time; none is shipped.
+    checks = _suite_checks()
+    if not checks:
+        pytest.skip("no suites in this checkout")
+    dead = []
+    for target in registry:
+        for dev in target.deviations:
+            runnable = [name for check_id, name, feature, surface in checks
+                        if dev.matches(check_id, surface, name)
+                        and (feature is None or target.claims(feature))
+                        and (surface is None or target.has_surface(surface))]
+            if not runnable:
+                dead.append(f"{target.name}:{dev.key}")
+    assert dead == []

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gatecheck.checks import MARK, CheckInfo, ConformanceFailure, collect_warnings, info_of
+from gatecheck.runner._deviations import DeviationLedger
 from gatecheck.runner._fixtures import (
     ITEM,
     STATE,
@@ -121,6 +122,7 @@ class GatecheckSession:
         self.writer: ResultsWriter | None = None
         self.pending: dict[str, dict[str, Any]] = {}
         self.counts: dict[str, int] = {}
+        self.deviations = DeviationLedger(state.targets)
 
     # -- session -----------------------------------------------------------------------
 
@@ -176,6 +178,8 @@ class GatecheckSession:
         if self.writer is not None:
             terminalreporter.write_line(
                 f"gatecheck: {self.writer.count} results in {self.writer.path}")
+        for unverified in self.deviations.unverified():
+            terminalreporter.write_line(unverified.line(), yellow=True)
 
     def _emit(self, event: RunEvent) -> None:
         self.config.hook.pytest_gatecheck_event(config=self.config, event=event)
@@ -293,6 +297,7 @@ class GatecheckSession:
         record["profile"] = self.state.profile
         record["target_url"] = (None if selected is None or selected.needs_start
                                 else selected.base_url)
+        self.deviations.note(record)
         from gatecheck.runner._results import redact_record
 
         clean = redact_record(record)
