@@ -8,17 +8,42 @@ exponentially with full jitter (AWS architecture blog, "Exponential Backoff And 
 except that an upstream ``Retry-After`` (or ``retry-after-ms``) is honoured as given, up to
 ``retry_after_cap``; a longer one is not waited out: the answer goes back to the client
 with its Retry-After. Attempts and total time are both bounded.
+
+One case sits outside that budget: a request sent on a pooled keep-alive connection that
+the upstream had just closed as idle (the close crossed the request on the wire), which
+ends in ``ServerDisconnectedError`` or a reset before any response. The upstream never
+handled it, so ``upstream`` resends it at once, once, on a fresh connection
+(:func:`resend_on_stale_connection`); it is neither a failed attempt nor a breaker failure.
 """
 
 from __future__ import annotations
 
+import errno
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-__all__ = ["RetryPolicy", "parse_retry_after", "retryable_status"]
+import aiohttp
+
+__all__ = ["RetryPolicy", "parse_retry_after", "resend_on_stale_connection", "retryable_status"]
+
+_RESET = frozenset({errno.ECONNRESET, errno.EPIPE})
+
+
+def resend_on_stale_connection(exc: BaseException, *, reused: bool) -> bool:
+    """Whether a request that failed before its response headers is resent (once).
+
+    Only on a REUSED pooled connection, and only for the ways an idle close shows up
+    (server disconnected, connection reset, broken pipe). A fresh connection that fails
+    like this is a real upstream failure and goes to the normal policy.
+    """
+    if not reused or isinstance(exc, aiohttp.ClientConnectorError):
+        return False
+    if isinstance(exc, aiohttp.ServerDisconnectedError | ConnectionResetError | BrokenPipeError):
+        return True
+    return isinstance(exc, aiohttp.ClientOSError) and exc.errno in _RESET
 
 
 def retryable_status(status: int) -> bool:

@@ -26,6 +26,7 @@ from gatecheck._exceptions import ConfigError
 from gatecheck.proxy.breaker import CircuitBreaker
 from gatecheck.proxy.config import ProviderConfig, ProxyConfig
 from gatecheck.proxy.errors import ProxyError, Surface
+from gatecheck.proxy.retry import resend_on_stale_connection
 
 __all__ = [
     "ProviderState",
@@ -41,6 +42,31 @@ _FORWARD_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
 _FORWARD_NAMES = frozenset({"retry-after", "retry-after-ms", "x-should-retry"})
 # Exceptions of the upstream exchange that are the upstream's fault, not the proxy's.
 TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+# How long an idle pooled connection is kept. Below the idle timeouts servers commonly
+# use (uvicorn 5 s, Node.js 5 s, nginx 75 s), so the proxy drops a connection before the
+# upstream does: a close that crosses a request on the wire is a spurious 502 (seen once
+# under load against the mock). The rare crossing left is resent once (retry.py).
+KEEPALIVE_S = 4.0
+
+
+class _Attempt:
+    """Per-request trace context: whether aiohttp took the connection from its pool."""
+
+    __slots__ = ("reused",)
+
+    def __init__(self) -> None:
+        self.reused = False
+
+
+async def _on_reuse(session: Any, ctx: Any, params: Any) -> None:
+    if isinstance(ctx.trace_request_ctx, _Attempt):
+        ctx.trace_request_ctx.reused = True
+
+
+def _trace_config() -> aiohttp.TraceConfig:
+    config = aiohttp.TraceConfig()
+    config.on_connection_reuseconn.append(_on_reuse)
+    return config
 
 
 def forwardable_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -97,7 +123,10 @@ class Upstream:
         if session is None or session.closed:
             t = self._config.timeouts_for(provider)
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=provider.max_connections, limit_per_host=0),
+                connector=aiohttp.TCPConnector(
+                    limit=provider.max_connections, limit_per_host=0, keepalive_timeout=KEEPALIVE_S
+                ),
+                trace_configs=[_trace_config()],
                 timeout=aiohttp.ClientTimeout(
                     total=None, connect=t.connect, sock_connect=t.connect,
                     sock_read=t.idle or t.read,  # each read: the idle gap of a stream
@@ -148,12 +177,12 @@ class Upstream:
         self.state[provider.name].requests += 1
         url = self._roots[provider.name] + path
         try:
-            async with asyncio.timeout(total), session.post(
-                url, data=body, headers=headers
-            ) as response:
-                content = await _read_capped(response)
-                status = response.status
-                response_headers = list(response.headers.items())
+            async with asyncio.timeout(total):
+                response = await self._send(session, url, body, headers)
+                async with response:
+                    content = await _read_capped(response)
+                    status = response.status
+                    response_headers = list(response.headers.items())
         except TRANSPORT_ERRORS as exc:
             raise self._failed(provider, exc) from None
         self._seen(provider, status)
@@ -168,7 +197,7 @@ class Upstream:
         self.state[provider.name].requests += 1
         url = self._roots[provider.name] + path
         try:
-            response = await session.post(url, data=body, headers=headers)
+            response = await self._send(session, url, body, headers)
         except TRANSPORT_ERRORS as exc:
             raise self._failed(provider, exc) from None
         self._seen(provider, response.status)
@@ -176,6 +205,23 @@ class Upstream:
             yield response
         finally:
             response.close()  # a stream we stop reading is not put back in the pool
+
+    @staticmethod
+    async def _send(
+        session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+    ) -> aiohttp.ClientResponse:
+        """POST up to the response headers; resent once if a stale pooled connection failed.
+
+        aiohttp resends on a stale connection by itself only for idempotent methods; a
+        POST the upstream never saw (it closed the idle connection) is just as safe.
+        """
+        attempt = _Attempt()
+        try:
+            return await session.post(url, data=body, headers=headers, trace_request_ctx=attempt)
+        except TRANSPORT_ERRORS as exc:
+            if not resend_on_stale_connection(exc, reused=attempt.reused):
+                raise
+        return await session.post(url, data=body, headers=headers, trace_request_ctx=_Attempt())
 
     def _seen(self, provider: ProviderConfig, status: int) -> None:
         state = self.state[provider.name]
