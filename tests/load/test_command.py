@@ -22,6 +22,9 @@ from gatecheck.cli import main
     (["load", "--duration", "10s", "--warmup", "10s"], "--warmup 10s"),
     (["load", "--warmup", "soon"], "duration 'soon'"),
     (["load", "--timeout", "0"], "--timeout 0"),
+    (["load", "--web", "--web-port", "99999"], "--web-port 99999: expected a port from 1 to"),
+    (["load", "--web-port", "0"], "--web-port 0: expected a port from 1 to 65535"),
+    (["load", "--web-port", "http"], "--web-port: invalid int value: 'http'"),
     (["calibrate", "--tokens", "1"], "--tokens 1"),
     (["calibrate", "--duration", "x"], "duration 'x'"),
 ])
@@ -31,6 +34,22 @@ def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys, tmp_path):
     assert needle in err
     assert err.count("\n") == 1
     assert not any(tmp_path.iterdir())  # nothing started, nothing written
+
+
+def test_a_web_port_in_use_is_one_line_and_exit_2(capsys, tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        argv = ["load", "--target", "mock", "--web", "--web-port", str(port)]
+        assert main([*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"--web-port {port}: cannot listen on 127.0.0.1:{port}" in err
+    assert "pick another port" in err
+    assert err.count("\n") == 1
+    assert not any(tmp_path.iterdir())  # refused before the target or Locust started
 
 
 def test_a_remote_target_without_its_key_is_refused_before_anything_starts(

@@ -107,9 +107,29 @@ def check_args(args: argparse.Namespace) -> dict[str, Any]:
     _positive_int(args.max_tokens, "--max-tokens", 256)
     if not (math.isfinite(args.timeout) and 0 < args.timeout <= 3600):
         raise UsageError(f"--timeout {args.timeout:g}: expected more than 0 and at most 3600 s")
+    if not 1 <= args.web_port <= 65535:
+        raise UsageError(f"--web-port {args.web_port}: expected a port from 1 to 65535")
     return {"duration": duration, "warmup": warmup, "rate": rate, "users": users,
             "spawn_rate": spawn,
             "processes": _processes(args.processes)}
+
+
+def check_web_port(port: int, host: str = "127.0.0.1") -> None:
+    """Refuse a web UI port that cannot be bound, in one line, before anything starts.
+
+    Locust would otherwise die in its child process with a gevent traceback. The socket is
+    closed again at once; SO_REUSEADDR as gevent's server sets it, so a port left in
+    TIME_WAIT by an earlier run is not mistaken for a busy one.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"--web-port {port}: cannot listen on {host}:{port} "
+                             f"({exc.strerror or exc}); pick another port") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     directive = args.directive
     if directive is None:
         directive = EMBEDDED_DIRECTIVE if target.is_embedded else ""
+    if args.web:
+        check_web_port(args.web_port)
     # 2. where the run goes
     run_dir = new_run_dir(Path(args.out), target.name)
     locustfile = locate_locustfile(args.scenario, run_dir)
