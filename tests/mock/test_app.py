@@ -61,7 +61,16 @@ def test_auth_accepts_bearer_or_x_api_key_and_rejects_others(keyed_url):
 def test_unknown_route_404_and_wrong_method_405(mock_url):
     response = httpx.get(mock_url + "/v1/nothing", timeout=5)
     assert response.status_code == 404
-    assert "error" in response.json()
+    # OpenAI's own answer to an unknown URL: no code (it is not a missing model)
+    assert response.json() == {"error": {"message": "Invalid URL (GET /v1/nothing)",
+                                         "type": "invalid_request_error", "param": None,
+                                         "code": None}}
+    response = httpx.post(mock_url + "/v1/nope", headers={"anthropic-version": "2023-06-01"},
+                          timeout=5)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["type"] == "not_found_error"
+    assert error["message"] == "Not Found (POST /v1/nope)"
     response = httpx.get(mock_url + "/v1/chat/completions", timeout=5)
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"

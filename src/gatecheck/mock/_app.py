@@ -19,7 +19,7 @@ import orjson
 from gatecheck.mock._anthropic import AnthropicSurface, models_page
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._directives import CHAOS_FAULTS, CHAOS_RATE, PRESETS, Directive
-from gatecheck.mock._errors import error_for_status
+from gatecheck.mock._errors import anthropic_error, error_for_status, openai_error
 from gatecheck.mock._faults import JSON, Conn, deliver
 from gatecheck.mock._log import RequestLog
 from gatecheck.mock._openai import OpenAISurface, model_object, models_list
@@ -40,6 +40,17 @@ _POST_ROUTES = {
 
 class _TooLarge(Exception):
     pass
+
+
+def _unknown_path(surface: str, method: str, path: str) -> bytes:
+    """A 404 for a path no route serves, worded as the real APIs word it.
+
+    Not the model-404 body: OpenAI answers an unknown URL with ``code: null`` and "Invalid
+    URL (GET /v1/nope)", Anthropic with ``not_found_error``.
+    """
+    if surface == "anthropic":
+        return anthropic_error(f"Not Found ({method} {path})", "not_found_error")
+    return openai_error(f"Invalid URL ({method} {path})")
 
 
 class MockApp:
@@ -107,7 +118,7 @@ class MockApp:
                 self.log.reset()
                 await conn.respond(200, b'{"reset":true}')
             else:
-                await conn.respond(404, surface.error_body(404, f"Unknown path {path}."))
+                await conn.respond(404, _unknown_path(surface.name, method, path))
         finally:
             await conn.close()
 
