@@ -15,6 +15,7 @@ from gatecheck.load import (
     write_samples,
 )
 from gatecheck.load._samples import content_bursts, sample_from
+from gatecheck.load._stats import PERCENTILES
 
 MS = 1_000_000
 
@@ -102,6 +103,66 @@ def test_buffering_detector_does_not_judge_short_or_instant_streams():
     assert buffering(instant)["judged"] == 0
     assert buffering(short)["judged"] == 0
     assert buffering(instant + short)["suspected"] is False
+
+
+def test_buffering_detector_also_fires_when_the_first_content_comes_at_the_end():
+    # Replayed after buffering with small gaps: many bursts, but ttft / e2e ~ 0.97.
+    replayed = [_sample(_stream_stamps(send=0, intended=None, ttft_ms=3000, itl_ms=2, n=50))
+                for _ in range(4)]
+    verdict = buffering(replayed)
+    assert verdict["buffered_one_burst"] == 0
+    assert verdict["buffered_ttft_ratio"] == 4
+    assert verdict["buffered"] == 4
+    assert verdict["suspected"] is True
+    assert any("streams were buffered" in w for w in summarize(replayed, run={})["warnings"])
+
+
+def test_a_slow_first_token_before_a_short_answer_is_not_buffering():
+    # ttft / e2e ~ 0.95 but only 10 content events, each its own burst: a real stream.
+    slow_start = [_sample(_stream_stamps(send=0, intended=None, ttft_ms=3000, itl_ms=20, n=10))
+                  for _ in range(4)]
+    verdict = buffering(slow_start)
+    assert verdict["judged"] == 4
+    assert verdict["ttft_over_e2e_p50"] > 0.9
+    assert verdict["buffered"] == 0
+    assert verdict["suspected"] is False
+
+
+def _numeric_figures(node, path=()):
+    """(path, value) of every number in a JSON-like tree (booleans are verdicts, not figures)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numeric_figures(value, (*path, key))
+    elif isinstance(node, list):
+        for value in node:
+            yield from _numeric_figures(value, path)
+    elif isinstance(node, int | float) and not isinstance(node, bool):
+        yield path, node
+
+
+def test_every_figure_in_summary_json_has_its_definition():
+    stream = [_sample(_stream_stamps(send=0, intended=5 * MS, ttft_ms=100, itl_ms=10, n=20))
+              for _ in range(3)]
+    failed = Sample(t=100.5, kind="chat", ok=False, status=500, error="status 500: boom")
+    stages = [{"stage": 0, "users": 1, "start_s": 0.0, "end_s": 2.0}]
+    health = {"n": {"cpu": [20.0] * 5, "lag": [0.5] * 5}}
+    summary = summarize(
+        [*stream, failed], run={"users": 3, "duration_s": 10.0}, health=health,
+        open_loop={"rate_per_s": 5.0, "arrival": "poisson", "seed": 1, "overload": "drop",
+                   "max_lag_ms": 100.0, "dropped": 0},
+        stages=stages, started=99.0, begun=5)
+    stats = {"count", "mean", "min", "max"} | {f"p{p:g}" for p in PERCENTILES}
+    keyed_by_data = {"errors", "processes"}  # entries named by an error text / a process
+    figures = list(_numeric_figures({k: v for k, v in summary.items() if k != "run"}))
+    assert len(figures) > 100  # every section above is there
+    undefined = set()
+    for path, _ in figures:
+        names = [k for i, k in enumerate(path) if not (i and path[i - 1] in keyed_by_data)]
+        name = names[-2] if names[-1] in stats else names[-1]
+        if name not in DEFINITIONS:
+            undefined.add(".".join(path))
+    assert undefined == set()
+    assert "percentiles" in DEFINITIONS  # what the stat keys mean
 
 
 def test_client_health_warns_on_sustained_cpu_and_loop_lag_only():

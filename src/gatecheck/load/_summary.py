@@ -19,11 +19,17 @@ __all__ = ["DEFINITIONS", "SCHEMA", "buffering", "client_health", "summarize"]
 
 SCHEMA = "gatecheck.load.summary/1"
 
-# Buffering detector: a stream is judged only when it had enough content events and took
-# long enough for a burst to mean something; a zero-latency upstream legitimately sends
-# everything at once.
+# Buffering detector (research/load-anchors.md, "SSE buffering makes TTFT ~ E2E"): a
+# stream is judged only when it had enough content events and took long enough for a burst
+# to mean something; a zero-latency upstream legitimately sends everything at once. Two
+# signals, either one marks a judged stream buffered: its content came in one burst (or a
+# few), or its first content came at the very end (ttft/e2e near 1). The second needs a
+# longer output: a slow first token followed by a short answer is near 1 when it streams
+# perfectly well, and the research note's n_out >= 16 keeps those out.
 BUFFER_MIN_EVENTS = 8
 BUFFER_MIN_E2E_MS = 50.0
+BUFFER_RATIO = 0.9
+BUFFER_RATIO_MIN_EVENTS = 16
 BUFFER_SUSPECTED_FRACTION = 0.5
 # Client health: the load generator, not the target, is the bottleneck past these.
 CPU_WARN_PERCENT = 90.0
@@ -53,7 +59,8 @@ DEFINITIONS: dict[str, str] = {
                       "beside output_tokens: a gateway may pack several tokens in one",
     "percentiles": "nearest rank over the exact samples of every process: the smallest "
                    "sample with at least p % of samples <= it (no buckets, no interpolation)",
-    "requests_per_s": "successful requests / window; window = first send -> last completion",
+    "requests_per_s": "successful requests / window; window = first send -> last completion"
+                      " (in a ramp stage: its successful requests / its length)",
     "warmup_excluded": "requests sent during the warm-up (run.warmup_s after the start): in "
                        "samples.jsonl, left out of every figure here",
     "unfinished": "requests begun but still in flight when the run stopped (no sample: "
@@ -62,8 +69,47 @@ DEFINITIONS: dict[str, str] = {
     "buffering": f"a stream is judged when it has >= {BUFFER_MIN_EVENTS} content events and "
                  f"e2e >= {BUFFER_MIN_E2E_MS:g} ms; it is buffered when its content arrived "
                  f"in <= max(2, events / 10) bursts (a burst: events < {BURST_GAP_MS:g} ms "
-                 f"apart); suspected when >= {BUFFER_SUSPECTED_FRACTION:.0%} of judged streams "
-                 "are buffered",
+                 f"apart) OR when ttft / e2e >= {BUFFER_RATIO:g} with >= "
+                 f"{BUFFER_RATIO_MIN_EVENTS} content events (a slow first token before a "
+                 f"short answer is near 1 without buffering); suspected when >= "
+                 f"{BUFFER_SUSPECTED_FRACTION:.0%} of judged streams are buffered",
+    "judged": "buffering: successful streams long enough to judge (see buffering)",
+    "buffered": "buffering: judged streams found buffered by either signal",
+    "buffered_one_burst": "buffering: judged streams whose content came in <= max(2, events "
+                          "/ 10) bursts",
+    "buffered_ttft_ratio": f"buffering: judged streams with >= {BUFFER_RATIO_MIN_EVENTS} "
+                           f"content events and ttft / e2e >= {BUFFER_RATIO:g}",
+    "buffered_fraction": "buffering: buffered / judged (null when none was judged)",
+    "ttft_over_e2e_p50": "median over successful streams of ttft / e2e (a unitless ratio): "
+                         "near 1 means the first content came at the end, as when a gateway "
+                         "buffers the stream",
+    "total": "requests that finished (ok or failed) after the warm-up",
+    "ok": "requests with a 2xx status whose body or stream completed",
+    "failed": "requests that finished with an error status, a transport error or a broken "
+              "stream (total - ok)",
+    "error_rate": "failed / total (0-1; null when no request finished)",
+    "errors": "failed requests per error (status and message, redacted), the 10 most common",
+    "window_s": "seconds from the first send to the last completion of the requests "
+                "summarized: the denominator of every rate",
+    "input_tokens": "usage.prompt_tokens (OpenAI) or usage.input_tokens (Anthropic) of "
+                    "successful requests, as the target reported them",
+    "usage_missing": "successful requests whose response carried no output-token usage",
+    "cpu_percent": "client_health: CPU % of one load process (psutil), its distribution",
+    "loop_lag_ms": "client_health: event-loop lag of one load process (ms), its distribution",
+    "schedule_lag_threshold_ms": "client_health, open loop: the schedule-lag p99 above which "
+                                 "the run is not valid for its rate (see client_health)",
+    "rate_per_s": "open loop: the arrival rate asked for (--rate)",
+    "seed": "open loop: the seed of the Poisson arrivals (--seed)",
+    "max_lag_ms": "open loop, overload policy 'drop': how late an arrival may be sent before "
+                  "it is dropped (ms)",
+    "sent": "open loop: requests sent (finished plus unfinished)",
+    "stage": "ramp: the stage's index, from 0",
+    "users": "ramp: users running during the stage",
+    "start_s": "ramp: seconds from the run's start to the stage's start",
+    "end_s": "ramp: seconds from the run's start to the stage's end",
+    "requests": "ramp: requests sent during the stage (ok or failed)",
+    "ttft_ms": "ramp: ttft of the stage's successful requests (ms, see ttft)",
+    "e2e_ms": "ramp: e2e of the stage's successful requests (ms, see e2e)",
     "client_health": (
         "per load process: CPU % (psutil, about every second) and event-loop lag (overshoot "
         f"of a 250 ms sleep), after a 1 s warm-up; warns at CPU p90 >= {CPU_WARN_PERCENT:g} %"
@@ -88,13 +134,18 @@ def buffering(samples: Sequence[Sample]) -> dict[str, Any]:
     """The buffering detector over successful streams (see DEFINITIONS["buffering"])."""
     judged = [s for s in samples if s.ok and s.kind == "stream" and s.events >= BUFFER_MIN_EVENTS
               and s.e2e is not None and s.e2e >= BUFFER_MIN_E2E_MS]
-    buffered = [s for s in judged if s.bursts <= max(2, s.events // 10)]
+    one_burst = {id(s) for s in judged if s.bursts <= max(2, s.events // 10)}
+    late_first = {id(s) for s in judged if s.events >= BUFFER_RATIO_MIN_EVENTS
+                  and s.ttft is not None and s.e2e and s.ttft / s.e2e >= BUFFER_RATIO}
+    buffered = one_burst | late_first
     ratios = [s.ttft / s.e2e for s in samples
               if s.ok and s.kind == "stream" and s.ttft is not None and s.e2e]
     fraction = len(buffered) / len(judged) if judged else None
     return {
         "judged": len(judged),
         "buffered": len(buffered),
+        "buffered_one_burst": len(one_burst),
+        "buffered_ttft_ratio": len(late_first),
         "buffered_fraction": None if fraction is None else round(fraction, 4),
         "suspected": fraction is not None and fraction >= BUFFER_SUSPECTED_FRACTION,
         "ttft_over_e2e_p50": round(percentile(sorted(ratios), 50), 4) if ratios else None,
@@ -234,7 +285,8 @@ def summarize(
     if summary["buffering"]["suspected"]:
         summary["warnings"].append(
             f"buffering suspected: {summary['buffering']['buffered']} of "
-            f"{summary['buffering']['judged']} streams arrived in one burst")
+            f"{summary['buffering']['judged']} streams were buffered (content in one burst, "
+            f"or ttft / e2e >= {BUFFER_RATIO:g})")
     if ok and len(out_tokens) < len(ok):
         summary["warnings"].append(f"{len(ok) - len(out_tokens)} successful requests reported "
                                    "no usage: output tokens unknown for them")
