@@ -24,6 +24,7 @@ __all__ = ["LoadRun", "Point", "find_load", "histogram_bins", "over_time", "read
 _WIDTHS = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
 _MAX_BUCKETS = 40
 _HIST_BINS = 30
+_MIN_SENDS_PER_BUCKET = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,27 +115,32 @@ def _num(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def bucket_width(duration_s: float) -> float:
-    """The smallest of the round widths that cuts ``duration_s`` into <= 40 buckets."""
-    return next((w for w in _WIDTHS if duration_s / w <= _MAX_BUCKETS), _WIDTHS[-1])
+def bucket_width(duration_s: float, sends: int | None = None) -> float:
+    """The smallest round width that cuts ``duration_s`` into <= 40 buckets.
+
+    With ``sends`` it is also wide enough for two sends per bucket on average: narrower
+    buckets of a sparse run hold 0 or 1 send each and the rate plot becomes a comb.
+    """
+    floor = _MIN_SENDS_PER_BUCKET * duration_s / sends if sends else 0.0
+    return next((w for w in _WIDTHS if duration_s / w <= _MAX_BUCKETS and w >= floor),
+                _WIDTHS[-1])
 
 
 def over_time(load: LoadRun, metric: str,
               pcts: Sequence[float] = (50.0, 90.0, 99.0)) -> dict[str, Any]:
     """Per time bucket (by send time): percentiles of ``metric`` and ok/failed request rates.
 
+    Buckets run from the origin to the end of the run window (run.started + run_time_s).
     Returns {"width": s, "x": [bucket mid, s since origin], "p50": [...], ..., "ok_rate":
-    [...], "fail_rate": [...]}; a bucket with no successful value has None percentiles.
+    [...], "fail_rate": [...]}; a bucket with no successful value has None percentiles, a
+    final bucket the window covers less than half of has None rates.
     """
     origin = load.origin()
     if origin is None or not load.points:
         return {"width": 0.0, "x": []}
-    # Buckets go by send time up to the last send; the last one is usually partial, so its
-    # rates are divided by the part of it the run covered (a full-width divisor would show
-    # a false drop at the end of every run).
-    end = max(max(p.t for p in load.points) - origin, 1e-3)
-    width = bucket_width(end)
-    count = max(1, math.ceil(end / width + 1e-9))
+    end = _window_end(load, origin)
+    width = bucket_width(end, len(load.points))
+    count = max(1, math.ceil(end / width - 1e-9))
     values: list[list[float]] = [[] for _ in range(count)]
     ok = [0] * count
     failed = [0] * count
@@ -151,10 +157,35 @@ def over_time(load: LoadRun, metric: str,
                                                   for i in range(count)]}
     for pct in pcts:
         out[f"p{pct:g}"] = [percentile(sorted(v), pct) if v else None for v in values]
-    spans = [max(min(width, end - i * width), width / 4) for i in range(count)]
-    out["ok_rate"] = [round(n / s, 3) for n, s in zip(ok, spans, strict=True)]
-    out["fail_rate"] = [round(n / s, 3) for n, s in zip(failed, spans, strict=True)]
+    # The last bucket is usually cut by the window's end: its rates are divided by the part
+    # of it the window covers, and left out (a gap) when that is under half a bucket, where
+    # one send more or less would swing the rate several-fold.
+    spans = [min(width, end - i * width) for i in range(count)]
+    out["ok_rate"] = [round(n / s, 3) if s >= width / 2 else None
+                      for n, s in zip(ok, spans, strict=True)]
+    out["fail_rate"] = [round(n / s, 3) if s >= width / 2 else None
+                        for n, s in zip(failed, spans, strict=True)]
     return out
+
+
+def _window_end(load: LoadRun, origin: float) -> float:
+    """Seconds from ``origin`` to the end of the run window (never before the last send).
+
+    The window is run.started + run.run_time_s. ``started`` is written to the whole second,
+    so the run really began up to 1 s after it: the first send's offset (at most 1 s)
+    stands in for that fraction. Without a run time the last send is the best end known.
+    The last send alone is not the end: requests still in flight at the stop leave no
+    sample, so the sends thin out well before the window closes.
+    """
+    last = max(p.t for p in load.points) - origin
+    run_time = load.run.get("run_time_s")
+    if not isinstance(run_time, int | float) or isinstance(run_time, bool) or run_time <= 0:
+        return max(last, 1e-3)
+    lead = 0.0
+    started = load.run.get("started")
+    if isinstance(started, str) and "." not in started:
+        lead = min(max(min(p.t for p in load.points) - origin, 0.0), 1.0)
+    return max(float(run_time) + lead, last, 1e-3)
 
 
 def histogram_bins(values: Sequence[float], p99: float | None) -> tuple[
