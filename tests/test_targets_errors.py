@@ -180,6 +180,22 @@ def test_toml_syntax_error_never_echoes_a_pasted_secret():
     assert canary not in message
 
 
+@pytest.mark.parametrize(("field", "env"), [
+    ("secret", "env"), ("key", "env"), ("token", "env"), ("api-key", "env"), ("API_KEY", "env"),
+    ("admin-key", "admin-env"),
+])
+def test_a_secret_field_under_auth_says_secrets_are_not_allowed(field, env):
+    canary = "gk-canary-do-not-echo-0123456789"
+    source = GOOD.replace('env = "BETA_API_KEY"', f'env = "BETA_API_KEY"\n{field} = "{canary}"')
+    message = _error(source)
+    assert message == (f"targets.toml: target[1].auth.{field}: secrets are not allowed in "
+                       f"targets.toml; put the NAME of the environment variable in auth.{env}")
+    assert canary not in message
+    # Also when the secret replaces env (the schema alone would say "auth.env: missing").
+    alone = GOOD.replace('env = "ALPHA_API_KEY"', f'{field} = "{canary}"')
+    assert _error(alone).startswith(f"targets.toml: target[0].auth.{field}: secrets are not")
+
+
 def test_secret_in_env_field_is_refused_without_echoing_it():
     canary = "sk-canary0123456789abcdefXYZ"
     message = _error(GOOD.replace('env = "ALPHA_API_KEY"', f'env = "{canary}"'))

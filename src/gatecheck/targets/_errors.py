@@ -17,7 +17,13 @@ from gatecheck._exceptions import ConfigError
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-__all__ = ["did_you_mean", "format_path", "from_toml_error", "from_validation_error"]
+__all__ = [
+    "did_you_mean",
+    "format_path",
+    "from_toml_error",
+    "from_validation_error",
+    "secret_in_auth",
+]
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _KEY_WORD = re.compile(r"[a-z][a-z-]{0,30}(?=\s|$)")
@@ -41,6 +47,13 @@ _TOML_TYPES = {
 }
 # Fields whose value must never be echoed: a user may have pasted a secret there.
 _SECRET_FIELDS = frozenset({"env", "admin-env"})
+# Fields under [target.auth] that can only mean "the secret itself" (secret, key, token,
+# api-key, ..., or admin- versions): refused before the schema, whose nearest complaint
+# would be a missing auth.env, which does not say what is wrong.
+_SECRET_VALUE_FIELD = re.compile(
+    r"(admin[-_]?)?(secret|key|token|api[-_]?key|access[-_]?token|password|bearer)",
+    re.IGNORECASE,
+)
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
@@ -186,3 +199,24 @@ def from_toml_error(file: str, error: tomllib.TOMLDecodeError, source: str) -> C
 def semantic(file: str, path: Sequence[str | int], text: str) -> ConfigError:
     """A ConfigError for a rule the schema cannot express (duplicates, cross-references)."""
     return ConfigError(f"{_where(file, path)}: {text}")
+
+
+def secret_in_auth(file: str, data: Any) -> ConfigError | None:
+    """The error for a secret written into a target's auth table (the value is never shown)."""
+    targets = data.get("target") if isinstance(data, dict) else None
+    if not isinstance(targets, list):
+        return None
+    for index, target in enumerate(targets):
+        auth = target.get("auth") if isinstance(target, dict) else None
+        if not isinstance(auth, dict):
+            continue
+        for field in auth:
+            found = _SECRET_VALUE_FIELD.fullmatch(field)
+            if found:
+                env = "admin-env" if found.group(1) else "env"
+                return ConfigError(
+                    f"{_where(file, ['target', index, 'auth', field])}: secrets are not "
+                    f"allowed in targets.toml; put the NAME of the environment variable in "
+                    f"auth.{env}"
+                )
+    return None

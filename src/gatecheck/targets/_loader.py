@@ -98,6 +98,9 @@ def parse_targets(source: str, file: str = FILE_NAME) -> Registry:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise _errors.from_toml_error(file, exc, source) from None
+    secret = _errors.secret_in_auth(file, data)
+    if secret is not None:
+        raise secret
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(data))
