@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status."""
+    """Entry point; returns the process exit status (2: bad input or config, 1: failure)."""
+    from gatecheck._exceptions import ConfigError
+
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -86,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         return int(module.run(args))
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
+        # A config file that cannot be used is bad input like a bad flag: exit 2, one line.
         print(f"gatecheck: error: {exc}", file=sys.stderr)
         return 2
     except HarnessError as exc:

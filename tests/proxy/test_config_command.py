@@ -96,10 +96,10 @@ def test_missing_upstream_key_env_is_a_config_error(monkeypatch):
         create_app(parse_config(raw))
 
 
-def test_cli_bad_config_exits_1_with_one_line(tmp_path, capsys):
+def test_cli_bad_config_exits_2_with_one_line(tmp_path, capsys):
     path = tmp_path / "bad.toml"
     path.write_text("nonsense = 1\n")
-    assert main(["proxy", "--config", str(path), "--in-memory"]) == 1
+    assert main(["proxy", "--config", str(path), "--in-memory"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("gatecheck: error: ")
     assert "nonsense" in err
