@@ -26,7 +26,8 @@ def test_a_bad_config_file_is_one_line_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2
     assert err[0].startswith(f"gatecheck: error: {bad_targets}: target[0]")
-    assert err[1].startswith("gatecheck: error: ") and "nonsense" in err[1]
+    assert err[1].startswith("gatecheck: error: ")
+    assert "nonsense" in err[1]
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
