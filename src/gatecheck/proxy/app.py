@@ -183,6 +183,8 @@ class Ctx:
         self.started = True
         self.finish()
         await self.send({"type": "http.response.start", "status": status, "headers": raw})
+        if self.method == "HEAD":  # the GET answer's status and headers (length too), no body
+            body = b""
         await self.send({"type": "http.response.body", "body": body})
 
     async def respond_json(
@@ -239,6 +241,13 @@ class Ctx:
         )
 
 
+def _allowed(route: Route) -> list[str]:
+    methods = list(route.methods)
+    if "GET" in methods and "HEAD" not in methods:
+        methods.append("HEAD")
+    return [*methods, "OPTIONS"]
+
+
 def surface_by_header(ctx: Ctx) -> Surface:
     return "anthropic" if "anthropic-version" in ctx.headers else "openai"
 
@@ -265,12 +274,13 @@ async def serve(
             raise ProxyError("not_found", f"Unknown route: {ctx.method} {ctx.path}")
         ctx.surface = route.surface or surface_by_header(ctx)
         handler = route.methods.get(ctx.method)
+        if handler is None and ctx.method == "HEAD":
+            handler = route.methods.get("GET")  # HEAD wherever GET is (RFC 9110 9.3.2)
         if handler is None:
+            allow = ", ".join(_allowed(route))
             if ctx.method == "OPTIONS":  # a plain OPTIONS (preflights never get here)
-                allow = ", ".join([*route.methods, "OPTIONS"])
                 await ctx.respond(204, b"", [("allow", allow)])
                 return
-            allow = ", ".join([*route.methods, "OPTIONS"])
             raise ProxyError(
                 "method_not_allowed",
                 f"Method {ctx.method} is not allowed on {ctx.path}; allowed: {allow}.",
