@@ -71,6 +71,26 @@ def test_unknown_route_404_and_wrong_method_405(mock_url):
     error = response.json()["error"]
     assert error["type"] == "not_found_error"
     assert error["message"] == "Not Found (POST /v1/nope)"
+
+
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/models/mock-chat", "/_mock/log"])
+def test_head_answers_like_get_without_a_body(mock_url, path):
+    get = httpx.get(mock_url + path, timeout=5)
+    head = httpx.head(mock_url + path, timeout=5)
+    assert get.status_code == head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    if path != "/_mock/log":  # the log grows between the two calls
+        assert head.headers["content-length"] == get.headers["content-length"]
+
+
+def test_allow_lists_head_on_get_routes(mock_url):
+    r = httpx.post(mock_url + "/v1/models", timeout=5)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD"
+    r = httpx.head(mock_url + "/v1/chat/completions", timeout=5)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
     response = httpx.get(mock_url + "/v1/chat/completions", timeout=5)
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"

@@ -42,6 +42,17 @@ class _TooLarge(Exception):
     pass
 
 
+def _without_body(send: Send) -> Send:
+    """``send`` for a HEAD request: the status and headers of the GET answer, no body."""
+
+    async def head_send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return head_send
+
+
 def _unknown_path(surface: str, method: str, path: str) -> bytes:
     """A 404 for a path no route serves, worded as the real APIs word it.
 
@@ -88,6 +99,8 @@ class MockApp:
         path: str = scope["path"]
         method: str = scope["method"]
         headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if method == "HEAD":  # answered as GET, without the body (RFC 9110 9.3.2)
+            method, send = "GET", _without_body(send)
         conn = Conn(receive, send)
         route = _POST_ROUTES.get(path)
         anthropic_shaped = route in ("anthropic", "count") or any(
@@ -99,7 +112,8 @@ class MockApp:
                 wanted = "POST" if route is not None else "GET"
                 if method != wanted:
                     body = surface.error_body(405, f"Method {method} not allowed on {path}.")
-                    await conn.respond(405, body, [*JSON, (b"allow", wanted.encode())])
+                    allow = b"POST" if route is not None else b"GET, HEAD"
+                    await conn.respond(405, body, [*JSON, (b"allow", allow)])
                     return
                 if self.config.api_keys and not self._authorised(headers):
                     await conn.respond(401, surface.error_body(401))
