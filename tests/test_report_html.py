@@ -164,7 +164,8 @@ def test_load_only_run_gets_a_load_report(tmp_path):
     assert main(["report", str(run_dir)]) == 0
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<h1>gatecheck load report: reference</h1>" in html
-    assert "LOAD RUN COMPLETE" in html
+    # 7 of 322 requests got a 429: under the 5 % limit, so a warning, not a clean run
+    assert 'class="banner warn" role="status"><strong>RUN WITH ERRORS' in html
     assert "All checks" not in html
     md = (run_dir / "report.md").read_text(encoding="utf-8")
     assert md.startswith("# gatecheck load report: reference")

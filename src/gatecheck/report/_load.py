@@ -18,13 +18,19 @@ import orjson
 
 from gatecheck.load._stats import percentile
 
-__all__ = ["LoadRun", "Point", "find_load", "histogram_bins", "over_time", "read_load"]
+__all__ = ["ERROR_RATE_FAIL", "LoadRun", "LoadVerdict", "Point", "find_load", "histogram_bins",
+           "load_verdict", "over_time", "read_load"]
 
 # Bucket widths for the over-time plots (seconds); the smallest giving <= _MAX_BUCKETS.
 _WIDTHS = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
 _MAX_BUCKETS = 40
 _HIST_BINS = 30
 _MIN_SENDS_PER_BUCKET = 2
+
+# A load run fails when more than this share of its requests failed (or none succeeded):
+# past a few percent the latency figures describe the survivors, not the gateway under
+# that load. Any error or warning below it makes the run a WARN.
+ERROR_RATE_FAIL = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,52 @@ class LoadRun:
             except ValueError:
                 pass
         return min((p.t for p in self.points), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadVerdict:
+    """What a load report's banner and status line say about the run."""
+
+    status: str  # "fail", "warn" or "pass" (the report's tone words)
+    label: str  # the banner's words, e.g. "LOAD RUN FAILED"
+    reason: str  # one sentence: why
+
+    @property
+    def line(self) -> str:
+        """'❌ FAIL: why' for Markdown."""
+        icon, word = {"fail": ("❌", "FAIL"), "warn": ("⚠️", "WARN")}.get(
+            self.status, ("✅", "PASS"))
+        return f"{icon} {word}: {self.reason}"
+
+
+def load_verdict(load: LoadRun) -> LoadVerdict:
+    """FAIL when no request succeeded or the error rate is over ERROR_RATE_FAIL, WARN for
+    any failed request or warning, else PASS."""
+    requests = load.summary.get("requests") or {}
+    total, failed = _count(requests.get("total")), _count(requests.get("failed"))
+    ok = _count(requests.get("ok"), total - failed)
+    rate = failed / total if total else 0.0
+    warnings = [w for w in load.summary.get("warnings") or [] if isinstance(w, str)]
+    errors = f"{failed:,} of {total:,} requests failed ({rate:.1%})"
+    if not total:
+        return LoadVerdict("fail", "LOAD RUN FAILED", "no request completed.")
+    if not ok:
+        return LoadVerdict("fail", "LOAD RUN FAILED", f"no request succeeded: {errors}.")
+    if rate > ERROR_RATE_FAIL:
+        return LoadVerdict("fail", "LOAD RUN FAILED",
+                           f"{errors}, above the {ERROR_RATE_FAIL:.0%} error-rate limit.")
+    if failed:
+        more = f"; {len(warnings)} warnings" if warnings else ""
+        return LoadVerdict("warn", "RUN WITH ERRORS", f"{errors}{more}.")
+    if warnings:
+        return LoadVerdict("warn", "RUN WITH WARNINGS",
+                           f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}: "
+                           f"{warnings[0].rstrip('.')}.")
+    return LoadVerdict("pass", "LOAD RUN COMPLETE", "every request succeeded, no warnings.")
+
+
+def _count(value: object, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def find_load(run_dir: Path) -> Path | None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from gatecheck.report._html_base import Raw, cards, esc, pill, table
-from gatecheck.report._load import LoadRun, histogram_bins, over_time
+from gatecheck.report._load import (
+    ERROR_RATE_FAIL,
+    LoadRun,
+    histogram_bins,
+    load_verdict,
+    over_time,
+)
 from gatecheck.report._svg import Series, fmt, histogram, line_chart
 
 __all__ = ["METRICS", "ms", "render_performance"]
@@ -227,7 +233,11 @@ def _histogram(load: LoadRun, head: str) -> tuple[str, str] | None:
 def render_performance(load: LoadRun) -> str:
     """The whole performance section body (safe HTML) for one load run."""
     head = load.headline_metric
-    parts = [_facts(load), _cards(load)]
+    verdict = load_verdict(load)
+    parts = [f'<p class="run-verdict">{pill(verdict.status, verdict.status.upper())} '
+             f"{esc(verdict.reason)} <span class=\"note\">(FAIL when no request succeeded or "
+             f"more than {ERROR_RATE_FAIL:.0%} failed; WARN for any error or warning)</span></p>",
+             _facts(load), _cards(load)]
     warnings = [w for w in load.summary.get("warnings") or [] if isinstance(w, str)]
     if warnings:
         parts.append('<div class="ev warn"><b>Warnings about this run</b><ul class="plain">'

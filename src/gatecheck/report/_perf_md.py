@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.report._load import LoadRun
+from gatecheck.report._load import ERROR_RATE_FAIL, LoadRun, load_verdict
 from gatecheck.report._model import RunMeta
 from gatecheck.report._perf import METRICS, PCTS, ms
 
@@ -19,7 +19,10 @@ def render_load_markdown(load: LoadRun) -> str:
     requests = load.summary.get("requests") or {}
     throughput = load.summary.get("throughput") or {}
     rate = requests.get("error_rate")
+    judged = load_verdict(load)
     lines = ["## Performance", "",
+             f"- Verdict: {judged.line} (FAIL when no request succeeded or more than "
+             f"{ERROR_RATE_FAIL:.0%} failed; WARN for any error or warning.)",
              f"- Scenario: {run.get('scenario', '?')} ({run.get('workload', '?')} loop), "
              f"{run.get('users', '?')} users, against `{run.get('host') or '?'}` "
              f"({run.get('surface') or '?'}, model `{run.get('model') or '?'}`).",
@@ -69,5 +72,6 @@ def render_load_report(load: LoadRun, meta: RunMeta) -> str:
              f"**Test date:** {load.run.get('started') or 'unknown'}  "]
     for name, url in meta.targets:
         lines.append(f"**Target:** `{name}` at `{url or 'unknown URL'}`  ")
-    lines += [f"**Run id:** `{meta.run_id}`", ""]
+    lines += [f"**Run id:** `{meta.run_id}`  ", f"**Overall status:** {load_verdict(load).line}",
+              ""]
     return "\n".join(lines) + "\n" + render_load_markdown(load)

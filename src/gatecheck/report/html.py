@@ -16,7 +16,7 @@ from typing import Any
 
 from gatecheck.checks._registry import LEVELS
 from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
-from gatecheck.report._load import LoadRun
+from gatecheck.report._load import LoadRun, load_verdict
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
 from gatecheck.report._perf import render_performance
 from gatecheck.report._recommend import recommendation_for
@@ -61,9 +61,8 @@ def render_html(results: Sequence[dict[str, Any]], meta: RunMeta,
         title = f"gatecheck conformance report: {names}"
     else:
         nav = [("performance", "Performance")]
-        warned = bool(load.summary.get("warnings"))
-        banner_html = banner("warned" if warned else "passed", esc(_load_line(load)),
-                             label="RUN WITH WARNINGS" if warned else "LOAD RUN COMPLETE")
+        verdict = load_verdict(load)
+        banner_html = banner(verdict.status, esc(_load_line(load)), label=verdict.label)
         title = f"gatecheck load report: {names}"
     if load is not None:
         body.append(section("performance", "Performance", render_performance(load)))
