@@ -196,9 +196,6 @@ REPRESENTATIVE = {
 }
 ALL = os.environ.get("GATECHECK_FAIL_PROOFS") == "all"
 SELECTED = sorted(CASES) if ALL else sorted(REPRESENTATIVE)
-# Failing against the unbroken reference today (proxy findings reported to the lead); they
-# are left out of the pass side of every comparison until the proxy is fixed.
-KNOWN_REFERENCE_FAILURES = {"test_health1_liveness"}
 
 
 # The same, against `reference-anthropic` (the proxy speaking Anthropic format upstream):
@@ -270,7 +267,6 @@ def run_suites(pytester, monkeypatch, broken, mode, files, target="reference"):
 def test_exactly_the_check_fails(pytester, monkeypatch, broken, mode):
     files, expected = CASES[mode]
     passed, failed = run_suites(pytester, monkeypatch, broken, mode, files)
-    failed -= KNOWN_REFERENCE_FAILURES - expected
     assert failed == expected, f"{mode}: failed {sorted(failed)}, expected {sorted(expected)}"
     assert passed, f"{mode}: nothing passed (harness broken?)"
 
@@ -306,5 +302,5 @@ def test_unknown_mode_is_a_usage_error():
 def test_unbroken_reference_passes_the_same_files(pytester, monkeypatch, broken):
     files = sorted({f for fs, _ in CASES.values() for f in fs})
     passed, failed = run_suites(pytester, monkeypatch, broken, None, files)
-    assert failed <= KNOWN_REFERENCE_FAILURES
+    assert failed == set(), f"the unbroken reference fails {sorted(failed)}"
     assert len(passed) > 50

@@ -134,6 +134,10 @@ def test_ci_runs_tests_lint_and_conformance_on_every_push() -> None:
                    "nox -s conformance"]
     setup = [s for s in steps(workflow) if s.get("uses", "").startswith("actions/setup-python")]
     assert setup[0]["with"]["python-version"] == "3.11"
+    # The same fail proofs as .ci/run: every case, not only the representative set.
+    ci_run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "export GATECHECK_FAIL_PROOFS=all" in ci_run
+    assert workflow["jobs"]["check"]["env"]["GATECHECK_FAIL_PROOFS"] == "all"
 
 
 def test_nightly_is_scheduled_and_takes_keys_only_from_secrets() -> None:
