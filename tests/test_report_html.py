@@ -308,7 +308,8 @@ def test_gatecheck_load_writes_the_html_report(tmp_path):
                  "--users", "2", "--directive", "ttft=20 itl=5 tokens=10",
                  "--out", str(tmp_path)])
     assert code == 0
-    (run_dir,) = tmp_path.glob("*/load")
+    # `gatecheck load` also points latest at the run: take the run from latest.txt
+    run_dir = tmp_path / (tmp_path / "latest.txt").read_text(encoding="utf-8").strip() / "load"
     html = (run_dir.parent / "report.html").read_text(encoding="utf-8")
     assert "<h1>gatecheck load report: mock</h1>" in html
     assert 'data-chart="perf-hist"' in html

@@ -21,7 +21,11 @@ pytestmark = pytest.mark.load
 
 def _load(tmp_path: Path, *argv: str) -> tuple[int, dict[str, Any], Path]:
     code = main(["load", *argv, "--out", str(tmp_path)])
-    (run_dir,) = tmp_path.glob("*/load")
+    run_id = (tmp_path / "latest.txt").read_text(encoding="utf-8").strip()
+    run_dir = tmp_path / run_id / "load"
+    # latest points at the run, as after `gatecheck run`
+    assert (tmp_path / "latest" / "load").resolve() == run_dir.resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([run_id, "latest", "latest.txt"])
     summary = orjson.loads((run_dir / "summary.json").read_bytes())
     return code, summary, run_dir
 

@@ -2,7 +2,8 @@
 
 The run is a list of small steps: check the input -> select the target -> start it if it
 is embedded (mock + reference proxy) -> run Locust in a child process -> redact everything
-it wrote -> print the summary's headline figures.
+it wrote -> print the summary's headline figures -> report.md/html -> point
+reports/latest at the run.
 """
 
 from __future__ import annotations
@@ -204,7 +205,11 @@ def run(args: argparse.Namespace) -> int:
     from gatecheck.report.command import write_report
 
     _, report = write_report(run_dir.parent)
-    print(f"gatecheck: {report} (and report.html)")
+    # 6. reports/latest -> this run, as `gatecheck run` does (the same function)
+    from gatecheck.runner.command import point_latest
+
+    latest = point_latest(Path(args.out), run_dir.parent)
+    print(f"gatecheck: {report} (and report.html; also {latest / report.name})")
     return 0 if ok and code in (0, 130) else 1
 
 
