@@ -85,14 +85,32 @@ def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job.get("steps", ())]
 
 
+_SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+
+
+def substitute(script: str, env: dict[str, str]) -> str:
+    """Replace $NAME / ${NAME} with the value the job or step env gives it (others stay)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return env.get(name, match.group(0))
+
+    return _SHELL_VAR.sub(value, script)
+
+
 def all_commands() -> list[tuple[str, list[str]]]:
     found = []
     for name in NAMES:
         workflow = load(name)
         inputs = ((workflow["on"] or {}).get("workflow_dispatch") or {}).get("inputs") or {}
-        for step in steps(workflow):
-            if "run" in step:
-                found += [(name, argv) for argv in commands(expand(step["run"], inputs))]
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", ()):
+                if "run" not in step:
+                    continue
+                env = {k: expand(str(v), inputs)
+                       for k, v in {**job.get("env", {}), **step.get("env", {})}.items()}
+                script = substitute(expand(step["run"], inputs), env)
+                found += [(name, argv) for argv in commands(script)]
     return found
 
 
@@ -168,6 +186,17 @@ def test_load_is_dispatched_with_target_scenario_users_and_duration() -> None:
         "gatecheck", "load"]]
     assert ran == [["gatecheck", "load", "--target", "reference", "--scenario", "stream",
                     "--users", "10", "--duration", "60s"]]
+
+
+def test_no_expression_is_pasted_into_a_script() -> None:
+    # ${{ inputs.* }} (or any other expression) inside run: is script injection: an input
+    # is shell code once pasted. Expressions go through env: and quoted "$NAME" instead.
+    for name in NAMES:
+        for step in steps(load(name)):
+            assert "${{" not in step.get("run", ""), (name, step.get("name"))
+    load_step = next(s for s in steps(load("load.yml")) if s.get("name") == "Load run")
+    for variable in load_step["env"]:
+        assert f'"${variable}"' in load_step["run"], variable  # quoted: one argument
 
 
 def test_the_command_splitter_sees_every_command() -> None:
