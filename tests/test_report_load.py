@@ -59,3 +59,14 @@ def test_the_markdown_performance_section_has_the_banner_verdict():
     clean = render_html([], META, _load(200, 0))
     assert 'class="banner passed" role="status"' not in clean
     assert 'class="banner ok" role="status"><strong>LOAD RUN COMPLETE</strong>' in clean
+
+
+def test_load_reports_write_dates_like_the_conformance_report():
+    load = _load(100, 0)
+    md = render_load_report(load, META)
+    assert "**Test date:** 2026-11-21 10:24:33 UTC  " in md
+    html = render_html([], META, load)
+    assert "6.0 s, from 2026-11-21 10:24:33 UTC" in html
+    assert "Test date<b>2026-11-21 10:24:33 UTC</b>" in html
+    for text in (md, html):
+        assert "T10:24:33Z" not in text

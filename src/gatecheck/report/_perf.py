@@ -13,6 +13,7 @@ from gatecheck.report._load import (
     over_time,
 )
 from gatecheck.report._svg import Series, fmt, histogram, line_chart
+from gatecheck.report.markdown import _when
 
 __all__ = ["METRICS", "ms", "render_performance"]
 
@@ -51,7 +52,7 @@ def _facts(load: LoadRun) -> str:
         ("Host", run.get("host") or "?"),
         ("Surface / model", f"{run.get('surface') or '?'} / {run.get('model') or '?'}"),
         ("Users", f"{run.get('users', '?')} (spawn rate {run.get('spawn_rate', '?')}/s)"),
-        ("Window", f"{_num(throughput.get('window_s'))} s, from {run.get('started') or '?'}"),
+        ("Window", f"{_num(throughput.get('window_s'))} s, from {_when(run.get('started'))}"),
         ("Load processes", f"{run.get('load_processes', '?')} (Locust "
                            f"{run.get('locust_version') or '?'})"),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gatecheck.report._load import ERROR_RATE_FAIL, LoadRun, load_verdict
 from gatecheck.report._model import RunMeta
 from gatecheck.report._perf import METRICS, PCTS, ms
+from gatecheck.report.markdown import _when
 
 __all__ = ["render_load_markdown", "render_load_report"]
 
@@ -69,7 +70,7 @@ def render_load_report(load: LoadRun, meta: RunMeta) -> str:
     """report.md for a run that has only a load summary (no conformance results)."""
     names = ", ".join(name for name, _ in meta.targets) or "unknown"
     lines = [f"# gatecheck load report: {names}", "",
-             f"**Test date:** {load.run.get('started') or 'unknown'}  "]
+             f"**Test date:** {_when(load.run.get('started') or meta.started_at)}  "]
     for name, url in meta.targets:
         lines.append(f"**Target:** `{name}` at `{url or 'unknown URL'}`  ")
     lines += [f"**Run id:** `{meta.run_id}`  ", f"**Overall status:** {load_verdict(load).line}",
