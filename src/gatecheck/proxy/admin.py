@@ -10,6 +10,7 @@ and none shows a secret. Keys: create (admin; the key is in that one response on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import datetime
 from typing import Any
@@ -41,17 +42,24 @@ def _query(ctx: Ctx) -> dict[str, str]:
 
 
 def _expiry(body: dict[str, Any]) -> float | None:
-    """``expires_at`` (RFC 3339 or epoch seconds) or ``expires_in`` (seconds from now)."""
+    """``expires_at`` (RFC 3339 or epoch seconds, in the future) or ``expires_in`` (seconds
+    from now). A past ``expires_at`` is refused: a key born expired is a typo, not a key."""
     if body.get("expires_at") is not None:
         value = body["expires_at"]
+        at: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                pass
-        raise _bad("expires_at must be an RFC 3339 timestamp or epoch seconds.", "expires_at")
+            at = float(value)
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                at = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        if at is None:
+            raise _bad("expires_at must be an RFC 3339 timestamp or epoch seconds.", "expires_at")
+        if at <= time.time():
+            raise _bad(
+                "expires_at is in the past; give a future time (or expires_in seconds).",
+                "expires_at",
+            )
+        return at
     if body.get("expires_in") is not None:
         value = body["expires_in"]
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
