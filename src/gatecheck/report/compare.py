@@ -2,11 +2,18 @@
 
 `gatecheck report A B` reads both runs the way a single report does (results.jsonl and the
 load summary, redacted on the way in) and renders the difference as Markdown and HTML. A
-check is the same check in both runs when its target and test node id match.
+check is the same check in both runs when its target and test node id match; when each run
+covered one target and they differ, the target is left out of the match (and the pages
+warn that they compare two gateways, not one gateway over time).
+
+The verdict is REGRESSED when a check went to failed (a check new in the after run that
+fails at MUST or SHOULD level counts), when MUST failures rose, or when a performance
+figure got worse by more than NOISE (buffering newly suspected included).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +25,7 @@ from gatecheck.report._perf import METRICS, PCTS, ms
 from gatecheck.report._svg import Series, line_chart
 from gatecheck.report.markdown import _when
 
-__all__ = ["CheckChange", "Comparison", "MetricDelta", "compare",
+__all__ = ["CheckChange", "Comparison", "MetricDelta", "VerdictFlip", "compare",
            "render_comparison_html", "render_comparison_markdown"]
 
 # A figure moved when it changed by more than this share of the before value; smaller
@@ -39,9 +46,10 @@ class CheckChange:
 
     @property
     def kind(self) -> str:
-        """regressed, fixed, changed, new or removed."""
+        """regressed, fixed, changed, new or removed (a new MUST/SHOULD failure regressed)."""
         if self.before is None:
-            return "new"
+            failing = self.after == "failed" and self.record.get("level") in ("MUST", "SHOULD")
+            return "regressed" if failing else "new"
         if self.after is None:
             return "removed"
         if self.after == "failed":
@@ -82,6 +90,21 @@ class MetricDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class VerdictFlip:
+    """A load run's yes/no verdict (buffering, load generator health) that flipped."""
+
+    name: str
+    before: str
+    after: str
+    worse: bool  # the after run's verdict is the bad one
+    counts: bool = True  # whether a worse flip makes the comparison REGRESSED
+
+    @property
+    def verdict(self) -> str:
+        return "worse" if self.worse else "better"
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """Everything the comparison pages show."""
 
@@ -93,21 +116,63 @@ class Comparison:
     unchanged: int
     latency: tuple[MetricDelta, ...] = ()
     throughput: tuple[MetricDelta, ...] = ()
+    flips: tuple[VerdictFlip, ...] = ()
+
+    @property
+    def targets_differ(self) -> bool:
+        """The runs covered different targets (by name): a comparison of gateways."""
+        return _names(self.before) != _names(self.after)
+
+    def must_failures(self) -> tuple[int, int]:
+        return (tally(self.before_records).failed_levels.get("MUST", 0),
+                tally(self.after_records).failed_levels.get("MUST", 0))
 
     def of_kind(self, *kinds: str) -> list[CheckChange]:
         return [c for c in self.changes if c.kind in kinds]
 
 
-def _key(record: dict[str, Any]) -> tuple[str, str]:
-    return (str(record.get("target")), str(record.get("test") or record.get("check_id")))
+def _names(meta: RunMeta) -> tuple[str, ...]:
+    return tuple(sorted(name for name, _ in meta.targets))
+
+
+def _key(record: dict[str, Any], cross: bool = False) -> tuple[str, str]:
+    """(target, test id); ``cross``: the target is left out, of the test id's params too."""
+    target = str(record.get("target"))
+    test = str(record.get("test") or record.get("check_id"))
+    if not cross:
+        return (target, test)
+    # pytest ids carry the target as a parameter, alone or dash-joined: test_x[reference]
+    return ("*", re.sub(rf"(?<=[\[-]){re.escape(target)}(?=[\]-])", "*", test))
+
+
+def _flips(before: LoadRun, after: LoadRun) -> list[VerdictFlip]:
+    flips = []
+    a_buf, b_buf = before.summary.get("buffering") or {}, after.summary.get("buffering") or {}
+    if a_buf.get("judged") and b_buf.get("judged") and \
+            bool(a_buf.get("suspected")) != bool(b_buf.get("suspected")):
+        words = {True: "suspected", False: "not suspected"}
+        flips.append(VerdictFlip("buffering", words[bool(a_buf.get("suspected"))],
+                                 words[bool(b_buf.get("suspected"))],
+                                 bool(b_buf.get("suspected"))))
+    a_ok = (before.summary.get("client_health") or {}).get("ok", True)
+    b_ok = (after.summary.get("client_health") or {}).get("ok", True)
+    if bool(a_ok) != bool(b_ok):
+        # A suspect load generator is the harness's problem, not the gateway's: shown
+        # (its run's figures may describe the client), not counted as a regression.
+        words = {True: "healthy", False: "suspect"}
+        flips.append(VerdictFlip("load generator", words[bool(a_ok)], words[bool(b_ok)],
+                                 not b_ok, counts=False))
+    return flips
 
 
 def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]],
             before_meta: RunMeta, after_meta: RunMeta, before_load: LoadRun | None = None,
             after_load: LoadRun | None = None) -> Comparison:
     """Compare two runs' records (and load runs, when both have one)."""
-    old = {_key(r): r for r in before}
-    new = {_key(r): r for r in after}
+    cross = (len(before_meta.targets) == len(after_meta.targets) == 1
+             and _names(before_meta) != _names(after_meta))
+    old = {_key(r, cross): r for r in before}
+    new = {_key(r, cross): r for r in after}
     changes = []
     unchanged = 0
     for key in sorted(old.keys() | new.keys()):
@@ -123,7 +188,9 @@ def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]],
     changes.sort(key=lambda c: check_sort_key(c.record))
     latency: list[MetricDelta] = []
     throughput: list[MetricDelta] = []
+    flips: list[VerdictFlip] = []
     if before_load is not None and after_load is not None:
+        flips = _flips(before_load, after_load)
         for name, _ in METRICS:
             x, y = before_load.latency(name), after_load.latency(name)
             if x.get("count") and y.get("count"):
@@ -137,20 +204,35 @@ def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]],
             if isinstance(x_v, int | float) and isinstance(y_v, int | float):
                 throughput.append(MetricDelta(label, "", float(x_v), float(y_v), worse))
     return Comparison(before_meta, after_meta, tuple(before), tuple(after), tuple(changes),
-                      unchanged, tuple(latency), tuple(throughput))
+                      unchanged, tuple(latency), tuple(throughput), tuple(flips))
 
 
 def _headline(c: Comparison) -> tuple[str, str]:
     regressed, fixed = len(c.of_kind("regressed")), len(c.of_kind("fixed"))
     worse = sum(1 for d in (*c.latency, *c.throughput) if d.verdict == "worse")
-    status = "regressed" if regressed or worse else "fixed" if fixed else "same"
+    worse += sum(1 for f in c.flips if f.worse and f.counts)
+    must_before, must_after = c.must_failures()
+    status = ("regressed" if regressed or worse or must_after > must_before
+              else "fixed" if fixed else "same")
     parts = [f"{regressed} regressed", f"{fixed} fixed",
              f"{len(c.of_kind('changed'))} otherwise changed", f"{len(c.of_kind('new'))} new",
              f"{len(c.of_kind('removed'))} removed", f"{c.unchanged} unchanged"]
     line = ", ".join(parts) + " checks"
-    if c.latency or c.throughput:
+    if must_after != must_before:
+        line += f"; MUST failures {must_before} -> {must_after}"
+    if c.latency or c.throughput or c.flips:
         line += f"; {worse} performance figures worse by more than {NOISE:.0%}"
+        line += "".join(f", {f.name} {f.before} -> {f.after}" for f in c.flips)
     return status, line + "."
+
+
+def _targets_warning(c: Comparison) -> str | None:
+    if not c.targets_differ:
+        return None
+    before, after = ", ".join(_names(c.before)) or "?", ", ".join(_names(c.after)) or "?"
+    return (f"The runs tested different targets (before: {before}; after: {after}). This "
+            "compares two gateways, not one gateway over time: flips are differences "
+            "between them.")
 
 
 def _pct(d: MetricDelta) -> str:
@@ -180,6 +262,9 @@ def render_comparison_markdown(c: Comparison) -> str:
     lines = [f"# gatecheck comparison: {c.before.run_id} -> {c.after.run_id}", "",
              f"**Before:** `{_run_label(c.before)}`  ", f"**After:** `{_run_label(c.after)}`  ",
              f"**Verdict:** {status.upper()}: {line}", ""]
+    warning = _targets_warning(c)
+    if warning:
+        lines += [f"> ⚠️ **Different targets.** {warning}", ""]
     a, b = tally(c.before_records), tally(c.after_records)
     lines += [f"Success rate: {a.success_rate()} -> {b.success_rate()}; MUST failures: "
               f"{a.failed_levels.get('MUST', 0)} -> {b.failed_levels.get('MUST', 0)}.", ""]
@@ -197,9 +282,11 @@ def render_comparison_markdown(c: Comparison) -> str:
                          f"{str(r.get('title')).replace('|', '/')} | {r.get('target')} | "
                          f"{ch.before or '-'} | {ch.after or '-'} | {ch.kind} |")
         lines.append("")
-    if c.latency or c.throughput:
+    if c.latency or c.throughput or c.flips:
         lines += ["## Performance", "", "| Figure | Before | After | Delta | Delta % | Verdict |",
                   "|---|---:|---:|---:|---:|---|"]
+        for f in c.flips:
+            lines.append(f"| {f.name} | {f.before} | {f.after} | - | - | {f.verdict} |")
         for d in (*c.throughput, *c.latency):
             name = f"{d.metric} {d.stat} (ms)" if d.stat else d.metric
             lines.append(f"| {name} | {_fig(d, d.before)} | {_fig(d, d.after)} | {_delta(d)} "
@@ -248,7 +335,10 @@ def render_comparison_html(c: Comparison) -> str:
     meta_html = '<ul class="meta">' + "".join(
         f"<li>{esc(k)}<b>{esc(v)}</b></li>" for k, v in meta_items) + "</ul>"
     label = {"regressed": "REGRESSED", "fixed": "IMPROVED", "same": "NO REGRESSION"}[status]
-    body = [cards([
+    warning = _targets_warning(c)
+    body = [f'<div class="ev warn" role="alert"><b>Different targets.</b> {esc(warning)}</div>'
+            ] if warning else []
+    body += [cards([
         (f"{a.success_rate().split()[0]} → {b.success_rate().split()[0]}", "success rate",
          "bad" if b.failed > a.failed else "ok"),
         (f"{a.failed_levels.get('MUST', 0)} → {b.failed_levels.get('MUST', 0)}",
@@ -267,10 +357,13 @@ def render_comparison_html(c: Comparison) -> str:
         content = _change_table(group) if group else "<p>None.</p>"
         body.append(section(anchor, f"{heading} ({len(group)})", content))
         nav.append((anchor, heading.split()[0] if anchor != "flipped" else "Flipped"))
-    if c.latency or c.throughput:
-        rows = [[Raw(f"<code>{esc(d.metric)}</code> {esc(d.stat)}" if d.stat else esc(d.metric)),
-                 _fig(d, d.before), _fig(d, d.after), _delta(d), _pct(d), Raw(pill(d.verdict))]
-                for d in (*c.throughput, *c.latency)]
+    if c.latency or c.throughput or c.flips:
+        rows: list[list[object]] = [[f.name, f.before, f.after, "-", "-", Raw(pill(f.verdict))]
+                                    for f in c.flips]
+        rows += [[Raw(f"<code>{esc(d.metric)}</code> {esc(d.stat)}" if d.stat
+                      else esc(d.metric)),
+                  _fig(d, d.before), _fig(d, d.after), _delta(d), _pct(d), Raw(pill(d.verdict))]
+                 for d in (*c.throughput, *c.latency)]
         plots = _plots(c)
         body.append(section("performance", "Performance", plots + table(
             ["Figure (latency in ms)", "Before", "After", "Delta", "Delta %", "Verdict"], rows,

@@ -1,0 +1,99 @@
+"""The run comparison's verdict: new failures, MUST rises, other targets, verdict flips."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gatecheck.report._load import LoadRun
+from gatecheck.report.command import load_run
+from gatecheck.report.compare import (
+    _headline,
+    compare,
+    render_comparison_html,
+    render_comparison_markdown,
+)
+
+DATA = Path(__file__).parent / "data" / "report"
+
+
+@pytest.fixture
+def run_a(tmp_path) -> Path:
+    path = tmp_path / "20261121T101500Z-reference"
+    shutil.copytree(DATA / "run_a", path)
+    return path
+
+
+def _as_target(records, name):
+    return [{**r, "target": name, "target_url": "http://127.0.0.1:4000/v1",
+             "test": r["test"].replace("[reference]", f"[{name}]")} for r in records]
+
+
+def test_a_run_of_another_target_is_matched_by_check_and_flagged(run_a):
+    records, meta, _ = load_run(run_a)
+    other = _as_target(records, "litellm")
+    # the other gateway fails every check that passed at MUST level
+    other = [{**r, "outcome": "failed"} if r["level"] == "MUST" and r["outcome"] == "passed"
+             else r for r in other]
+    from gatecheck.report import RunMeta
+
+    result = compare(records, other, meta, RunMeta.from_results(other))
+    assert result.targets_differ
+    assert result.unchanged > 0  # matched check by check, not all "new" + "removed"
+    assert not result.of_kind("new", "removed")
+    status, line = _headline(result)
+    assert status == "regressed"
+    must_before, must_after = result.must_failures()
+    assert must_after > must_before
+    assert f"MUST failures {must_before} -> {must_after}" in line
+    md = render_comparison_markdown(result)
+    assert "**Verdict:** REGRESSED" in md
+    assert "> ⚠️ **Different targets.** The runs tested different targets (before: " \
+           "reference; after: litellm)." in md
+    html = render_comparison_html(result)
+    assert '<div class="ev warn" role="alert"><b>Different targets.</b>' in html
+    assert "<strong>REGRESSED</strong>" in html
+
+
+def test_a_new_check_that_fails_at_must_or_should_is_a_regression(run_a):
+    records, meta, _ = load_run(run_a)
+    extra = {**records[0], "check_id": "NEW-1", "test": "suites/test_new.py::test_n[reference]"}
+    for level, kind, status in (("MUST", "regressed", "regressed"),
+                                ("SHOULD", "regressed", "regressed"),
+                                ("MAY", "new", "same")):
+        after = [*records, {**extra, "level": level, "outcome": "failed"}]
+        result = compare(records, after, meta, meta)
+        assert [c.kind for c in result.changes] == [kind]
+        assert _headline(result)[0] == status
+        assert not result.targets_differ
+    passing = compare(records, [*records, {**extra, "outcome": "passed"}], meta, meta)
+    assert [c.kind for c in passing.changes] == ["new"]
+    assert "Different targets" not in render_comparison_markdown(passing)
+
+
+def test_buffering_and_client_health_flips_are_listed(run_a):
+    records, meta, load = load_run(run_a)
+    assert load is not None
+    summary = copy.deepcopy(load.summary)
+    summary["buffering"] = {**summary["buffering"], "suspected": True}
+    summary["client_health"] = {**summary["client_health"], "ok": False}
+    after = LoadRun(summary, load.points)
+    result = compare(records, records, meta, meta, load, after)
+    assert [(f.name, f.before, f.after, f.verdict) for f in result.flips] == [
+        ("buffering", "not suspected", "suspected", "worse"),
+        ("load generator", "healthy", "suspect", "worse")]
+    status, line = _headline(result)
+    assert status == "regressed"  # buffering counts; the load generator is not the gateway
+    assert "1 performance figures worse" in line
+    assert "buffering not suspected -> suspected" in line
+    md = render_comparison_markdown(result)
+    assert "| buffering | not suspected | suspected | - | - | worse |" in md
+    assert "| load generator | healthy | suspect | - | - | worse |" in md
+    # only the load generator flipped: listed, not a regression
+    summary["buffering"] = load.summary["buffering"]
+    only_client = compare(records, records, meta, meta, load, LoadRun(summary, load.points))
+    assert _headline(only_client)[0] == "same"
+    assert "load generator" in render_comparison_html(only_client)
