@@ -198,13 +198,19 @@ def test_keystore_sees_revocation_by_another_process(tmp_path):
     assert b.lookup(key) is None
 
 
-def test_auth_placeholder_bearer_plus_real_x_api_key_AUTH_2(client):
-    """Clients that send a placeholder Bearer beside the real x-api-key still get in."""
-    headers = {"authorization": "Bearer placeholder", "x-api-key": ADMIN,
-               "anthropic-version": "2023-06-01"}
-    assert client.post("/v1/messages", json=messages_body(), headers=headers).status_code == 200
-    headers["x-api-key"] = "gk-also-wrong"
-    assert client.post("/v1/messages", json=messages_body(), headers=headers).status_code == 401
+@pytest.mark.parametrize(("path", "surface", "body"), ROUTES)
+def test_auth_two_different_keys_401_same_key_twice_ok_AUTH_2(client, path, surface, body):
+    """A bad Bearer beside a good x-api-key (or the reverse) is refused: the keys disagree."""
+    headers = {"anthropic-version": "2023-06-01"} if surface == "anthropic" else {}
+    for bearer_key, x_key in [("gk-wrong", ADMIN), (ADMIN, "gk-wrong")]:
+        both = {**headers, "authorization": f"Bearer {bearer_key}", "x-api-key": x_key}
+        r = client.post(path, json=body, headers=both)
+        error = assert_envelope(r, surface, 401)["error"]
+        assert "Two different API keys" in error["message"]
+        assert ADMIN not in r.text and "gk-wrong" not in r.text
+    r = client.post(path, json=body, headers={**headers, "authorization": f"Bearer {ADMIN}",
+                                              "x-api-key": ADMIN})
+    assert r.status_code == 200
 
 
 def test_keys_past_expiry_is_400_naming_expires_at(client):

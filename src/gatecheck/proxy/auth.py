@@ -1,7 +1,8 @@
 """Client authentication: `Authorization: Bearer` or `x-api-key`, on both surfaces.
 
-Missing -> 401, unknown/revoked/expired -> 401, valid without the permission -> 403
-(AUTH-1..5). Never 5xx or 429 (AUTH-6), and no message ever contains the key (AUTH-8).
+Missing -> 401, unknown/revoked/expired -> 401, two different keys -> 401, valid without
+the permission -> 403 (AUTH-1..5). Never 5xx or 429 (AUTH-6), and no message ever
+contains the key (AUTH-8).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ def credentials(headers: Mapping[str, str]) -> list[str]:
     """The presented keys, Bearer token first, then `x-api-key` (duplicates once).
 
     The scheme word is matched case-insensitively (RFC 9110 §11.1). A non-Bearer
-    Authorization (e.g. Basic) is ignored. Both headers count because clients send both:
-    the Anthropic SDK with ``auth_token`` set, or a tool that adds a placeholder Bearer.
+    Authorization (e.g. Basic) is ignored. Both headers may carry the same key (the
+    Anthropic SDK with ``auth_token`` set sends both); two different keys are refused by
+    :func:`authenticate`, since one of them is not the caller's and which one would be billed
+    is a guess.
     """
     found: list[str] = []
     auth = headers.get("authorization")
@@ -44,11 +47,13 @@ def authenticate(
             "missing_key",
             "No API key provided. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
         )
-    record = None
-    for key in keys:
-        record = store.lookup(key)
-        if record is not None:
-            break
+    if len(keys) > 1:
+        raise ProxyError(
+            "invalid_key",
+            "Two different API keys were sent ('Authorization: Bearer' and 'x-api-key'); "
+            "send one key, or the same key in both.",
+        )
+    record = store.lookup(keys[0])
     if record is None:
         raise ProxyError("invalid_key", "Invalid API key provided (unknown, revoked or expired).")
     if permission is not None and permission not in record.permissions:
