@@ -1,8 +1,19 @@
-"""Recommendations drawn from failed checks: a table from check-id prefix to advice."""
+"""Recommendations drawn from failed checks: a table from check-id prefix to advice.
+
+A check that failed because its target never answered (the runner's start-of-session
+probe, message "unreachable: ...") says nothing about that check: such failures get one
+"target unreachable" finding per target instead of per-check advice.
+"""
 
 from __future__ import annotations
 
-__all__ = ["RECOMMENDATIONS", "recommendation_for"]
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["RECOMMENDATIONS", "Unreachable", "is_unreachable", "recommendation_for",
+           "unreachable_targets"]
 
 # Longest matching prefix wins, so "STR-O" advice beats the general "STR-" advice.
 RECOMMENDATIONS: dict[str, str] = {
@@ -52,3 +63,48 @@ def recommendation_for(check_id: str) -> str:
     """The advice for a failed check id (longest known prefix), or a generic line."""
     best = max((p for p in RECOMMENDATIONS if check_id.startswith(p)), key=len, default=None)
     return RECOMMENDATIONS[best] if best is not None else _GENERIC
+
+
+_AT_URL = re.compile(r"unreachable at (\S+?):? ")
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """One target whose checks all failed without an answer."""
+
+    target: str
+    url: str  # the URL that was tried (redacted), or "unknown URL"
+    reason: str  # the probe's error, e.g. "ConnectError: [Errno 111] Connection refused"
+    checks: int
+
+    @property
+    def advice(self) -> str:
+        return (f"Target {self.target} did not answer at {self.url}: check that URL (targets."
+                "toml or --base-url), that the gateway is running and listening there, and the "
+                "network between gatecheck and it (proxy settings, firewall, container "
+                "ports); then rerun. Its failed checks say nothing about conformance.")
+
+
+def is_unreachable(record: dict[str, Any]) -> bool:
+    """A failure of a check whose target never answered (no exchange to judge)."""
+    return record.get("outcome") == "failed" and \
+        str(record.get("message") or "").startswith("unreachable")
+
+
+def unreachable_targets(records: Iterable[dict[str, Any]]) -> list[Unreachable]:
+    """One entry per target with unreachable failures, in target order."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if is_unreachable(record):
+            found.setdefault(str(record.get("target")), []).append(record)
+    out = []
+    for target, group in sorted(found.items()):
+        message = str(group[0].get("message"))
+        match = _AT_URL.search(message)
+        # the URL the probe tried (in its message) first, else the target's configured one
+        url = match.group(1) if match else group[0].get("target_url") or "unknown URL"
+        reason = message.split(": ", 1)[1] if ": " in message else message
+        if match:  # "target 'x' unreachable at URL: Why" -> "Why"
+            reason = message[match.end():].strip() or reason
+        out.append(Unreachable(target, str(url), reason, len(group)))
+    return out

@@ -19,7 +19,11 @@ from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, sec
 from gatecheck.report._load import LoadRun, load_verdict
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
 from gatecheck.report._perf import render_performance
-from gatecheck.report._recommend import recommendation_for
+from gatecheck.report._recommend import (
+    is_unreachable,
+    recommendation_for,
+    unreachable_targets,
+)
 from gatecheck.report.markdown import _categories, _when
 
 __all__ = ["render_html", "status_word"]
@@ -128,6 +132,14 @@ def _summary(records: Sequence[dict[str, Any]], total: Tally) -> str:
             extra += [_plural(part.xfailed, "known deviation")] if part.xfailed else []
             lines.append(f'<li><span class="lvl {level}">{level}</span> '
                          f"{esc(verdict + ''.join(', ' + e for e in extra))}.</li>")
+    alerts = "".join(
+        f'<div class="ev bad" role="alert"><b>Target unreachable.</b> <code>{esc(d.target)}'
+        f"</code> did not answer at <code>{esc(d.url)}</code> ({esc(d.reason)}): its "
+        f"{esc(_plural(d.checks, 'check'))} failed without an answer; see "
+        '<a href="#recommendations">Recommendations</a>.</div>'
+        for d in unreachable_targets(records))
+    if alerts:
+        parts.insert(0, alerts)
     reasons = sorted({str(r.get("message")) for r in records if r.get("outcome") == "skipped"})
     if reasons:
         shown = "; ".join(reasons[:5]) + ("; ..." if len(reasons) > 5 else "")
@@ -214,6 +226,10 @@ def _evidence(record: dict[str, Any]) -> str:
     items += [(k, record.get(f)) for k, f in (("Expected", "expected"),
                                               ("Observed", "observed")) if record.get(f)]
     items += [("Warning", w) for w in record.get("warnings") or []]
+    if is_unreachable(record):
+        down = unreachable_targets([record])[0]
+        items.append(("URL tried", Raw(f"<code>{esc(down.url)}</code> (no answer: no exchange "
+                                       "or curl to show)")))
     items.append(("Test", Raw(f"<code>{esc(record.get('test'))}</code> on "
                               f"<code>{esc(record.get('target'))}</code>")))
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{v.html if isinstance(v, Raw) else esc(v)}</dd>"
@@ -305,9 +321,17 @@ def _issue_list(group: Sequence[dict[str, Any]], ids: dict[int, str]) -> str:
 
 def _issues(records: Sequence[dict[str, Any]], ids: dict[int, str]) -> str:
     parts = []
-    failed = [r for r in records if r.get("outcome") == "failed"]
-    if not failed:
+    everything = [r for r in records if r.get("outcome") == "failed"]
+    failed = [r for r in everything if not is_unreachable(r)]
+    if not everything:
         parts.append("<p>No check failed.</p>")
+    downs = unreachable_targets(records)
+    if downs:
+        items = "".join(f"<li><code>{esc(d.target)}</code> at <code>{esc(d.url)}</code>: "
+                        f"{esc(d.reason)} ({esc(_plural(d.checks, 'check'))} failed without "
+                        "an answer)</li>" for d in downs)
+        parts.append(f"<h3>Target unreachable ({sum(d.checks for d in downs)} checks)</h3>"
+                     f'<ul class="plain">{items}</ul>')
     for level in LEVELS:
         group = [r for r in failed if r.get("level") == level]
         if group:
@@ -323,8 +347,10 @@ def _issues(records: Sequence[dict[str, Any]], ids: dict[int, str]) -> str:
 
 def _recommendations(records: Sequence[dict[str, Any]]) -> str:
     seen: dict[str, list[str]] = {}
+    for down in unreachable_targets(records):
+        seen[down.advice] = [f"all {_plural(down.checks, 'check')} on {down.target}"]
     for r in records:
-        if r.get("outcome") == "failed":
+        if r.get("outcome") == "failed" and not is_unreachable(r):
             ids = seen.setdefault(recommendation_for(str(r.get("check_id", ""))), [])
             if str(r.get("check_id")) not in ids:
                 ids.append(str(r.get("check_id")))

@@ -13,7 +13,11 @@ from typing import Any
 
 from gatecheck.checks._registry import CATEGORIES, LEVELS
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
-from gatecheck.report._recommend import recommendation_for
+from gatecheck.report._recommend import (
+    is_unreachable,
+    recommendation_for,
+    unreachable_targets,
+)
 
 __all__ = ["RunMeta", "render_markdown"]
 
@@ -90,6 +94,10 @@ def _summary(records: Sequence[dict[str, Any]], total: Tally) -> list[str]:
             extra = [f"{part.skipped} skipped"] if part.skipped else []
             extra += [_plural(part.xfailed, "known deviation")] if part.xfailed else []
             lines.append(f"- {level}: {verdict}" + "".join(f", {e}" for e in extra) + ".")
+    for down in unreachable_targets(records):
+        lines.append(f"- ❌ Target `{down.target}` was unreachable at `{down.url}` "
+                     f"({_cell(down.reason)}): its {_plural(down.checks, 'check')} failed "
+                     "without an answer; see Recommendations.")
     skip_reasons = sorted({str(r.get("message")) for r in records if r.get("outcome") == "skipped"})
     if skip_reasons:
         shown = "; ".join(skip_reasons[:5]) + ("; ..." if len(skip_reasons) > 5 else "")
@@ -142,6 +150,13 @@ def _overview(records: Sequence[dict[str, Any]]) -> list[str]:
 
 def _details(records: Sequence[dict[str, Any]], *, multi_target: bool) -> list[str]:
     lines = ["## Detailed results", ""]
+    for down in unreachable_targets(records):
+        # One finding for the lot: the checks never reached the target, so per-check
+        # findings would repeat the same error without an exchange or a curl.
+        lines += [f"#### ❌ Target unreachable: `{down.target}`", "",
+                  f"- URL tried: `{down.url}`", f"- What happened: {_cell(down.reason)}",
+                  f"- {_plural(down.checks, 'check')} failed without an answer (marked failed "
+                  "below); they say nothing about the gateway's conformance.", ""]
     for number, category in enumerate(_categories(records), 1):
         rows = [r for r in records if r.get("category") == category]
         lines += [f"### {number}. {category} {tally(rows).status().split()[0]}", ""]
@@ -155,7 +170,7 @@ def _details(records: Sequence[dict[str, Any]], *, multi_target: bool) -> list[s
                          f"{_cell(r.get('title'))} | {_ICONS.get(outcome, '')} {outcome} |")
         lines.append("")
         for r in rows:
-            if r.get("outcome") in ("failed", "warned"):
+            if r.get("outcome") in ("failed", "warned") and not is_unreachable(r):
                 lines += _finding(r)
     return lines
 
@@ -195,9 +210,16 @@ def _finding(record: dict[str, Any]) -> list[str]:
 
 def _issues(records: Sequence[dict[str, Any]]) -> list[str]:
     lines = ["## Issues identified", ""]
-    failed = [r for r in records if r.get("outcome") == "failed"]
-    if not failed:
+    everything = [r for r in records if r.get("outcome") == "failed"]
+    failed = [r for r in everything if not is_unreachable(r)]
+    if not everything:
         lines += ["No check failed.", ""]
+    downs = unreachable_targets(records)
+    if downs:
+        lines += [f"### Target unreachable ({sum(d.checks for d in downs)} checks)", ""]
+        lines += [f"- `{d.target}` at `{d.url}`: {_cell(d.reason)} "
+                  f"({_plural(d.checks, 'check')} failed without an answer)" for d in downs]
+        lines.append("")
     for level in LEVELS:
         group = [r for r in failed if r.get("level") == level]
         if group:
@@ -219,8 +241,10 @@ def _issues(records: Sequence[dict[str, Any]]) -> list[str]:
 def _recommendations(records: Sequence[dict[str, Any]]) -> list[str]:
     lines = ["## Recommendations", ""]
     seen: dict[str, list[str]] = {}
+    for down in unreachable_targets(records):
+        seen[down.advice] = [f"all {_plural(down.checks, 'check')} on {down.target}"]
     for r in records:
-        if r.get("outcome") == "failed":
+        if r.get("outcome") == "failed" and not is_unreachable(r):
             text = recommendation_for(str(r.get("check_id", "")))
             ids = seen.setdefault(text, [])
             if str(r.get("check_id")) not in ids:
