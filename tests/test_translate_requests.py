@@ -443,3 +443,14 @@ def test_exported_members() -> None:
         if callable(getattr(translate, name))
     )
     assert len(set(translate.__all__)) == len(translate.__all__)
+
+
+def test_more_than_four_stop_sequences_for_an_openai_upstream_name_stop_sequences() -> None:
+    body = {"max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+    four = anthropic_to_openai_request({**body, "stop_sequences": list("abcd")}, model="m")
+    assert four["stop"] == list("abcd")
+    with pytest.raises(TranslationError) as info:
+        anthropic_to_openai_request({**body, "stop_sequences": list("abcde")}, model="m")
+    assert info.value.param == "stop_sequences"
+    assert info.value.message.startswith("stop_sequences: at most 4")
+    assert "'stop'" not in info.value.message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import orjson
 import pytest
 
@@ -270,3 +271,14 @@ async def test_upstream_body_of_the_wrong_shape_is_502_or_one_error_event(inproc
     frames = [f for f in r.text.split("\n\n") if f.strip()]
     assert frames[-1].startswith("event: error\n")
     assert sum(f.startswith("event: error") for f in frames) == 1
+
+
+def test_too_many_stop_sequences_over_an_openai_upstream_name_stop_sequences(openai_stack):
+    """The client sent stop_sequences; the error names stop_sequences, never 'stop'."""
+    body = messages_body(stop_sequences=["a", "b", "c", "d", "e"])
+    with httpx.Client(base_url=openai_stack.proxy_url, timeout=30.0) as c:
+        r = c.post("/v1/messages", json=body, headers=xkey())
+    env = assert_envelope(r, "anthropic", 400)
+    assert env["error"]["type"] == "invalid_request_error"
+    assert "stop_sequences" in env["error"]["message"]
+    assert "'stop'" not in env["error"]["message"]

@@ -17,7 +17,9 @@ What each direction does with fields the other format lacks (the proxy relies on
   request valid on the OpenAI surface is not refused for the upstream's narrower range
   (values OpenAI itself refuses pass unchanged, for the upstream to refuse).
 * Anthropic -> OpenAI drops ``top_k``, ``thinking``, ``cache_control`` and ``is_error`` (no
-  OpenAI field); documents, server tools and images inside tool results raise.
+  OpenAI field); documents, server tools and images inside tool results raise. More than
+  4 ``stop_sequences`` raise, naming ``stop_sequences``: Chat Completions ``stop`` takes at
+  most 4, and the upstream's refusal would name ``stop``, a field the client never sent.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ __all__ = ["DEFAULT_MAX_TOKENS", "anthropic_to_openai_request", "openai_to_anthr
 DEFAULT_MAX_TOKENS = 4096
 
 _EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+#: Chat Completions ``stop``: "Up to 4 sequences" (OpenAI API reference).
+MAX_OPENAI_STOP = 4
 
 
 # --------------------------------------------------------------------------- OpenAI -> Anthropic
@@ -256,7 +261,14 @@ def anthropic_to_openai_request(body: dict[str, Any], *, model: str) -> dict[str
         # max_tokens rather than max_completion_tokens: every OpenAI-compatible server knows it.
         out["max_tokens"] = body["max_tokens"]
     if body.get("stop_sequences"):
-        out["stop"] = list(body["stop_sequences"])
+        stops = list(body["stop_sequences"])
+        if len(stops) > MAX_OPENAI_STOP:
+            raise TranslationError(
+                f"stop_sequences: at most {MAX_OPENAI_STOP} for this model (it is served in "
+                f"OpenAI format), got {len(stops)}.",
+                param="stop_sequences",
+            )
+        out["stop"] = stops
     for key in ("temperature", "top_p"):
         if body.get(key) is not None:
             out[key] = body[key]
