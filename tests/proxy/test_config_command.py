@@ -108,13 +108,20 @@ def test_cli_bad_config_exits_2_with_one_line(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--port", "70000"], ["--upstream", "ftp://x"], ["--config", "a.toml", "--upstream", "http://x"]],
+    [["--port", "70000"], ["--upstream", "ftp://x"], ["--config", "a.toml", "--upstream", "http://x"],
+     ["--grace", "-1"], ["--grace", "nan"], ["--grace", "inf"]],
 )
 def test_cli_usage_errors(argv):
     parser = argparse.ArgumentParser()
     command.configure(parser)
     with pytest.raises(UsageError):
         command.build(parser.parse_args(["--in-memory", *argv]))
+
+
+def test_cli_negative_grace_exits_2_with_one_line(capsys):
+    assert main(["proxy", "--grace", "-1", "--in-memory"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "gatecheck: error: --grace -1: must be 0 or more seconds"
 
 
 def test_cli_state_dir_and_in_memory_are_exclusive(capsys):

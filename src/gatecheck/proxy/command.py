@@ -51,6 +51,8 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be between 0 and 65535")
+    if not 0 <= args.grace < float("inf"):  # also refuses nan
+        raise UsageError(f"--grace {args.grace:g}: must be 0 or more seconds")
     if args.config and args.upstream:
         raise UsageError("--upstream applies to the embedded default; set base-url in --config")
     if args.upstream and not args.upstream.startswith(("http://", "https://")):
