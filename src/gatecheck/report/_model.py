@@ -10,7 +10,21 @@ from typing import Any
 
 from gatecheck.checks._registry import CATEGORIES, LEVELS
 
-__all__ = ["RunMeta", "Tally", "check_sort_key", "overall_status", "tally"]
+__all__ = [
+    "STALE_DEVIATION", "RunMeta", "Tally", "check_sort_key", "is_stale_deviation",
+    "overall_status", "tally",
+]
+
+#: How a results.jsonl record begins its message when a profile's known deviation passed:
+#: the run fails at any level until the profile is updated (profiles cannot rot).
+STALE_DEVIATION = "known deviation no longer reproduces"
+
+
+def is_stale_deviation(record: dict[str, Any]) -> bool:
+    """Whether a results.jsonl record is a known deviation that no longer reproduces."""
+    message = record.get("message")
+    return (record.get("outcome") == "failed" and isinstance(message, str)
+            and message.startswith(STALE_DEVIATION))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +80,14 @@ class Tally:
     warned: int = 0
     skipped: int = 0
     xfailed: int = 0
+    stale: int = 0  # known deviations that no longer reproduce (counted in failed too)
     failed_levels: dict[str, int] = field(default_factory=dict)
 
     def add(self, record: dict[str, Any]) -> None:
         outcome = record.get("outcome")
         if outcome == "failed":
             self.failed += 1
+            self.stale += is_stale_deviation(record)
             level = str(record.get("level", "MUST"))
             self.failed_levels[level] = self.failed_levels.get(level, 0) + 1
         elif outcome in ("passed", "warned", "skipped", "xfailed"):
@@ -115,8 +131,8 @@ def tally(records: Iterable[dict[str, Any]]) -> Tally:
 
 
 def overall_status(total: Tally) -> str:
-    """The header's verdict, computed from outcomes only."""
-    if total.failed_levels.get("MUST"):
+    """The header's verdict, computed from outcomes only (as `gatecheck run`'s exit status)."""
+    if total.failed_levels.get("MUST") or total.stale:
         return "❌ FAIL"
     # A failed SHOULD is a failure, not a warning: say so, while the exit status (MUST only)
     # still lets CI pass.

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from gatecheck.checks import CheckInfo, ConformanceFailure, ConformanceWarning
+from gatecheck.report._model import STALE_DEVIATION
 from gatecheck.runner._results import utc_iso
 
-__all__ = ["STALE_DEVIATION", "ItemData", "is_stale_deviation", "phase_record"]
+__all__ = ["ItemData", "phase_record"]
 
 _TEXT_LIMIT = 2000  # characters of a message or an unexpected exception kept in a record
 # How a strict xpass (a listed deviation whose check passes now) starts its message: the
 # runner fails the run on it whatever the check's level, so profiles cannot rot.
-STALE_DEVIATION = "known deviation no longer reproduces"
 
 
 @dataclass
@@ -56,13 +56,6 @@ def _failure(call: pytest.CallInfo[None] | None) -> dict[str, Any]:
     # Not a finding: a harness error or a bug in a check. Say so rather than blame the target.
     text = f"{type(exc).__name__}: {exc}"[:_TEXT_LIMIT]
     return {"message": f"error while checking: {text}", "exchange": getattr(exc, "exchange", None)}
-
-
-def is_stale_deviation(record: dict[str, Any]) -> bool:
-    """Whether a results.jsonl record is a known deviation that no longer reproduces."""
-    message = record.get("message")
-    return (record.get("outcome") == "failed" and isinstance(message, str)
-            and message.startswith(STALE_DEVIATION))
 
 
 def phase_record(
