@@ -222,8 +222,7 @@ def point_latest(out: Path, run_dir: Path) -> Path:
 
 
 def _summarize(records: list[dict[str, Any]], code: int, report: Path, latest: Path) -> int:
-    from gatecheck.report._model import overall_status, tally
-    from gatecheck.report._model import is_stale_deviation
+    from gatecheck.report._model import is_stale_deviation, overall_status, tally
 
     total = tally(records)
     must = total.failed_levels.get("MUST", 0)
