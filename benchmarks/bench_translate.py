@@ -71,7 +71,7 @@ def main() -> None:
         stream = OpenAIToAnthropicStream(model="m", message_id="msg_1")
         for chunk in chunks:
             stream.feed(chunk)
-        stream.finish()
+        stream.finish(complete=True)
         return len(chunks)
 
     def a2o() -> int:
@@ -80,7 +80,7 @@ def main() -> None:
         )
         for name, data in events:
             stream.feed(name, data)
-        stream.finish()
+        stream.finish(complete=True)
         return len(events)
 
     for label, run in (("OpenAI -> Anthropic", o2a), ("Anthropic -> OpenAI", a2o)):
