@@ -151,3 +151,20 @@ async def test_auth_comes_before_the_limit(client) -> None:
     await openai_call(client, key)
     r = await openai_call(client, "gk-not-a-key")
     assert r.status_code == 401
+
+
+async def test_count_tokens_counts_against_request_limits_not_token_limits(client) -> None:
+    """count_tokens reaches the upstream: it spends the key's requests, not its tokens."""
+    key = await new_key(client, requests_per_minute=2, tokens_per_minute=5)
+    headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
+    body = {"model": "mock-chat", "messages": [{"role": "user", "content": "a b c d e f g h"}]}
+    first = await client.post("/v1/messages/count_tokens", headers=headers, json=body)
+    assert first.status_code == 200, first.text
+    assert first.json()["input_tokens"] > 5  # more than the token limit: not counted there
+    assert first.headers["anthropic-ratelimit-requests-remaining"] == "1"
+    assert "anthropic-ratelimit-tokens-remaining" not in first.headers
+    assert (await openai_call(client, key)).status_code == 200  # tokens still unspent
+    refused = await client.post("/v1/messages/count_tokens", headers=headers, json=body)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["type"] == "rate_limit_error"
+    assert "requests per minute" in refused.json()["error"]["message"]

@@ -83,12 +83,14 @@ class Forwarder:
         self.dispatch = dispatch or Dispatcher(config, upstream)
         self.limiter = limiter
 
-    async def _begin(self, ctx: Ctx, *, limited: bool = True) -> dict[str, Any]:
+    async def _begin(self, ctx: Ctx, *, requests_only: bool = False) -> dict[str, Any]:
         record = authenticate(self.store, ctx.headers, "chat")
         ctx.key_id = record.id
-        if limited and self.limiter is not None:
+        if self.limiter is not None:
             # after auth (401 first), before the body is read: a refused request is cheap
-            ctx.out_headers = await self.limiter.admit(record, ctx.surface)
+            ctx.out_headers = await self.limiter.admit(
+                record, ctx.surface, requests_only=requests_only
+            )
         return parse_json(await ctx.read_body(self.config.max_body_bytes))
 
     def _upstream_body(
@@ -233,8 +235,12 @@ class Forwarder:
         the very prompt a /v1/messages call would send (same translation), so the answer
         equals that call's ``usage.input_tokens`` exactly (TOK-7), where an estimate with a
         local tokenizer would not. It costs one output token per call.
+
+        Either way it is a real upstream call, so it counts against the key's request
+        limits (a 429 when they are spent); it is not checked against, and adds nothing
+        to, the key's token limit or usage: it generates no answer.
         """
-        body = await self._begin(ctx, limited=False)
+        body = await self._begin(ctx, requests_only=True)
         validate_count_tokens(body, self.config.max_messages)
         ctx.model = body["model"]
         targets = self.models.resolve_all(body["model"])

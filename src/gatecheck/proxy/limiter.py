@@ -117,9 +117,18 @@ class KeyLimiter:
             limits = self._limits[record.id] = Limits.resolve(self.defaults, record.rate_limits)
         return limits
 
-    async def admit(self, record: KeyRecord, surface: Surface) -> list[tuple[str, str]]:
-        """The headers for the answer, or a 429 ProxyError carrying them."""
+    async def admit(
+        self, record: KeyRecord, surface: Surface, *, requests_only: bool = False
+    ) -> list[tuple[str, str]]:
+        """The headers for the answer, or a 429 ProxyError carrying them.
+
+        ``requests_only``: count the request against the key's request windows and leave
+        its token window alone, neither checked nor shown (count_tokens: an upstream call
+        that generates nothing).
+        """
         limits = self.limits_for(record)
+        if requests_only and limits.tokens_per_minute is not None:
+            limits = Limits(limits.requests)
         if limits.empty:
             return []
         try:
