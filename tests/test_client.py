@@ -143,6 +143,21 @@ def test_curl_names_the_env_var_and_reproduces_the_request():
     assert " -N" not in curl
 
 
+def test_curl_says_body_cut_only_when_the_excerpt_was_cut():
+    """A redacted (shorter) but whole body is not 'cut'; a body past the excerpt is."""
+    with mock_client() as client:
+        short = client.post("/chat/completions", json={"key": SECRET, "model": "m"}).exchange
+        long = client.post("/chat/completions", json={"text": "x" * 5000}).exchange
+    assert short.request_body is not None
+    assert SECRET not in short.request_body
+    assert len(short.request_body.encode()) < short.request_bytes  # redaction shortened it
+    assert not short.request_truncated
+    assert "# body cut" not in short.curl()
+    assert long.request_truncated
+    assert long.curl().endswith(f"# body cut to 4096 characters of {long.request_bytes} bytes")
+    assert long.to_dict()["request_truncated"] is True
+
+
 def test_curl_keeps_an_explicit_header_that_replaced_the_auth():
     auth = Auth("bearer", SECRET, env="OPENAI_API_KEY")
     with mock_client(auth=auth) as client:

@@ -113,8 +113,12 @@ class Exchange:
     duration_ms: float | None
     error: str | None
     stream: bool
-    request_bytes: int = 0  # full sizes, to tell an excerpt from a whole body
+    request_bytes: int = 0  # full sizes, as sent and received
     response_bytes: int = 0
+    # Whether the excerpt stops short of the body. Recorded when the excerpt is cut, since
+    # sizes cannot tell: redaction changes the length of what is kept.
+    request_truncated: bool = False
+    response_truncated: bool = False
     secret_env: tuple[tuple[str, str], ...] = ()  # (lower-case header name, env var name)
 
     def curl(self) -> str:
@@ -138,7 +142,7 @@ class Exchange:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         if self.request_body is not None:
             parts += ["--data-raw", shlex.quote(self.request_body)]
-            if self.request_bytes > len(self.request_body.encode()):
+            if self.request_truncated:
                 parts.append(f"# body cut to {EXCERPT_CHARS} characters of {self.request_bytes}"
                              " bytes")
         return " ".join(parts)
@@ -155,11 +159,20 @@ class Exchange:
 
 def excerpt(redactor: Redactor, body: bytes | None) -> str | None:
     """The redacted first EXCERPT_CHARS characters of a body (None when there was none)."""
+    return _excerpt(redactor, body)[0]
+
+
+def _excerpt(redactor: Redactor, body: bytes | None) -> tuple[str | None, bool]:
+    """The excerpt, and whether it was cut (part of the redacted body left out)."""
     if body is None:
-        return None
+        return None, False
     # Redact a little more than is kept, so a secret cut by the excerpt's end is still caught.
-    text = body[: EXCERPT_CHARS * 4 + 1024].decode("utf-8", "replace")
-    return redactor.text(text[: EXCERPT_CHARS + 256])[:EXCERPT_CHARS]
+    raw = body[: EXCERPT_CHARS * 4 + 1024]
+    text = raw.decode("utf-8", "replace")
+    head = text[: EXCERPT_CHARS + 256]
+    redacted = redactor.text(head)
+    cut = len(raw) < len(body) or len(head) < len(text) or len(redacted) > EXCERPT_CHARS
+    return redacted[:EXCERPT_CHARS], cut
 
 
 def build_exchange(
@@ -179,19 +192,23 @@ def build_exchange(
     secret_env: tuple[tuple[str, str], ...] = (),
 ) -> Exchange:
     """Redact the raw parts of an exchange into an Exchange."""
+    request_excerpt, request_cut = _excerpt(redactor, request_body)
+    response_excerpt, response_cut = _excerpt(redactor, response_body)
     return Exchange(
         method=method,
         url=redactor.url(url),
         request_headers=redactor.headers(list(request_headers)),
-        request_body=excerpt(redactor, request_body),
+        request_body=request_excerpt,
         status=status,
         response_headers=redactor.headers(list(response_headers)),
-        response_body=excerpt(redactor, response_body),
+        response_body=response_excerpt,
         duration_ms=duration_ms,
         error=redactor.text(error) if error else error,
         stream=stream,
         request_bytes=len(request_body) if request_body else 0,
         response_bytes=response_bytes,
+        request_truncated=request_cut,
+        response_truncated=response_cut,
         secret_env=secret_env,
     )
 
