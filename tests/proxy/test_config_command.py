@@ -64,15 +64,25 @@ def test_default_config_is_the_embedded_default():
         ('cors-origin = ["*"]\n[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"',
          "unknown field 'cors-origin'. Did you mean 'cors-origins'?"),
         ('[[provider]]\nname="a"\nformat="opanai"\nbase-url="http://x"',
-         "provider[0].format: 'opanai' is not one of 'openai', 'anthropic'. "
-         "Did you mean 'openai'?"),
+         "provider[0].format: must be one of 'openai', 'anthropic'. Did you mean 'openai'?"),
         ('[[provider]]\nname="a"\nformat="openai"\nbase_url="http://x"',
          "unknown field 'provider[0].base_url'. Did you mean 'base-url'?"),
         ('[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"\n[aliases]\nx="b/m"',
-         "aliases.x: unknown provider 'b'"),
+         "aliases.x: unknown provider 'b'; known providers: a."),
         ('cors-allow-credentials = true\n[[provider]]\nname="a"\nformat="openai"\n'
          'base-url="http://x"', "never '*'"),
-        ("max-body-bytes = 'big'", "max-body-bytes: 'big' is not of type 'integer'"),
+        ("max-body-bytes = 'big'", "max-body-bytes: wrong type; use a whole number: "
+         "max-body-bytes = 10"),
+        ('[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"\napi-key-envs="KEY"',
+         'provider[0].api-key-envs: use a list of variable NAMES: api-key-envs = ["NAME"]'),
+        ('[[provider]]\nformat="openai"\nbase-url="http://x"',
+         "provider[0]: missing field 'name'; add name = \"...\""),
+        ('[[provider]]\nname="a"\nformat="openai"\nbase-url="ftp://x"',
+         "provider[0].base-url: invalid value; use an http:// or https:// URL"),
+        ('[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"\n[aliases]\nx="m"',
+         'aliases.x: use "provider/model" or a list of them'),
+        ('cors-max-age = -1\n[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"',
+         "cors-max-age: must be at least 0"),
         ("[[provider", "invalid TOML"),
     ],
 )
@@ -84,6 +94,25 @@ def test_config_errors_are_one_line_and_name_the_field(tmp_path, text, message):
     assert message in str(exc.value)
     assert str(path) in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("field", ["api-key-envs = [\"{v}\"]", "admin-key-env = \"{v}\""])
+def test_a_key_pasted_where_a_variable_name_belongs_is_never_echoed(tmp_path, field):
+    secret = "sk-proj-Abc123-pasted-by-mistake"
+    line = field.format(v=secret)
+    top, provider = ("", line) if field.startswith("api") else (line, "")
+    path = tmp_path / "proxy.toml"
+    path.write_text(f'{top}\n[[provider]]\nname="a"\nformat="openai"\nbase-url="http://x"\n'
+                    f"{provider}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    message = str(exc.value)
+    assert secret not in message
+    assert "Abc123" not in message
+    assert "give the NAME of an environment variable" in message
+    assert "not the key itself" in message
+    assert str(path) in message
+    assert "\n" not in message
 
 
 def test_missing_upstream_key_env_is_a_config_error(monkeypatch):

@@ -181,8 +181,39 @@ def _suggest(word: str, options: Any) -> str:
     return f" Did you mean '{matches[0]}'?" if matches else ""
 
 
+# Fields whose value must be an environment variable's NAME: a value that fails their
+# pattern is most likely the secret itself, pasted in. Never echoed.
+_ENV_NAME_FIELDS = frozenset({"api-key-envs", "admin-key-env"})
+_PATTERN_HINTS = {
+    "name": "use letters, digits, '.', '_' or '-'",
+    "base-url": 'use an http:// or https:// URL, e.g. base-url = "http://127.0.0.1:8900"',
+    "redis-url": 'use a redis:// or rediss:// URL, e.g. redis-url = "redis://127.0.0.1:6379/0"',
+    "aliases": 'use "provider/model", e.g. "mock/mock-chat"',
+}
+_TYPE_HINTS = {
+    "array": 'use a list: {leaf} = ["..."]',
+    "object": "use a table: [{leaf}]",
+    "string": 'use a quoted string: {leaf} = "..."',
+    "integer": "use a whole number: {leaf} = 10",
+    "number": "use a number: {leaf} = 1.5",
+    "boolean": "use true or false: {leaf} = true",
+}
+
+
+def _field(error: ValidationError) -> str:
+    """The name of the offending field (the last key of its path; for list items, the list)."""
+    names = [p for p in error.absolute_path if isinstance(p, str)]
+    if len(names) >= 2 and names[-2] == "aliases":
+        return "aliases"
+    return names[-1] if names else ""
+
+
 def _describe(error: ValidationError) -> str:
+    """One line: where, what is wrong and how to fix it. The offending VALUE is never
+    repeated: a pattern or type error is often a secret pasted where a name belongs."""
     where = _location(error)
+    leaf = _field(error) or "value"
+    rule: Any = error.validator_value
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         schema = error.schema if isinstance(error.schema, dict) else {}
         known = schema.get("properties", {})
@@ -191,13 +222,35 @@ def _describe(error: ValidationError) -> str:
         field_ = f"{where}.{name}" if where != "<top level>" else name
         return f"unknown field '{field_}'.{_suggest(name, known)}"
     if error.validator == "enum":
-        values: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
-        allowed = ", ".join(repr(v) for v in values)
-        hint = _suggest(str(error.instance), values)
-        return f"{where}: {error.instance!r} is not one of {allowed}.{hint}"
+        allowed = ", ".join(repr(v) for v in rule)
+        return f"{where}: must be one of {allowed}.{_suggest(str(error.instance), rule)}"
     if error.validator == "required":
-        return f"{where}: {error.message}"
-    return f"{where}: {error.message}"
+        have = error.instance if isinstance(error.instance, dict) else {}
+        missing = next((r for r in rule if r not in have), "?")
+        return f'{where}: missing field \'{missing}\'; add {missing} = "..."'
+    if error.validator == "type":
+        wanted = rule if isinstance(rule, str) else rule[0]
+        if leaf in _ENV_NAME_FIELDS and wanted == "array":
+            return f'{where}: use a list of variable NAMES: {leaf} = ["NAME"]'
+        hint = _TYPE_HINTS.get(wanted, f"use a {wanted}").format(leaf=leaf)
+        return f"{where}: wrong type; {hint}"
+    if error.validator == "pattern":
+        if leaf in _ENV_NAME_FIELDS:
+            return (f"{where}: give the NAME of an environment variable (letters, digits, _), "
+                    "not the key itself")
+        return f"{where}: invalid value; {_PATTERN_HINTS.get(leaf, 'see the example config')}"
+    if error.validator == "oneOf" and leaf == "aliases":
+        return f'{where}: use "provider/model" or a list of them, e.g. ["a/m", "b/m"]'
+    bounds = {
+        "minimum": f"must be at least {rule}",
+        "exclusiveMinimum": f"must be more than {rule}",
+        "maximum": f"must be at most {rule}",
+        "minLength": "must not be empty",
+        "minItems": f"must list at least {rule} item(s)",
+        "uniqueItems": "lists the same item twice; remove the repeat",
+    }
+    problem = bounds.get(str(error.validator), f"invalid value ({error.validator})")
+    return f"{where}: {problem}"
 
 
 def _timeouts(raw: dict[str, Any] | None) -> TimeoutConfig | None:
@@ -245,7 +298,8 @@ def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfi
             prov = t.split("/", 1)[0]
             if prov not in names:
                 raise ConfigError(
-                    f"{source}: aliases.{alias}: unknown provider '{prov}'.{_suggest(prov, names)}"
+                    f"{source}: aliases.{alias}: unknown provider '{prov}'; known providers: "
+                    f"{', '.join(names)}.{_suggest(prov, names)}"
                 )
         aliases[alias] = targets
     direct = [m for p in providers for m in p.models]
