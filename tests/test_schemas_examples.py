@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -198,16 +199,33 @@ def test_raw_spec_schema_fails_the_appendix_chunk_the_rewrite_passes(
     assert validate("openai/chat-completion-chunk", first, profile="strict") == []
 
 
+def _committed_anthropic_sdk_version() -> str:
+    source = json.loads((schema_dir() / "anthropic" / "message.json").read_text("utf-8"))
+    found = re.search(r"anthropic SDK (\S+) ", source["x-gatecheck-source"])
+    assert found, "the Anthropic schemas name the SDK version they were built from"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("family", ["openai", "gatecheck", "anthropic"])
 def test_committed_schemas_are_what_the_build_generates(
-    build_modules: dict[str, ModuleType],
+    build_modules: dict[str, ModuleType], family: str,
 ) -> None:
+    if family == "anthropic":
+        # The Anthropic schemas are generated from the installed SDK's types: a newer SDK
+        # on PyPI changes them (at least the version they cite) without any change here.
+        built_from, installed = _committed_anthropic_sdk_version(), metadata.version("anthropic")
+        if built_from != installed:
+            pytest.skip(f"schemas/anthropic was built from anthropic {built_from}, "
+                        f"{installed} is installed: run scripts/build_schemas/build.py to refresh")
     build = build_modules["build"]
     generated = build.generate()
+    assert set(generated) == set(NAMES)  # the build makes exactly the catalogued schemas
     for name, body in generated.items():
+        if name.split("/")[0] != family:
+            continue
         path = schema_dir() / f"{name}.json"
         assert path.read_text(encoding="utf-8") == build.render(body), (
             f"{name}: stale, run .venv/bin/python scripts/build_schemas/build.py")
-    assert set(generated) == set(NAMES)  # the build makes exactly the catalogued schemas
 
 
 # --- Anthropic: objects built with the SDK's own types -------------------------------------
