@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck._exceptions import UsageError
 
 HELP = "Serve the mock upstream (an OpenAI + Anthropic simulator with latency and faults)."
 
@@ -133,84 +133,22 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-    import contextlib
     import logging
-    import signal
-    import socket
-    import threading
-    from collections.abc import Generator
 
-    import uvicorn
-
+    from gatecheck._serve import listen, serve
     from gatecheck.mock import create_app
 
     config = _config(args)
     modes = misbehave_modes(args.misbehave)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
-    # and without it every response pays a 40 ms Nagle + delayed-ACK stall.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        sock.close()
-        raise HarnessError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-
-    class _Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Generator[None, None, None]:
-            # uvicorn re-raises the signal after its graceful stop; the mock exits 0 instead.
-            if threading.current_thread() is not threading.main_thread():
-                yield
-                return
-            sigs = (signal.SIGINT, signal.SIGTERM)
-            old = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
-            try:
-                yield
-            finally:
-                for sig, handler in old.items():
-                    signal.signal(sig, handler)
-
+    sock, url = listen(args.host, args.port)
+    # The mock's faults abort responses on purpose; uvicorn would log each as an error.
     logging.getLogger("uvicorn.error").addFilter(lambda record: record.getMessage() != _ABORT_LINE)
     app: Any = create_app(config)
     if modes:
         from gatecheck.mock.misbehave import wrap
 
         app = wrap(app, modes)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            loop="uvloop",
-            http="httptools",
-            lifespan="on",
-            access_log=False,
-            log_level="warning",
-            timeout_graceful_shutdown=2,
-            # no X-Forwarded-* rewriting (nobody fronts the mock) and no Server header:
-            # less work per response on the hot path
-            proxy_headers=False,
-            server_header=False,
-        )
-    )
-
-    async def serve() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.01)
-        if server.started:
-            print(f"gatecheck mock listening on http://{host}:{port}", flush=True)
-            if modes:
-                print(f"gatecheck mock misbehaving: {', '.join(modes)}", flush=True)
-        await task
-
-    try:
-        import uvloop
-    except ImportError:  # uvicorn[standard] brings it; fall back to asyncio's loop otherwise
-        asyncio.run(serve())
-    else:
-        uvloop.run(serve())
+    # no X-Forwarded-* rewriting (nobody fronts the mock): less work per response
+    serve(app, name="mock", sock=sock, url=url, grace=2, proxy_headers=False,
+          notes=[f"misbehaving: {', '.join(modes)}"] if modes else ())
     return 0

@@ -78,14 +78,9 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-    import contextlib
     import logging
-    import signal
-    import socket
-    from collections.abc import Generator
 
-    import uvicorn
+    from gatecheck._serve import listen, serve
 
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be at least 1")
@@ -107,50 +102,8 @@ def run(args: argparse.Namespace) -> int:
     access.setLevel(logging.WARNING if args.quiet else logging.INFO)
     access.propagate = False
 
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if args.reuse_port:  # one of several workers on this port (supervisor.py)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        sock.close()
-        raise HarnessError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    class _Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Generator[None, None, None]:
-            # uvicorn re-raises SIGTERM/SIGINT after its graceful stop, so the process would
-            # die by the signal; a clean stop on request is exit status 0 instead.
-            sigs = (signal.SIGINT, signal.SIGTERM)
-            handle_exit = self.handle_exit
-            def on_signal(sig: int, frame: Any) -> None:
-                app.drain.begin_soon()  # health 503 and the stream bound (shutdown.py)
-                handle_exit(sig, frame)
-
-            old = {sig: signal.signal(sig, on_signal) for sig in sigs}
-            try:
-                yield
-            finally:
-                for sig, handler in old.items():
-                    signal.signal(sig, handler)
-
-    server = _Server(uvicorn.Config(
-        app, loop="uvloop", http="httptools", lifespan="on", access_log=False,
-        log_level="warning", timeout_graceful_shutdown=args.grace + 5, server_header=False,
-    ))
-
-    async def serve() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.01)
-        if server.started:
-            print(f"gatecheck proxy listening on http://{host}:{port}", flush=True)
-        await task
-
-    import uvloop
-
-    uvloop.run(serve())
+    sock, url = listen(args.host, args.port, reuse_port=args.reuse_port)
+    # on a stop signal: health 503 and the in-flight stream bound first (shutdown.py)
+    serve(app, name="proxy", sock=sock, url=url, grace=args.grace + 5,
+          on_signal=app.drain.begin_soon)
     return 0
