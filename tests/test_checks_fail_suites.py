@@ -7,10 +7,16 @@ and asserts that exactly the expected tests of those files fail and every other 
 (or is skipped), so a check is shown to catch its fault and its neighbours not to.
 
 By default a representative case per area runs; GATECHECK_FAIL_PROOFS=all runs all of them
-(about four minutes on this machine). Checks no case covers are proven able to fail by the
-unit tests of their judges on canned bad data (tests/test_checks_*.py): W-4 (tool_calls
-finish), STR-1 (stream opened), the generated suites (which found a real proxy bug on their
-own: temperature -0.5 accepted) and the SDK W-5 test. STR-A8 only ever warns, by design.
+(about four minutes on this machine). Checks that only warn (STR-A8, W-4's "stop" beside tool
+calls) are proven to record their WARN, with nothing failing, from the results file.
+
+Every suite test now has a case here. What the cases do not show: STR-A8 cannot notice a
+gateway that drops unknown event types (the mock never sends any, and a dropped event leaves
+nothing to see), so its case shows the WARN for one passed through instead; a STR-1 stream
+that is not 200 text/event-stream also fails the file's other stream checks (they only read
+such a stream); and the generated tests are each shown failing on one fault (a 5xx for a
+schema-invalid body, a valid request answered without `id`), not on every flaw Hypothesis may
+draw. The judges' unit tests on canned bad data (tests/test_checks_*.py) cover those shapes.
 """
 
 from __future__ import annotations
@@ -187,6 +193,19 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "context-length-413": (("test_errors.py",), {"test_err9_context_length"}),
     "context-length-500": (("test_errors.py",), {"test_err9_context_length"}),
     "context-length-sse": (("test_errors.py",), {"test_err9_context_length"}),
+    "tool-calls-as-length": (("test_completions.py",), {"test_w4_tool_calls_finish"}),
+    # Every other stream check of the file reads only a 200 text/event-stream, so they fail
+    # beside STR-1; STR-1's pre-stream error test (a 404 JSON) must still pass.
+    "stream-text-plain": (("test_streaming.py",),
+                          {"test_str1_opened_openai", "test_str1_opened_anthropic",
+                           "test_str2_framing", "test_str3_no_ids", "test_hdr7_not_buffered",
+                           "test_str4_incremental_openai", "test_str4_incremental_anthropic"}),
+    "message-role-user": (("test_completions.py", "test_sdk.py"),
+                          {"test_w5_message_body", "test_sdk_anthropic_create"}),
+    "invalid-400-as-500": (("test_generated.py",),
+                           {"test_generated_invalid_openai", "test_generated_invalid_anthropic"}),
+    "no-body-id": (("test_generated.py",),
+                   {"test_generated_valid_openai", "test_generated_valid_anthropic"}),
 }
 # Run by default: one or two faults per category (each run costs a pytest session, ~1-3 s).
 # GATECHECK_FAIL_PROOFS=all runs every case above (about two minutes on one core).
@@ -196,6 +215,18 @@ REPRESENTATIVE = {
 }
 ALL = os.environ.get("GATECHECK_FAIL_PROOFS") == "all"
 SELECTED = sorted(CASES) if ALL else sorted(REPRESENTATIVE)
+
+
+# Checks that only warn: mode -> (suite files, the tests that must end `warned`); every other
+# test of those files must pass (or skip), none may fail.
+WARN_CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
+    # W-4: "stop" beside tool calls is a WARN (real OpenAI models do it), "length" fails above
+    "tool-calls-as-stop": (("test_completions.py",), {"test_w4_tool_calls_finish"}),
+    # STR-A8: an unknown event type passed through is tolerated and reported; STR-A1's schema
+    # validation reports the event it has no schema for as a deviation (sdk-compat profile)
+    "unknown-event": (("test_streaming_anthropic.py", "test_sdk.py"),
+                      {"test_stra8_unknown_events", "test_stra1_named_events"}),
+}
 
 
 # The same, against `reference-anthropic` (the proxy speaking Anthropic format upstream):
@@ -240,7 +271,7 @@ def _broken(upstream_format):
             yield wrapper, proxy_url, mock_url, admin, created.json()["key"]
 
 
-def run_suites(pytester, monkeypatch, broken, mode, files, target="reference"):
+def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", results=()):
     wrapper, proxy_url, mock_url, admin, key = broken
     key_env, admin_env, mock_env = ENV[target]
     monkeypatch.setenv(key_env, key)
@@ -254,7 +285,7 @@ def run_suites(pytester, monkeypatch, broken, mode, files, target="reference"):
             *(str(SUITES / f) for f in files), "--target", target,
             "--targets-file", str(ROOT / "targets.toml"),
             "--base-url", f"{target}={proxy_url}/v1", "-p", "no:randomly",
-            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", *results)
     finally:
         wrapper.modes = set()
     passed, _, failed = recorder.listoutcomes()
@@ -282,11 +313,39 @@ def test_exactly_the_check_fails_over_anthropic(pytester, monkeypatch, broken_an
     assert passed, f"{mode}: nothing passed (harness broken?)"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", sorted(WARN_CASES) if ALL else ["unknown-event"])
+def test_exactly_the_check_warns(pytester, monkeypatch, broken, mode):
+    import orjson
+
+    files, expected = WARN_CASES[mode]
+    results = pytester.path / "results.jsonl"
+    passed, failed = run_suites(pytester, monkeypatch, broken, mode, files,
+                                results=("--results", str(results)))
+    records = [orjson.loads(line) for line in results.read_bytes().splitlines() if line]
+    warned = {r["test"].split("::")[-1].split("[")[0] for r in records
+              if r["outcome"] == "warned"}
+    assert failed == set(), f"{mode}: failed {sorted(failed)}, expected none"
+    assert warned == expected, f"{mode}: warned {sorted(warned)}, expected {sorted(expected)}"
+    assert passed, f"{mode}: nothing passed (harness broken?)"
+
+
 def test_every_case_names_a_known_mode():
     from gatecheck.mock.misbehave import MODES
 
-    assert set(CASES) | set(ANTHROPIC_CASES) <= set(MODES)
+    assert set(CASES) | set(ANTHROPIC_CASES) | set(WARN_CASES) <= set(MODES)
     assert set(CASES) >= REPRESENTATIVE
+
+
+def test_every_suite_test_has_a_fail_proof():
+    import re
+
+    defined = {name for path in SUITES.glob("test_*.py")
+               for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
+    proven = {name for cases in (CASES, ANTHROPIC_CASES, WARN_CASES)
+              for _, expected in cases.values() for name in expected}
+    assert defined - proven == set(), "suite tests no case shows failing (or warning)"
+    assert proven - defined == set(), "cases name suite tests that do not exist"
 
 
 def test_unknown_mode_is_a_usage_error():

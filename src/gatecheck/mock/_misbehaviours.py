@@ -112,6 +112,13 @@ MODES: dict[str, str] = {
     "context-length-sse": "a stream request's context-length 400 sent as a 200 event stream",
     "drop-anthropic-beta": "the anthropic-beta request header dropped on /v1/messages",
     "strip-cache-control": "cache_control removed from Anthropic request blocks",
+    "tool-calls-as-stop": 'non-stream finish_reason "tool_calls" becomes "stop"',
+    "tool-calls-as-length": 'non-stream finish_reason "tool_calls" becomes "length"',
+    "stream-text-plain": "event streams sent as Content-Type text/plain",
+    "unknown-event": "an event of a type no client knows in every Anthropic stream",
+    "message-role-user": 'non-stream Anthropic message role "user"',
+    "invalid-400-as-500": "chat/messages 400 answers sent as 500",
+    "no-body-id": "non-stream chat/messages success bodies without id",
 }
 _FAKE_COMPLETION = {
     "id": "chatcmpl-fake", "object": "chat.completion", "created": 1700000000,
@@ -326,6 +333,8 @@ def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
         return 200, {"object": "list", "data": []}
     if ex.on("missing-key-400") and status == 401 and not ex.credential:
         return 400, value
+    if ex.on("invalid-400-as-500") and status == 400 and ex.surface is not None:
+        return 500, value
     if ex.on("error-200") and status == 502:
         return 200, value
     if ex.on("collapse-upstream-errors") and ex.faulted and status in _UPSTREAM_STATUSES:
@@ -380,6 +389,10 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
         message = choice.get("message") or {}
         if ex.on("assistant-role-user") and "role" in message:
             message["role"] = "user"
+        if ex.on("tool-calls-as-stop") and choice.get("finish_reason") == "tool_calls":
+            choice["finish_reason"] = "stop"
+        if ex.on("tool-calls-as-length") and choice.get("finish_reason") == "tool_calls":
+            choice["finish_reason"] = "length"
         if ex.on("length-as-stop") and choice.get("finish_reason") == "length":
             choice["finish_reason"] = "stop"
         if ex.on("finish-end-turn") and choice.get("finish_reason") == "stop":
@@ -387,6 +400,11 @@ def _success(ex: Exchange, value: dict[str, Any]) -> None:
         for call in message.get("tool_calls") or []:
             if ex.on("tool-args-object"):
                 call["function"]["arguments"] = orjson.loads(call["function"]["arguments"])
+    if ex.on("message-role-user") and value.get("type") == "message":
+        value["role"] = "user"
+    if ex.on("no-body-id") and (value.get("object") == "chat.completion"
+                                or value.get("type") == "message"):
+        value.pop("id", None)
     if ex.on("no-stop-sequence-key") and value.get("type") == "message":
         value.pop("stop_sequence", None)
     if ex.on("max-tokens-as-end-turn") and value.get("stop_reason") == "max_tokens":
@@ -492,6 +510,9 @@ def rewrite_start(ex: Exchange, start: dict[str, Any], body: bytes | None) -> di
         headers["access-control-allow-credentials"] = "true"
     if ex.as_sse:
         headers["content-type"] = "text/event-stream"
+    if ex.on("stream-text-plain") and headers.get("content-type", "").startswith(
+            "text/event-stream"):
+        headers["content-type"] = "text/plain; charset=utf-8"
     if body is not None:
         if ex.on("text-plain-errors") and status >= 400 and ex.surface is not None:
             headers["content-type"] = "text/plain; charset=utf-8"

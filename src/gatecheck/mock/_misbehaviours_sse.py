@@ -94,6 +94,9 @@ def _anthropic(ex: Exchange, name: str | None, data: str) -> str:
     if kind == "message_delta" and ex.on("stop-reason-error"):
         event["delta"]["stop_reason"] = "error"
     out = _emit(event, None if ex.on("data-only") else name)
+    if kind == "message_start" and ex.on("unknown-event"):
+        # A type from a future API version: clients must skip it (STR-A8 reports it).
+        out += _emit({"type": "gatecheck_future_event"}, "gatecheck_future_event")
     if ex.on("block-before-start"):
         if kind == "message_start":
             ex.held = out

@@ -44,7 +44,10 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   (AUTH-8) anon-key-create (AUTH-3) new-key-wrong-prefix (AUTH-1)
                   no-stop-sequence-key (W-5) assistant-role-user (W-2) stream-errors-as-sse
                   (STR-1) stream-content-length (HDR-7) output-zero (TOK-6) auth-429
-                  (AUTH-6) accept-empty-messages (ERR-6)
+                  (AUTH-6) accept-empty-messages (ERR-6) tool-calls-as-length (W-4)
+                  tool-calls-as-stop (W-4 WARN) stream-text-plain (STR-1) unknown-event
+                  (STR-A8 WARN) message-role-user (W-5, SDK W-5) invalid-400-as-500 (the
+                  generated ERR-6 tests) no-body-id (the generated W-1 / W-5 tests)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
