@@ -160,6 +160,9 @@ class _Responder:
             await self._json()
 
     async def _events(self, *, final: bool) -> None:
+        # Not gatecheck._sse: this re-frames the wrapped server's own output block by block
+        # and must pass comments (the proxy's `: keep-alive`) and odd bytes through as they
+        # were, which the shared reader, built to judge a stream, drops or refuses.
         text = self.buffer.decode("utf-8", "replace").replace("\r\n", "\n")
         *complete, rest = text.split("\n\n")
         self.buffer = bytearray(rest.encode())
