@@ -60,17 +60,18 @@ def start_for(target: TargetConfig) -> Iterator[Started]:
 
 
 def _mint_chat_key(proxy_url: str, admin_key: str) -> str:
-    import httpx
+    from gatecheck._client import GatewayClient
+    from gatecheck._exchange import Auth, Timeouts
 
+    timeouts = Timeouts(connect=_MINT_TIMEOUT_S, read=_MINT_TIMEOUT_S, total=_MINT_TIMEOUT_S)
     try:
-        response = httpx.post(
-            f"{proxy_url}/v1/keys", json={"name": "gatecheck run", "permissions": ["chat"]},
-            headers={"authorization": f"Bearer {admin_key}"}, timeout=_MINT_TIMEOUT_S,
-            trust_env=False,
-        )
-        key = response.json().get("key") if response.status_code in (200, 201) else None
-    except (httpx.HTTPError, ValueError) as exc:
+        with GatewayClient(proxy_url, Auth("bearer", admin_key), timeouts=timeouts) as client:
+            response = client.request(
+                "POST", "/v1/keys", json={"name": "gatecheck run", "permissions": ["chat"]})
+            body = response.json() if response.status in (200, 201) else None
+    except (HarnessError, ValueError) as exc:
         raise HarnessError(f"embedded proxy: minting a chat key failed: {exc}") from None
+    key = body.get("key") if isinstance(body, dict) else None
     if not isinstance(key, str) or not key:
-        raise HarnessError(f"embedded proxy: POST /v1/keys answered {response.status_code}")
+        raise HarnessError(f"embedded proxy: POST /v1/keys answered {response.status}")
     return key

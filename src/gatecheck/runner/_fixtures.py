@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from gatecheck._exceptions import HarnessError
 from gatecheck.checks import info_of
 from gatecheck.runner._records import ItemData
 from gatecheck.runner._state import RunState
@@ -172,10 +173,13 @@ class MockLog:
         self.base_url = base_url.rstrip("/")
 
     def entries(self) -> list[dict[str, Any]]:
-        import httpx
+        from gatecheck._client import GatewayClient
+        from gatecheck._exchange import Timeouts
 
-        response = httpx.get(f"{self.base_url}/_mock/log", timeout=5.0, trust_env=False)
-        response.raise_for_status()
+        with GatewayClient(self.base_url, timeouts=Timeouts(total=5.0)) as client:
+            response = client.request("GET", "/_mock/log")
+        if response.status != 200:
+            raise HarnessError(f"mock log: GET /_mock/log answered {response.status}")
         body = response.json()
         entries = body.get("entries", body) if isinstance(body, dict) else body
         return list(entries)

@@ -166,14 +166,17 @@ def probe_all(targets: Any) -> dict[str, str]:
 
 
 def _probe(target: TargetConfig) -> str | None:
-    import httpx
+    from gatecheck._client import GatewayClient
+    from gatecheck._exceptions import ClientTimeoutError, TargetUnreachableError
+    from gatecheck._exchange import Timeouts
 
     health = target.quirks.health
-    url = target.root_url + (health.poll_path if health is not None else "/")
+    path = health.poll_path if health is not None else "/"
+    timeouts = Timeouts(connect=PROBE_TIMEOUT_S, read=PROBE_TIMEOUT_S, total=PROBE_TIMEOUT_S)
     try:
-        with httpx.Client(timeout=httpx.Timeout(PROBE_TIMEOUT_S), trust_env=False) as http:
-            http.get(url)
-    except httpx.HTTPError as exc:
+        with GatewayClient(target.root_url, timeouts=timeouts) as client:
+            client.request("GET", path)
+    except (TargetUnreachableError, ClientTimeoutError) as exc:
         return (f"target {target.name!r} unreachable at {target.root_url}: "
                 f"{type(exc).__name__}: {exc or 'no answer'}")
     return None
