@@ -12,15 +12,8 @@ import pytest
 import gatecheck.targets as targets_pkg
 from gatecheck import _redact as redact
 from gatecheck._exceptions import ConfigError, UsageError
-from gatecheck.targets import (
-    Registry,
-    add_target_options,
-    discover,
-    load_targets,
-    parse_base_urls,
-    parse_targets,
-    resolve_target_names,
-)
+from gatecheck.options import add_target_options, parse_base_urls, resolve_target_names
+from gatecheck.targets import Registry, discover, load_targets, parse_targets
 
 SOURCE = """\
 [[target]]
@@ -252,6 +245,17 @@ def test_options_declared_once_work_with_argparse():
     assert "[env: GATECHECK_TARGETS_FILE]" in help_text
 
 
+def test_the_same_options_are_namespaced_for_pytest_and_locust():
+    parser = argparse.ArgumentParser()
+    add_target_options(parser.add_argument, namespaced=True)
+    args = parser.parse_args(["--gatecheck-target", "a", "--target", "b",
+                              "--gatecheck-base-url", "a=http://h"])
+    assert args.gatecheck_target == ["a", "b"]  # --target stays as a short alias
+    assert args.gatecheck_base_url == ["a=http://h"]
+    with pytest.raises(SystemExit):  # no bare --base-url: pytest-base-url owns that one
+        parser.parse_args(["--base-url", "a=http://h"])
+
+
 # -- secrets ------------------------------------------------------------------------------
 
 
@@ -339,7 +343,7 @@ def test_installed_wheel_falls_back_to_packaged_files(tmp_path, monkeypatch):
 
 
 def _targets_command(argv, capsys):
-    from gatecheck.targets import command
+    from gatecheck.cli import targets as command
 
     parser = argparse.ArgumentParser()
     command.configure(parser)

@@ -13,7 +13,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from gatecheck._redact import Redactor
-from gatecheck.targets import load_targets, resolve_target_names, schema_path
+from gatecheck.options import resolve_target_names
+from gatecheck.targets import load_targets, schema_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "targets.toml"

@@ -65,7 +65,7 @@ def test_serves_until_a_signal_then_exits_0(sig):
 
 
 def test_misbehave_modes_split_commas_and_repeats():
-    from gatecheck.mock.command import misbehave_modes
+    from gatecheck.cli.mock import misbehave_modes
 
     assert misbehave_modes(["no-done, sse-ids", "no-done", "one-burst"]) == [
         "no-done", "sse-ids", "one-burst"]

@@ -10,7 +10,8 @@ import pytest
 
 from gatecheck._exceptions import ConfigError, UsageError
 from gatecheck.cli import main
-from gatecheck.proxy import command, default_config, load_config, parse_config
+from gatecheck.cli import proxy as command
+from gatecheck.proxy import default_config, load_config, parse_config
 
 from .conftest import ADMIN, bearer, chat_body, json_reply
 

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gatecheck import Surface
+from gatecheck._client import Auth
 from gatecheck._exceptions import HarnessError
 from gatecheck._sse import SseEvent
 from gatecheck._timing import Stamps
 from gatecheck.checks._common import NOT_JSON, excerpt, json_of
 from gatecheck.checks._failures import ExchangeLike, expect, warn
+from gatecheck.schemas import validate
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -36,7 +39,6 @@ __all__ = [
     "takes_credentials",
 ]
 
-Surface = Literal["openai", "anthropic"]
 ANTHROPIC_VERSION = "2023-06-01"
 PATHS: dict[Surface, str] = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
 PROMPT = "Say hello in five words."
@@ -109,7 +111,6 @@ def conforms(name: str, instance: Any, *, profile: str, what: str,
     FAIL-severity violations fail the check; WARN ones (e.g. unknown Anthropic event types)
     are recorded as warnings.
     """
-    from gatecheck.schemas import validate
 
     violations = validate(name, instance, profile=profile)
     failing = [v for v in violations if v.severity == "FAIL"]
@@ -173,13 +174,11 @@ def require_credentials(target: Any) -> None:
 
 def no_auth() -> Any:
     """Client auth that sends no credentials at all."""
-    from gatecheck._client import Auth
 
     return Auth()
 
 
 def auth_as(scheme: Literal["bearer", "x-api-key"], secret: str) -> Any:
     """Client auth that sends `secret` the given way."""
-    from gatecheck._client import Auth
 
     return Auth(scheme=scheme, secret=secret)

@@ -9,7 +9,6 @@ client measures the target rather than its own contention with it.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import signal
 import socket
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatecheck import artefacts
 from gatecheck._exceptions import HarnessError, UsageError
 from gatecheck.load._options import locust_duration
 
@@ -57,18 +57,9 @@ def _free_port() -> int:
         return port
 
 
-def new_run_dir(out: Path, label: str, now: dt.datetime | None = None) -> Path:
-    """``out/<run-id>/load`` with a run id like ``20261121T101500Z-reference`` (created)."""
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    for attempt in range(1, 100):
-        run_id = f"{stamp}-{label}" + (f"-{attempt}" if attempt > 1 else "")
-        path = out / run_id / "load"
-        try:
-            path.mkdir(parents=True, exist_ok=False)
-        except FileExistsError:
-            continue
-        return path
-    raise HarnessError(f"cannot create a run directory under {out}")
+def new_run_dir(out: Path, label: str) -> Path:
+    """``out/<run-id>/`` with a run id like ``20261121T101500Z-reference`` (created)."""
+    return artefacts.new_run_dir(out, artefacts.default_run_id([label]))[1]
 
 
 def locate_locustfile(scenario: str, run_dir: Path, cwd: Path | None = None) -> Path:

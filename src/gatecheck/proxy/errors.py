@@ -8,9 +8,11 @@ Upstream errors in the caller's own format keep their ``type``/``param``/``code`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import orjson
+
+from gatecheck import Surface
 
 __all__ = [
     "KINDS",
@@ -20,7 +22,6 @@ __all__ = [
     "error_event",
 ]
 
-Surface = Literal["openai", "anthropic"]
 
 # kind -> (status, OpenAI type, default OpenAI code, Anthropic type). Types follow
 # conformance-checklist Appendix B; codes are strings or None, never integers (ERR-1).

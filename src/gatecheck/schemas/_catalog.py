@@ -62,6 +62,7 @@ NAMES: Final[dict[str, str]] = {
     "gatecheck/key-deleted": "DELETE /v1/keys/{id} response",
     "gatecheck/key-list": "GET /v1/keys",
     "gatecheck/usage": "GET /v1/usage (per-key counters)",
+    "gatecheck/results-record": "one line of a run's results.jsonl (gatecheck.results)",
 }
 
 _ENV = "GATECHECK_SCHEMAS_DIR"

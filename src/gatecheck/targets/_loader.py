@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck.options import TARGETS_FILE
 from gatecheck.targets import _errors
 from gatecheck.targets._model import EMBEDDED, TargetConfig
-from gatecheck.targets._options import TARGETS_FILE
 from gatecheck.targets._registry import Registry
 
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Surface = Literal["openai", "anthropic"]
+from gatecheck import Surface
+
 ErrorShape = Literal[
     "openai", "anthropic", "string", "fastapi-detail", "litellm", "text-plain", "status-message"
 ]

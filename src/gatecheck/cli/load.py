@@ -11,26 +11,34 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gatecheck import Surface
 from gatecheck._exceptions import HarnessError, UsageError
-
-if TYPE_CHECKING:
-    from gatecheck._timing import Surface
-    from gatecheck.targets import TargetConfig
-
-HELP = "load a target with Locust (chat, stream, ramp or open-loop rate) and summarise it"
+from gatecheck.artefacts import point_latest, redact_tree
+from gatecheck.embedded import start_for
+from gatecheck.load import (
+    SCENARIOS,
+    LocustRun,
+    locate_locustfile,
+    new_run_dir,
+    parse_duration,
+    parse_processes,
+    parse_rate,
+    print_summary,
+)
+from gatecheck.options import add_target_options, parse_base_urls, resolve_target_names
+from gatecheck.report import write_report
+from gatecheck.targets import TargetConfig, load_targets
 
 EMBEDDED_DIRECTIVE = "ttft=200 itl=20 tokens=50"  # a realistic stream from the mock
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from gatecheck.load._launch import SCENARIOS
-    from gatecheck.targets._options import add_target_options
-
     add_target_options(parser.add_argument)
     add = parser.add_argument
     add("--scenario", default="stream", choices=SCENARIOS,
@@ -76,19 +84,8 @@ def _positive_int(value: int | None, flag: str, default: int) -> int:
     return value
 
 
-def _processes(value: str | None) -> int | None:
-    if value is None:
-        return None
-    if value.strip() == "-1" or (value.strip().isdigit() and 1 <= int(value) <= 256):
-        return int(value)
-    raise UsageError(f"--processes {value!r}: expected a number from 1 to 256, or -1")
-
-
 def check_args(args: argparse.Namespace) -> dict[str, Any]:
     """Every input checked before anything starts; returns the derived numbers."""
-    from gatecheck.load._launch import SCENARIOS
-    from gatecheck.load._options import parse_duration, parse_rate
-
     if args.scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {args.scenario!r} "
                          f"(expected one of {', '.join(SCENARIOS)})")
@@ -112,7 +109,7 @@ def check_args(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--web-port {args.web_port}: expected a port from 1 to 65535")
     return {"duration": duration, "warmup": warmup, "rate": rate, "users": users,
             "spawn_rate": spawn,
-            "processes": _processes(args.processes)}
+            "processes": parse_processes(args.processes)}
 
 
 def check_web_port(port: int, host: str = "127.0.0.1") -> None:
@@ -122,8 +119,6 @@ def check_web_port(port: int, host: str = "127.0.0.1") -> None:
     closed again at once; SO_REUSEADDR as gevent's server sets it, so a port left in
     TIME_WAIT by an earlier run is not mistaken for a busy one.
     """
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -134,10 +129,6 @@ def check_web_port(port: int, host: str = "127.0.0.1") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatecheck.load._launch import LocustRun, locate_locustfile, new_run_dir
-    from gatecheck.targets import load_targets
-    from gatecheck.targets._options import parse_base_urls, resolve_target_names
-
     # 1. input, then the target: bad input fails before anything starts
     numbers = check_args(args)
     names = resolve_target_names(args.gatecheck_target, os.environ)
@@ -162,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
     if args.web:
         check_web_port(args.web_port)
     # 2. where the run goes
-    run_dir = new_run_dir(Path(args.out), target.name)
+    run_dir = new_run_dir(Path(args.out), target.name) / "load"
+    run_dir.mkdir()
     locustfile = locate_locustfile(args.scenario, run_dir)
     # 3. the target (started if embedded), then Locust
     with _started(target, args.surface) as (base_url, env):
@@ -190,24 +182,18 @@ def run(args: argparse.Namespace) -> int:
                   "(Ctrl-C to stop and write the reports)", flush=True)
         code = launch.run()
     # 4. redact every file Locust and the users wrote (CSV, HTML, log, samples, summary)
-    from gatecheck.runner.command import redact_tree
-
     redact_tree(run_dir)
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():
         raise HarnessError(f"Locust exited {code} without writing {summary_path} "
                            f"(log: {run_dir / 'locust.log'})")
-    from gatecheck.load._report import print_summary
 
     ok = print_summary(summary_path)
     print(f"gatecheck: {summary_path} (Locust CSV/HTML beside it)")
     # 5. report.md and report.html for the run, from summary.json and samples.jsonl
-    from gatecheck.report.command import write_report
 
     _, report = write_report(run_dir.parent)
     # 6. reports/latest -> this run, as `gatecheck run` does (the same function)
-    from gatecheck.runner.command import point_latest
-
     latest = point_latest(Path(args.out), run_dir.parent)
     print(f"gatecheck: {report} (and report.html; also {latest / report.name})")
     return 0 if ok and code in (0, 130) else 1
@@ -220,7 +206,6 @@ def _started(target: TargetConfig, surface: Surface) -> Iterator[tuple[str, dict
         target.secret()  # registers the secret with the redactor before anything is written
         yield target.api_base_url(surface), {}
         return
-    from gatecheck.runner._embedded import start_for
 
     with start_for(target) as started:
         yield target.with_base_url(started.base_url).api_base_url(surface), dict(started.env)

@@ -1,13 +1,18 @@
 """gatecheck's pytest plugin: runs the ``@check`` tests of ``suites/`` against named targets.
 
-``pytest suites --target reference`` parametrizes every check per selected target
-(``test_x[reference]``), skips checks for features or surfaces a target does not claim (and
-all of a target's checks when its secret is unset), turns the target's known deviations
-into strict expected failures, fails every check of an unreachable target at once, and
-writes one results.jsonl record per check x target (``--results FILE``).
+It is loaded only where gatecheck's suites are collected (``suites/conftest.py`` names it in
+``pytest_plugins``; ``gatecheck run`` passes ``-p gatecheck.pytest.plugin``; for suites of
+your own, ``pytest -p gatecheck.pytest.plugin``), never into every pytest run of the
+environment, and its options are namespaced (``--gatecheck-target``, ``--gatecheck-base-url``,
+``--gatecheck-profile``; ``--target`` is kept as a short alias) so they cannot collide with
+pytest-base-url, pytest-profiling and the like.
 
-A session that names no ``--target`` is left alone: the plugin only adds its options,
-fixtures and marker, and skips any gatecheck check it happens to collect.
+``pytest suites --target reference`` parametrizes every check per selected target
+(``test_x[reference]``; no ``--target``: ``$GATECHECK_TARGET``, else ``reference``), skips
+checks for features or surfaces a target does not claim, turns the target's known
+deviations into strict expected failures, makes every check of an unreachable target (or
+one whose secret is unset) inconclusive at once, and writes one results.jsonl record per
+check x target (``--gatecheck-results FILE``).
 
 Fixture URLs: ``client`` is rooted at the target's root URL (base-url without ``/v1``), so
 suites request ``/v1/chat/completions``; the SDK fixtures take the base-url itself.
@@ -15,17 +20,31 @@ suites request ``/v1/chat/completions``; the SDK fixtures take the base-url itse
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+import allure
 import pytest
 
-from gatecheck.checks import MARK, CheckInfo, ConformanceFailure, collect_warnings, info_of
-from gatecheck.runner._deviations import DeviationLedger
-from gatecheck.runner._fixtures import (
+from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck.artefacts import redact_tree
+from gatecheck.checks import (
+    MARK,
+    CheckInfo,
+    ConformanceFailure,
+    collect_warnings,
+    inconclusive,
+    info_of,
+)
+from gatecheck.options import PROFILE, add_target_options, resolve_profile
+from gatecheck.pytest import newhooks
+from gatecheck.pytest._deviations import DeviationLedger
+from gatecheck.pytest._fixtures import (
     ITEM,
     STATE,
     TARGET_PARAM,
@@ -40,15 +59,24 @@ from gatecheck.runner._fixtures import (
     target,
     target_name,
 )
-from gatecheck.runner._records import ItemData, exchange_dict, phase_record
-from gatecheck.runner._state import PROFILES, RunState
-
-if TYPE_CHECKING:
-    from gatecheck.runner._events import RunEvent
-    from gatecheck.runner._results import ResultsWriter
-    from gatecheck.targets import TargetConfig
-
-PROFILE_ENV = "GATECHECK_PROFILE"
+from gatecheck.pytest._records import (
+    ItemData,
+    attach_result,
+    detach_result,
+    exchange_dict,
+    merge_phase,
+    phase_result,
+)
+from gatecheck.pytest._state import RunState
+from gatecheck.results import (
+    CheckFinished,
+    CheckResult,
+    ResultsWriter,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+)
+from gatecheck.targets import TargetConfig
 
 # pytest finds a plugin's fixtures among the module's attributes: these are re-exported.
 __all__ = [
@@ -65,48 +93,29 @@ __all__ = [
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from gatecheck.runner import _hookspecs
-
-    pluginmanager.add_hookspecs(_hookspecs)
+    pluginmanager.add_hookspecs(newhooks)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    from gatecheck.targets._options import add_target_options
-
     group = parser.getgroup("gatecheck", "gatecheck conformance checks")
-    add_target_options(group.addoption)  # --target, --targets-file, --base-url (declared once)
-    group.addoption(
-        "--profile", dest="gatecheck_profile", choices=PROFILES,
-        default=os.environ.get(PROFILE_ENV) or "sdk-compat",
-        help="sdk-compat: fail what breaks official SDKs; strict: fail everything the specs "
-             f"require (default sdk-compat) [env: {PROFILE_ENV}]",
-    )
-    group.addoption("--results", dest="gatecheck_results", metavar="FILE",
+    add_target_options(group.addoption, namespaced=True)
+    PROFILE.add_to(group.addoption, namespaced=True)
+    group.addoption("--gatecheck-results", dest="gatecheck_results", metavar="FILE",
                     help="write one JSON line per check x target to FILE (results.jsonl)")
-    group.addoption("--run-id", dest="gatecheck_run_id", metavar="ID",
+    group.addoption("--gatecheck-run-id", dest="gatecheck_run_id", metavar="ID",
                     help="run id recorded in results (default: <UTC time>-<targets>)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARK}(info): a gatecheck conformance check (@check)")
-    if not config.option.gatecheck_target:
-        return
-    if config.option.gatecheck_profile not in PROFILES:  # the env default escapes `choices`
-        raise pytest.UsageError(
-            f"--profile {config.option.gatecheck_profile!r}: expected one of {', '.join(PROFILES)}"
-        )
+    try:
+        config.option.gatecheck_profile = resolve_profile(config.option.gatecheck_profile,
+                                                          os.environ)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
     state = RunState.from_config(config)
     config.stash[STATE] = state
     config.pluginmanager.register(GatecheckSession(config, state), "gatecheck-session")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if STATE in config.stash:
-        return
-    skip = pytest.mark.skip(reason="gatecheck check: name a target with --target NAME")
-    for item in items:
-        if info_of(item) is not None:
-            item.add_marker(skip)
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -114,13 +123,13 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 class GatecheckSession:
-    """The hooks of a run that names targets (registered in pytest_configure)."""
+    """The hooks of a run against targets (registered in pytest_configure)."""
 
     def __init__(self, config: pytest.Config, state: RunState) -> None:
         self.config = config
         self.state = state
         self.writer: ResultsWriter | None = None
-        self.pending: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, CheckResult] = {}
         self.counts: dict[str, int] = {}
         self.deviations = DeviationLedger(state.targets)
 
@@ -132,8 +141,6 @@ class GatecheckSession:
         # URLs and probe results this exports.
         if _is_worker(self.config):
             return
-        from gatecheck._exceptions import HarnessError
-
         try:
             self.state.start()
         except HarnessError as exc:
@@ -141,14 +148,8 @@ class GatecheckSession:
             pytest.exit(f"gatecheck: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
         path = self.config.option.gatecheck_results
         if path:
-            from pathlib import Path
-
-            from gatecheck.runner._results import ResultsWriter
-
             self.writer = ResultsWriter(Path(path))
             self.config.pluginmanager.register(self.writer, "gatecheck-results")
-        from gatecheck.runner._events import RunStarted
-
         targets = {name: None if t.needs_start else t.base_url
                    for name, t in self.state.targets.items()}
         self._emit(RunStarted(run_id=self.state.run_id, profile=self.state.profile,
@@ -164,17 +165,18 @@ class GatecheckSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if _is_worker(self.config):
             return
-        for record in list(self.pending.values()):  # a worker died mid-check
-            record.update(outcome="failed", message="the test process crashed")
-            self._write(record)
+        for result in list(self.pending.values()):  # a worker died mid-check
+            self._write(dataclasses.replace(result, outcome="inconclusive",
+                                            message="the test process crashed"))
         self.pending.clear()
-        from gatecheck.runner._events import RunFinished
-
         self._emit(RunFinished(counts=dict(self.counts)))
         if self.writer is not None:
             self.writer.close()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for _name, why in sorted(self.state.unreachable.items()):
+            terminalreporter.write_line(f"gatecheck: {why}; its checks are inconclusive",
+                                        yellow=True)
         if self.writer is not None:
             terminalreporter.write_line(
                 f"gatecheck: {self.writer.count} results in {self.writer.path}")
@@ -206,7 +208,7 @@ class GatecheckSession:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             info, name = info_of(item), target_name(item)
-            # An unreachable target's checks fail as unreachable, never as "expected".
+            # An unreachable target's checks are inconclusive, never "expected".
             if info is None or name is None or name in self.state.unreachable:
                 continue
             function = getattr(item, "originalname", item.name)  # the test name, no params
@@ -230,16 +232,15 @@ class GatecheckSession:
                                      ("gatecheck.target", name)])
         if getattr(self.config.option, "allure_report_dir", None):
             _allure_labels(info, name)
-        reason = _skip_reason(self.state.targets[name], info)
+        selected = self.state.targets[name]
+        reason = _skip_reason(selected, info)
         if reason is not None:
             pytest.skip(reason)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> None:
-        name = target_name(pyfuncitem)
-        if name is not None and name in self.state.unreachable:
-            # Fail at once instead of letting every check wait out a connect timeout.
-            pytest.fail(f"unreachable: {self.state.unreachable[name]}", pytrace=False)
+        if name in self.state.unreachable:
+            # At once, instead of letting every check wait out a connect timeout.
+            inconclusive(f"target {name!r} is unreachable")
+        if selected.missing_secret is not None:
+            inconclusive(f"set ${selected.missing_secret} to run target {name!r}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
@@ -271,47 +272,35 @@ class GatecheckSession:
         if info is None or name is None:
             return report
         data = item.stash.get(ITEM, None) or ItemData()
-        record = phase_record(item, report, call, info, name, data)
-        if record is not None:
-            from gatecheck.runner._results import attach_record
-
-            attach_record(report, record)  # xdist ships user_properties to the controller
+        result = phase_result(item, report, call, info, name, data)
+        if result is not None:
+            attach_result(report, result)  # xdist ships user_properties to the controller
         return report
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # tryfirst: take the record out before junitxml reads the user properties.
+        # tryfirst: take the result out before junitxml reads the user properties.
         if _is_worker(self.config):
             return
-        from gatecheck.runner._results import detach_record, merge_phase
-
-        record = detach_record(report)
-        if record is not None:
-            self.pending[report.nodeid] = merge_phase(self.pending.get(report.nodeid), record)
+        result = detach_result(report)
+        if result is not None:
+            self.pending[report.nodeid] = merge_phase(self.pending.get(report.nodeid), result)
         if report.when == "teardown" and report.nodeid in self.pending:
             self._write(self.pending.pop(report.nodeid))
 
-    def _write(self, record: dict[str, Any]) -> None:
-        selected = self.state.targets.get(str(record.get("target")))
-        record["run_id"] = self.state.run_id
-        record["profile"] = self.state.profile
-        record["target_url"] = (None if selected is None or selected.needs_start
-                                else selected.base_url)
-        self.deviations.note(record)
-        from gatecheck.runner._results import redact_record
-
-        clean = redact_record(record)
-        outcome = str(clean.get("outcome"))
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        from gatecheck.runner._events import CheckFinished
-
-        self._emit(CheckFinished(record=clean))
+    def _write(self, result: CheckResult) -> None:
+        selected = self.state.targets.get(result.target)
+        result = dataclasses.replace(
+            result, run_id=self.state.run_id, profile=self.state.profile,
+            target_url=None if selected is None or selected.needs_start else selected.base_url)
+        # The one redaction on the way out: every listener (results.jsonl first) sees this.
+        result = self.deviations.note(result).redacted()
+        self.counts[result.outcome] = self.counts.get(result.outcome, 0) + 1
+        self._emit(CheckFinished(result=result))
 
 
 def _skip_reason(target: TargetConfig, info: CheckInfo) -> str | None:
-    """Why this check does not run on this target (a missing secret first), or None."""
-    if target.missing_secret is not None:
-        return f"set ${target.missing_secret} to run target {target.name!r}"
+    """Why this check does not apply to this target, or None."""
     if info.surface is not None and not target.has_surface(info.surface):
         return f"target {target.name!r} does not claim surface {info.surface!r}"
     if info.feature is not None and not target.claims(info.feature):
@@ -325,10 +314,6 @@ def _redact_artefacts(config: pytest.Config) -> None:
     Here rather than in ``gatecheck run`` only: this process knows the secrets it minted
     (the embedded target's chat key) and they die with it.
     """
-    from pathlib import Path
-
-    from gatecheck.runner.command import redact_tree
-
     for option in ("xmlpath", "allure_report_dir"):
         value = getattr(config.option, option, None)
         if value and Path(value).exists():
@@ -336,8 +321,6 @@ def _redact_artefacts(config: pytest.Config) -> None:
 
 
 def _allure_labels(info: CheckInfo, target: str) -> None:
-    import allure
-
     dynamic: Any = allure.dynamic  # allure's API is untyped
     severity = {"MUST": allure.severity_level.CRITICAL, "SHOULD": allure.severity_level.NORMAL}
     dynamic.epic(info.category)
@@ -348,8 +331,6 @@ def _allure_labels(info: CheckInfo, target: str) -> None:
 
 
 def _allure_attach(data: ItemData) -> None:
-    import allure
-
     for number, exchange in enumerate(data.exchanges, 1):
         as_dict = exchange_dict(exchange) or {}
         allure.attach(json.dumps(as_dict, indent=2, default=str), name=f"exchange {number}",

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck._serve import listen, serve
+from gatecheck.proxy import KeyStore, create_app, default_config, load_config
+from gatecheck.proxy.keystore import new_key
+from gatecheck.proxy.supervisor import supervise
 
-HELP = "Serve the reference proxy (OpenAI + Anthropic front doors over either upstream format)."
-
-__all__ = ["HELP", "configure", "run"]
+__all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -46,9 +48,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace) -> tuple[Any, str]:
     """The app and the admin key, from the parsed arguments (no server started)."""
-    from gatecheck.proxy import KeyStore, create_app, default_config, load_config
-    from gatecheck.proxy.keystore import new_key
-
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be between 0 and 65535")
     if not 0 <= args.grace < float("inf"):  # also refuses nan
@@ -80,13 +79,9 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from gatecheck._serve import listen, serve
-
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be at least 1")
     if args.workers > 1:
-        from gatecheck.proxy.supervisor import supervise
-
         if args.in_memory:
             raise UsageError("--workers needs a key store the workers share: use --state-dir, "
                              "not --in-memory")

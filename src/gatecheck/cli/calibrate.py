@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from gatecheck._exceptions import HarnessError, UsageError
-
-HELP = "measure the load generator's accuracy against the mock's known latency model"
+from gatecheck.artefacts import redact_tree
+from gatecheck.embedded import serve_in_thread
+from gatecheck.load import (
+    LocustRun,
+    locate_locustfile,
+    new_run_dir,
+    parse_duration,
+    parse_processes,
+)
+from gatecheck.mock import MockConfig, create_app
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -38,8 +46,6 @@ def true_values(ttft_ms: float, itl_ms: float, tokens: int, users: int) -> dict[
 
 
 def _check(args: argparse.Namespace) -> tuple[float, float]:
-    from gatecheck.load._options import parse_duration
-
     if args.ttft_ms <= 0 or args.itl_ms <= 0:
         raise UsageError("--ttft-ms and --itl-ms must be positive (the model being checked)")
     if args.tokens < 2 or args.tokens > 4096:
@@ -76,15 +82,11 @@ def format_table(truth: dict[str, float], summary: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import orjson
 
-    from gatecheck.embedded import serve_in_thread
-    from gatecheck.load._launch import LocustRun, locate_locustfile, new_run_dir
-    from gatecheck.load.command import _processes
-    from gatecheck.mock import MockConfig, create_app
-
     duration, warmup = _check(args)
-    processes = _processes(args.processes)
+    processes = parse_processes(args.processes)
     truth = true_values(args.ttft_ms, args.itl_ms, args.tokens, args.users)
-    run_dir = new_run_dir(Path(args.out), "calibrate")
+    run_dir = new_run_dir(Path(args.out), "calibrate") / "load"
+    run_dir.mkdir()
     mock = create_app(MockConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, tokens=args.tokens))
     print(f"gatecheck calibrate: mock ttft {args.ttft_ms:g} ms, itl {args.itl_ms:g} ms, "
           f"{args.tokens} tokens; {args.users} streams for {duration:g} s, the first "
@@ -98,8 +100,6 @@ def run(args: argparse.Namespace) -> int:
                      "label": "calibrate", "warmup": f"{warmup:g}"},
         )
         code = launch.run()
-    from gatecheck.runner.command import redact_tree
-
     redact_tree(run_dir)  # no secret is involved here, but every artefact goes through it
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():

@@ -7,17 +7,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import anthropic
+import openai
 import pytest
 
+from gatecheck._client import Auth, GatewayClient
 from gatecheck._exceptions import HarnessError
+from gatecheck._exchange import Timeouts
 from gatecheck.checks import info_of
-from gatecheck.runner._records import ItemData
-from gatecheck.runner._state import RunState
-
-if TYPE_CHECKING:
-    from gatecheck.targets import TargetConfig
+from gatecheck.pytest._records import ItemData
+from gatecheck.pytest._state import RunState
+from gatecheck.targets import TargetConfig
 
 __all__ = [
     "ITEM",
@@ -46,8 +48,6 @@ def target_name(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
     name = callspec.params.get(TARGET_PARAM) if callspec is not None else None
     return name if isinstance(name, str) else None
-
-
 
 
 def _state(request: pytest.FixtureRequest) -> RunState:
@@ -99,8 +99,6 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any
     One per check, never shared: httpx keeps cookies, and a session cookie set during one
     check must not authenticate the "no credentials" request of the next.
     """
-    from gatecheck._client import Auth, GatewayClient
-
     surface = _surface(request, target)
     scheme = target.surfaces[surface].preferred_auth
     secret = target.secret()
@@ -113,8 +111,6 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any
 @pytest.fixture
 def admin_client(target: TargetConfig) -> Iterator[Any]:
     """A GatewayClient carrying the target's admin key (auth.admin-env), else skipped."""
-    from gatecheck._client import Auth, GatewayClient
-
     secret = target.admin_secret()
     if not secret:
         env = target.auth.admin_env
@@ -137,8 +133,6 @@ def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:
 @pytest.fixture
 def openai_sdk(target: TargetConfig) -> Iterator[Any]:
     """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
-    import openai
-
     sdk = openai.OpenAI(base_url=target.api_base_url("openai"),
                         api_key=target.secret() or "gatecheck-no-key", max_retries=0,
                         timeout=SDK_TIMEOUT_S, default_headers=_sdk_headers(target, "openai"))
@@ -149,8 +143,6 @@ def openai_sdk(target: TargetConfig) -> Iterator[Any]:
 @pytest.fixture
 def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
     """The official Anthropic SDK pointed at the target (no retries, short timeouts)."""
-    import anthropic
-
     secret = target.secret()
     surface = target.surfaces.get("anthropic")
     bearer = surface is not None and surface.preferred_auth == "bearer"
@@ -173,9 +165,6 @@ class MockLog:
         self.base_url = base_url.rstrip("/")
 
     def entries(self) -> list[dict[str, Any]]:
-        from gatecheck._client import GatewayClient
-        from gatecheck._exchange import Timeouts
-
         with GatewayClient(self.base_url, timeouts=Timeouts(total=5.0)) as client:
             response = client.request("GET", "/_mock/log")
         if response.status != 200:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from gatecheck.targets import TargetConfig
-
-HELP = "validate targets.toml and list its targets (never contacts them)"
+from gatecheck import default_redactor
+from gatecheck.options import TARGETS_FILE
+from gatecheck.targets import TargetConfig, load_targets
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Declare the options (argparse only: importing this module stays cheap)."""
-    from gatecheck.targets._options import TARGETS_FILE
-
+    """Declare the options."""
     TARGETS_FILE.add_to(parser.add_argument)
     parser.add_argument(
         "names", nargs="*", metavar="NAME",
@@ -37,7 +34,7 @@ def _row(target: TargetConfig) -> list[str]:
     return [
         target.name,
         kind,
-        target.base_url,
+        default_redactor().url(target.base_url),  # a user:password@ URL is a secret
         "+".join(target.surfaces),
         secret,
         f"{len(target.features)} features",
@@ -47,10 +44,6 @@ def _row(target: TargetConfig) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Load (which validates) the registry and print it; a bad file raises ConfigError."""
-    import json
-
-    from gatecheck.targets import load_targets
-
     registry = load_targets(args.gatecheck_targets_file)
     selected = registry.select(args.names or ["all"])
     if args.json:

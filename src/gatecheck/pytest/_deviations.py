@@ -2,21 +2,21 @@
 
 A deviation whose checks were all skipped (a feature or surface the target does not claim)
 is strict-xfail in name only: the run can never notice that the gateway fixed it. The
-controller feeds every results record through a ``DeviationLedger``; skipped records that
-a deviation covers get a ``note``, and the terminal summary warns about deviations that met
+controller feeds every result through a ``DeviationLedger``; skipped results that a
+deviation covers get a ``note``, and the terminal summary warns about deviations that met
 skipped checks only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
-if TYPE_CHECKING:
-    from gatecheck._timing import Surface
-    from gatecheck.targets import TargetConfig
-    from gatecheck.targets._model import Deviation
+from gatecheck.protocols import Surface
+from gatecheck.results import CheckResult
+from gatecheck.targets import Deviation, TargetConfig
 
 __all__ = ["DeviationLedger", "UnverifiedDeviation"]
 
@@ -47,26 +47,25 @@ class DeviationLedger:
         self._targets = targets
         self._met: dict[tuple[str, str], dict[str, set[str]]] = {}
 
-    def deviation_of(self, record: Mapping[str, Any]) -> Deviation | None:
-        """The deviation covering this record's check on its target, if any."""
-        target = self._targets.get(str(record.get("target")))
-        check_id = record.get("check_id")
-        if target is None or not isinstance(check_id, str):
+    def deviation_of(self, result: CheckResult) -> Deviation | None:
+        """The deviation covering this result's check on its target, if any."""
+        target = self._targets.get(result.target)
+        if target is None:
             return None
-        surface = cast("Surface | None", record.get("surface"))
-        return target.deviation(check_id, surface, test_function(str(record.get("test"))))
+        surface = cast("Surface | None", result.surface)
+        return target.deviation(result.check_id, surface, test_function(result.test))
 
-    def note(self, record: dict[str, Any]) -> None:
-        """Count ``record``; a skipped record that a deviation covers gets a ``note``."""
-        deviation = self.deviation_of(record)
+    def note(self, result: CheckResult) -> CheckResult:
+        """Count ``result``; a skipped result that a deviation covers comes back with a note."""
+        deviation = self.deviation_of(result)
         if deviation is None:
-            return
-        outcome = str(record.get("outcome"))
-        met = self._met.setdefault((str(record["target"]), deviation.key), {})
-        met.setdefault(outcome, set()).add(test_function(str(record.get("test"))))
-        if outcome == "skipped":
-            record["note"] = (f"known deviation {deviation.key} not verified: "
-                              f"its check was skipped")
+            return result
+        met = self._met.setdefault((result.target, deviation.key), {})
+        met.setdefault(result.outcome, set()).add(test_function(result.test))
+        if result.outcome != "skipped":
+            return result
+        return dataclasses.replace(
+            result, note=f"known deviation {deviation.key} not verified: its check was skipped")
 
     def unverified(self) -> list[UnverifiedDeviation]:
         """Deviations that met checks in this run, all of them skipped.

@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from gatecheck._redact import redact_curl
+from gatecheck.matrix.history import History
+from gatecheck.matrix.page import render_matrix_html, render_matrix_md, summary_line
+from gatecheck.report import load_run, render_html
 from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
+from gatecheck.report._load import find_load
+from gatecheck.report._model import overall_status, tally
+from gatecheck.report.allure import stamped
+from gatecheck.report.html import status_word
 
 __all__ = ["RunEntry", "Site", "build_site", "find_runs"]
 
@@ -75,10 +83,6 @@ def find_runs(reports: Path) -> list[Path]:
 
 
 def _entry(run_dir: Path) -> RunEntry:
-    from gatecheck.report._model import overall_status, tally
-    from gatecheck.report.command import load_run
-    from gatecheck.report.html import status_word
-
     records, meta, load = load_run(run_dir)
     entry = RunEntry(run_id=run_dir.name, started_at=meta.started_at,
                      targets=tuple(name for name, _ in meta.targets),
@@ -122,10 +126,6 @@ def _publish_run(run_dir: Path, entry: RunEntry, writer: _Writer) -> None:
     base = f"runs/{entry.run_id}/"
     if not (run_dir / "report.html").is_file():
         # An older or interrupted run: render its page now, from its results.
-        from gatecheck.report._load import find_load
-        from gatecheck.report.command import load_run
-        from gatecheck.report.html import render_html
-
         records, meta, load = load_run(run_dir)
         if records or (load is not None and find_load(run_dir) is not None):
             writer.text(base + "report.html", render_html(records, meta, load))
@@ -137,8 +137,6 @@ def _publish_run(run_dir: Path, entry: RunEntry, writer: _Writer) -> None:
             entry.files.append(name)
     allure = run_dir / "allure-report"
     if allure.is_dir():
-        from gatecheck.report.allure import stamped
-
         if stamped(allure):  # built from redacted results; see gatecheck.report.allure
             for source in sorted(p for p in allure.rglob("*") if p.is_file()):
                 writer.verbatim(source, base + "allure-report/"
@@ -249,18 +247,8 @@ def _latest(entries: Sequence[RunEntry]) -> list[RunEntry]:
 def build_site(reports: Path, out: Path, *, history: Path | None = None,
                redact: Callable[[str], str] | None = None) -> Site:
     """Write the site for ``reports`` into ``out`` (replacing what gatecheck put there)."""
-    from gatecheck.matrix.history import History
-    from gatecheck.matrix.page import render_matrix_html, render_matrix_md, summary_line
-
     if redact is None:
-        from gatecheck._redact import default_redactor
-        from gatecheck.runner._results import redact_text
-
-        redactor = default_redactor()
-
-        def redact(text: str) -> str:
-            return redact_text(text, redactor)
-
+        redact = redact_curl
     for stale in ("index.html", "runs", "matrix"):
         path = out / stale
         if path.is_dir():

@@ -1,37 +1,35 @@
-"""`gatecheck report RUN_DIR [RUN_DIR_B]`: re-render a run's reports, or compare two runs."""
+"""Writing a run's reports: read the run directory once, render each format, write the files.
+
+``write_report`` is what ``gatecheck run`` and ``gatecheck load`` call after a run and what
+``gatecheck report RUN_DIR`` calls to re-render one; ``write_comparison`` renders two runs
+side by side. Renderers are pure functions of what ``load_run`` returns.
+"""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gatecheck._exceptions import UsageError
+from gatecheck._redact import default_redactor
+from gatecheck.report._load import LoadRun, find_load, read_load
+from gatecheck.report._model import RunMeta
+from gatecheck.report._perf_md import render_load_markdown, render_load_report
+from gatecheck.report.compare import (
+    compare,
+    render_comparison_html,
+    render_comparison_markdown,
+)
+from gatecheck.report.html import render_html
+from gatecheck.report.markdown import render_markdown
+from gatecheck.results import read_results
 
-if TYPE_CHECKING:
-    from gatecheck.report._load import LoadRun
-    from gatecheck.report._model import RunMeta
-
-HELP = "re-render a run's reports (Markdown, HTML) from its results, or compare two runs"
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "load_run", "parse_formats", "write_comparison",
+           "write_report"]
 
 FORMATS = ("md", "html")
 DEFAULT_FORMATS = ("md", "html")
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR",
-                        help="a run directory (reports/<run-id> or reports/latest)")
-    parser.add_argument("other", metavar="RUN_DIR_B", nargs="?", default=None,
-                        help="a second run: compare RUN_DIR (before) with it (after) and "
-                             "write comparison.md/.html into RUN_DIR_B (or --out)")
-    parser.add_argument("--format", default=",".join(DEFAULT_FORMATS), metavar="LIST",
-                        help="comma-separated report formats: md, html (default md,html)")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="write the reports here instead of the run directory")
-    parser.add_argument("--allure", action="store_true",
-                        help="build the Allure HTML report from RUN_DIR/allure-results "
-                             "(Allure from the npm registry; needs Java or Node.js 18+)")
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -46,11 +44,6 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], RunMeta, LoadRun | None]:
     """A run's records, meta and load run, all redacted once more on the way in."""
-    from gatecheck._redact import default_redactor
-    from gatecheck.report import RunMeta
-    from gatecheck.report._load import find_load, read_load
-    from gatecheck.runner._results import read_results, redact_record
-
     results = run_dir / "results.jsonl"
     load_dir = find_load(run_dir)
     if not results.is_file() and load_dir is None:
@@ -60,24 +53,16 @@ def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], RunMeta, LoadRun | No
     load = None
     try:
         if results.is_file():
-            records = read_results(results)
+            records = [result.to_json() for result in read_results(results)]
         if load_dir is not None:
             load = read_load(load_dir, default_redactor())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    # The renderers are pure; redaction happens on their input, field by field, so static
-    # titles stay readable while anything a target sent is masked again.
-    records = [redact_record(record) for record in records]
-    if records:
-        meta = RunMeta.from_results(records)
-    else:
-        meta = _load_meta(run_dir, load)
+    meta = RunMeta.from_results(records) if records else _load_meta(run_dir, load)
     return records, meta, load
 
 
 def _load_meta(run_dir: Path, load: LoadRun | None) -> RunMeta:
-    from gatecheck.report import RunMeta
-
     run = load.run if load is not None else {}
     run_id = (run_dir.resolve().parent if run_dir.name == "load" else run_dir.resolve()).name
     name = str(run.get("label") or (run_id.split("-", 1)[1] if "-" in run_id else "target"))
@@ -94,10 +79,6 @@ def write_report(run_dir: Path, formats: Sequence[str] = DEFAULT_FORMATS,
 
     Returns the records and the path of the first report written.
     """
-    from gatecheck.report import render_markdown
-    from gatecheck.report._perf_md import render_load_markdown, render_load_report
-    from gatecheck.report.html import render_html
-
     records, meta, load = load_run(run_dir)
     target = out or (run_dir.parent if run_dir.name == "load" and load is not None
                      and not (run_dir / "results.jsonl").is_file() else run_dir)
@@ -122,12 +103,6 @@ def write_report(run_dir: Path, formats: Sequence[str] = DEFAULT_FORMATS,
 def write_comparison(before_dir: Path, after_dir: Path, formats: Sequence[str] = DEFAULT_FORMATS,
                      out: Path | None = None) -> list[Path]:
     """Write comparison.md/.html for two runs into ``out`` (default: the second run)."""
-    from gatecheck.report.compare import (
-        compare,
-        render_comparison_html,
-        render_comparison_markdown,
-    )
-
     a_records, a_meta, a_load = load_run(before_dir)
     b_records, b_meta, b_load = load_run(after_dir)
     result = compare(a_records, b_records, a_meta, b_meta, a_load, b_load)
@@ -140,28 +115,3 @@ def write_comparison(before_dir: Path, after_dir: Path, formats: Sequence[str] =
         path.write_text(render(result), encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def run(args: argparse.Namespace) -> int:
-    formats = parse_formats(args.format)
-    out = Path(args.out) if args.out else None
-    run_dir = Path(args.run_dir)
-    for path in (run_dir, *([Path(args.other)] if args.other else [])):
-        if not path.is_dir():
-            raise UsageError(f"{path}: no such run directory")
-    if args.allure:
-        from gatecheck.report.allure import build_allure
-
-        if args.other:
-            raise UsageError("--allure takes one RUN_DIR")
-        print(f"gatecheck: {build_allure(run_dir, out)}")
-        return 0
-    if args.other:
-        for path in write_comparison(run_dir, Path(args.other), formats, out):
-            print(f"gatecheck: {path}")
-        return 0
-    records, path = write_report(run_dir, formats, out)
-    print(f"gatecheck: {path} ({len(records)} checks)")
-    for extra in formats[1:]:
-        print(f"gatecheck: {path.with_suffix('.' + extra)}")
-    return 0

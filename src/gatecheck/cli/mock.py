@@ -7,10 +7,14 @@ import os
 from typing import Any
 
 from gatecheck._exceptions import UsageError
+from gatecheck._serve import listen, serve
+from gatecheck.mock import create_app
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._directives import DirectiveError, parse_fault_spec
+from gatecheck.mock._misbehaviours import MODES
+from gatecheck.mock.misbehave import wrap
 
-HELP = "Serve the mock upstream (an OpenAI + Anthropic simulator with latency and faults)."
-
-__all__ = ["HELP", "configure", "misbehave_modes", "run"]
+__all__ = ["configure", "misbehave_modes", "run"]
 
 # uvicorn logs this for every deliberate abort (faults reset and silence): not news here.
 _ABORT_LINE = "ASGI callable returned without completing response."
@@ -83,8 +87,6 @@ def misbehave_modes(values: list[str]) -> list[str]:
     """The modes named by --misbehave, in order; an unknown one is a one-line UsageError."""
     import difflib
 
-    from gatecheck.mock._misbehaviours import MODES
-
     modes = [part.strip() for value in values for part in value.split(",") if part.strip()]
     for mode in modes:
         if mode not in MODES:
@@ -96,9 +98,6 @@ def misbehave_modes(values: list[str]) -> list[str]:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from gatecheck.mock._config import MockConfig
-    from gatecheck.mock._directives import DirectiveError, parse_fault_spec
-
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be between 0 and 65535")
     try:
@@ -135,9 +134,6 @@ def _config(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from gatecheck._serve import listen, serve
-    from gatecheck.mock import create_app
-
     config = _config(args)
     modes = misbehave_modes(args.misbehave)
     sock, url = listen(args.host, args.port)
@@ -145,8 +141,6 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("uvicorn.error").addFilter(lambda record: record.getMessage() != _ABORT_LINE)
     app: Any = create_app(config)
     if modes:
-        from gatecheck.mock.misbehave import wrap
-
         app = wrap(app, modes)
     # no X-Forwarded-* rewriting (nobody fronts the mock): less work per response
     serve(app, name="mock", sock=sock, url=url, grace=2, proxy_headers=False,

@@ -1,7 +1,7 @@
 """`gatecheck publish`: a static site of every run, the matrix and load runs, for any host.
 
 Steps: register the secrets the registry names (so the redactor masks them) -> read
-reports/ -> write the site (see ``gatecheck.report._site``) -> print where it is.
+reports/ -> write the site (see ``gatecheck.site``) -> print where it is.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gatecheck._exceptions import UsageError
-
-HELP = "publish reports/ as a static site (index of runs, latest per target, matrix, load)"
+from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck.site import build_site  # here: it imports the report and matrix pages
+from gatecheck.targets import load_targets
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,9 +28,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def register_secrets(targets_file: str | None) -> int:
     """Add every secret the registry names and the environment holds to the redactor."""
-    from gatecheck._exceptions import HarnessError
-    from gatecheck.targets import load_targets
-
     try:
         registry = load_targets(targets_file)
     except HarnessError:
@@ -43,8 +40,6 @@ def register_secrets(targets_file: str | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatecheck.report._site import build_site
-
     reports, out = Path(args.reports), Path(args.out)
     if not reports.is_dir():
         raise UsageError(f"--reports {reports}: no such directory")

@@ -8,32 +8,28 @@ workers inherit because xdist spawns them after ``pytest_sessionstart``.
 
 from __future__ import annotations
 
-import datetime as dt
+import concurrent.futures
 import json
 import os
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from gatecheck.targets import TargetConfig
+from gatecheck._client import GatewayClient
+from gatecheck._exceptions import ClientTimeoutError, HarnessError, TargetUnreachableError
+from gatecheck._exchange import Timeouts
+from gatecheck.artefacts import default_run_id
+from gatecheck.embedded import mock_url_env, start_targets
+from gatecheck.options import base_url_env, parse_base_urls, resolve_target_names
+from gatecheck.targets import TargetConfig, load_targets
 
-__all__ = ["ENV_MOCK_URL", "ENV_UNREACHABLE", "PROFILES", "RunState", "default_run_id"]
+__all__ = ["ENV_UNREACHABLE", "PROFILES", "RunState"]
 
 PROFILES = ("sdk-compat", "strict")
-ENV_MOCK_URL = "GATECHECK_MOCK_URL_{}"  # per target: the mock upstream it fronts
 ENV_UNREACHABLE = "GATECHECK_UNREACHABLE"  # JSON {target: message}, set by the controller
 PROBE_TIMEOUT_S = 3.0
-
-
-def default_run_id(names: list[str], now: dt.datetime | None = None) -> str:
-    """A run id like ``20261121T101500Z-reference``: sortable, names the targets."""
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    label = "+".join(names) if len(names) <= 3 else f"{len(names)}-targets"
-    return f"{stamp}-{label}"
 
 
 @dataclass
@@ -50,17 +46,13 @@ class RunState:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunState:
-        """Select the targets named on the command line; bad input is a pytest.UsageError."""
-        from gatecheck._exceptions import HarnessError
-        from gatecheck.targets import load_targets
-        from gatecheck.targets._options import parse_base_urls
-
+        """Select the targets named on the command line (else $GATECHECK_TARGET, else the
+        default); bad input is a pytest.UsageError."""
         opt = config.option
         try:
             registry = load_targets(opt.gatecheck_targets_file)
             registry = registry.with_base_urls(parse_base_urls(opt.gatecheck_base_url))
-            names = [n for item in opt.gatecheck_target for n in item.split(",") if n.strip()]
-            selected = registry.select([n.strip() for n in names])
+            selected = registry.select(resolve_target_names(opt.gatecheck_target, os.environ))
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
         state = cls(
@@ -77,7 +69,7 @@ class RunState:
     def _read_environment(self, environ: Mapping[str, str]) -> None:
         """Pick up what the controller exported (a no-op in the controller itself)."""
         for name in self.targets:
-            url = environ.get(ENV_MOCK_URL.format(_env_name(name)))
+            url = environ.get(mock_url_env(name))
             if url:
                 self.mock_urls[name] = url
         raw = environ.get(ENV_UNREACHABLE)
@@ -88,11 +80,11 @@ class RunState:
 
     def start(self) -> None:
         """Start embedded servers, probe every target, and export both for xdist workers."""
-        for key, value in start_embedded_targets(self.targets.values(), self.stack).items():
+        for key, value in start_targets(self.targets.values(), self.stack).items():
             self._export(key, value)
         self._read_environment(os.environ)
         for name, target in list(self.targets.items()):
-            url = os.environ.get(_base_url_env(name))
+            url = os.environ.get(base_url_env(name))
             if target.needs_start and url:
                 self.targets[name] = target.with_base_url(url)
         self.unreachable.update(probe_all(self.targets.values()))
@@ -117,46 +109,12 @@ class RunState:
             self._restore.clear()
 
 
-def _env_name(target: str) -> str:
-    return target.upper().replace("-", "_")
-
-
-def _base_url_env(name: str) -> str:
-    from gatecheck.targets._options import base_url_env
-
-    return base_url_env(name)
-
-
-def start_embedded_targets(targets: Iterable[TargetConfig], stack: ExitStack) -> dict[str, str]:
-    """Start every target that has no URL yet (stopped when ``stack`` closes).
-
-    Returns the environment a pytest process needs to find them: each target's
-    ``GATECHECK_<NAME>_BASE_URL``, the mock it fronts, and the secrets its profile names
-    (the chat key minted for the run, the admin key). ``gatecheck run`` calls this in its
-    own process, so the servers and the checks run on different cores.
-    """
-    from gatecheck.runner._embedded import start_for
-
-    env: dict[str, str] = {}
-    for target in targets:
-        if not target.needs_start:
-            continue
-        started = stack.enter_context(start_for(target))
-        env[_base_url_env(target.name)] = started.base_url
-        if started.mock_url:
-            env[ENV_MOCK_URL.format(_env_name(target.name))] = started.mock_url
-        env.update(started.env)
-    return env
-
-
-def probe_all(targets: Any) -> dict[str, str]:
+def probe_all(targets: Iterable[TargetConfig]) -> dict[str, str]:
     """One quick GET per reachable-looking target; {name: why} for those that did not answer.
 
     Any HTTP answer counts as reachable (even a 401 or 404): the checks judge statuses; the
     probe only spares each check a connect timeout against a dead address.
     """
-    import concurrent.futures
-
     todo = [t for t in targets if not t.needs_start and t.missing_secret is None]
     if not todo:
         return {}
@@ -166,10 +124,6 @@ def probe_all(targets: Any) -> dict[str, str]:
 
 
 def _probe(target: TargetConfig) -> str | None:
-    from gatecheck._client import GatewayClient
-    from gatecheck._exceptions import ClientTimeoutError, TargetUnreachableError
-    from gatecheck._exchange import Timeouts
-
     health = target.quirks.health
     path = health.poll_path if health is not None else "/"
     timeouts = Timeouts(connect=PROBE_TIMEOUT_S, read=PROBE_TIMEOUT_S, total=PROBE_TIMEOUT_S)
