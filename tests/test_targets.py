@@ -326,18 +326,14 @@ def test_summary_is_plain_data(registry):
     json.dumps(summary)  # serialisable as is, for results and reports
 
 
-def test_installed_wheel_falls_back_to_packaged_files(tmp_path, monkeypatch):
-    from gatecheck.targets import _loader
+def test_without_a_local_file_the_shipped_registry_is_used(tmp_path, monkeypatch):
+    from gatecheck.targets import _loader, shipped_targets
 
-    wheel = tmp_path / "site" / "gatecheck" / "targets" / "data" / "targets.toml"
-    wheel.parent.mkdir(parents=True)
-    wheel.write_text(SOURCE)
-    monkeypatch.setattr(_loader, "_REPO_ROOT", tmp_path / "no-checkout")
-    monkeypatch.setattr(_loader, "_WHEEL_TARGETS", wheel)
     empty = tmp_path / "cwd"
     empty.mkdir()
-    assert discover(None, environ={}, cwd=empty) == wheel
-    monkeypatch.setattr(_loader, "_WHEEL_TARGETS", tmp_path / "missing.toml")
+    assert discover(None, environ={}, cwd=empty) == shipped_targets()
+    assert shipped_targets().read_text(encoding="utf-8").startswith("# gatecheck target")
+    monkeypatch.setattr(_loader, "shipped_targets", lambda: tmp_path / "missing.toml")
     with pytest.raises(UsageError, match=r"no targets\.toml in .* and none shipped"):
         discover(None, environ={}, cwd=empty)
 

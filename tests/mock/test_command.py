@@ -23,7 +23,7 @@ from gatecheck.cli import main
         (["--ttft-ms", "-5"], "ttft-ms"),
         (["--port", "70000"], "--port"),
         (["--api-key-env", "GATECHECK_TEST_SURELY_UNSET"], "GATECHECK_TEST_SURELY_UNSET"),
-        (["--misbehave", "no-dne"], "did you mean no-done"),
+        (["--misbehave", "no-dne"], "did you mean 'no-done'"),
         (["--misbehave", "no-done", "--misbehave", "sse-ids,explode"], "'explode': unknown mode"),
     ],
 )

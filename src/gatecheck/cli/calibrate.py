@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
           f"{warmup:g} s left out", flush=True)
     with serve_in_thread(mock) as mock_url:
         launch = LocustRun(
-            locustfile=locate_locustfile("stream", run_dir), host=f"{mock_url}/v1",
+            locustfile=locate_locustfile("stream"), host=f"{mock_url}/v1",
             run_dir=run_dir, users=args.users, spawn_rate=float(args.users),
             duration_s=duration, processes=processes,
             options={"model": "mock-chat", "max-tokens": str(max(256, args.tokens)),

@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     # 2. where the run goes
     run_dir = new_run_dir(Path(args.out), target.name) / "load"
     run_dir.mkdir()
-    locustfile = locate_locustfile(args.scenario, run_dir)
+    locustfile = locate_locustfile(args.scenario)
     # 3. the target (started if embedded), then Locust
     with _started(target, args.surface) as (base_url, env):
         scheme = target.surfaces[args.surface].preferred_auth

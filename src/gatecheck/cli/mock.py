@@ -8,6 +8,7 @@ from typing import Any
 
 from gatecheck._exceptions import UsageError
 from gatecheck._serve import listen, serve
+from gatecheck.config import did_you_mean
 from gatecheck.mock import create_app
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._directives import DirectiveError, parse_fault_spec
@@ -85,14 +86,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def misbehave_modes(values: list[str]) -> list[str]:
     """The modes named by --misbehave, in order; an unknown one is a one-line UsageError."""
-    import difflib
-
     modes = [part.strip() for value in values for part in value.split(",") if part.strip()]
     for mode in modes:
         if mode not in MODES:
-            close = difflib.get_close_matches(mode, list(MODES), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise UsageError(f"--misbehave {mode!r}: unknown mode{hint} "
+            raise UsageError(f"--misbehave {mode!r}: unknown mode{did_you_mean(mode, MODES)} "
                              f"({len(MODES)} modes: see gatecheck.mock.misbehave.MODES)")
     return list(dict.fromkeys(modes))
 

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -62,28 +63,17 @@ def new_run_dir(out: Path, label: str) -> Path:
     return artefacts.new_run_dir(out, artefacts.default_run_id([label]))[1]
 
 
-def locate_locustfile(scenario: str, run_dir: Path, cwd: Path | None = None) -> Path:
-    """locustfiles/<scenario>.py here or in this checkout; else a copy written into the run.
-
-    The copy is the same three lines as the shipped file, so an installed gatecheck (which
-    has no locustfiles/ directory) runs exactly what a checkout runs.
-    """
+def locate_locustfile(scenario: str, cwd: Path | None = None) -> Path:
+    """locustfiles/<scenario>.py here, else the one shipped with gatecheck."""
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (expected one of {', '.join(SCENARIOS)})")
-    for root in ((cwd or Path.cwd()) / "locustfiles",
-                 Path(__file__).resolve().parents[3] / "locustfiles"):
+    shipped = Path(str(resources.files("gatecheck.load").joinpath("locustfiles")))
+    for root in ((cwd or Path.cwd()) / "locustfiles", shipped):
         candidate = root / f"{scenario}.py"
         if candidate.is_file():
             return candidate
-    user = {"chat": "ChatUser", "stream": "StreamUser", "ramp": "StreamUser",
-            "rate": "RateUser"}[scenario]
-    lines = ["import locust  # noqa: F401", "from gatecheck.load import shapes, users", "",
-             f"class {user}(users.{user}):", "    pass", ""]
-    if scenario == "ramp":
-        lines += ["class StepShape(shapes.StepShape):", "    pass", ""]
-    path = run_dir / f"locustfile_{scenario}.py"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    raise HarnessError(f"locustfiles/{scenario}.py is missing here and from the installed "
+                       "gatecheck; reinstall it")
 
 
 @dataclass

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from gatecheck._console import relay, say
@@ -58,7 +59,8 @@ WORKERS_ENV = "GATECHECK_WORKERS"
 # servers already take a core; with more cores two workers spread the checks.
 SMALL_MACHINE_CORES = 2
 RUN_TIMEOUT_S = 1800  # the whole pytest run; each check has its own client timeouts
-CHECKOUT_SUITES = Path(__file__).resolve().parents[3] / "suites"
+# The suites shipped with gatecheck: the checkout's suites/, linked into the package.
+SHIPPED_SUITES = Path(str(resources.files("gatecheck.pytest").joinpath("suites")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,17 +118,17 @@ class RunPlan:
 
 
 def locate_suites(explicit: str | None, cwd: Path | None = None) -> Path:
-    """The suites directory: --suites, ./suites, else the one beside this checkout's src/."""
+    """The suites directory: --suites, ./suites, else the ones shipped with gatecheck."""
     if explicit is not None:
         path = Path(explicit)
         if not path.is_dir():
             raise UsageError(f"--suites {explicit}: no such directory")
         return path
-    for candidate in ((cwd or Path.cwd()) / "suites", CHECKOUT_SUITES):
+    for candidate in ((cwd or Path.cwd()) / "suites", SHIPPED_SUITES):
         if candidate.is_dir() and any(candidate.glob("test_*.py")):
             return candidate
-    raise UsageError("no suites found (looked in ./suites and the gatecheck checkout); "
-                     "run from the repository or pass --suites DIR")
+    raise UsageError("no suites found (looked in ./suites and the ones shipped with "
+                     "gatecheck); pass --suites DIR")
 
 
 def default_workers(cores: int | None = None) -> str:

@@ -11,7 +11,13 @@ target name is a UsageError listing the known ones; a missing secret is not an e
 
 from __future__ import annotations
 
-from gatecheck.targets._loader import discover, load_targets, parse_targets, schema_path
+from gatecheck.targets._loader import (
+    discover,
+    load_targets,
+    parse_targets,
+    schema_path,
+    shipped_targets,
+)
 from gatecheck.targets._model import (
     EMBEDDED,
     AuthConfig,
@@ -61,4 +67,5 @@ __all__ = [
     "load_targets",
     "parse_targets",
     "schema_path",
+    "shipped_targets",
 ]

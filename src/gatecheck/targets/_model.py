@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from gatecheck._redact import default_redactor
 from gatecheck import Surface
+from gatecheck._redact import default_redactor
 from gatecheck.protocols import SURFACES
 from gatecheck.targets._quirks import QuirksConfig
 
