@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gatecheck._exceptions import (
     ClientTimeoutError,
     ConfigError,
+    ExchangeLike,
     HarnessError,
     ResponseTooLargeError,
     SseDecodeError,
@@ -21,9 +22,17 @@ from gatecheck._exceptions import (
     TargetUnreachableError,
     UsageError,
 )
-from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
+from gatecheck._redact import (
+    REDACTED,
+    Redactor,
+    default_redactor,
+    is_secret_name,
+    neutralise,
+    redact_curl,
+)
 from gatecheck._sse import SseDecoder, SseEvent
 from gatecheck._timing import (
+    SURFACES,
     Stamps,
     StreamMeter,
     Surface,
@@ -64,12 +73,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REDACTED",
+    "SURFACES",
     "AsyncGatewayClient",
     "AsyncStreamResponse",
     "Auth",
     "ClientTimeoutError",
     "ConfigError",
     "Exchange",
+    "ExchangeLike",
     "GatewayClient",
     "HarnessError",
     "Redactor",
@@ -97,6 +108,8 @@ __all__ = [
     "is_content_event",
     "is_secret_name",
     "itl",
+    "neutralise",
+    "redact_curl",
     "schedule_lag",
     "tpot_decode",
     "tpot_e2e",

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 Surface = Literal["openai", "anthropic"]
+SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 
 _NS_PER_MS = 1_000_000.0
 

@@ -29,10 +29,8 @@ from urllib.parse import quote
 from gatecheck._redact import redact_curl
 from gatecheck.matrix.history import History
 from gatecheck.matrix.page import render_matrix_html, render_matrix_md, summary_line
-from gatecheck.report import load_run, render_html
+from gatecheck.report import find_load, load_run, overall_status, render_html, tally
 from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
-from gatecheck.report._load import find_load
-from gatecheck.report._model import overall_status, tally
 from gatecheck.report.allure import stamped
 from gatecheck.report.html import status_word
 

@@ -20,9 +20,11 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, Protocol, runtime_checkable
+from typing import NoReturn
 
 import pytest
+
+from gatecheck import ExchangeLike
 
 __all__ = [
     "ConformanceFailure",
@@ -34,15 +36,6 @@ __all__ = [
     "inconclusive",
     "warn",
 ]
-
-
-@runtime_checkable
-class ExchangeLike(Protocol):
-    """What a failure needs of ``gatecheck._client.Exchange`` (already redacted)."""
-
-    def curl(self) -> str: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
 
 
 class ConformanceFailure(AssertionError):

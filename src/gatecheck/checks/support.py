@@ -13,11 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gatecheck import Surface
-from gatecheck._client import Auth
-from gatecheck._exceptions import HarnessError
-from gatecheck._sse import SseEvent
-from gatecheck._timing import Stamps
+from gatecheck import Auth, HarnessError, SseEvent, Stamps, Surface
 from gatecheck.checks._common import NOT_JSON, excerpt, json_of
 from gatecheck.checks._failures import ExchangeLike, expect, warn
 from gatecheck.schemas import validate

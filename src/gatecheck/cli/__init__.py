@@ -19,8 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-from gatecheck import __version__, default_redactor
-from gatecheck._exceptions import ConfigError, HarnessError, UsageError
+from gatecheck import ConfigError, HarnessError, UsageError, __version__, default_redactor
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.artefacts import redact_tree
 from gatecheck.embedded import serve_in_thread
 from gatecheck.load import (

@@ -17,8 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gatecheck import Surface
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, Surface, UsageError
 from gatecheck.artefacts import point_latest, redact_tree
 from gatecheck.embedded import start_for
 from gatecheck.load import (

@@ -14,7 +14,7 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.matrix import (
     History,
     MatrixRow,

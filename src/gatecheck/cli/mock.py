@@ -6,14 +6,11 @@ import argparse
 import os
 from typing import Any
 
-from gatecheck._exceptions import UsageError
-from gatecheck._serve import listen, serve
+from gatecheck import UsageError
 from gatecheck.config import did_you_mean
-from gatecheck.mock import create_app
-from gatecheck.mock._config import MockConfig
-from gatecheck.mock._directives import DirectiveError, parse_fault_spec
-from gatecheck.mock._misbehaviours import MODES
-from gatecheck.mock.misbehave import wrap
+from gatecheck.mock import DirectiveError, MockConfig, create_app, parse_fault_spec
+from gatecheck.mock.misbehave import MODES, wrap
+from gatecheck.serve import listen, serve
 
 __all__ = ["configure", "misbehave_modes", "run"]
 

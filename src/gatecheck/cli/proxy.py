@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gatecheck._exceptions import HarnessError, UsageError
-from gatecheck._serve import listen, serve
+from gatecheck import HarnessError, UsageError
 from gatecheck.proxy import KeyStore, create_app, default_config, load_config
 from gatecheck.proxy.keystore import new_key
 from gatecheck.proxy.supervisor import supervise
+from gatecheck.serve import listen, serve
 
 __all__ = ["configure", "run"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.site import build_site  # here: it imports the report and matrix pages
 from gatecheck.targets import load_targets
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.report import build_allure, parse_formats, write_comparison, write_report
 
 

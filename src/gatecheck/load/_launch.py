@@ -21,8 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gatecheck import artefacts
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError, artefacts
 from gatecheck.load._options import locust_duration
 
 __all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gatecheck._exceptions import UsageError
-from gatecheck._timing import Surface
+from gatecheck import Surface, UsageError
 
 __all__ = ["ARGS", "LoadSettings", "add_locust_arguments", "parse_duration", "parse_processes",
            "parse_rate", "plan_stages"]

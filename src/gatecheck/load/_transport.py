@@ -19,9 +19,7 @@ from urllib.parse import urlsplit
 import orjson
 from geventhttpclient import HTTPClient
 
-from gatecheck._exchange import Auth
-from gatecheck._sse import SseDecoder
-from gatecheck._timing import Stamps, StreamMeter, Surface, Usage
+from gatecheck import Auth, SseDecoder, Stamps, StreamMeter, Surface, Usage
 
 __all__ = ["Outcome", "Prepared", "prepare", "send"]
 

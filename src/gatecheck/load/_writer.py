@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from gatecheck._redact import Redactor, default_redactor
+from gatecheck import Redactor, default_redactor
 from gatecheck.load._options import LoadSettings
 from gatecheck.load._samples import SampleBook, write_samples
 from gatecheck.load._summary import summarize

@@ -30,9 +30,7 @@ from typing import Any
 
 import gevent
 
-from gatecheck._exceptions import ConfigError
-from gatecheck._exchange import Auth
-from gatecheck._redact import default_redactor
+from gatecheck import Auth, ConfigError, default_redactor
 from gatecheck.load._health import HealthMonitor
 from gatecheck.load._options import LoadSettings, add_locust_arguments
 from gatecheck.load._pacer import Pacer

@@ -16,8 +16,7 @@ from typing import Any
 
 import orjson
 
-from gatecheck import Auth, GatewayClient, Surface
-from gatecheck._exceptions import HarnessError
+from gatecheck import Auth, GatewayClient, HarnessError, Surface
 from gatecheck.embedded import start_targets
 from gatecheck.matrix.history import History, MatrixRow
 from gatecheck.matrix.page import render_matrix_html, render_matrix_md

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from gatecheck._exchange import Auth
-from gatecheck._redact import default_redactor
+from gatecheck import Auth, default_redactor
 from gatecheck.embedded import start_embedded
 from gatecheck.proxy import parse_config
 from gatecheck.targets import MatrixModelConfig

@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gatecheck import __version__
-from gatecheck._exceptions import HarnessError, UsageError
-from gatecheck._redact import Redactor, default_redactor
+from gatecheck import HarnessError, Redactor, UsageError, __version__, default_redactor
 from gatecheck.matrix.probe import ProbeResult
 
 __all__ = ["DEFAULT_DB", "MIGRATIONS", "History", "MatrixRow", "Status", "entry_status"]

@@ -26,16 +26,19 @@ from typing import Any, Literal
 
 import orjson
 
-from gatecheck._client import GatewayClient
-from gatecheck._exceptions import (
+from gatecheck import (
     ClientTimeoutError,
+    GatewayClient,
+    Redactor,
     ResponseTooLargeError,
     StreamError,
+    Surface,
     TargetUnreachableError,
+    Timeouts,
+    default_redactor,
+    e2e,
+    ttft,
 )
-from gatecheck._exchange import Timeouts
-from gatecheck._redact import Redactor, default_redactor
-from gatecheck._timing import Surface, e2e, ttft
 
 __all__ = [
     "ERROR_CLASSES",

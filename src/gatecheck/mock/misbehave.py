@@ -59,7 +59,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.mock._misbehaviours import (
     MODES,
     Exchange,

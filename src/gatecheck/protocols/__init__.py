@@ -9,8 +9,6 @@ tables as the judge (``gatecheck.checks``): an implementation table never grades
 
 from __future__ import annotations
 
-from gatecheck import Surface
+from gatecheck import SURFACES, Surface
 
 __all__ = ["SURFACES", "Surface"]
-
-SURFACES: tuple[Surface, ...] = ("openai", "anthropic")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
 from gatecheck.config import FileRules, did_you_mean, read_toml, shipped_validator, validate
 
 __all__ = [

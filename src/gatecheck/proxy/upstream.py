@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
 from gatecheck.protocols.translate import anthropic_error_to_openai, openai_error_to_anthropic
 from gatecheck.proxy.breaker import CircuitBreaker
 from gatecheck.proxy.config import ProviderConfig, ProxyConfig

@@ -13,9 +13,7 @@ import anthropic
 import openai
 import pytest
 
-from gatecheck._client import Auth, GatewayClient
-from gatecheck._exceptions import HarnessError
-from gatecheck._exchange import Timeouts
+from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
 from gatecheck.checks import info_of
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState

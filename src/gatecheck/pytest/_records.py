@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gatecheck._exceptions import ClientTimeoutError, ResponseTooLargeError, StreamError
+from gatecheck import ClientTimeoutError, ResponseTooLargeError, StreamError
 from gatecheck.checks import (
     CheckInfo,
     ConformanceFailure,

@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from gatecheck._client import GatewayClient
-from gatecheck._exceptions import ClientTimeoutError, HarnessError, TargetUnreachableError
-from gatecheck._exchange import Timeouts
+from gatecheck import (
+    ClientTimeoutError,
+    GatewayClient,
+    HarnessError,
+    TargetUnreachableError,
+    Timeouts,
+)
 from gatecheck.artefacts import default_run_id
 from gatecheck.embedded import mock_url_env, start_targets
 from gatecheck.options import base_url_env, parse_base_urls, resolve_target_names

@@ -31,7 +31,7 @@ from typing import Any
 import allure
 import pytest
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.artefacts import redact_tree
 from gatecheck.checks import (
     MARK,

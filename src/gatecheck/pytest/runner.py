@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from gatecheck._console import relay, say
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.artefacts import default_run_id, new_run_dir, point_latest, redact_tree
+from gatecheck.console import relay, say
 from gatecheck.embedded import start_targets
 from gatecheck.options import parse_base_urls, resolve_profile, resolve_target_names
-from gatecheck.report import write_report
-from gatecheck.report._model import Tally, is_stale_deviation, overall_status, tally
+from gatecheck.report import Tally, is_stale_deviation, overall_status, tally, write_report
 from gatecheck.targets import TargetConfig, load_targets
 
 __all__ = [

@@ -10,7 +10,8 @@ from gatecheck.report._build import (
     write_comparison,
     write_report,
 )
-from gatecheck.report._model import RunMeta
+from gatecheck.report._load import LoadRun, find_load
+from gatecheck.report._model import RunMeta, Tally, is_stale_deviation, overall_status, tally
 from gatecheck.report.allure import build_allure
 from gatecheck.report.compare import (
     compare,
@@ -20,6 +21,7 @@ from gatecheck.report.compare import (
 from gatecheck.report.html import render_html
 from gatecheck.report.markdown import render_markdown
 
-__all__ = ["DEFAULT_FORMATS", "FORMATS", "RunMeta", "build_allure", "compare", "load_run",
-           "parse_formats", "render_comparison_html", "render_comparison_markdown",
-           "render_html", "render_markdown", "write_comparison", "write_report"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Tally", "build_allure", "compare",
+           "find_load", "is_stale_deviation", "load_run", "overall_status", "parse_formats",
+           "render_comparison_html", "render_comparison_markdown", "render_html",
+           "render_markdown", "tally", "write_comparison", "write_report"]

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gatecheck._exceptions import UsageError
-from gatecheck._redact import default_redactor
+from gatecheck import UsageError, default_redactor
 from gatecheck.report._load import LoadRun, find_load, read_load
 from gatecheck.report._model import RunMeta
 from gatecheck.report._perf_md import render_load_markdown, render_load_report

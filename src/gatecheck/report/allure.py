@@ -26,7 +26,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.artefacts import redact_tree
 
 __all__ = ["ALLURE2", "ALLURE3", "STAMP", "AllureUnavailableError", "allure_command",

@@ -10,7 +10,7 @@ from typing import Any, Final, Literal
 
 import orjson
 
-from gatecheck._exceptions import HarnessError
+from gatecheck import HarnessError
 from gatecheck.config import did_you_mean
 
 __all__ = [

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.config import did_you_mean
 from gatecheck.schemas._catalog import BASE_ID, NAMES, PROFILES, Profile, relaxations, schema
 

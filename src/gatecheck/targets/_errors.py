@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
 from gatecheck.config import FileRules, format_path
 
 __all__ = ["RULES", "secret_in_auth"]

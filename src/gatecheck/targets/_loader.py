@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.config import (
     parse_toml,
     read_toml,

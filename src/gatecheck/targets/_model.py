@@ -8,9 +8,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from gatecheck import Surface
-from gatecheck._redact import default_redactor
-from gatecheck.protocols import SURFACES
+from gatecheck import SURFACES, Surface, default_redactor
 from gatecheck.targets._quirks import QuirksConfig
 
 AuthScheme = Literal["bearer", "x-api-key", "header", "none"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck import ConfigError, UsageError
 from gatecheck.config import did_you_mean, format_path
 from gatecheck.options import base_url_env
 from gatecheck.targets._model import TargetConfig
