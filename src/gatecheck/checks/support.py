@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gatecheck import Auth, HarnessError, SseEvent, Stamps, Surface
+from gatecheck import SURFACES, Auth, HarnessError, SseEvent, Stamps, Surface
 from gatecheck.checks._common import NOT_JSON, excerpt, json_of
 from gatecheck.checks._failures import ExchangeLike, expect, warn
+from gatecheck.protocols import anthropic, chat_path, openai, protocol_headers
 from gatecheck.schemas import validate
 
 __all__ = [
@@ -35,8 +36,8 @@ __all__ = [
     "takes_credentials",
 ]
 
-ANTHROPIC_VERSION = "2023-06-01"
-PATHS: dict[Surface, str] = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+ANTHROPIC_VERSION = anthropic.VERSION
+PATHS: dict[Surface, str] = {surface: "/v1" + chat_path(surface) for surface in SURFACES}
 PROMPT = "Say hello in five words."
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -69,10 +70,9 @@ def body_for(surface: Surface, model: str, *, text: str = PROMPT, max_tokens: in
              **extra: Any) -> dict[str, Any]:
     """A minimal chat request for `surface`; `mock` (a directive) is appended to the prompt."""
     content = f"{text} {mock}" if mock else text
-    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
-                            "messages": [{"role": "user", "content": content}]}
-    if stream:
-        body["stream"] = True
+    body = (anthropic.messages_request(model, content, max_tokens=max_tokens, stream=stream)
+            if surface == "anthropic" else
+            openai.chat_request(model, content, max_tokens=max_tokens, stream=stream))
     if tools and surface == "openai":
         body["tools"] = [{"type": "function", "function": WEATHER_TOOL}]
         body["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
@@ -86,7 +86,7 @@ def body_for(surface: Surface, model: str, *, text: str = PROMPT, max_tokens: in
 
 def headers_for(surface: Surface, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Protocol headers a real client of `surface` sends (anthropic-version on Messages)."""
-    headers = {"anthropic-version": ANTHROPIC_VERSION} if surface == "anthropic" else {}
+    headers = protocol_headers(surface)
     headers.update(extra or {})
     return headers
 

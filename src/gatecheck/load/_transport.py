@@ -20,10 +20,10 @@ import orjson
 from geventhttpclient import HTTPClient
 
 from gatecheck import Auth, SseDecoder, Stamps, StreamMeter, Surface, Usage
+from gatecheck.protocols import chat_path, chat_request, protocol_headers
 
 __all__ = ["Outcome", "Prepared", "prepare", "send"]
 
-ANTHROPIC_VERSION = "2023-06-01"
 MAX_ERROR_EXCERPT = 200
 MAX_BODY_BYTES = 8 << 20
 _READ_BLOCK = 64 << 10
@@ -60,20 +60,11 @@ def prepare(
     OpenAI streams always ask for ``stream_options.include_usage``: without it a gateway
     sends no usage and output tokens would be unknown (never counted from chunks).
     """
-    prefix = urlsplit(base_url).path.rstrip("/")
-    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
-                            "messages": [{"role": "user", "content": prompt}]}
-    headers = {"content-type": "application/json", "accept": "application/json"}
-    if stream:
-        body["stream"] = True
-        headers["accept"] = "text/event-stream"
-    if surface == "anthropic":
-        path = prefix + "/messages"
-        headers["anthropic-version"] = ANTHROPIC_VERSION
-    else:
-        path = prefix + "/chat/completions"
-        if stream:
-            body["stream_options"] = {"include_usage": True}
+    path = urlsplit(base_url).path.rstrip("/") + chat_path(surface)
+    body = chat_request(surface, model, prompt, max_tokens=max_tokens, stream=stream)
+    headers = {"content-type": "application/json",
+               "accept": "text/event-stream" if stream else "application/json",
+               **protocol_headers(surface)}
     auth.apply(headers)
     return Prepared(surface, stream, path, orjson.dumps(body), headers)
 

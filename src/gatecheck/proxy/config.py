@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from gatecheck import ConfigError
 from gatecheck.config import FileRules, did_you_mean, read_toml, shipped_validator, validate
+from gatecheck.protocols import anthropic
 
 __all__ = [
     "DEFAULT_ALIASES",
@@ -110,7 +111,7 @@ class ProxyConfig:
     cors_max_age: int = 7200
     max_body_bytes: int = 10 * 1024 * 1024
     max_messages: int = 1000
-    anthropic_version: str = "2023-06-01"
+    anthropic_version: str = anthropic.VERSION
     state_dir: str = ".gatecheck"
     log_requests: bool = True
     gzip_min_bytes: int = 256
@@ -226,7 +227,7 @@ def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfi
         cors_max_age=raw.get("cors-max-age", 7200),
         max_body_bytes=raw.get("max-body-bytes", 10 * 1024 * 1024),
         max_messages=raw.get("max-messages", 1000),
-        anthropic_version=raw.get("anthropic-version", "2023-06-01"),
+        anthropic_version=raw.get("anthropic-version", anthropic.VERSION),
         state_dir=raw.get("state-dir", ".gatecheck"),
         log_requests=raw.get("log-requests", True),
         gzip_min_bytes=raw.get("gzip-min-bytes", 256),

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from gatecheck.protocols.translate._common import TranslationError
 from gatecheck.protocols.translate._errors import (
-    anthropic_error_object,
     anthropic_error_to_openai,
-    openai_error_object,
     openai_error_to_anthropic,
 )
 from gatecheck.protocols.translate._requests import (
@@ -41,13 +39,11 @@ __all__ = [
     "AnthropicToOpenAIStream",
     "OpenAIToAnthropicStream",
     "TranslationError",
-    "anthropic_error_object",
     "anthropic_error_to_openai",
     "anthropic_stop",
     "anthropic_to_openai_request",
     "anthropic_to_openai_response",
     "anthropic_usage_to_openai",
-    "openai_error_object",
     "openai_error_to_anthropic",
     "openai_to_anthropic_request",
     "openai_to_anthropic_response",
