@@ -109,7 +109,7 @@ def test_kebab_case_becomes_fields(registry):
     assert local.quirks.health.requires_auth is True
     # Unset quirks take the checklist's expectations.
     assert local.quirks.invalid_key_status == 401
-    assert local.quirks.error_shape_for("anthropic") == "anthropic"
+    assert local.quirks.invalid_json_status == 400
     far = registry.get("far-away")
     assert far.matrix[0].model == "@deepinfra/zai-org/GLM-4.5-Air"
     assert dict(far.matrix[0].extra_body) == {"provider": "portkey"}

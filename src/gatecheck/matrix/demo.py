@@ -78,6 +78,6 @@ def start_demo() -> Iterator[DemoStack]:
 
     with start_embedded(proxy_config=demo_proxy_config) as stack:
         default_redactor().add_secret(stack.admin_key)
-        # The admin key may chat too (CONTRACT.md); the demo has no other key to show.
+        # The admin key may chat too (proxy/auth.py); the demo has no other key to show.
         auth = Auth(scheme="bearer", secret=stack.admin_key, env="GATECHECK_ADMIN_KEY")
         yield DemoStack(stack.proxy_url, auth, demo_entries())

@@ -40,7 +40,7 @@ RULES = FileRules(
         "aliases": 'use "provider/model", e.g. "mock/mock-chat", or a list of them',
     },
 )
-# The embedded default (CONTRACT.md): two aliases onto the mock's chat model.
+# The embedded default: two aliases onto the mock's chat model.
 DEFAULT_ALIASES = {
     "gpt-4o-mini": "mock/mock-chat",
     "claude-3-5-haiku-latest": "mock/mock-chat",

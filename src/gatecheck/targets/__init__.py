@@ -31,12 +31,10 @@ from gatecheck.targets._model import (
 )
 from gatecheck.targets._quirks import (
     CircuitBreakerConfig,
-    ErrorShape,
     HealthConfig,
     LimitsConfig,
     ModelEcho,
     QuirksConfig,
-    RateLimitHeaders,
     RateLimitsConfig,
     UnknownModelPolicy,
 )
@@ -50,14 +48,12 @@ __all__ = [
     "CircuitBreakerConfig",
     "Deviation",
     "EmbeddedKind",
-    "ErrorShape",
     "HealthConfig",
     "LimitsConfig",
     "MatrixModelConfig",
     "ModelEcho",
     "ModelsConfig",
     "QuirksConfig",
-    "RateLimitHeaders",
     "RateLimitsConfig",
     "Registry",
     "SurfaceConfig",
