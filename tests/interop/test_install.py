@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from gatecheck._exceptions import HarnessError
+from gatecheck import HarnessError
 from gatecheck.interop import _install, install, installed, node_tools
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck._redact import default_redactor
+from gatecheck import default_redactor
 from gatecheck.interop import data_dir, launch_for
 from gatecheck.interop._start import OFFLINE_ENV
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gatecheck._exceptions import HarnessError
+from gatecheck import HarnessError
 from gatecheck.interop._process import spawn, stop_group, wait_ready
 
 # A parent that starts a grandchild in its own group, prints the grandchild's PID, then waits.

@@ -12,7 +12,7 @@ def test_litellm_suites_can_run():
 
 
 def test_portkey_suites_wait_for_per_target_headers():
-    from gatecheck.targets._loader import schema_path
+    from gatecheck.targets import schema_path
 
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     has_headers = "headers" in schema["$defs"]["target"]["properties"]

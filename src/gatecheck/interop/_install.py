@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatecheck._exceptions import HarnessError
+from gatecheck import HarnessError
 from gatecheck.interop._specs import GatewaySpec, data_dir, default_cache_dir, gateway_spec
 
 __all__ = ["NODE_MIN_MAJOR", "InstalledGateway", "install", "installed", "node_tools"]

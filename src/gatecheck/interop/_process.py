@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from gatecheck._exceptions import HarnessError
-from gatecheck._redact import default_redactor
+from gatecheck import HarnessError, default_redactor
 
 __all__ = ["free_port", "log_tail", "spawn", "stop_group", "wait_ready"]
 

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gatecheck._exceptions import HarnessError
+from gatecheck import HarnessError
 from gatecheck.interop._install import install
 from gatecheck.interop._smoke import smoke
 from gatecheck.interop._specs import GATEWAYS, data_dir, default_cache_dir, gateway_spec
@@ -41,7 +41,7 @@ def suites_blocker(name: str) -> str | None:
     """Why the suites cannot run against ``name`` yet, or None when they can."""
     if name != "portkey":
         return None
-    from gatecheck.targets._loader import schema_path
+    from gatecheck.targets import schema_path
 
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     if "headers" in schema["$defs"]["target"]["properties"]:

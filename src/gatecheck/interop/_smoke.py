@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gatecheck._client import GatewayClient
-from gatecheck._exceptions import HarnessError
-from gatecheck._exchange import Timeouts
+from gatecheck import GatewayClient, HarnessError, Timeouts
 
 if TYPE_CHECKING:
     from gatecheck.interop._start import RunningGateway

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 
 __all__ = [
     "CACHE_ENV",
