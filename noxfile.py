@@ -61,11 +61,12 @@ def matrix(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def interop(session: nox.Session) -> None:
-    """The real gateways (LiteLLM, Portkey) at pinned versions over the mock, suites included.
+    """The real gateways (LiteLLM, Portkey) at pinned versions next to the reference.
 
     Installs each gateway into .gatecheck/interop/ (LiteLLM in a virtualenv of its own,
-    Portkey with npm; Node and npm must be on PATH), starts it on loopback, runs the suites
-    against it and stops it by PID. `-- --gateways litellm`, `-- --no-suites`, `-- -k EXPR`.
+    Portkey with npm; Node and npm from Debian's packages where missing), runs the suites
+    against each over a mock of its own (started and stopped by PID), and writes the
+    compatibility matrix to reports/interop/. `-- --targets reference,litellm`, `-- -k EXPR`.
     """
     session.install("-e", ".")
     args = list(session.posargs)
@@ -74,8 +75,8 @@ def interop(session: nox.Session) -> None:
             session.run("apt-get", "update", "-q", external=True)
             session.run("apt-get", "install", "-y", "-q", "--no-install-recommends",
                         "nodejs", "npm", external=True)
-        elif not any(arg.startswith("--gateways") for arg in args):
+        elif not any(arg.startswith("--targets") for arg in args):
             session.warn("Portkey needs Node.js 18+ and npm (Debian: apt-get install nodejs "
-                         "npm): running LiteLLM only")
-            args += ["--gateways", "litellm"]
-    session.run("python", "-m", "gatecheck.interop", *args)
+                         "npm): running the reference and LiteLLM only")
+            args += ["--targets", "reference,litellm"]
+    session.run("gatecheck", "interop", *args)

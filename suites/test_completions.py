@@ -174,7 +174,7 @@ def test_w8_stop_anthropic(client, chat_model, record_exchange):
                exchange=response.exchange)
 
 
-@check("HDR-1", level="MUST", category="Completions", surface="openai", feature="request-ids",
+@check("HDR-1", level="MUST", category="Completions", surface="openai",
        title="x-request-id on OpenAI responses (success and error)")
 def test_hdr1_request_id(client, chat_model, record_exchange):
     response, _ = _chat(client, chat_model)
@@ -188,7 +188,7 @@ def test_hdr1_request_id(client, chat_model, record_exchange):
 
 
 @check("HDR-2", level="MUST", category="Completions", surface="anthropic",
-       feature="request-ids", title="request-id on Anthropic responses (success and error)")
+       title="request-id on Anthropic responses (success and error)")
 def test_hdr2_request_id(client, chat_model, record_exchange):
     response, _ = _message(client, chat_model)
     record_exchange(response.exchange)

@@ -18,7 +18,7 @@ from gatecheck.targets import load_targets, schema_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "targets.toml"
-REMOTE = ["portkey", "puter", "ccproxy", "gatewayz", "claude-proxy"]
+REMOTE = ["portkey-cloud", "puter", "ccproxy", "gatewayz", "claude-proxy"]
 
 # Every check id of research/conformance-checklist.md (copied so a fresh clone can test it).
 CHECKLIST_IDS = frozenset(
@@ -169,7 +169,7 @@ def test_remote_targets_are_never_selected_by_default(registry):
 
 def test_missing_remote_secret_names_the_variable(registry, monkeypatch):
     monkeypatch.delenv("PORTKEY_API_KEY", raising=False)
-    portkey = registry.get("portkey")
+    portkey = registry.get("portkey-cloud")
     assert portkey.missing_secret == "PORTKEY_API_KEY"
 
 
@@ -181,7 +181,7 @@ def test_deviation_ids_are_checklist_ids(registry):
 
 
 def test_portkey_profile_carries_report_004(registry):
-    portkey = registry.get("portkey")
+    portkey = registry.get("portkey-cloud")
     assert portkey.api_base_url() == "https://api.portkey.ai/v1"
     assert portkey.auth.scheme == "header"
     assert portkey.auth.header == "x-portkey-api-key"

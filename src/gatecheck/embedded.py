@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import uvicorn
 
+from gatecheck import interop
 from gatecheck._client import GatewayClient
 from gatecheck._exceptions import HarnessError
 from gatecheck._exchange import Auth, Timeouts
@@ -167,7 +168,10 @@ def _with_format(config: ProxyConfig, provider: Any, fmt: str) -> ProxyConfig:
 # var names the target's profile gives. ``mock`` is the mock alone.
 
 _MINT_TIMEOUT_S = 10.0
-ENV_MOCK_URL = "GATECHECK_MOCK_URL_{}"  # per target: the mock upstream it fronts
+# The mock under a real gateway paces its streams a little (ttft 40 ms, 10 ms a token): a
+# buffering gateway and an incremental one then differ in what a client sees, and a fault
+# "after 3 events" lands after the gateway's first byte, as it would with a real provider.
+_PACED = MockConfig(ttft_ms=40.0, itl_ms=10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +185,20 @@ class Started:
 
 @contextmanager
 def start_for(target: TargetConfig) -> Iterator[Started]:
-    """Start the servers an embedded target needs and stop them on exit."""
+    """Start the servers an embedded target needs and stop them on exit.
+
+    ``litellm`` and ``portkey`` are the real gateways (gatecheck.interop), installed at their
+    pinned versions on first use and started over a mock of their own.
+    """
     if target.embedded == "mock":
         with serve_in_thread(create_mock()) as mock_url:
             yield Started(base_url=f"{mock_url}/v1", mock_url=mock_url)
+        return
+    if target.embedded in ("litellm", "portkey"):
+        interop.install(target.embedded)  # at once when already installed
+        with serve_in_thread(create_mock(_PACED), quiet_aborts=True) as mock_url, \
+                interop.start(target.embedded, mock_url) as gateway:
+            yield Started(base_url=gateway.base_url, mock_url=mock_url, env=dict(gateway.env))
         return
     upstream: Literal["openai", "anthropic"] = (
         "anthropic" if target.embedded == "reference-anthropic" else "openai")
@@ -201,8 +215,9 @@ def start_for(target: TargetConfig) -> Iterator[Started]:
 
 
 def mock_url_env(target: str) -> str:
-    """The env var that tells a run's processes where target ``target``'s mock listens."""
-    return ENV_MOCK_URL.format(target.upper().replace("-", "_"))
+    """GATECHECK_<NAME>_MOCK_URL: overrides target ``target``'s mock-url (a run sets it for
+    the targets it starts, so its pytest processes find their mock)."""
+    return f"GATECHECK_{target.upper().replace('-', '_')}_MOCK_URL"
 
 
 def start_targets(targets: Iterable[TargetConfig], stack: ExitStack) -> dict[str, str]:

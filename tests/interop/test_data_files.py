@@ -83,9 +83,19 @@ def test_litellm_spec_pins_litellm_and_prisma_exactly():
     assert any(req.startswith("prisma==") for req in spec.requirements)
 
 
-def test_interop_targets_are_valid_and_name_the_gateways():
-    registry = load_targets(data_dir() / "targets.toml")
+def test_the_shipped_registry_starts_both_gateways_over_the_mock():
+    registry = load_targets()
     litellm, portkey = registry.select(["litellm", "portkey"])
-    assert litellm.auth.env == "LITELLM_MASTER_KEY"
+    assert (litellm.embedded, portkey.embedded) == ("litellm", "portkey")
+    assert litellm.needs_start
+    assert portkey.needs_start
+    assert litellm.auth.env == "LITELLM_MASTER_KEY"  # what gatecheck.interop exports
     assert portkey.auth.scheme == "none"
     assert litellm.models.default == "gpt-4o-mini"
+    # Portkey is routed by headers: the provider per surface, the mock as the custom host
+    assert portkey.surfaces["openai"].headers["x-portkey-provider"].literal == "openai"
+    assert portkey.surfaces["anthropic"].headers["x-portkey-provider"].literal == "anthropic"
+    host = portkey.headers["x-portkey-custom-host"]
+    assert host.env == "GATECHECK_PORTKEY_CUSTOM_HOST"
+    assert portkey.extra_headers("anthropic", {"GATECHECK_PORTKEY_CUSTOM_HOST": "http://m/v1"}) \
+        == {"x-portkey-custom-host": "http://m/v1", "x-portkey-provider": "anthropic"}

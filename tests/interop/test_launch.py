@@ -47,9 +47,11 @@ def test_litellm_keys_are_fresh_distinct_and_redacted():
     assert master not in default_redactor().text(f"key={master}")
 
 
-def test_a_run_finds_the_mock_behind_the_gateway():
+def test_the_gateway_reaches_the_mock_and_the_run_learns_nothing_hidden():
     launch = launch_for("litellm", ("litellm",), port=4000, mock_url=MOCK + "/", environ={})
-    assert launch.run_env["GATECHECK_MOCK_URL_LITELLM"] == MOCK
+    assert launch.env["GATECHECK_MOCK_OPENAI_BASE"] == MOCK + "/v1"
+    # the run sets the target's mock-url itself (GATECHECK_<NAME>_MOCK_URL), by name
+    assert set(launch.run_env) == {"LITELLM_MASTER_KEY"}
 
 
 def test_portkey_is_preloaded_onto_loopback_and_routed_per_surface():

@@ -45,7 +45,7 @@ def _ipv4(hex_le: str) -> str:
 @pytest.mark.parametrize("name", ["litellm", "portkey"])
 def test_gateway_starts_on_loopback_routes_to_the_mock_and_stops(name):
     if installed(name) is None:
-        pytest.skip(f"{name} is not installed: run `nox -s interop -- --no-suites` first")
+        pytest.skip(f"{name} is not installed: run `gatecheck interop` (nox -s interop) once")
     with serve_in_thread(create_app(), quiet_aborts=True) as mock_url, \
             start(name, mock_url, startup_timeout=120) as gateway:
         pid = gateway.pid

@@ -44,6 +44,8 @@ COMMANDS: dict[str, str] = {
     "matrix": "probe provider models through targets and keep an availability history",
     "publish": "publish reports/ as a static site (index of runs, latest per target, matrix, "
                "load)",
+    "interop": "the real LiteLLM and Portkey gateways next to the reference: runs and a "
+               "compatibility matrix",
 }
 
 

@@ -39,4 +39,4 @@ def run(args: argparse.Namespace) -> int:
         target=args.gatecheck_target, targets_file=args.gatecheck_targets_file,
         base_url=args.gatecheck_base_url, profile=args.gatecheck_profile, out=args.out,
         workers=args.workers, keyword=args.keyword, suites=args.suites, checks=args.checks)
-    return run_conformance(plan)
+    return run_conformance(plan).status

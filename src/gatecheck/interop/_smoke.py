@@ -1,6 +1,6 @@
 """One small request per surface through a started gateway: proof that it routes to the mock.
 
-Used by ``python -m gatecheck.interop`` after each start and by the interop test. It goes
+Used by the interop test after each start. It goes
 through gatecheck's one client, with the gateway's own credential (by env-var name) and the
 routing headers the gateway needs, and reports each surface's status and whether the mock
 really received the request (its log grows), so a gateway answering 200 by itself is seen.

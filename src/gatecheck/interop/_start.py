@@ -54,9 +54,6 @@ _PASS_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYST
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
 UPSTREAM_KEY_ENV = "GATECHECK_UPSTREAM_KEY"
 PORTKEY_HOST_ENV = "GATECHECK_PORTKEY_CUSTOM_HOST"
-# What the runner reads today to find the mock behind a target (runner/_state.py), until the
-# target model declares it itself.
-MOCK_URL_ENV = "GATECHECK_MOCK_URL_{}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +98,6 @@ def launch_for(name: str, command: tuple[str, ...], *, port: int, mock_url: str,
     spec = gateway_spec(name)
     mock = mock_url.rstrip("/")
     base = _base_env(os.environ if environ is None else environ)
-    env_name = MOCK_URL_ENV.format(spec.name.upper())
     if spec.name == "litellm":
         # LiteLLM wants master keys that start with "sk-"; a fresh one per start.
         master = "sk-gatecheck-" + secrets.token_urlsafe(18)
@@ -117,7 +113,7 @@ def launch_for(name: str, command: tuple[str, ...], *, port: int, mock_url: str,
             argv=(*command, "--config", str(config), "--host", HOST, "--port", str(port),
                   "--num_workers", "1"),
             env=MappingProxyType(env), ready_path="/health/liveliness",
-            run_env=MappingProxyType({MASTER_KEY_ENV: master, env_name: mock}),
+            run_env=MappingProxyType({MASTER_KEY_ENV: master}),
             secret_env=(MASTER_KEY_ENV,), headers=MappingProxyType({}))
     # portkey: no config of its own; each request names provider and upstream in headers
     route = {"x-portkey-custom-host": f"{mock}/v1"}
@@ -126,7 +122,7 @@ def launch_for(name: str, command: tuple[str, ...], *, port: int, mock_url: str,
     return GatewayLaunch(
         argv=(*command, f"--port={port}", "--headless"),
         env=MappingProxyType({**base, "GATECHECK_LISTEN_HOST": HOST}), ready_path="/",
-        run_env=MappingProxyType({PORTKEY_HOST_ENV: f"{mock}/v1", env_name: mock}),
+        run_env=MappingProxyType({PORTKEY_HOST_ENV: f"{mock}/v1"}),
         secret_env=(), headers=MappingProxyType(headers))
 
 

@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
-from gatecheck.checks import info_of
+from gatecheck.checks import inconclusive, info_of
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState
 from gatecheck.targets import TargetConfig
@@ -157,19 +157,27 @@ def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
 
 
 class MockLog:
-    """Reads the mock upstream's log (``GET /_mock/log``): ground truth for accounting."""
+    """Reads the mock upstream's log (``GET /_mock/log``): ground truth for accounting.
+
+    A mock that cannot be read leaves its check inconclusive: the ground truth is missing,
+    which says nothing about the gateway.
+    """
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
     def entries(self) -> list[dict[str, Any]]:
-        with GatewayClient(self.base_url, timeouts=Timeouts(total=5.0)) as client:
-            response = client.request("GET", "/_mock/log")
-        if response.status != 200:
-            raise HarnessError(f"mock log: GET /_mock/log answered {response.status}")
-        body = response.json()
+        try:
+            with GatewayClient(self.base_url, timeouts=Timeouts(total=5.0)) as client:
+                response = client.request("GET", "/_mock/log")
+            body = response.json() if response.status == 200 else None
+        except (HarnessError, ValueError) as exc:
+            inconclusive(f"the mock at {self.base_url} could not be read: {exc}")
         entries = body.get("entries", body) if isinstance(body, dict) else body
-        return list(entries)
+        if not isinstance(entries, list):
+            inconclusive(f"the mock at {self.base_url} answered GET /_mock/log with "
+                         f"{response.status}, not its log")
+        return entries
 
 
 @pytest.fixture

@@ -71,11 +71,12 @@ class RunState:
         return state
 
     def _read_environment(self, environ: Mapping[str, str]) -> None:
-        """Pick up what the controller exported (a no-op in the controller itself)."""
-        for name in self.targets:
-            url = environ.get(mock_url_env(name))
+        """Pick up what the controller exported (a no-op in the controller itself): the
+        mock of each target (the run's override, else the target's own mock-url)."""
+        for name, target in self.targets.items():
+            url = environ.get(mock_url_env(name)) or target.resolved_mock_url(environ)
             if url:
-                self.mock_urls[name] = url
+                self.mock_urls[name] = url.rstrip("/")
         raw = environ.get(ENV_UNREACHABLE)
         if raw:
             self.unreachable.update(json.loads(raw))

@@ -84,14 +84,21 @@ def load_catalogue(suites: Path) -> list[CheckEntry]:
     return sorted(entries, key=_order)
 
 
-def validate_registry(registry: Registry, catalogue: list[CheckEntry]) -> None:
+def validate_registry(registry: Registry, catalogue: list[CheckEntry],
+                      only: set[str] | None = None) -> None:
     """Refuse, in one line, a deviation under a check id or test the catalogue lacks, or one
-    whose checks can never run on its target (a feature or surface it does not claim)."""
+    whose checks can never run on its target (a feature or surface it does not claim).
+
+    ``only``: the targets to judge (a run's own; custom suites need not know every target's).
+    """
     try:
-        registry.check_deviation_ids({e.id for e in catalogue}, {e.test for e in catalogue})
+        registry.check_deviation_ids({e.id for e in catalogue}, {e.test for e in catalogue},
+                                     only=only)
     except ConfigError as exc:
         raise ConfigError(f"{exc} (see `gatecheck checks`)") from None
     for index, target in enumerate(registry):
+        if only is not None and target.name not in only:
+            continue
         for deviation in target.deviations:
             covered = [e for e in catalogue
                        if deviation.matches(e.id, e.surface, e.test)

@@ -42,6 +42,7 @@ __all__ = [
     "EXIT_INCONCLUSIVE",
     "EXIT_OK",
     "EXIT_USAGE",
+    "RunOutcome",
     "RunPlan",
     "default_workers",
     "exit_status",
@@ -90,14 +91,15 @@ class RunPlan:
         registry = load_targets(targets_file).with_base_urls(parse_base_urls(base_url))
         located = locate_suites(suites)
         catalogue = load_catalogue(located)
-        validate_registry(registry, catalogue)
+        selected = tuple(registry.select(names))
+        # the deviations of the targets that run must name checks of the suites that run
+        validate_registry(registry, catalogue, only={t.name for t in selected})
         known = sorted({entry.id for entry in catalogue})
         wanted = tuple(dict.fromkeys(c.strip().upper() for c in checks if c.strip()))
         for check_id in wanted:
             if check_id not in known:
                 raise UsageError(f"--check {check_id}: no such check"
                                  f"{did_you_mean(check_id, known)} (see `gatecheck checks`)")
-        selected = tuple(registry.select(names))
         for chosen in selected:  # register their secrets with the redactor before any output
             chosen.secret(environ)
             chosen.admin_secret(environ)
@@ -158,8 +160,16 @@ def _workers(value: str | None, environ: Mapping[str, str]) -> str:
     return raw
 
 
-def run_conformance(plan: RunPlan) -> int:
-    """Run the suites, write the reports, print the verdict; returns the exit status."""
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What a conformance run left: its exit status and where it wrote."""
+
+    status: int
+    run_dir: Path
+
+
+def run_conformance(plan: RunPlan) -> RunOutcome:
+    """Run the suites, write the reports, print the verdict."""
     run_id, run_dir = new_run_dir(plan.out, default_run_id([t.name for t in plan.targets]))
     argv = plan.pytest_args(run_dir, run_id)
     # Embedded targets start here, in this process, so the servers and the checks (a child
@@ -175,7 +185,7 @@ def run_conformance(plan: RunPlan) -> int:
         raise HarnessError(f"pytest exited {code} without writing {results_path}")
     records, report_path = write_report(run_dir)
     latest = point_latest(plan.out, run_dir)
-    return _summarize(records, code, report_path, latest)
+    return RunOutcome(_summarize(records, code, report_path, latest), run_dir)
 
 
 def _pytest(argv: list[str], env: dict[str, str]) -> int:
