@@ -43,6 +43,24 @@ _RESULT: Schema = {
         "observed": {"description": "what came back (text, usually; redacted)"},
         "warnings": {"type": "array", "items": {"type": "string"}},
         "note": _TEXT_OR_NULL,
+        "cause": {"anyOf": [{"type": "string", "pattern": "^[a-z0-9-]+$"}, {"type": "null"}],
+                  "description": "what the failure shows, a cause id of gatecheck.findings"},
+        "cases": {
+            "description": "every failed case of a check that tries several",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["label", "message"],
+                "properties": {
+                    "label": {"type": "string"},
+                    "message": {"type": "string"},
+                    "expected": {},
+                    "observed": {},
+                    "cause": {"type": ["string", "null"]},
+                    "exchange": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+                },
+            },
+        },
         "exchange": {
             "description": "the redacted exchange that showed the outcome, with its curl",
             "anyOf": [{"type": "object"}, {"type": "null"}],

@@ -39,6 +39,7 @@ __all__ = [
     "CATEGORIES",
     "LEVELS",
     "OUTCOMES",
+    "CaseResult",
     "CheckFinished",
     "CheckResult",
     "Level",
@@ -69,7 +70,7 @@ CATEGORIES: Final = (
 # is redacted.
 _STATIC_FIELDS: Final = frozenset({
     "run_id", "target", "check_id", "test", "title", "category", "level", "feature",
-    "surface", "outcome", "started_at", "duration_s", "profile", "stale",
+    "surface", "outcome", "started_at", "duration_s", "profile", "stale", "cause",
 })
 
 
@@ -77,6 +78,23 @@ def utc_iso(epoch_s: float) -> str:
     """An epoch time as an ISO 8601 UTC string with milliseconds."""
     stamp = dt.datetime.fromtimestamp(epoch_s, tz=dt.UTC)
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseResult:
+    """One failed case of a check that tries several (a placement, a surface, a request)."""
+
+    label: str
+    message: str
+    expected: Any = None
+    observed: Any = None
+    cause: str | None = None
+    exchange: Mapping[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["exchange"] = dict(self.exchange) if self.exchange is not None else None
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,12 +122,15 @@ class CheckResult:
     target_url: str | None = None
     note: str | None = None  # e.g. a known deviation its check could not verify
     stale: bool = False  # failed because a listed known deviation passes now
+    cause: str | None = None  # what the failure shows, as a gatecheck.findings cause id
+    cases: tuple[CaseResult, ...] = ()  # every failed case, when the check tried several
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (the line results.jsonl holds)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["warnings"] = list(self.warnings)
         out["exchange"] = dict(self.exchange) if self.exchange is not None else None
+        out["cases"] = [case.to_json() for case in self.cases]
         return out
 
     @classmethod
@@ -118,6 +139,7 @@ class CheckResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         values["warnings"] = tuple(values.get("warnings") or ())
+        values["cases"] = tuple(CaseResult(**case) for case in values.get("cases") or ())
         return cls(**values)
 
     def redacted(self, redactor: Redactor | None = None) -> CheckResult:
@@ -130,11 +152,22 @@ class CheckResult:
             clean = redactor.obj(value)
             if name == "exchange" and isinstance(value.get("curl"), str):
                 clean["curl"] = redact_curl(value["curl"], redactor)
+            if name == "cases":
+                clean = tuple(_redacted_case(case, redactor) for case in self.cases)
             if name == "warnings":
                 clean = tuple(clean)
             if clean != getattr(self, name):
                 changes[name] = clean
         return dataclasses.replace(self, **changes) if changes else self
+
+
+def _redacted_case(case: CaseResult, redactor: Redactor) -> CaseResult:
+    exchange = redactor.obj(dict(case.exchange)) if case.exchange is not None else None
+    if exchange is not None and isinstance(exchange.get("curl"), str):
+        exchange["curl"] = redact_curl(case.exchange["curl"], redactor)  # type: ignore[index]
+    return dataclasses.replace(case, message=redactor.text(case.message),
+                               expected=redactor.obj(case.expected),
+                               observed=redactor.obj(case.observed), exchange=exchange)
 
 
 # -- the run's events (after schemathesis engine/events.py) ---------------------------------

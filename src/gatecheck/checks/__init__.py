@@ -8,10 +8,12 @@ ConformanceFailure (through ``expect``) or record a WARN with ``warn``. The pyte
 from __future__ import annotations
 
 from gatecheck.checks._failures import (
+    Cases,
     ConformanceFailure,
     ConformanceWarning,
     ExchangeLike,
     Inconclusive,
+    cases,
     collect_warnings,
     expect,
     inconclusive,
@@ -34,6 +36,7 @@ __all__ = [
     "CHECKS",
     "LEVELS",
     "MARK",
+    "Cases",
     "CheckInfo",
     "ConformanceFailure",
     "ConformanceWarning",
@@ -42,6 +45,7 @@ __all__ = [
     "Level",
     "Registry",
     "check",
+    "cases",
     "collect_warnings",
     "expect",
     "inconclusive",

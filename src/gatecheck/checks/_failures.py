@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -28,9 +28,11 @@ from gatecheck import ExchangeLike
 
 __all__ = [
     "ConformanceFailure",
+    "Cases",
     "ConformanceWarning",
     "ExchangeLike",
     "Inconclusive",
+    "cases",
     "collect_warnings",
     "expect",
     "inconclusive",
@@ -47,13 +49,19 @@ class ConformanceFailure(AssertionError):
 
     def __init__(
         self, message: str, *, expected: str, observed: str,
-        exchange: ExchangeLike | None = None,
+        exchange: ExchangeLike | None = None, cause: str | None = None,
+        cases: Sequence[ConformanceFailure] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.observed = observed
         self.exchange = exchange
+        # What the failure shows of the target, as a cause id of gatecheck.findings (many
+        # checks may witness one cause: one finding); None: judged from the observation.
+        self.cause = cause
+        self.case: str | None = None  # which case of a check that tries several
+        self.cases: tuple[ConformanceFailure, ...] = tuple(cases)  # every case that failed
         self.check_id: str | None = None
         self.level: str | None = None
         self.title: str | None = None
@@ -69,12 +77,62 @@ ConformanceFailure.__module__ = "gatecheck.checks"
 
 def expect(
     condition: bool, message: str, *, expected: str, observed: str,
-    exchange: ExchangeLike | None = None,
+    exchange: ExchangeLike | None = None, cause: str | None = None,
 ) -> None:
     """Raise ConformanceFailure unless ``condition`` holds (suites use this, not ``assert``)."""
     __tracebackhide__ = True  # pytest shows the check's line, not this helper
     if not condition:
-        raise ConformanceFailure(message, expected=expected, observed=observed, exchange=exchange)
+        raise ConformanceFailure(message, expected=expected, observed=observed,
+                                 exchange=exchange, cause=cause)
+
+
+class Cases:
+    """The cases of a check that tries several (placements, surfaces, bad requests).
+
+    Every case runs, and every failing one is recorded, so one defect cannot hide another::
+
+        with cases() as case:
+            for surface in target.surfaces:
+                with case(f"{surface} malformed JSON"):
+                    errors.status_in(...)
+
+    At the end of the block the check fails once, carrying every failed case.
+    """
+
+    def __init__(self) -> None:
+        self.failed: list[ConformanceFailure] = []
+        self.tried = 0
+
+    @contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        self.tried += 1
+        try:
+            yield
+        except ConformanceFailure as failure:
+            failure.case = label
+            self.failed.append(failure)
+
+    def conclude(self) -> None:
+        """Raise the one failure (or one carrying them all) when any case failed."""
+        __tracebackhide__ = True
+        if len(self.failed) == 1:
+            raise self.failed[0]
+        if self.failed:
+            first = self.failed[0]
+            labels = ", ".join(str(f.case) for f in self.failed)
+            raise ConformanceFailure(
+                f"{len(self.failed)} of {self.tried} cases failed ({labels}); first: "
+                f"{first.message}", expected=first.expected, observed=first.observed,
+                exchange=first.exchange, cause=first.cause, cases=self.failed)
+
+
+@contextmanager
+def cases() -> Iterator[Cases]:
+    """Run each ``with case(label):`` block of a check, then fail once with every failure."""
+    __tracebackhide__ = True
+    collector = Cases()
+    yield collector
+    collector.conclude()
 
 
 class ConformanceWarning(UserWarning):

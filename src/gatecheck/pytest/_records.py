@@ -16,7 +16,7 @@ from gatecheck.checks import (
     ExchangeLike,
     Inconclusive,
 )
-from gatecheck.results import CheckResult, Outcome, utc_iso
+from gatecheck.results import CaseResult, CheckResult, Outcome, utc_iso
 
 __all__ = [
     "RECORD_KEY", "ItemData", "attach_result", "detach_result", "exchange_dict", "merge_phase",
@@ -66,8 +66,12 @@ def _failure(call: pytest.CallInfo[None] | None) -> tuple[Outcome, dict[str, Any
         return "failed", {}
     exc = call.excinfo.value
     if isinstance(exc, ConformanceFailure):
+        cases = tuple(CaseResult(label=str(f.case), message=f.message, expected=f.expected,
+                                 observed=f.observed, cause=f.cause,
+                                 exchange=exchange_dict(f.exchange)) for f in exc.cases)
         return "failed", {"message": exc.message, "expected": exc.expected,
-                          "observed": exc.observed, "exchange": exc.exchange}
+                          "observed": exc.observed, "exchange": exc.exchange,
+                          "cause": exc.cause, "cases": cases}
     if isinstance(exc, pytest.fail.Exception):
         return "failed", {"message": exc.msg}
     text = f"{type(exc).__name__}: {exc}"[:_TEXT_LIMIT]
@@ -128,7 +132,7 @@ def phase_result(
         duration_s=round(max(call.stop - start, 0.0), 6), message=found.get("message"),
         expected=found.get("expected"), observed=found.get("observed"),
         warnings=tuple(w.message for w in data.warnings), exchange=exchange_dict(exchange),
-        stale=stale,
+        stale=stale, cause=found.get("cause"), cases=found.get("cases", ()),
     )
 
 
@@ -140,7 +144,7 @@ def merge_phase(current: CheckResult | None, phase: CheckResult) -> CheckResult:
         return current
     return dataclasses.replace(
         current, outcome=phase.outcome, message=phase.message, expected=phase.expected,
-        observed=phase.observed, stale=phase.stale,
+        observed=phase.observed, stale=phase.stale, cause=phase.cause, cases=phase.cases,
         exchange=phase.exchange if phase.exchange is not None else current.exchange)
 
 
