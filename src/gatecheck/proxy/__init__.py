@@ -4,7 +4,8 @@
 serves it (``command``); ``gatecheck.embedded.start_embedded`` runs it over the mock.
 
 Front doors, each also without ``/v1``: ``POST /v1/chat/completions``, ``POST /v1/messages``,
-``POST /v1/messages/count_tokens``, ``GET /v1/models[/{id}]``, ``GET /health``,
+``POST /v1/messages/count_tokens``, ``POST /v1/responses`` and ``POST /v1/embeddings``
+(``responses``: passed through, or translated to Chat Completions / Messages), ``GET /v1/models[/{id}]``, ``GET /health``,
 ``/health/live``, ``/health/ready``, ``POST|GET /v1/keys``, ``DELETE /v1/keys/{id}``,
 ``GET /v1/usage``, ``GET /metrics``. Module map: ``config`` (proxy.toml +
 ``config.schema.json``), ``keystore`` and ``auth``, ``errors`` (both envelopes), ``cors``

@@ -1,4 +1,5 @@
-"""The front doors that reach a model: chat/completions, messages and count_tokens.
+"""The front doors that reach a model: chat/completions, messages and count_tokens (and, in
+``proxy.responses``, responses and embeddings).
 
 Each request is authenticated, read (bounded), validated, resolved to a provider, then
 sent either as is (same format, only ``model`` swapped) or translated by
@@ -25,6 +26,7 @@ from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.errors import ProxyError, Surface
 from gatecheck.proxy.keystore import KeyStore
 from gatecheck.proxy.limiter import KeyLimiter
+from gatecheck.proxy import responses as front
 from gatecheck.proxy.models import ModelTable, Target
 from gatecheck.proxy.streams import AnthropicEmitter, OpenAIEmitter, Translator, relay
 from gatecheck.proxy.upstream import (
@@ -226,6 +228,14 @@ class Forwarder:
             message = f"Upstream response is malformed ({type(exc).__name__})."
             raise ProxyError("upstream", message) from None
         return result
+
+    async def responses(self, ctx: Ctx) -> None:
+        """``POST /v1/responses`` (``proxy.responses``)."""
+        await front.responses(self, ctx)
+
+    async def embeddings(self, ctx: Ctx) -> None:
+        """``POST /v1/embeddings`` (``proxy.responses``)."""
+        await front.embeddings(self, ctx)
 
     async def count_tokens(self, ctx: Ctx) -> None:
         """Anthropic upstream: passed through. OpenAI upstream: a one-token request.
