@@ -22,7 +22,12 @@ from typing import Any
 import orjson
 
 from gatecheck.mock._config import MockConfig
-from gatecheck.mock._errors import context_length_error, context_window, error_for_status, openai_error
+from gatecheck.mock._errors import (
+    context_length_error,
+    context_window,
+    error_for_status,
+    openai_error,
+)
 from gatecheck.mock._plan import PROMPT_EXCERPT, Invalid, Plan, resolve
 from gatecheck.mock._tokenizer import count_embeddings_request
 from gatecheck.mock._validate import check_embeddings

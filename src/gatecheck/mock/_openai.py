@@ -247,6 +247,8 @@ class OpenAISurface:
                     "completion_tokens": so_far,
                     "total_tokens": prompt + so_far,
                 }
+                if plan.cache_read:  # as vLLM with prompt-tokens details on: from the start
+                    chunk["usage"]["prompt_tokens_details"] = {"cached_tokens": plan.cache_read}
             elif include_usage:
                 chunk["usage"] = None
             frames.append((orjson.dumps(chunk)[1:], content))

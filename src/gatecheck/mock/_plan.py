@@ -19,10 +19,10 @@ from gatecheck.mock._generate import Reply
 
 __all__ = [
     "Invalid",
-    "cache_counts",
     "Plan",
     "PlanCache",
     "Surface",
+    "cache_counts",
     "resolve",
     "text_of",
 ]

@@ -179,7 +179,8 @@ class ResponsesSurface:
         return self._splice(out, rid or "resp_failed", 0)
 
     def malformed_event(self) -> bytes:
-        return b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"cut\n\n'
+        return (b'event: response.output_text.delta\n'
+                b'data: {"type":"response.output_text.delta","delta":"cut\n\n')
 
     def bad_utf8_event(self) -> bytes:
         return (b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta",'

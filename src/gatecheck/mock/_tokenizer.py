@@ -16,9 +16,9 @@ Completions or Messages):
 - content: text parts (``text``, ``input_text``, ``output_text``) count their text; an
   image, audio, document or file part counts ``MEDIA_TOKENS`` (85) whatever its size
   (the real APIs count image tiles or pixels; a flat count keeps the ground truth simple
-  and still proves the part was counted); a tool call (OpenAI ``tool_calls[]``, Anthropic ``tool_use``) counts
-  its name + its arguments JSON; a tool result counts its text; any other part counts the
-  tokens of its canonical JSON;
+  and still proves the part was counted); a tool call (OpenAI ``tool_calls[]``, Anthropic
+  ``tool_use``) counts its name + its arguments JSON; a tool result counts its text; any
+  other part counts the tokens of its canonical JSON;
 - per tool declared in ``tools``: ``TOOL_OVERHEAD`` (4) + name + description + the canonical
   JSON (sorted keys) of its parameter schema (OpenAI ``function.parameters``, Anthropic
   ``input_schema``, Responses ``parameters``).
@@ -51,8 +51,8 @@ __all__ = [
     "count_openai_request",
     "count_responses_request",
     "count_tokens",
-    "responses_turns",
     "pieces",
+    "responses_turns",
 ]
 
 TOKEN = re.compile(r"\w+|[^\w\s]")

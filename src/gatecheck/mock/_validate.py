@@ -253,7 +253,8 @@ def check_responses(body: Any) -> None:
     if not isinstance(body, dict):
         raise Invalid(400, "The request body must be a JSON object.")
     if not isinstance(body.get("model"), str) or not body["model"]:
-        raise Invalid(400, "Missing required parameter: 'model'.", "model", "missing_required_parameter")
+        raise Invalid(400, "Missing required parameter: 'model'.", "model",
+                      "missing_required_parameter")
     if body.get("previous_response_id") is not None or body.get("conversation") is not None:
         # The mock keeps no responses (store is always false).
         rid = body.get("previous_response_id") or body.get("conversation")

@@ -19,6 +19,7 @@ import orjson
 
 from gatecheck.protocols import translate
 from gatecheck.protocols.translate import TranslationError
+from gatecheck.proxy import responses as front
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.auth import authenticate
 from gatecheck.proxy.config import ProxyConfig
@@ -26,7 +27,6 @@ from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.errors import ProxyError, Surface
 from gatecheck.proxy.keystore import KeyStore
 from gatecheck.proxy.limiter import KeyLimiter
-from gatecheck.proxy import responses as front
 from gatecheck.proxy.models import ModelTable, Target
 from gatecheck.proxy.streams import AnthropicEmitter, OpenAIEmitter, Translator, relay
 from gatecheck.proxy.upstream import (

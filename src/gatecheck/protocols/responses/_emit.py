@@ -18,7 +18,7 @@ from gatecheck.protocols.responses.wire import ERROR_CODES, EVENT
 
 __all__ = ["StreamWriter", "echo", "response_object", "usage"]
 
-_NEUTRAL = {  # what a Response reports for settings the request left out
+_NEUTRAL: dict[str, Any] = {  # what a Response reports for settings the request left out
     "instructions": None, "max_output_tokens": None, "max_tool_calls": None, "metadata": {},
     "parallel_tool_calls": True, "previous_response_id": None, "temperature": 1.0,
     "top_p": 1.0, "tool_choice": "auto", "truncation": "disabled", "user": None,
@@ -154,7 +154,7 @@ class StreamWriter:
 
     # -- reasoning (Anthropic thinking, vLLM / DeepSeek reasoning_content) -----------------
     def open_reasoning(self, item_id: str) -> list[dict[str, Any]]:
-        item = {"id": item_id, "type": "reasoning", "summary": [], "content": [],
+        item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": [], "content": [],
                 "encrypted_content": None, "status": "in_progress"}
         out = self._open("reasoning", item)
         part = {"type": "reasoning_text", "text": ""}

@@ -110,7 +110,7 @@ OPEN_RESPONSES_REQUIRED: Final = (
 )
 
 # The Open Responses compliance suite's tool (its "tool-calling" requests).
-WEATHER_TOOL: Final = {
+WEATHER_TOOL: Final[dict[str, Any]] = {
     "name": "get_weather",
     "description": "Get the current weather for a location",
     "parameters": {"type": "object",

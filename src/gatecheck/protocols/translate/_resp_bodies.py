@@ -112,7 +112,7 @@ def chat_to_responses_response(completion: dict[str, Any], *, request: Mapping[s
         output.append(_reasoning(reasoning, None, item_id("rs", response_id, 0)))
     calls = message.get("tool_calls") or []
     content = message.get("content")
-    if isinstance(content, str) and content or not calls:
+    if (isinstance(content, str) and content) or not calls:
         text = content if isinstance(content, str) else ""
         output.append(_message(text, item_id("msg", response_id, len(output)), status))
     for call in calls:

@@ -165,7 +165,8 @@ class AnthropicToResponsesStream(_Base):
             return []
         kind = name if name and name != "message" else str(data.get("type", ""))
         if kind == "error":
-            error = data.get("error") if isinstance(data.get("error"), Mapping) else {}
+            raw = data.get("error")
+            error: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
             code = _CODES.get(str(error.get("type")), "server_error")
             return self.fail(code, str(error.get("message") or "upstream error"))
         out: list[Event] = []
