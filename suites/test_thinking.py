@@ -118,7 +118,7 @@ def test_think3_redacted(client, target, chat_model, mock_log, record_exchange):
 def test_think4_blocks_sent_back(client, target, chat_model, record_exchange):
     mock = directive(redacted=1) if target.claims("mock-directives") else None
     _, body = _body(chat_model, target, mock=mock)
-    response, message = _post(client, body, record_exchange)
+    _, message = _post(client, body, record_exchange)
     history = [*body["messages"],
                {"role": "assistant", "content": message.get("content")},
                {"role": "user", "content": "And once more."}]
