@@ -48,6 +48,10 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   tool-calls-as-stop (W-4 WARN) stream-text-plain (STR-1) unknown-event
                   (STR-A8 WARN) message-role-user (W-5, SDK W-5) invalid-400-as-500 (the
                   generated ERR-6 tests) no-body-id (the generated W-1 / W-5 tests)
+  2026 protocols  the resp-* modes (RESP-*), thinking-* and drop-redacted-thinking
+                  (THINK-*), cache-* / cached-tokens-dropped / responses-cached-dropped
+                  (CACHE-*), image-data-altered (IMG-*), embedding-* and dimensions-ignored
+                  (EMB-*): ``_misbehaviours_wire.MODES`` names the check each breaks
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
@@ -59,9 +63,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from gatecheck._exceptions import UsageError
+from gatecheck.mock import _misbehaviours_wire as wire
+from gatecheck.mock._misbehaviours import MODES as _MODES
 from gatecheck.mock._misbehaviours import (
-    MODES,
     Exchange,
     ignored_headers,
     rewrite_json,
@@ -71,6 +78,8 @@ from gatecheck.mock._misbehaviours import (
 from gatecheck.mock._misbehaviours_sse import rewrite_event, stream_end
 
 __all__ = ["MODES", "Misbehave", "wrap"]
+
+MODES = {**_MODES, **wire.MODES}  # mode -> what it breaks
 
 Scope = dict[str, Any]
 
@@ -106,6 +115,7 @@ class Misbehave:
             count=self.counter,
             shared=self.shared,
         )
+        ex.body = wire.rewrite_request(ex) or ex.body
         ex.body = rewrite_request(ex)
         scope = dict(scope)
         scope["headers"] = [
@@ -188,9 +198,24 @@ class _Responder:
         if self.start is None:  # the ASGI protocol sends the start first; nothing to rewrite
             return
         start, body = rewrite_json(self.ex, self.start, bytes(self.buffer))
+        start, body = _rewire(self.ex, start, body)
         start = rewrite_start(self.ex, start, body)
         await self.send(start)
         await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _rewire(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The Responses / thinking / caching / embeddings modes on a whole JSON answer."""
+    try:
+        value: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = None
+    status, changed = wire.rewrite_json(ex, start["status"], value)
+    if status == start["status"] and changed is value and value is not None:
+        return start, orjson.dumps(value)  # rewritten in place (or not at all)
+    if changed is None:
+        return {**start, "status": status}, body
+    return {**start, "status": status}, orjson.dumps(changed)
 
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str:
