@@ -14,6 +14,16 @@ import orjson
 
 from gatecheck.mock._misbehaviours import Exchange
 
+Json = dict[str, Any]
+
+
+def _dict(value: Any) -> Json:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
 __all__ = ["MODES", "rewrite_anthropic", "rewrite_json", "rewrite_request", "rewrite_responses"]
 
 MODES: dict[str, str] = {
@@ -103,9 +113,9 @@ def rewrite_request(ex: Exchange) -> bytes | None:
         request.pop("dimensions")
         return orjson.dumps(request)
     if ex.on("thinking-resent-changed") and ex.surface == "anthropic":
-        for message in request.get("messages") or []:
-            for block in message.get("content") or [] if message.get("role") == "assistant" \
-                    else []:
+        for message in _list(request.get("messages")):
+            assistant = message.get("role") == "assistant"
+            for block in _list(message.get("content")) if assistant else []:
                 if isinstance(block, dict) and block.get("type") == "thinking":
                     block["thinking"] = str(block.get("thinking", "")) + " "
         return orjson.dumps(request)
@@ -115,7 +125,7 @@ def rewrite_request(ex: Exchange) -> bytes | None:
 def _refused(ex: Exchange) -> str | None:
     """Why a Responses request is refused by the refuse-* modes (None: not refused)."""
     request = ex.request if isinstance(ex.request, dict) else {}
-    items = request.get("input") if isinstance(request.get("input"), list) else []
+    items = _list(request.get("input"))
     roles = {i.get("role") for i in items if isinstance(i, dict)}
     if ex.on("resp-refuse-system") and (request.get("instructions") or roles & {"system",
                                                                                "developer"}):
@@ -156,8 +166,8 @@ def rewrite_json(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
 
 
 def _response(ex: Exchange, value: dict[str, Any]) -> None:
-    for item in value.get("output") or []:
-        for part in item.get("content") or [] if item.get("type") == "message" else []:
+    for item in _list(value.get("output")):
+        for part in _list(item.get("content")) if item.get("type") == "message" else []:
             if ex.on("resp-empty-text") and part.get("type") == "output_text":
                 part["text"] = ""
         if ex.on("resp-args-object") and item.get("type") == "function_call":
@@ -167,9 +177,8 @@ def _response(ex: Exchange, value: dict[str, Any]) -> None:
             value.pop(key, None)
     if ex.on("resp-incomplete-as-completed") and value.get("status") == "incomplete":
         value.update(status="completed", incomplete_details=None)
-    usage = value.get("usage") if isinstance(value.get("usage"), dict) else {}
-    details = usage.get("input_tokens_details") if isinstance(
-        usage.get("input_tokens_details"), dict) else {}
+    usage = _dict(value.get("usage"))
+    details = _dict(usage.get("input_tokens_details"))
     if ex.on("resp-cached-exceeds") and usage:
         details["cached_tokens"] = int(usage.get("input_tokens", 0)) + 5
     if ex.on("responses-cached-dropped") and details:
@@ -202,7 +211,7 @@ def _cache(ex: Exchange, usage: dict[str, Any]) -> None:
 
 
 def _thinking(ex: Exchange, value: dict[str, Any]) -> None:
-    content = value.get("content") if isinstance(value.get("content"), list) else []
+    content = _list(value.get("content"))
     if ex.on("drop-redacted-thinking"):
         value["content"] = [b for b in content if b.get("type") != "redacted_thinking"]
     for block in content if ex.on("thinking-text-trimmed") else []:
@@ -239,11 +248,11 @@ def rewrite_responses(ex: Exchange, name: str | None, data: str) -> str:
         event["text"] = str(event.get("text", "")) + " (edited)"
     if ex.on("resp-args-done-differs") and kind == "response.function_call_arguments.done":
         event["arguments"] = str(event.get("arguments", "")) + " "
-    response = event.get("response") if kind == "response.completed" else None
-    if isinstance(response, dict):
+    final = _dict(event.get("response")) if kind == "response.completed" else {}
+    if final:
         if ex.on("resp-final-in-progress"):
-            response["status"] = "in_progress"
-        usage = response.get("usage")
+            final["status"] = "in_progress"
+        usage = final.get("usage")
         if ex.on("resp-stream-usage-off") and isinstance(usage, dict):
             usage["output_tokens"] += 1
             usage["total_tokens"] += 1
@@ -255,7 +264,7 @@ def rewrite_anthropic(ex: Exchange, kind: Any, event: dict[str, Any], name: str 
     """The thinking modes on an Anthropic stream event: the text to send (None: not mine)."""
     if not ex.on("thinking-signature-first") or kind != "content_block_delta":
         return None
-    delta = event.get("delta") or {}
+    delta = _dict(event.get("delta"))
     if delta.get("type") == "thinking_delta":  # hold the thinking back until the signature
         ex.held += _emit(event, name)
         return ""
