@@ -48,10 +48,23 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   tool-calls-as-stop (W-4 WARN) stream-text-plain (STR-1) unknown-event
                   (STR-A8 WARN) message-role-user (W-5, SDK W-5) invalid-400-as-500 (the
                   generated ERR-6 tests) no-body-id (the generated W-1 / W-5 tests)
-  2026 protocols  the resp-* modes (RESP-*), thinking-* and drop-redacted-thinking
-                  (THINK-*), cache-* / cached-tokens-dropped / responses-cached-dropped
-                  (CACHE-*), image-data-altered (IMG-*), embedding-* and dimensions-ignored
-                  (EMB-*): ``_misbehaviours_wire.MODES`` names the check each breaks
+  Responses       resp-empty-text (RESP-1) resp-drop-or-fields (RESP-2) resp-refuse-system
+                  (RESP-3) resp-refuse-history (RESP-4) resp-args-object (RESP-5)
+                  resp-incomplete-as-completed (RESP-6) resp-refuse-images (RESP-7)
+                  resp-cached-exceeds (RESP-T1) resp-usage-off-by-one (RESP-T2)
+                  resp-error-as-string (RESP-E1) resp-event-name-mismatch (RESP-S1)
+                  resp-skip-created (RESP-S2) resp-sequence-reset (RESP-S3)
+                  resp-text-done-differs (RESP-S4) resp-args-done-differs (RESP-S5)
+                  resp-final-in-progress (RESP-S6) resp-fake-complete-on-error (RESP-S7)
+                  resp-stream-usage-off (RESP-T3) resp-usage-total-zero (RESP-SDK1)
+                  resp-completed-missing (RESP-SDK2/3)
+  thinking, cache thinking-text-trimmed (THINK-1) thinking-signature-first (THINK-2)
+                  drop-redacted-thinking (THINK-3) thinking-resent-changed (THINK-4)
+                  cache-read-dropped (CACHE-1) cached-tokens-dropped (CACHE-2)
+                  responses-cached-dropped (CACHE-3) cache-creation-dropped (CACHE-4)
+  images, embed.  image-data-altered (IMG-1..3) embedding-order-reversed (EMB-1)
+                  dimensions-ignored (EMB-2) embedding-usage-off (EMB-3)
+                  embedding-errors-500 (EMB-4)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
