@@ -2,7 +2,8 @@
 
 Every user speaks the wire ``--gatecheck-surface`` names: Chat Completions, Messages, the
 Responses API (streamed: the first ``response.output_text.delta`` is the first token) or
-embeddings (non-stream users only).
+embeddings (never streamed: on that wire every user, the rate user too, sends plain
+requests and measures e2e).
 
 A locustfile imports Locust first (gevent patches sockets before anything else is
 imported) and subclasses a user here; the classes here are abstract, so importing them
@@ -255,6 +256,8 @@ class LlmUser(User):
             raise locust.exception.StopUser("no host: pass --host http://gateway/v1")
         self.settings = settings
         self.node = node()
+        if settings.surface == "embeddings":
+            self.stream = False  # never streamed: every scenario sends plain requests (e2e)
         try:
             self.prepared: Prepared = prepare(
                 base_url=self.host, surface=settings.surface, stream=self.stream,
