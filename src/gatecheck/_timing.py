@@ -16,6 +16,7 @@ from typing import Any, Literal
 import orjson
 
 from gatecheck._sse import SseEvent
+from gatecheck.protocols.responses.wire import CONTENT_EVENTS, TERMINAL_EVENTS
 
 __all__ = [
     "Stamps",
@@ -49,14 +50,10 @@ _NS_PER_MS = 1_000_000.0
 # generated text too, so they count like "content".
 _OPENAI_CONTENT_FIELDS = ("content", "reasoning", "reasoning_content", "refusal")
 _OPENAI_CALL_FIELDS = ("tool_calls", "function_call")
-# Responses events whose delta is generated output: text, refusal, reasoning, tool arguments
-# (the same kinds as a Chat Completions content delta; protocols/responses/wire.py).
-_RESPONSES_CONTENT = frozenset({
-    "response.output_text.delta", "response.refusal.delta",
-    "response.function_call_arguments.delta", "response.reasoning_text.delta",
-    "response.reasoning_summary_text.delta",
-})
-_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
+# Responses events whose delta is generated output (text, refusal, reasoning, tool arguments:
+# the kinds a Chat Completions content delta has), and the events that end a stream.
+_RESPONSES_CONTENT = CONTENT_EVENTS
+_RESPONSES_END = TERMINAL_EVENTS
 
 
 @dataclass(slots=True)

@@ -22,10 +22,12 @@ from geventhttpclient import HTTPClient
 from gatecheck._exchange import Auth
 from gatecheck._sse import SseDecoder
 from gatecheck._timing import Stamps, StreamMeter, Wire, usage_from
+from gatecheck.protocols.responses.wire import EVENT
 
 __all__ = ["Outcome", "Prepared", "prepare", "send"]
 
 ANTHROPIC_VERSION = "2023-06-01"
+_RESPONSES_FAILURE = (EVENT.ERROR, EVENT.FAILED)
 MAX_ERROR_EXCERPT = 200
 MAX_BODY_BYTES = 8 << 20
 _READ_BLOCK = 64 << 10
@@ -198,6 +200,6 @@ def _is_error_event(surface: Wire, name: str | None, data: str) -> bool:
     if surface == "anthropic":
         return name == "error"
     if surface == "responses":  # the `error` event, or the response.failed that ends it
-        return name in ("error", "response.failed") or data.startswith(
+        return name in _RESPONSES_FAILURE or data.startswith(
             ('{"type":"error"', '{"type":"response.failed"'))
     return data.startswith('{"error"')
