@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from gatecheck.checks import aliases, check, errors, expect, models
+from gatecheck.checks import anthropic as ac
+from gatecheck.checks import openai as oc
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -11,8 +13,6 @@ from gatecheck.checks.support import (
     headers_for,
     response_json,
 )
-from gatecheck.protocols.anthropic import checks as ac
-from gatecheck.protocols.openai import checks as oc
 
 # What the profile's unknown-model policy means for the status a client sees.
 UNKNOWN_STATUS = {"not-found": 404, "bad-request": 400}

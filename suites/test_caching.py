@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, tokens
+from gatecheck.checks import openai as oc
+from gatecheck.checks import responses as rc
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -22,11 +25,7 @@ from gatecheck.checks.support import (
     nonce,
     response_json,
 )
-from gatecheck.protocols.anthropic import checks as ac
-from gatecheck.protocols.openai import checks as oc
-from gatecheck.protocols.responses import checks as rc
-from gatecheck.protocols.responses.wire import PATH as RESPONSES_PATH
-from gatecheck.protocols.responses.wire import request_body
+from gatecheck.protocols.responses.wire import RESPONSES_PATH, request_body
 
 PROMPT = "Summarise the cached policy document in one line."
 READ, WRITE = 7, 5
@@ -109,7 +108,7 @@ def test_cache3_responses(client, target, chat_model, mock_log, record_exchange)
         pytest.skip(f"target {target.name!r} does not claim responses")
     marker = nonce()
     body = request_body(chat_model, text=f"{PROMPT} {marker}", mock=directive(cache_read=READ))
-    response, reply = _post(client, RESPONSES_PATH, body, "openai", record_exchange,
+    response, reply = _post(client, "/v1" + RESPONSES_PATH, body, "openai", record_exchange,
                             wire="responses")
     truth = _truth(mock_log, marker)
     usage = rc.usage_adds_up(reply.get("usage"), exchange=response.exchange)

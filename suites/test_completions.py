@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, warn
 from gatecheck.checks import headers as hdr
+from gatecheck.checks import openai as oc
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -13,8 +15,6 @@ from gatecheck.checks.support import (
     no_auth,
     response_json,
 )
-from gatecheck.protocols.anthropic import checks as ac
-from gatecheck.protocols.openai import checks as oc
 
 
 def _chat(client, model, **kw):

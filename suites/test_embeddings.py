@@ -14,7 +14,7 @@ def _model(target):
 
 
 def _post(client, body, record_exchange):
-    response = client.request("POST", EMBEDDINGS_PATH, json=body, surface="embeddings")
+    response = client.request("POST", "/v1" + EMBEDDINGS_PATH, json=body, surface="embeddings")
     record_exchange(response.exchange)
     expect(response.status == 200, "embeddings request failed", expected="200",
            observed=f"{response.status} {response.text[:200]}", exchange=response.exchange)
@@ -71,7 +71,7 @@ def test_emb3_ground_truth(client, target, mock_log, record_exchange):
 @check("EMB-4", level="MUST", category="Errors", surface="openai", feature="embeddings",
        title="Embeddings: a request without input is a 400 in the OpenAI error envelope")
 def test_emb4_bad_request(client, target, profile, record_exchange):
-    response = client.request("POST", EMBEDDINGS_PATH, json={"model": _model(target)})
+    response = client.request("POST", "/v1" + EMBEDDINGS_PATH, json={"model": _model(target)})
     record_exchange(response.exchange)
     errors.status_in(response, (400, 422), "embeddings without input")
     errors.openai_error_envelope(response)

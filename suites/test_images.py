@@ -14,8 +14,7 @@ import pytest
 from gatecheck.checks import check, evidence, expect, tokens
 from gatecheck.checks.evidence import PNG_BASE64
 from gatecheck.checks.support import PATHS, body_for, headers_for, nonce, response_json
-from gatecheck.protocols.responses.wire import PATH as RESPONSES_PATH
-from gatecheck.protocols.responses.wire import message_item, request_body
+from gatecheck.protocols.responses.wire import RESPONSES_PATH, message_item, request_body
 
 DATA_URL = f"data:image/png;base64,{PNG_BASE64}"
 SENT = [evidence.image_digest(DATA_URL)]
@@ -82,5 +81,5 @@ def test_img3_responses(client, target, chat_model, mock_log, record_exchange):
     content = [{"type": "input_text", "text": f"Describe this image. {marker}"},
                {"type": "input_image", "image_url": DATA_URL}]
     body = request_body(chat_model, items=[message_item("user", content)])
-    _judge(client, RESPONSES_PATH, body, "openai", marker, mock_log, record_exchange,
+    _judge(client, "/v1" + RESPONSES_PATH, body, "openai", marker, mock_log, record_exchange,
            input_key="input_tokens", wire="responses")

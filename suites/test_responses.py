@@ -13,12 +13,14 @@ import orjson
 import pytest
 
 from gatecheck.checks import check, errors, expect, tokens
+from gatecheck.checks import responses as rc
 from gatecheck.checks.evidence import PNG_BASE64
 from gatecheck.checks.support import conforms, directive, nonce, response_json
-from gatecheck.protocols.responses import checks as rc
-from gatecheck.protocols.responses.wire import PATH, message_item, request_body
+from gatecheck.protocols.responses.wire import RESPONSES_PATH, message_item, request_body
 
 WEATHER = {"location": "Paris"}
+
+PATH = "/v1" + RESPONSES_PATH  # the client is rooted at the target root
 
 
 def _create(client, body, record_exchange, *, status=200):

@@ -11,10 +11,12 @@ from __future__ import annotations
 import pytest
 
 from gatecheck.checks import check, expect, tokens
+from gatecheck.checks import responses as rc
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import capture_stream, conforms, directive, response_json
-from gatecheck.protocols.responses import checks as rc
-from gatecheck.protocols.responses.wire import EVENT, PATH, request_body
+from gatecheck.protocols.responses.wire import RESPONSES_PATH, request_body
+
+PATH = "/v1" + RESPONSES_PATH  # the client is rooted at the target root
 
 
 def _stream(client, body, record_exchange):
@@ -91,12 +93,12 @@ def test_resps5_arguments_assemble(client, target, chat_model, record_exchange):
     body = request_body(chat_model, text="What's the weather in Paris?", mock=mock, tools=True,
                         max_output_tokens=64)
     captured, stream = _stream(client, body, record_exchange)
-    added = [d for d in stream.of_type(EVENT.ITEM_ADDED)
+    added = [d for d in stream.of_type(rc.EVENT.ITEM_ADDED)
              if (d.get("item") or {}).get("type") == "function_call"]
-    done = [d for d in stream.of_type(EVENT.ITEM_DONE)
+    done = [d for d in stream.of_type(rc.EVENT.ITEM_DONE)
             if (d.get("item") or {}).get("type") == "function_call"]
-    expect(bool(added and done and stream.of_type(EVENT.ARGS_DELTA)
-                and stream.of_type(EVENT.ARGS_DONE)),
+    expect(bool(added and done and stream.of_type(rc.EVENT.ARGS_DELTA)
+                and stream.of_type(rc.EVENT.ARGS_DONE)),
            "the function call was not streamed as added, arguments delta/done and done events",
            expected="output_item.added (function_call), function_call_arguments.delta/.done, "
            "output_item.done", observed=" ".join(stream.types()[:30]),

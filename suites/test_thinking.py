@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, thinking
 from gatecheck.checks.support import (
     PATHS,
@@ -22,7 +23,6 @@ from gatecheck.checks.support import (
     nonce,
     response_json,
 )
-from gatecheck.protocols.anthropic import checks as ac
 
 THINKING = {"type": "enabled", "budget_tokens": 1024}
 

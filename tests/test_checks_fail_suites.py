@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpcore  # noqa: F401  (see below)
 import httpx
 import pytest
 
@@ -35,6 +36,8 @@ from gatecheck.proxy.config import default_config
 from gatecheck.proxy.keystore import KeyStore, new_key
 
 pytest_plugins = ["pytester"]
+# pytester's in-process runs drop the modules first imported inside them; httpx keeps a map
+# from httpcore's exception classes, so httpcore is imported here, once, outside any run.
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "suites"
@@ -333,8 +336,8 @@ def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", r
     try:
         recorder = pytester.inline_run(
             *(str(SUITES / f) for f in files), "--target", target,
-            "--targets-file", str(ROOT / "targets.toml"),
-            "--base-url", f"{target}={proxy_url}/v1", "-p", "no:randomly",
+            "--gatecheck-targets-file", str(ROOT / "targets.toml"),
+            "--gatecheck-base-url", f"{target}={proxy_url}/v1", "-p", "no:randomly",
             "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", *results)
     finally:
         wrapper.modes = set()
@@ -370,7 +373,7 @@ def test_exactly_the_check_warns(pytester, monkeypatch, broken, mode):
     files, expected = WARN_CASES[mode]
     results = pytester.path / "results.jsonl"
     passed, failed = run_suites(pytester, monkeypatch, broken, mode, files,
-                                results=("--results", str(results)))
+                                results=("--gatecheck-results", str(results)))
     records = [orjson.loads(line) for line in results.read_bytes().splitlines() if line]
     warned = {r["test"].split("::")[-1].split("[")[0] for r in records
               if r["outcome"] == "warned"}

@@ -10,9 +10,9 @@ import pytest
 
 from gatecheck._sse import SseEvent
 from gatecheck.checks import ConformanceFailure, evidence, thinking
-from gatecheck.protocols.anthropic.checks import read_anthropic_stream
-from gatecheck.protocols.responses import _emit
-from gatecheck.protocols.responses import checks as rc
+from gatecheck.checks import responses as rc
+from gatecheck.checks.anthropic import read_anthropic_stream
+from gatecheck.protocols import responses as _emit
 
 
 def sse(data, name="__type__"):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from gatecheck.report import load_run
 from gatecheck.report._load import LoadRun
-from gatecheck.report.command import load_run
 from gatecheck.report.compare import (
     _headline,
     compare,

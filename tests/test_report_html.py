@@ -16,12 +16,11 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from gatecheck._redact import default_redactor
 from gatecheck.cli import main
-from gatecheck.report import RunMeta
+from gatecheck.report import RunMeta, load_run
 from gatecheck.report._load import LoadRun, find_load, read_load
-from gatecheck.report.command import load_run
 from gatecheck.report.compare import compare, render_comparison_html, render_comparison_markdown
 from gatecheck.report.html import render_html, status_word
-from gatecheck.runner._results import read_results
+from gatecheck.results import read_results
 
 DATA = Path(__file__).parent / "data" / "report"
 
@@ -246,7 +245,7 @@ def test_read_load_redacts_the_summary(run_a):
     assert load_dir is not None
     load = read_load(load_dir, default_redactor())
     assert leaked not in str(load.summary)
-    records = read_results(run_a / "results.jsonl")
+    records = [r.to_json() for r in read_results(run_a / "results.jsonl")]
     assert leaked not in render_html(records, RunMeta.from_results(records), load)
 
 

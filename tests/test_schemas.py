@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,7 +142,8 @@ def test_missing_schema_directory_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     finally:
         monkeypatch.delenv("GATECHECK_SCHEMAS_DIR")
         schema_dir.cache_clear()
-    assert schema_dir().name == "schemas"
+    # the package's data: the checkout's schemas/, linked into gatecheck.schemas
+    assert schema_dir().resolve() == (Path(__file__).resolve().parents[1] / "schemas")
 
 
 # --- what passes ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from gatecheck._redact import Redactor
-from gatecheck.targets import load_targets, resolve_target_names, schema_path
+from gatecheck.options import resolve_target_names
+from gatecheck.targets import load_targets, schema_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "targets.toml"
@@ -189,7 +190,6 @@ def test_portkey_profile_carries_report_004(registry):
     assert portkey.api_base_url() == "https://api.portkey.ai/v1"
     assert portkey.auth.scheme == "header"
     assert portkey.auth_header("openai") == "x-portkey-api-key"
-    assert portkey.quirks.model_id_format == "at-provider"
     models = [m.model for m in portkey.matrix]
     assert models[:7] == [
         "@deepinfra/zai-org/GLM-4.5-Air",
@@ -210,7 +210,6 @@ def test_puter_quirks(registry):
     assert puter.quirks.invalid_json_status == 500
     assert puter.quirks.unknown_model == "default"
     assert puter.quirks.model_echo == "default-substituted"
-    assert puter.quirks.rate_limits.headers == "windowed"
     assert puter.quirks.rate_limits.retry_after is False
     # Only the x-api-key check of AUTH-2 fails; Bearer on /v1/messages works.
     assert puter.deviation("AUTH-2", "anthropic", "test_auth2_x_api_key") is not None
@@ -223,7 +222,6 @@ def test_ccproxy_quirks(registry):
     cc = registry.get("ccproxy")
     assert set(cc.surfaces) == {"openai"}
     assert (cc.quirks.missing_key_status, cc.quirks.invalid_key_status) == (401, 403)
-    assert cc.quirks.auth_error_shape == "string"
     health = cc.quirks.health
     assert health is not None
     assert health.path == "/health/liveliness"
@@ -234,8 +232,6 @@ def test_ccproxy_quirks(registry):
 
 def test_gatewayz_quirks(registry):
     gz = registry.get("gatewayz")
-    assert gz.quirks.error_shape == "fastapi-detail"
-    assert gz.quirks.model_id_case_insensitive is True
     assert gz.quirks.upstream_auth_status == 401
     assert all(dict(m.extra_body) == {"provider": "portkey"} for m in gz.matrix)
 

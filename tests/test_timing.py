@@ -245,3 +245,12 @@ def test_a_failed_responses_stream_still_ends_the_meter_without_usage():
     meter.on_event(resp("response.failed", 20, response={"status": "failed", "usage": None}))
     assert meter.finished
     assert meter.stamps.output_tokens is None
+
+
+def test_the_timing_model_knows_the_responses_events_by_their_wire_names():
+    # the core sits below the protocols, so it names them itself; this holds them together
+    from gatecheck import _timing
+    from gatecheck.protocols.responses import wire
+
+    assert wire.CONTENT_EVENTS == _timing._RESPONSES_CONTENT
+    assert wire.TERMINAL_EVENTS == _timing._RESPONSES_END

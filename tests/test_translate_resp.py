@@ -7,8 +7,8 @@ import json
 import pytest
 
 from gatecheck._sse import SseEvent
+from gatecheck.checks import responses as rc
 from gatecheck.protocols import translate as t
-from gatecheck.protocols.responses import checks as rc
 from gatecheck.protocols.translate import TranslationError
 from gatecheck.protocols.translate._resp_requests import REDACTED_PREFIX
 

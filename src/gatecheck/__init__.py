@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gatecheck._exceptions import (
     ClientTimeoutError,
     ConfigError,
+    ExchangeLike,
     HarnessError,
     ResponseTooLargeError,
     SseDecodeError,
@@ -21,13 +22,22 @@ from gatecheck._exceptions import (
     TargetUnreachableError,
     UsageError,
 )
-from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
+from gatecheck._redact import (
+    REDACTED,
+    Redactor,
+    default_redactor,
+    is_secret_name,
+    neutralise,
+    redact_curl,
+)
 from gatecheck._sse import SseDecoder, SseEvent
 from gatecheck._timing import (
+    SURFACES,
     Stamps,
     StreamMeter,
     Surface,
     Usage,
+    Wire,
     content_gaps,
     e2e,
     e2e_from_intended,
@@ -39,6 +49,7 @@ from gatecheck._timing import (
     ttfb,
     ttft,
     ttft_from_intended,
+    usage_from,
 )
 
 if TYPE_CHECKING:
@@ -64,12 +75,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REDACTED",
+    "SURFACES",
     "AsyncGatewayClient",
     "AsyncStreamResponse",
     "Auth",
     "ClientTimeoutError",
     "ConfigError",
     "Exchange",
+    "ExchangeLike",
     "GatewayClient",
     "HarnessError",
     "Redactor",
@@ -88,6 +101,7 @@ __all__ = [
     "Timeouts",
     "Usage",
     "UsageError",
+    "Wire",
     "__version__",
     "content_gaps",
     "default_redactor",
@@ -97,12 +111,15 @@ __all__ = [
     "is_content_event",
     "is_secret_name",
     "itl",
+    "neutralise",
+    "redact_curl",
     "schedule_lag",
     "tpot_decode",
     "tpot_e2e",
     "ttfb",
     "ttft",
     "ttft_from_intended",
+    "usage_from",
 ]
 
 

@@ -38,7 +38,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "Redactor", "default_redactor", "is_secret_name"]
+__all__ = [
+    "REDACTED", "Redactor", "default_redactor", "is_secret_name", "neutralise", "redact_curl",
+]
 
 REDACTED = "[REDACTED]"
 _MIN_SECRET_LEN = 4
@@ -275,3 +277,42 @@ def default_redactor() -> Redactor:
             if _default is None:
                 _default = Redactor()
     return _default
+
+
+# A curl names secrets as -H "header: $ENV_NAME" (double-quoted so the shell expands
+# them); the header patterns would mask the name too, and a curl that says "[REDACTED]" no
+# longer runs. Those arguments, which hold a name and never a value, are set aside around
+# the pass.
+_ENV_HEADER = re.compile(r'"[A-Za-z0-9-]+: (?:Bearer )?\$[A-Z_][A-Z0-9_]{0,127}"')
+
+
+def redact_curl(text: str, redactor: Redactor | None = None) -> str:
+    """``Redactor.text`` that keeps curl's ``-H "name: $ENV"`` arguments readable."""
+    redactor = redactor or default_redactor()
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"GATECHECKENVREF{len(kept) - 1}X"
+
+    clean = redactor.text(_ENV_HEADER.sub(keep, text))
+    for index, original in enumerate(kept):
+        clean = clean.replace(f"GATECHECKENVREF{index}X", original)
+    return clean
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every character a terminal could act on shown escaped (``\\x1b[2J``).
+
+    Control characters (C0 but tab, DEL, C1: so every escape sequence loses its ESC/CSI),
+    and invisible format characters (bidirectional overrides) are written as escapes;
+    printable text, any script, is kept.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\t" else _escaped(ch) for ch in text)

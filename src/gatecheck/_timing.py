@@ -16,7 +16,6 @@ from typing import Any, Literal
 import orjson
 
 from gatecheck._sse import SseEvent
-from gatecheck.protocols.responses.wire import CONTENT_EVENTS, TERMINAL_EVENTS
 
 __all__ = [
     "Stamps",
@@ -39,6 +38,7 @@ __all__ = [
 ]
 
 Surface = Literal["openai", "anthropic"]
+SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 # The wire a body or stream is read as: the two chat surfaces, the OpenAI Responses API
 # (its typed events) and embeddings (never streamed; usage as OpenAI's). Not a Surface:
 # surfaces are a target's front-door families, and Responses is an OpenAI one.
@@ -51,9 +51,15 @@ _NS_PER_MS = 1_000_000.0
 _OPENAI_CONTENT_FIELDS = ("content", "reasoning", "reasoning_content", "refusal")
 _OPENAI_CALL_FIELDS = ("tool_calls", "function_call")
 # Responses events whose delta is generated output (text, refusal, reasoning, tool arguments:
-# the kinds a Chat Completions content delta has), and the events that end a stream.
-_RESPONSES_CONTENT = CONTENT_EVENTS
-_RESPONSES_END = TERMINAL_EVENTS
+# the kinds a Chat Completions content delta has), and the events that end a stream. Named
+# here, not taken from gatecheck.protocols.responses: the core sits below the protocols
+# (tests/test_timing.py holds the two to the same names).
+_RESPONSES_CONTENT = frozenset({
+    "response.output_text.delta", "response.refusal.delta",
+    "response.function_call_arguments.delta", "response.reasoning_text.delta",
+    "response.reasoning_summary_text.delta",
+})
+_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 @dataclass(slots=True)

@@ -63,7 +63,7 @@ def test_auth_without_the_env_var_name_is_refused():
 
 
 def test_headless_command_line_is_bounded_and_web_binds_loopback(tmp_path):
-    locustfile = locate_locustfile("stream", tmp_path)
+    locustfile = locate_locustfile("stream")
     run = LocustRun(locustfile=locustfile, host="http://127.0.0.1:1/v1", run_dir=tmp_path,
                     users=3, spawn_rate=3.0, duration_s=2.5, processes=2,
                     options={"rate": "5"})
@@ -78,17 +78,15 @@ def test_headless_command_line_is_bounded_and_web_binds_loopback(tmp_path):
     assert web[web.index("--web-host") + 1] == "127.0.0.1"
 
 
-def test_locustfile_is_written_into_the_run_when_no_checkout_has_one(tmp_path, monkeypatch):
-    import gatecheck.load._launch as launch
-
-    monkeypatch.setattr(launch, "__file__", str(tmp_path / "a" / "b" / "c" / "x.py"))
-    path = locate_locustfile("ramp", tmp_path, cwd=tmp_path)
-    assert path.parent == tmp_path
-    text = path.read_text()
-    assert text.startswith("import locust")
-    assert "class StepShape(shapes.StepShape)" in text
+def test_locustfiles_come_from_the_cwd_else_the_shipped_ones(tmp_path):
+    shipped = locate_locustfile("ramp", cwd=tmp_path)
+    assert shipped.parts[-3:] == ("load", "locustfiles", "ramp.py")  # inside the package
+    assert "StepShape" in shipped.read_text()
+    (tmp_path / "locustfiles").mkdir()
+    (tmp_path / "locustfiles" / "ramp.py").write_text("import locust\n")
+    assert locate_locustfile("ramp", cwd=tmp_path) == tmp_path / "locustfiles" / "ramp.py"
     with pytest.raises(UsageError, match="unknown scenario"):
-        locate_locustfile("soak", tmp_path)
+        locate_locustfile("soak")
 
 
 def test_ramp_stages_are_equal_steps_up_to_the_top_user_count():

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from gatecheck._sse import SseDecoder
+from gatecheck.checks import responses as rc
 from gatecheck.mock import count_request_tokens
-from gatecheck.protocols.responses import checks as rc
 from gatecheck.schemas import validate
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n-not-really-an-image").decode()

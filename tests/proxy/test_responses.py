@@ -14,8 +14,8 @@ import openai
 import pytest
 
 from gatecheck._sse import SseDecoder
+from gatecheck.checks import responses as rc
 from gatecheck.embedded import start_embedded
-from gatecheck.protocols.responses import checks as rc
 from gatecheck.proxy import default_config
 
 from .conftest import ADMIN, bearer

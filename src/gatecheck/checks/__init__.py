@@ -11,8 +11,10 @@ from gatecheck.checks._failures import (
     ConformanceFailure,
     ConformanceWarning,
     ExchangeLike,
+    Inconclusive,
     collect_warnings,
     expect,
+    inconclusive,
     warn,
 )
 from gatecheck.checks._registry import (
@@ -36,11 +38,13 @@ __all__ = [
     "ConformanceFailure",
     "ConformanceWarning",
     "ExchangeLike",
+    "Inconclusive",
     "Level",
     "Registry",
     "check",
     "collect_warnings",
     "expect",
+    "inconclusive",
     "info_of",
     "warn",
 ]

@@ -4,9 +4,14 @@
     └── ConformanceFailure      a check failed: message, expected, observed, exchange
     UserWarning
     └── ConformanceWarning      a finding that does not fail the check (WARN outcome)
+    pytest.skip.Exception
+    └── Inconclusive            the harness could not judge (INCONCLUSIVE outcome)
 
 Failures are AssertionErrors, not HarnessErrors: a wrong answer is a finding about the
-target, not a fault of the harness (after schemathesis ``core/failures.py``).
+target, not a fault of the harness (after schemathesis ``core/failures.py``). An
+Inconclusive is neither: the check could not be judged (the mock it needs is unreachable,
+the target is in a cool-down of its own making, a secret is missing); pytest shows it as a
+skip, the results record it as ``inconclusive``, never as the target's failure.
 """
 
 from __future__ import annotations
@@ -15,25 +20,22 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol, runtime_checkable
+from typing import NoReturn
+
+import pytest
+
+from gatecheck import ExchangeLike
 
 __all__ = [
     "ConformanceFailure",
     "ConformanceWarning",
     "ExchangeLike",
+    "Inconclusive",
     "collect_warnings",
     "expect",
+    "inconclusive",
     "warn",
 ]
-
-
-@runtime_checkable
-class ExchangeLike(Protocol):
-    """What a failure needs of ``gatecheck._client.Exchange`` (already redacted)."""
-
-    def curl(self) -> str: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
 
 
 class ConformanceFailure(AssertionError):
@@ -117,3 +119,20 @@ def warn(message: str, *, exchange: ExchangeLike | None = None) -> None:
             target.append(warning)
             return
     warnings.warn(warning, stacklevel=2)
+
+
+class Inconclusive(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """The running check could not be judged; raised by :func:`inconclusive`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"inconclusive: {reason}")
+        self.reason = reason
+
+
+Inconclusive.__module__ = "gatecheck.checks"
+
+
+def inconclusive(reason: str) -> NoReturn:
+    """End the running check as INCONCLUSIVE: the harness, not the target, is why."""
+    __tracebackhide__ = True
+    raise Inconclusive(reason)

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 import pytest
+
+from gatecheck import Surface
+from gatecheck.results import CATEGORIES, LEVELS, Level
 
 __all__ = [
     "CATEGORIES", "CHECKS", "LEVELS", "MARK", "CheckInfo", "Level", "Registry", "check", "info_of",
 ]
 
-Level = Literal["MUST", "SHOULD", "MAY"]
-Surface = Literal["openai", "anthropic"]
-
-# The report's rows, in the order the report lists them (DESIGN.md).
-CATEGORIES = (
-    "Health", "Keys", "Authentication", "Completions", "Streaming", "Models", "Errors",
-    "Tokens", "CORS", "Aliases", "Limits", "Rate limits", "SDK compatibility", "Performance",
-)
-LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "MAY")
 MARK = "gatecheck_check"  # the pytest mark the plugin looks for
 
 T = TypeVar("T")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
+from gatecheck import Surface
 from gatecheck.checks._common import ResponseLike, excerpt, exchange_of
 from gatecheck.checks._failures import expect
 from gatecheck.checks.errors import error_envelope, error_message_is_clean, is_retryable
@@ -14,7 +15,6 @@ __all__ = [
     "rejection_is_final", "secrets_not_echoed",
 ]
 
-Surface = Literal["openai", "anthropic"]
 
 
 def credentials_accepted(response: ResponseLike, how: str) -> None:

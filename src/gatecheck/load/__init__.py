@@ -8,7 +8,10 @@ can be used on samples.jsonl anywhere.
 
 from __future__ import annotations
 
+from gatecheck.load._launch import SCENARIOS, LocustRun, locate_locustfile, new_run_dir
+from gatecheck.load._options import parse_duration, parse_processes, parse_rate
 from gatecheck.load._pacer import Arrival, Pacer
+from gatecheck.load._report import print_summary
 from gatecheck.load._samples import Sample, SampleBook, read_samples, write_samples
 from gatecheck.load._stats import PERCENTILES, describe, percentile
 from gatecheck.load._summary import DEFINITIONS, buffering, client_health, summarize
@@ -16,14 +19,22 @@ from gatecheck.load._summary import DEFINITIONS, buffering, client_health, summa
 __all__ = [
     "DEFINITIONS",
     "PERCENTILES",
+    "SCENARIOS",
     "Arrival",
+    "LocustRun",
     "Pacer",
     "Sample",
     "SampleBook",
     "buffering",
     "client_health",
     "describe",
+    "locate_locustfile",
+    "new_run_dir",
+    "parse_duration",
+    "parse_processes",
+    "parse_rate",
     "percentile",
+    "print_summary",
     "read_samples",
     "summarize",
     "write_samples",

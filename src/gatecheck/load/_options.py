@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gatecheck._exceptions import UsageError
-from gatecheck._timing import Wire
+from gatecheck import UsageError, Wire
 
 __all__ = ["ARGS", "WIRES", "LoadSettings", "add_locust_arguments", "calibration_options",
-           "parse_duration", "parse_rate", "plan_stages"]
+           "parse_duration", "parse_processes", "parse_rate", "plan_stages"]
 
 Overload = Literal["queue", "drop"]
 ArrivalKind = Literal["constant", "poisson"]
@@ -158,6 +157,15 @@ def parse_rate(text: str) -> float:
     if not math.isfinite(rate) or not 0 < rate <= MAX_RATE:
         raise UsageError(f"rate {text!r}: expected more than 0 and at most {MAX_RATE:g} per s")
     return rate
+
+
+def parse_processes(value: str | None) -> int | None:
+    """--processes: None (one process), -1 (one per core) or 1..256 workers."""
+    if value is None:
+        return None
+    if value.strip() == "-1" or (value.strip().isdigit() and 1 <= int(value) <= 256):
+        return int(value)
+    raise UsageError(f"--processes {value!r}: expected a number from 1 to 256, or -1")
 
 
 def locust_duration(seconds: float) -> str:

@@ -19,14 +19,18 @@ from urllib.parse import urlsplit
 import orjson
 from geventhttpclient import HTTPClient
 
-from gatecheck._exchange import Auth
-from gatecheck._sse import SseDecoder
-from gatecheck._timing import Stamps, StreamMeter, Wire, usage_from
-from gatecheck.protocols.responses.wire import EVENT
+from gatecheck import Auth, SseDecoder, Stamps, StreamMeter, Wire, usage_from
+from gatecheck.protocols import chat_path, chat_request, protocol_headers
+from gatecheck.protocols.responses.wire import (
+    EMBEDDINGS_PATH,
+    EVENT,
+    RESPONSES_PATH,
+    embeddings_body,
+    responses_request,
+)
 
 __all__ = ["Outcome", "Prepared", "prepare", "send"]
 
-ANTHROPIC_VERSION = "2023-06-01"
 _RESPONSES_FAILURE = (EVENT.ERROR, EVENT.FAILED)
 MAX_ERROR_EXCERPT = 200
 MAX_BODY_BYTES = 8 << 20
@@ -66,28 +70,20 @@ def prepare(
     Responses stream reports usage in its terminal event; embeddings are never streamed.
     """
     prefix = urlsplit(base_url).path.rstrip("/")
-    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
-                            "messages": [{"role": "user", "content": prompt}]}
-    headers = {"content-type": "application/json", "accept": "application/json"}
+    headers = {"content-type": "application/json",
+               "accept": "text/event-stream" if stream else "application/json"}
+    body: dict[str, Any]
     if surface == "embeddings" and stream:
         raise ValueError("embeddings are not streamed: use a non-stream (chat) user")
-    if surface in ("responses", "embeddings"):
-        del body["messages"], body["max_tokens"]
-        body["input"] = prompt
-        if surface == "responses":
-            body["max_output_tokens"] = max_tokens
-    if stream:
-        body["stream"] = True
-        headers["accept"] = "text/event-stream"
-    if surface in ("responses", "embeddings"):
-        path = f"{prefix}/{surface}"
-    elif surface == "anthropic":
-        path = prefix + "/messages"
-        headers["anthropic-version"] = ANTHROPIC_VERSION
+    if surface == "responses":
+        path = prefix + RESPONSES_PATH
+        body = responses_request(model, prompt, max_output_tokens=max_tokens, stream=stream)
+    elif surface == "embeddings":
+        path, body = prefix + EMBEDDINGS_PATH, embeddings_body(model, prompt)
     else:
-        path = prefix + "/chat/completions"
-        if stream:
-            body["stream_options"] = {"include_usage": True}
+        path = prefix + chat_path(surface)
+        body = chat_request(surface, model, prompt, max_tokens=max_tokens, stream=stream)
+        headers.update(protocol_headers(surface))
     auth.apply(headers)
     return Prepared(surface, stream, path, orjson.dumps(body), headers)
 

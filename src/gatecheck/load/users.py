@@ -35,12 +35,12 @@ from typing import Any
 
 import gevent
 
-from gatecheck._exceptions import ConfigError
-from gatecheck._exchange import Auth
+from gatecheck import Auth, ConfigError, default_redactor
 from gatecheck.load._health import HealthMonitor
 from gatecheck.load._options import LoadSettings, add_locust_arguments
 from gatecheck.load._pacer import Pacer
 from gatecheck.load._samples import SampleBook, sample_from
+from gatecheck.load._summary import summarize
 from gatecheck.load._transport import Outcome, Prepared, client_for, prepare, send
 from gatecheck.load._writer import write_run
 
@@ -112,9 +112,6 @@ def _on_init(environment: Any, **_: Any) -> None:
 def _live_summary(environment: Any) -> Any:
     """The web UI's /gatecheck/summary: exact figures of the samples so far (JSON)."""
     from flask import jsonify
-
-    from gatecheck._redact import default_redactor
-    from gatecheck.load._summary import summarize
 
     run = {"scenario": "live", "host": environment.host, "samples_so_far": len(BOOK.samples)}
     summary = summarize(BOOK.samples, run=run, health=BOOK.health)
@@ -242,6 +239,7 @@ class LlmUser(User):
 
     abstract = True
     stream = True
+    open_loop = False  # RateUser: sends on a schedule (read by the run's writer)
     wait_time = constant(0)
 
     def on_start(self) -> None:
@@ -336,6 +334,7 @@ class RateUser(StreamUser):
     """
 
     abstract = True
+    open_loop = True
 
     def one(self) -> None:
         pacer = _pacer(self.settings)

@@ -101,56 +101,40 @@ drawn from a ``--seed``-ed stream), and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from gatecheck.mock._app import MockApp
-    from gatecheck.mock._config import MockConfig
-    from gatecheck.mock._directives import FAULT_NAMES, PRESETS, Directive
-    from gatecheck.mock._tokenizer import count_tokens
+from gatecheck.mock._app import MockApp
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._directives import (
+    FAULT_NAMES,
+    PRESETS,
+    Directive,
+    DirectiveError,
+    parse_fault_spec,
+)
+from gatecheck.mock._tokenizer import (
+    count_anthropic_request,
+    count_openai_request,
+    count_responses_request,
+    count_tokens,
+)
 
 __all__ = [
     "FAULT_NAMES",
     "PRESETS",
     "Directive",
+    "DirectiveError",
     "MockApp",
     "MockConfig",
     "count_request_tokens",
     "count_tokens",
     "create_app",
+    "parse_fault_spec",
 ]
-
-# Loaded on first use, so `gatecheck --help` (which imports gatecheck.mock.command) does not
-# pay for the app, asyncio and orjson.
-_LAZY = {
-    "FAULT_NAMES": "gatecheck.mock._directives",
-    "PRESETS": "gatecheck.mock._directives",
-    "Directive": "gatecheck.mock._directives",
-    "MockApp": "gatecheck.mock._app",
-    "MockConfig": "gatecheck.mock._config",
-    "count_tokens": "gatecheck.mock._tokenizer",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gatecheck.mock' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
 
 
 def create_app(config: MockConfig | None = None) -> MockApp:
     """The mock as an ASGI app (serve it with uvicorn, or call it via httpx.ASGITransport)."""
-    from gatecheck.mock._app import MockApp
-    from gatecheck.mock._config import MockConfig
-
     return MockApp(config or MockConfig())
 
 
@@ -158,11 +142,6 @@ def count_request_tokens(
     surface: Literal["openai", "anthropic", "responses"], body: dict[str, Any]
 ) -> int:
     """Input tokens the mock reports for a request body (``prompt_tokens`` / ``input_tokens``)."""
-    from gatecheck.mock._tokenizer import (
-        count_anthropic_request,
-        count_openai_request,
-        count_responses_request,
-    )
 
     if surface == "openai":
         return count_openai_request(body)

@@ -140,7 +140,10 @@ def _value(key: str, raw: str) -> Any:
         raise DirectiveError(f"mock directive: {key}={raw!r} is not a number in range") from None
     if key == "fault":
         name = raw.replace("_", "-").lower()
-        if name not in FAULT_NAMES and not (name.isdigit() and 400 <= int(name) <= 599):
+        # isascii: str.isdigit() is true for "²", which int() refuses
+        if name not in FAULT_NAMES and not (
+            name.isascii() and name.isdigit() and 400 <= int(name) <= 599
+        ):
             known = ", ".join(sorted(FAULT_NAMES))
             raise DirectiveError(
                 f"mock directive: unknown fault {raw!r} (a 4xx/5xx status or {known})"

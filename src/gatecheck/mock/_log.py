@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from gatecheck._redact import default_redactor
+from gatecheck import default_redactor
 from gatecheck.mock._directives import Directive
 
 __all__ = ["LogEntry", "RequestLog"]

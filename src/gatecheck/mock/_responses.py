@@ -2,7 +2,7 @@
 
 Replies come from the same generator as the other surfaces (a Responses conversation seeds
 like its Chat Completions form, ``_tokenizer.responses_turns``) and are shaped by
-``gatecheck.protocols.responses._emit``: reasoning (``thinking=N``, or 12 tokens when the
+``gatecheck.protocols.responses``: reasoning (``thinking=N``, or 12 tokens when the
 request sets ``reasoning.effort``) is a ``reasoning`` item whose ``encrypted_content`` is
 the mock's signature of its text, then a ``message`` item or one forced ``function_call``.
 A reply cut by ``max_output_tokens`` ends ``response.incomplete`` (reason
@@ -26,7 +26,7 @@ from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import PROMPT_EXCERPT, Invalid, Plan, cache_counts, resolve
 from gatecheck.mock._tokenizer import count_responses_request, responses_turns
 from gatecheck.mock._validate import check_responses
-from gatecheck.protocols.responses import _emit
+from gatecheck.protocols import responses as _emit
 from gatecheck.protocols.responses.wire import EVENT, sse
 
 __all__ = ["ResponsesSurface"]

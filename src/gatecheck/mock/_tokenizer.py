@@ -108,6 +108,8 @@ def _count_part(part: Any) -> int:
     if not isinstance(part, Mapping):
         return _count_json(part)
     kind = part.get("type")
+    if not isinstance(kind, str):  # nested blocks are not validated; a list is unhashable
+        return _count_json(part)
     if kind in _TEXT_TYPES:
         text = part.get("text")
         return count_tokens(text) if isinstance(text, str) else 0

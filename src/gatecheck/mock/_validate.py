@@ -19,6 +19,7 @@ __all__ = [
 ]
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_ANTHROPIC_ROLES = frozenset({"user", "assistant"})
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # (low, high, integers only) for the sampling parameters, as OpenAI validates them
 _OPENAI_RANGES = {
@@ -66,6 +67,54 @@ def _names(tools: Any) -> list[str]:
     return [t["function"]["name"] for t in tools or ()]
 
 
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """``value in allowed`` for any JSON value (a list or an object is unhashable)."""
+    return isinstance(value, str) and value in allowed
+
+
+def _check_openai_tools(tools: Any) -> None:
+    """Each tool ``{"type": "function", "function": {"name", "parameters"?}}``, the name a
+    string as OpenAI's pattern allows, the parameters an object."""
+    if not isinstance(tools, list):
+        raise Invalid(400, "Invalid type for 'tools'.", "tools")
+    for i, tool in enumerate(tools):
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(fn, dict) or tool.get("type") != "function":
+            raise Invalid(
+                400, f"Invalid 'tools[{i}]': a function with a valid name.", f"tools[{i}]"
+            )
+        name = fn.get("name")
+        if not isinstance(name, str) or not _TOOL_NAME.match(name):
+            raise Invalid(
+                400,
+                f"Invalid 'tools[{i}].function.name': a string of 1 to 64 letters, digits, "
+                "underscores or dashes.",
+                f"tools[{i}].function.name",
+            )
+        if fn.get("parameters") is not None and not isinstance(fn["parameters"], dict):
+            raise Invalid(
+                400,
+                f"Invalid 'tools[{i}].function.parameters'.",
+                f"tools[{i}].function.parameters",
+            )
+
+
+def _check_openai_tool_choice(choice: Any, tools: Any) -> None:
+    if not tools:
+        raise Invalid(
+            400,
+            "Invalid value for 'tool_choice': "
+            "'tool_choice' is only allowed when 'tools' are specified.",
+            "tool_choice",
+        )
+    if isinstance(choice, str) and choice in ("none", "auto", "required"):
+        return
+    fn = choice.get("function") if isinstance(choice, dict) else None
+    named = fn.get("name") if isinstance(fn, dict) else None
+    if not isinstance(named, str) or named not in _names(tools):
+        raise Invalid(400, "Invalid value for 'tool_choice'.", "tool_choice")
+
+
 def check_openai(body: Any) -> None:
     """Raise Invalid (400, with the offending param) for what OpenAI would reject."""
     if not isinstance(body, dict):
@@ -76,7 +125,7 @@ def check_openai(body: Any) -> None:
     if not isinstance(messages, list) or not messages:
         raise Invalid(400, "'messages' must be a non-empty array.", "messages")
     for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+        if not isinstance(message, dict) or not _one_of(message.get("role"), _ROLES):
             raise Invalid(400, f"Invalid 'messages[{i}].role'.", f"messages[{i}].role")
         content = message.get("content")
         if not (
@@ -123,36 +172,9 @@ def check_openai(body: Any) -> None:
         raise Invalid(400, "Invalid 'stop': a string or up to 4 strings.", "stop")
     tools = body.get("tools")
     if tools is not None:
-        if not isinstance(tools, list):
-            raise Invalid(400, "Invalid type for 'tools'.", "tools")
-        for i, tool in enumerate(tools):
-            fn = tool.get("function") if isinstance(tool, dict) else None
-            if (
-                tool.get("type") != "function"
-                or not isinstance(fn, dict)
-                or not _TOOL_NAME.match(str(fn.get("name", "")))
-            ):
-                raise Invalid(
-                    400, f"Invalid 'tools[{i}]': a function with a valid name.", f"tools[{i}]"
-                )
-            if fn.get("parameters") is not None and not isinstance(fn["parameters"], dict):
-                raise Invalid(
-                    400,
-                    f"Invalid 'tools[{i}].function.parameters'.",
-                    f"tools[{i}].function.parameters",
-                )
-    choice = body.get("tool_choice")
-    if choice is not None:
-        if not tools:
-            raise Invalid(
-                400,
-                "Invalid value for 'tool_choice': "
-                "'tool_choice' is only allowed when 'tools' are specified.",
-                "tool_choice",
-            )
-        named = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
-        if choice not in ("none", "auto", "required") and named not in _names(tools):
-            raise Invalid(400, "Invalid value for 'tool_choice'.", "tool_choice")
+        _check_openai_tools(tools)
+    if body.get("tool_choice") is not None:
+        _check_openai_tool_choice(body["tool_choice"], tools)
 
 
 def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
@@ -177,7 +199,7 @@ def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
             else "messages: at least one message is required",
         )
     for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+        if not isinstance(message, dict) or not _one_of(message.get("role"), _ANTHROPIC_ROLES):
             raise Invalid(400, f"messages.{i}.role: Input should be 'user' or 'assistant'")
         content = message.get("content")
         if not (
@@ -196,7 +218,13 @@ def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         raise Invalid(400, "metadata: Input should be an object")
     system = body.get("system")
-    if system is not None and not isinstance(system, str | list):
+    if system is not None and not (
+        isinstance(system, str)
+        or (
+            isinstance(system, list)
+            and all(isinstance(b, dict) and b.get("type") == "text" for b in system)
+        )
+    ):
         raise Invalid(400, "system: Input should be a string or a list of text blocks")
     stops = body.get("stop_sequences")
     if stops is not None and not (
@@ -206,11 +234,14 @@ def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
     if body.get("stream") is not None and not isinstance(body["stream"], bool):
         raise Invalid(400, "stream: Input should be a valid boolean")
     tools = body.get("tools")
-    if tools is not None and not (
-        isinstance(tools, list)
-        and all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools)
-    ):
-        raise Invalid(400, "tools: each tool needs a name")
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise Invalid(400, "tools: Input should be a valid list")
+        for i, tool in enumerate(tools):
+            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+                raise Invalid(400, f"tools.{i}.name: each tool needs a name (a string)")
+            if tool.get("input_schema") is not None and not isinstance(tool["input_schema"], dict):
+                raise Invalid(400, f"tools.{i}.input_schema: Input should be a valid dictionary")
     thinking = body.get("thinking")
     if thinking is not None:
         kind = thinking.get("type") if isinstance(thinking, dict) else None

@@ -78,7 +78,7 @@ from typing import Any
 
 import orjson
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.mock import _misbehaviours_wire as wire
 from gatecheck.mock._misbehaviours import MODES as _MODES
 from gatecheck.mock._misbehaviours import (

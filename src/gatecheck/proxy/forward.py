@@ -47,8 +47,10 @@ __all__ = ["Forwarder"]
 _PATH = {"openai": "/chat/completions", "anthropic": "/messages"}
 
 
-def _bad_request(exc: TranslationError) -> ProxyError:
-    return ProxyError("invalid_request", exc.message, param=exc.param)
+def _bad_request(exc: TranslationError, scrub: Callable[[str], str]) -> ProxyError:
+    # The translator's message may quote what the client sent (a block type, a role):
+    # scrubbed, so a key pasted into the wrong field is not echoed back.
+    return ProxyError("invalid_request", scrub(exc.message), param=exc.param)
 
 
 def _malformed(exc: Exception) -> ProxyError:
@@ -115,7 +117,7 @@ class Forwarder:
             else:
                 out = translate.anthropic_to_openai_request(body, model=target.model)
         except TranslationError as exc:
-            raise _bad_request(exc) from None
+            raise _bad_request(exc, self.scrub) from None
         except (TypeError, AttributeError, KeyError, ValueError) as exc:
             raise _malformed(exc) from None
         return orjson.dumps(out)
@@ -268,7 +270,7 @@ class Forwarder:
             try:
                 payload = translate.anthropic_to_openai_request(probe, model=target.model)
             except TranslationError as exc:
-                raise _bad_request(exc) from None
+                raise _bad_request(exc, self.scrub) from None
             except (TypeError, AttributeError, KeyError, ValueError) as exc:
                 raise _malformed(exc) from None
             return "/chat/completions", orjson.dumps(payload), headers

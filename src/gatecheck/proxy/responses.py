@@ -18,26 +18,46 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from gatecheck._sse import SseEvent
+from gatecheck import SseEvent
 from gatecheck.protocols import translate
+from gatecheck.protocols.responses import StreamWriter
 from gatecheck.protocols.responses.wire import EVENT, LIFECYCLE_EVENTS, sse
 from gatecheck.protocols.translate import TranslationError
+from gatecheck.proxy.config import ProxyConfig
+from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.errors import ProxyError
-from gatecheck.proxy.models import Target
+from gatecheck.proxy.models import ModelTable, Target
 from gatecheck.proxy.streams import relay
-from gatecheck.proxy.upstream import forwardable_headers, map_upstream_error, read_error_body
+from gatecheck.proxy.upstream import (
+    Upstream,
+    forwardable_headers,
+    map_upstream_error,
+    read_error_body,
+)
 from gatecheck.proxy.validate import validate_embeddings, validate_responses
 
 if TYPE_CHECKING:
     from gatecheck.proxy.app import Ctx
     from gatecheck.proxy.config import ProviderConfig
-    from gatecheck.proxy.forward import Forwarder
 
-__all__ = ["embeddings", "responses"]
+__all__ = ["Front", "embeddings", "responses"]
+
+
+class Front(Protocol):
+    """What these handlers use of ``forward.Forwarder`` (which calls them)."""
+
+    config: ProxyConfig
+    models: ModelTable
+    upstream: Upstream
+    dispatch: Dispatcher
+    scrub: Callable[[str], str]
+
+    async def _begin(self, ctx: Ctx, *, requests_only: bool = False) -> dict[str, Any]: ...
 
 
 def _path(provider: ProviderConfig) -> str:
@@ -86,7 +106,7 @@ def _answer(provider: ProviderConfig, body: dict[str, Any], requested: str,
     return upstream
 
 
-async def responses(fw: Forwarder, ctx: Ctx) -> None:
+async def responses(fw: Front, ctx: Ctx) -> None:
     """``POST /v1/responses``."""
     body = await fw._begin(ctx)
     stream = validate_responses(body, fw.config.max_messages)
@@ -127,7 +147,7 @@ async def responses(fw: Forwarder, ctx: Ctx) -> None:
     await ctx.respond_json(200, result, extra)
 
 
-async def embeddings(fw: Forwarder, ctx: Ctx) -> None:
+async def embeddings(fw: Front, ctx: Ctx) -> None:
     """``POST /v1/embeddings``: a passthrough to an OpenAI-format provider."""
     body = await fw._begin(ctx)
     validate_embeddings(body)
@@ -251,8 +271,6 @@ class ResponsesRelay:
         code = err.code or err.openai_type
         if self.machine is not None:
             return self._emit(self.machine.fail(str(code), err.message))
-        from gatecheck.protocols.responses._emit import StreamWriter
-
         writer = StreamWriter(dict(self._snapshot, model=self.model))
         writer.seq = self._seq + 1
         events = writer.fail(str(code), err.message)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
-from gatecheck._redact import Redactor
+from gatecheck import Redactor
 from gatecheck.proxy.admin import AdminApi
 from gatecheck.proxy.app import Ctx, Route, Router, access_log, build_asgi
 from gatecheck.proxy.config import ProxyConfig

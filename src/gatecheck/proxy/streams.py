@@ -20,8 +20,7 @@ from typing import Any, Protocol
 import aiohttp
 import orjson
 
-from gatecheck._exceptions import StreamError
-from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck import SseDecoder, SseEvent, StreamError
 from gatecheck.protocols.translate import CUT_STREAM_MESSAGE
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.config import ProviderConfig

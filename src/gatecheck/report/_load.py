@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from gatecheck.load._stats import percentile
+from gatecheck.load import percentile
 
 __all__ = ["ERROR_RATE_FAIL", "LoadRun", "LoadVerdict", "Point", "find_load", "histogram_bins",
            "load_verdict", "over_time", "read_load"]

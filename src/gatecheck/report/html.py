@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from gatecheck.checks._registry import LEVELS
 from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
 from gatecheck.report._load import LoadRun, load_verdict
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
@@ -25,6 +24,7 @@ from gatecheck.report._recommend import (
     unreachable_targets,
 )
 from gatecheck.report.markdown import _categories, _when
+from gatecheck.results import LEVELS
 
 __all__ = ["render_html", "status_word"]
 

@@ -11,13 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from gatecheck.checks._registry import CATEGORIES, LEVELS
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
 from gatecheck.report._recommend import (
     is_unreachable,
     recommendation_for,
     unreachable_targets,
 )
+from gatecheck.results import CATEGORIES, LEVELS
 
 __all__ = ["RunMeta", "render_markdown"]
 

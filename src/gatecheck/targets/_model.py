@@ -8,13 +8,12 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from gatecheck._redact import default_redactor
-from gatecheck.targets._quirks import QuirksConfig, Surface
+from gatecheck import SURFACES, Surface, default_redactor
+from gatecheck.targets._quirks import QuirksConfig
 
 AuthScheme = Literal["bearer", "x-api-key", "header", "none"]
 EmbeddedKind = Literal["reference", "reference-anthropic", "mock"]
 
-SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 EMBEDDED = "embedded"
 
 # The schema has already checked every value when these run, so from_dict only converts

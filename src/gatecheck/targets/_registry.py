@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from gatecheck._exceptions import ConfigError, UsageError
-from gatecheck.targets._errors import did_you_mean, format_path
+from gatecheck import ConfigError, UsageError
+from gatecheck.config import did_you_mean, format_path
+from gatecheck.options import base_url_env
 from gatecheck.targets._model import TargetConfig
-from gatecheck.targets._options import base_url_env
 
 __all__ = ["GROUPS", "Registry"]
 

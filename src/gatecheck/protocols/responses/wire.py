@@ -8,8 +8,8 @@ Sources: the OpenAI OpenAPI document in ``../shared/specs/`` (``CreateResponse``
 ``Response``, ``ResponseStreamEvent`` and its members, ``ResponseErrorCode``,
 ``CreateEmbeddingRequest``/``Response``), the official ``openai`` SDK's stream accumulator
 (``lib/streaming/responses/_responses.py``: the order it insists on) and the Open Responses
-compliance suite (``openresponses/openresponses`` ``src/lib/compliance-tests.ts``: its six
-requests and the keys its ``ResponseResource`` schema requires).
+compliance suite (``openresponses/openresponses`` ``src/lib/compliance-tests.ts``: its
+requests).
 """
 
 from __future__ import annotations
@@ -23,12 +23,8 @@ __all__ = [
     "EMBEDDINGS_PATH",
     "ERROR_CODES",
     "EVENT",
-    "INCOMPLETE_REASONS",
-    "ITEM_STATUSES",
     "LIFECYCLE_EVENTS",
-    "OPEN_RESPONSES_REQUIRED",
-    "PATH",
-    "STATUSES",
+    "RESPONSES_PATH",
     "TERMINAL_EVENTS",
     "TERMINAL_STATUS",
     "WEATHER_TOOL",
@@ -36,11 +32,12 @@ __all__ = [
     "function_tool",
     "message_item",
     "request_body",
+    "responses_request",
     "sse",
 ]
 
-PATH: Final = "/v1/responses"
-EMBEDDINGS_PATH: Final = "/v1/embeddings"
+RESPONSES_PATH: Final = "/responses"  # under the API root (.../v1), as the other protocols'
+EMBEDDINGS_PATH: Final = "/embeddings"
 
 
 class _Events:
@@ -83,11 +80,6 @@ TERMINAL_STATUS: Final = {EVENT.COMPLETED: "completed", EVENT.INCOMPLETE: "incom
 CONTENT_EVENTS: Final = frozenset({EVENT.TEXT_DELTA, EVENT.REFUSAL_DELTA, EVENT.ARGS_DELTA,
                                    EVENT.REASONING_DELTA, EVENT.SUMMARY_DELTA})
 
-# Response.status and output item status (the spec's enums).
-STATUSES: Final = frozenset({"completed", "failed", "in_progress", "cancelled", "queued",
-                             "incomplete"})
-ITEM_STATUSES: Final = frozenset({"in_progress", "completed", "incomplete"})
-INCOMPLETE_REASONS: Final = frozenset({"max_output_tokens", "content_filter"})
 # ResponseErrorCode: Response.error.code of a failed response.
 ERROR_CODES: Final = frozenset({
     "server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch",
@@ -97,17 +89,6 @@ ERROR_CODES: Final = frozenset({
     "image_file_too_large", "unsupported_image_media_type", "empty_image_file",
     "failed_to_download_image", "image_file_not_found",
 })
-
-# The keys Open Responses' ResponseResource requires (schema/components/schemas/
-# ResponseResource.json): its compliance suite validates every final response against it.
-OPEN_RESPONSES_REQUIRED: Final = (
-    "id", "object", "created_at", "completed_at", "status", "incomplete_details", "model",
-    "previous_response_id", "instructions", "output", "error", "tools", "tool_choice",
-    "truncation", "parallel_tool_calls", "text", "top_p", "presence_penalty",
-    "frequency_penalty", "top_logprobs", "temperature", "reasoning", "user", "usage",
-    "max_output_tokens", "max_tool_calls", "store", "background", "service_tier", "metadata",
-    "safety_identifier", "prompt_cache_key",
-)
 
 # The Open Responses compliance suite's tool (its "tool-calling" requests).
 WEATHER_TOOL: Final[dict[str, Any]] = {
@@ -165,6 +146,19 @@ def request_body(model: str, *, text: str = "Say hello in five words.",
                                        WEATHER_TOOL["parameters"])]
         body["tool_choice"] = {"type": "function", "name": WEATHER_TOOL["name"]}
     body.update(extra)
+    return body
+
+
+def responses_request(model: str, prompt: str, *, max_output_tokens: int,
+                      stream: bool = False) -> dict[str, Any]:
+    """The smallest ``POST /responses`` body (the load users'): the prompt as ``input``.
+
+    No usage option is needed: a Responses stream reports usage in its terminal event.
+    """
+    body: dict[str, Any] = {"model": model, "input": prompt,
+                            "max_output_tokens": max_output_tokens}
+    if stream:
+        body["stream"] = True
     return body
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from gatecheck.protocols.translate._common import TranslationError
 from gatecheck.protocols.translate._errors import (
-    anthropic_error_object,
     anthropic_error_to_openai,
-    openai_error_object,
     openai_error_to_anthropic,
 )
 from gatecheck.protocols.translate._requests import (
@@ -59,7 +57,6 @@ __all__ = [
     "ChatToResponsesStream",
     "OpenAIToAnthropicStream",
     "TranslationError",
-    "anthropic_error_object",
     "anthropic_error_to_openai",
     "anthropic_stop",
     "anthropic_to_openai_request",
@@ -69,7 +66,6 @@ __all__ = [
     "anthropic_usage_to_responses",
     "chat_to_responses_response",
     "chat_usage_to_responses",
-    "openai_error_object",
     "openai_error_to_anthropic",
     "openai_to_anthropic_request",
     "openai_to_anthropic_response",

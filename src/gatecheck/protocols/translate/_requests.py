@@ -175,7 +175,11 @@ def _openai_user_content(content: Any, i: int) -> str | list[dict[str, Any]]:
     return blocks
 
 
-def _image_block(image: Mapping[str, Any], i: int) -> dict[str, Any]:
+def _image_block(image: Any, i: int) -> dict[str, Any]:
+    if not isinstance(image, Mapping):
+        raise TranslationError(
+            f"messages[{i}] image_url must be an object", param=f"messages[{i}].content"
+        )
     url = str(image.get("url", ""))
     if url.startswith("data:"):
         header, sep, data = url[5:].partition(",")
@@ -357,12 +361,19 @@ def _anthropic_message(message: Any, i: int) -> list[dict[str, Any]]:
     return out
 
 
-def _image_url(source: Mapping[str, Any], i: int) -> str:
+def _image_url(source: Any, i: int) -> str:
+    if not isinstance(source, Mapping):
+        raise TranslationError(
+            f"messages[{i}] image source must be an object", param=f"messages[{i}].content"
+        )
     if source.get("type") == "base64":
         return f"data:{source.get('media_type')};base64,{source.get('data')}"
     if source.get("type") == "url":
         return str(source.get("url"))
-    raise TranslationError(f"messages[{i}] image source {source.get('type')!r} is not supported")
+    raise TranslationError(
+        f"messages[{i}] image source {source.get('type')!r} is not supported",
+        param=f"messages[{i}].content",
+    )
 
 
 def _anthropic_assistant(content: Any, i: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gatecheck.protocols.responses import _emit
+from gatecheck.protocols import responses as _emit
 from gatecheck.protocols.translate._common import TranslationError, dumps
 from gatecheck.protocols.translate._resp_requests import REDACTED_PREFIX
 

@@ -1,7 +1,7 @@
 """Stream translation into the Responses event grammar, event by event as events arrive.
 
 ``ChatToResponsesStream`` takes Chat Completions chunks, ``AnthropicToResponsesStream``
-Anthropic events; both write through ``gatecheck.protocols.responses._emit.StreamWriter``
+Anthropic events; both write through ``gatecheck.protocols.responses.StreamWriter``
 (one grammar with the mock's), so a client sees ``response.created`` and
 ``response.in_progress`` first, each output item added, filled and done in turn, and one
 terminal event with the whole response and its usage. Items map as in ``_resp_bodies``.
@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from gatecheck.protocols.responses import _emit
+from gatecheck.protocols import responses as _emit
 from gatecheck.protocols.translate._common import dumps
 from gatecheck.protocols.translate._resp_bodies import (
     anthropic_usage_to_responses,
