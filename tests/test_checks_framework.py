@@ -34,25 +34,6 @@ def test_called_check_records_info_and_adds_the_mark():
     assert CHECKS.get(f"{__name__}.{test_usage.__qualname__}") == info
 
 
-def test_bare_check_registers_a_judging_function_unchanged():
-    def usage_totals_add_up(response):
-        return response
-
-    assert check(usage_totals_add_up) is usage_totals_add_up
-    name = f"{__name__}.{usage_totals_add_up.__qualname__}"
-    assert name in CHECKS
-    assert CHECKS.get(name) is None
-    assert not hasattr(usage_totals_add_up, "pytestmark")
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"level": "MUSTN'T", "category": "Health", "title": "t"}, ValueError, "level"),
-        ({"level": "MUST", "category": "Healthy", "title": "t"}, ValueError, "category 'Healthy'"),
-        ({"level": "MUST", "category": "Health"}, TypeError, "title are required"),
-    ],
-)
 def test_bad_declarations_fail_at_import_time(kwargs, error, match):
     with pytest.raises(error, match=match):
         check("HEALTH-1", **kwargs)

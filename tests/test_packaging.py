@@ -1,4 +1,5 @@
-"""The wheel carries what an installed gatecheck reads: schemas, suites, locustfiles, targets.
+"""The wheel carries what an installed gatecheck reads: schemas, suites, locustfiles, targets,
+the pages' templates and their stylesheet and script.
 
 The checkout keeps them at the top (design card); links inside the package make them
 package data that ``importlib.resources`` finds, in a checkout and in a wheel alike.
@@ -34,7 +35,13 @@ def test_the_wheel_carries_every_file_the_code_reads(tmp_path):
                  "gatecheck/pytest/suites/pytest.ini",
                  "gatecheck/pytest/suites/test_authentication.py",
                  "gatecheck/load/locustfiles/stream.py",
-                 "gatecheck/proxy/config.schema.json"):
+                 "gatecheck/proxy/config.schema.json",
+                 "gatecheck/report/templates/base.html.j2",
+                 "gatecheck/report/templates/report.md.j2",
+                 "gatecheck/report/static/style.css",
+                 "gatecheck/report/static/app.js",
+                 "gatecheck/matrix/templates/matrix.html.j2",
+                 "gatecheck/templates/site.html.j2"):
         assert name in names, name
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
 

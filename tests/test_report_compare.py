@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from gatecheck.report import load_run
-from gatecheck.report._load import LoadRun
 from gatecheck.report.compare import (
     _headline,
     compare,
     render_comparison_html,
     render_comparison_markdown,
 )
+from gatecheck.report.performance import LoadRun
 
 DATA = Path(__file__).parent / "data" / "report"
 

@@ -109,7 +109,6 @@ def test_reference_is_exactly_the_embedded_default(registry):
     assert sorted(ref.models.listed) == ["claude-3-5-haiku-latest", "gpt-4o-mini", "mock-chat"]
     assert ref.models.resolved_header == "x-gatecheck-resolved-model"
     assert ref.quirks.model_echo == "requested"
-    assert ref.quirks.invalid_key_status == 401
     health = ref.quirks.health
     assert health is not None
     assert health.path == "/health"
@@ -174,8 +173,6 @@ def test_missing_remote_secret_names_the_variable(registry, monkeypatch):
     monkeypatch.delenv("PORTKEY_API_KEY", raising=False)
     portkey = registry.get("portkey")
     assert portkey.missing_secret == "PORTKEY_API_KEY"
-    reason = portkey.skip_reason(feature="streaming")
-    assert reason == "set $PORTKEY_API_KEY to run target 'portkey'"
 
 
 def test_deviation_ids_are_checklist_ids(registry):
@@ -189,7 +186,7 @@ def test_portkey_profile_carries_report_004(registry):
     portkey = registry.get("portkey")
     assert portkey.api_base_url() == "https://api.portkey.ai/v1"
     assert portkey.auth.scheme == "header"
-    assert portkey.auth_header("openai") == "x-portkey-api-key"
+    assert portkey.auth.header == "x-portkey-api-key"
     models = [m.model for m in portkey.matrix]
     assert models[:7] == [
         "@deepinfra/zai-org/GLM-4.5-Air",
@@ -208,7 +205,6 @@ def test_puter_quirks(registry):
     puter = registry.get("puter")
     assert puter.surfaces["anthropic"].auth == ("bearer",)
     assert puter.quirks.invalid_json_status == 500
-    assert puter.quirks.unknown_model == "default"
     assert puter.quirks.model_echo == "default-substituted"
     assert puter.quirks.rate_limits.retry_after is False
     # Only the x-api-key check of AUTH-2 fails; Bearer on /v1/messages works.
@@ -221,7 +217,7 @@ def test_puter_quirks(registry):
 def test_ccproxy_quirks(registry):
     cc = registry.get("ccproxy")
     assert set(cc.surfaces) == {"openai"}
-    assert (cc.quirks.missing_key_status, cc.quirks.invalid_key_status) == (401, 403)
+    assert cc.deviation("AUTH-4", "openai", "test_auth4_wrong_openai") is not None  # 403
     health = cc.quirks.health
     assert health is not None
     assert health.path == "/health/liveliness"

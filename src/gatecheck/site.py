@@ -14,7 +14,8 @@ passes through the redactor on its way out (binary files are copied: gatecheck w
 that could hold a secret); the same rule as every other artefact writer. The one exception
 is an Allure report: a bundle of minified script and base64 that pattern redaction would
 corrupt. It is copied as is only when `gatecheck report --allure` stamped it (built from
-results it had just redacted, digest unchanged since); otherwise it is left out.
+results it had just redacted, digest unchanged since); otherwise it is left out. The index
+is ``templates/site.html.j2`` on the reports' page kit; the matrix page is the matrix's own.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from gatecheck._redact import redact_curl
 from gatecheck.matrix.history import History
 from gatecheck.matrix.page import render_matrix_html, render_matrix_md, summary_line
 from gatecheck.report import find_load, load_run, overall_status, render_html, tally
-from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
 from gatecheck.report.allure import stamped
 from gatecheck.report.html import status_word
+from gatecheck.report.page import render
 
 __all__ = ["RunEntry", "Site", "build_site", "find_runs"]
 
@@ -40,6 +41,9 @@ __all__ = ["RunEntry", "Site", "build_site", "find_runs"]
 _COPIED = ("report.html", "report.md", "results.jsonl", "junit.xml", "load/summary.json",
            "load/report.md", "comparison.html", "comparison.md")
 _SKIPPED_DIRS = {"latest", "matrix"}
+_LABELS = {"report.html": "HTML", "report.md": "Markdown", "junit.xml": "JUnit",
+           "results.jsonl": "results", "allure-report/index.html": "Allure",
+           "comparison.html": "comparison"}
 
 
 @dataclass(slots=True)
@@ -58,6 +62,12 @@ class RunEntry:
     @property
     def href(self) -> str:
         return f"runs/{quote(self.run_id)}/"
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(href, label) of the run's reports on the site."""
+        return [(self.href + quote(name), label) for name, label in _LABELS.items()
+                if name in self.files]
 
 
 @dataclass(slots=True)
@@ -155,91 +165,37 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def _links(entry: RunEntry) -> Raw:
-    labels = {"report.html": "HTML", "report.md": "Markdown", "junit.xml": "JUnit",
-              "results.jsonl": "results", "allure-report/index.html": "Allure",
-              "comparison.html": "comparison"}
-    parts = [f'<a href="{esc(entry.href + quote(name))}">{esc(label)}</a>'
-             for name, label in labels.items() if name in entry.files]
-    return Raw(" · ".join(parts) or "\u2013")
+def _load_row(entry: RunEntry) -> list[str]:
+    """Date, target, scenario, users, req/s, errors, TTFT p50/p99, e2e p99 of a load run."""
+    summary = entry.load or {}
+    run = summary.get("run") or {}
+    latency = summary.get("latency_ms") or {}
 
+    def p(metric: str, q: str) -> str:
+        value = (latency.get(metric) or {}).get(q)
+        return f"{value:.0f} ms" if isinstance(value, int | float) else "\u2013"
 
-def _runs_table(entries: Sequence[RunEntry]) -> str:
-    rows = [[_when(e.started_at), ", ".join(e.targets), Raw(pill(e.status.lower(), e.status)),
-             e.pass_rate or "\u2013", _duration(e.duration_s), _links(e)] for e in entries]
-    return table(["Date", "Target", "Status", "Pass rate", "Duration", "Reports"], rows,
-                 numeric=(3, 4))
-
-
-def _latest_table(entries: Sequence[RunEntry]) -> str:
-    latest: dict[str, RunEntry] = {}
-    for entry in entries:  # newest first: the first seen per target is its latest
-        for target in entry.targets:
-            latest.setdefault(target, entry)
-    rows = [[target, _when(e.started_at), Raw(pill(e.status.lower(), e.status)),
-             e.pass_rate, _links(e)] for target, e in sorted(latest.items())]
-    return table(["Target", "Latest run", "Status", "Pass rate", "Reports"], rows,
-                 numeric=(3,))
-
-
-def _load_table(entries: Sequence[RunEntry]) -> str:
-    rows = []
-    for e in entries:
-        summary = e.load or {}
-        run = summary.get("run") or {}
-        requests = summary.get("requests") or {}
-        latency = summary.get("latency_ms") or {}
-
-        def p(metric: str, q: str, latency: Any = latency) -> str:
-            value = (latency.get(metric) or {}).get(q)
-            return f"{value:.0f} ms" if isinstance(value, int | float) else "\u2013"
-
-        rate = (summary.get("throughput") or {}).get("requests_per_s")
-        errors = requests.get("error_rate")
-        rows.append([_when(run.get("started") or e.started_at), ", ".join(e.targets),
-                     str(run.get("scenario", "\u2013")), str(run.get("users") or "\u2013"),
-                     f"{rate:.1f}" if isinstance(rate, int | float) else "\u2013",
-                     f"{100 * errors:.2f}%" if isinstance(errors, int | float) else "\u2013",
-                     p("ttft", "p50"), p("ttft", "p99"), p("e2e", "p99"), _links(e)])
-    return table(["Date", "Target", "Scenario", "Users", "Req/s", "Errors", "TTFT p50",
-                  "TTFT p99", "e2e p99", "Reports"], rows, numeric=(3, 4, 5, 6, 7, 8))
+    rate = (summary.get("throughput") or {}).get("requests_per_s")
+    errors = (summary.get("requests") or {}).get("error_rate")
+    return [_when(run.get("started") or entry.started_at), ", ".join(entry.targets),
+            str(run.get("scenario", "\u2013")), str(run.get("users") or "\u2013"),
+            f"{rate:.1f}" if isinstance(rate, int | float) else "\u2013",
+            f"{100 * errors:.2f}%" if isinstance(errors, int | float) else "\u2013",
+            p("ttft", "p50"), p("ttft", "p99"), p("e2e", "p99")]
 
 
 def _index(entries: Sequence[RunEntry], matrix_line: str | None) -> str:
     conformance = [e for e in entries if e.status]
-    loads = [e for e in entries if e.load is not None]
-    failing = sum(1 for e in _latest(conformance) if e.status == "FAIL")
-    verdict = banner("failed" if failing else "passed" if conformance else "n/a",
-                     esc(f"{len(conformance)} conformance runs, {len(loads)} load runs"),
-                     label=f"{failing} TARGET{'S' if failing > 1 else ''} FAILING" if failing
-                     else "REPORTS")
-    body = [cards([(str(len(conformance)), "conformance runs", ""),
-                   (str(len(loads)), "load runs", ""),
-                   (str(len({t for e in conformance for t in e.targets})), "targets", ""),
-                   (str(failing), "targets failing now", "bad" if failing else "ok")])]
-    matrix_html = (f'<p><a href="matrix/index.html">Provider availability matrix</a>: '
-                   f"{esc(matrix_line)}.</p>" if matrix_line else
-                   '<p class="note">No matrix history yet (run <code>gatecheck matrix</code>).'
-                   "</p>")
-    body.append(section("matrix", "Availability matrix", matrix_html))
-    if conformance:
-        body.append(section("latest", "Latest report per target", _latest_table(conformance)))
-        body.append(section("runs", "Conformance runs", _runs_table(conformance)))
-    if loads:
-        body.append(section("load", "Load runs", _load_table(loads)))
-    return page("gatecheck reports", "\n".join(body), banner_html=verdict,
-                subtitle="Conformance, load and availability reports, newest first.",
-                nav=[("matrix", "Matrix"), ("latest", "Latest"), ("runs", "Runs"),
-                     ("load", "Load")],
-                footer="Generated by gatecheck publish. Every link is relative.")
-
-
-def _latest(entries: Sequence[RunEntry]) -> list[RunEntry]:
-    seen: dict[str, RunEntry] = {}
-    for entry in entries:
+    latest: dict[str, RunEntry] = {}
+    for entry in conformance:  # newest first: the first seen per target is its latest
         for target in entry.targets:
-            seen.setdefault(target, entry)
-    return list({id(e): e for e in seen.values()}.values())
+            latest.setdefault(target, entry)
+    return render("site.html.j2", "gatecheck", conformance=conformance,
+                  loads=[(e, _load_row(e)) for e in entries if e.load is not None],
+                  latest=sorted(latest.items()),
+                  failing=len({id(e) for e in latest.values() if e.status == "FAIL"}),
+                  targets={t for e in conformance for t in e.targets}, matrix_line=matrix_line,
+                  when=_when, duration=_duration)
 
 
 def build_site(reports: Path, out: Path, *, history: Path | None = None,
@@ -264,9 +220,8 @@ def build_site(reports: Path, out: Path, *, history: Path | None = None,
     matrix_line = summary_line(rows) if rows else None
     if rows:
         generated = max(r.trend[-1][0] for r in rows)
-        links = '<p class="note"><a href="../index.html">\u2190 All reports</a></p>'
         writer.text("matrix/index.html", render_matrix_html(rows, generated_at=generated,
-                                                             links_html=links))
+                                                             index="../index.html"))
         writer.text("matrix/matrix.md", render_matrix_md(rows, generated_at=generated))
     writer.text("index.html", _index(entries, matrix_line))
     writer.text(".nojekyll", "")  # GitHub Pages: serve every path as is

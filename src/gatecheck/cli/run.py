@@ -24,6 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPR",
                         help="only checks whose test names match EXPR (pytest -k)")
+    parser.add_argument("--check", dest="checks", action="append", default=[], metavar="ID",
+                        help="only the checks with this id, e.g. AUTH-3 (repeatable; "
+                             "`gatecheck checks` lists them)")
     parser.add_argument("--suites", default=None, metavar="DIR",
                         help="the suites directory (default: ./suites, else the checkout's)")
     parser.epilog = EPILOG
@@ -35,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
     plan = RunPlan.from_options(
         target=args.gatecheck_target, targets_file=args.gatecheck_targets_file,
         base_url=args.gatecheck_base_url, profile=args.gatecheck_profile, out=args.out,
-        workers=args.workers, keyword=args.keyword, suites=args.suites)
+        workers=args.workers, keyword=args.keyword, suites=args.suites, checks=args.checks)
     return run_conformance(plan)

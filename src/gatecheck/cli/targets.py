@@ -8,6 +8,8 @@ import os
 
 from gatecheck import default_redactor
 from gatecheck.options import TARGETS_FILE
+from gatecheck.pytest.catalogue import load_catalogue, validate_registry
+from gatecheck.pytest.runner import locate_suites
 from gatecheck.targets import TargetConfig, load_targets
 
 
@@ -19,6 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="targets to show (default: all; 'embedded' and 'remote' select groups)",
     )
     parser.add_argument("--json", action="store_true", help="print each target as JSON")
+    parser.add_argument("--suites", default=None, metavar="DIR",
+                        help="the suites whose check ids deviations may name (default: "
+                             "./suites, else the shipped ones)")
 
 
 def _row(target: TargetConfig) -> list[str]:
@@ -45,6 +50,7 @@ def _row(target: TargetConfig) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Load (which validates) the registry and print it; a bad file raises ConfigError."""
     registry = load_targets(args.gatecheck_targets_file)
+    validate_registry(registry, load_catalogue(locate_suites(args.suites)))
     selected = registry.select(args.names or ["all"])
     if args.json:
         for target in selected:

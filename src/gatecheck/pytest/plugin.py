@@ -76,7 +76,6 @@ from gatecheck.results import (
     RunFinished,
     RunStarted,
 )
-from gatecheck.targets import TargetConfig
 
 # pytest finds a plugin's fixtures among the module's attributes: these are re-exported.
 __all__ = [
@@ -104,6 +103,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write one JSON line per check x target to FILE (results.jsonl)")
     group.addoption("--gatecheck-run-id", dest="gatecheck_run_id", metavar="ID",
                     help="run id recorded in results (default: <UTC time>-<targets>)")
+    group.addoption("--gatecheck-check", dest="gatecheck_check", metavar="ID", action="append",
+                    default=[], help="only the checks with this id (repeatable; see "
+                                     "`gatecheck checks`)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -206,6 +208,14 @@ class GatecheckSession:
         metafunc.parametrize(TARGET_PARAM, names, ids=names)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        wanted = {c.upper() for c in self.config.option.gatecheck_check}
+        if wanted:
+            infos = {id(item): info_of(item) for item in items}
+            chosen = [i for i in items if getattr(infos[id(i)], "id", None) in wanted]
+            dropped = [i for i in items if i not in chosen]
+            if dropped:
+                self.config.hook.pytest_deselected(items=dropped)
+                items[:] = chosen
         for item in items:
             info, name = info_of(item), target_name(item)
             # An unreachable target's checks are inconclusive, never "expected".
@@ -233,7 +243,7 @@ class GatecheckSession:
         if getattr(self.config.option, "allure_report_dir", None):
             _allure_labels(info, name)
         selected = self.state.targets[name]
-        reason = _skip_reason(selected, info)
+        reason = selected.skip_reason(feature=info.feature, surface=info.surface)
         if reason is not None:
             pytest.skip(reason)
         if name in self.state.unreachable:
@@ -297,15 +307,6 @@ class GatecheckSession:
         result = self.deviations.note(result).redacted()
         self.counts[result.outcome] = self.counts.get(result.outcome, 0) + 1
         self._emit(CheckFinished(result=result))
-
-
-def _skip_reason(target: TargetConfig, info: CheckInfo) -> str | None:
-    """Why this check does not apply to this target, or None."""
-    if info.surface is not None and not target.has_surface(info.surface):
-        return f"target {target.name!r} does not claim surface {info.surface!r}"
-    if info.feature is not None and not target.claims(info.feature):
-        return f"target {target.name!r} does not claim feature {info.feature!r}"
-    return None
 
 
 def _redact_artefacts(config: pytest.Config) -> None:

@@ -29,9 +29,11 @@ from pathlib import Path
 
 from gatecheck import HarnessError, UsageError
 from gatecheck.artefacts import default_run_id, new_run_dir, point_latest, redact_tree
+from gatecheck.config import did_you_mean
 from gatecheck.console import relay, say
 from gatecheck.embedded import start_targets
 from gatecheck.options import parse_base_urls, resolve_profile, resolve_target_names
+from gatecheck.pytest.catalogue import load_catalogue, validate_registry
 from gatecheck.report import Tally, is_stale_deviation, overall_status, tally, write_report
 from gatecheck.targets import TargetConfig, load_targets
 
@@ -72,6 +74,7 @@ class RunPlan:
     profile: str
     workers: str
     keyword: str | None = None
+    checks: tuple[str, ...] = ()  # only these check ids (--check)
     targets_file: str | None = None
     base_urls: tuple[str, ...] = ()
 
@@ -79,18 +82,28 @@ class RunPlan:
     def from_options(
         cls, *, target: Sequence[str] | None, targets_file: str | None,
         base_url: Sequence[str] | None, profile: str | None, out: str, workers: str | None,
-        keyword: str | None, suites: str | None, environ: Mapping[str, str] = os.environ,
+        keyword: str | None, suites: str | None, checks: Sequence[str] = (),
+        environ: Mapping[str, str] = os.environ,
     ) -> RunPlan:
         """Select and check: unknown names, bad files and bad flags fail here."""
         names = resolve_target_names(target, environ)
         registry = load_targets(targets_file).with_base_urls(parse_base_urls(base_url))
+        located = locate_suites(suites)
+        catalogue = load_catalogue(located)
+        validate_registry(registry, catalogue)
+        known = sorted({entry.id for entry in catalogue})
+        wanted = tuple(dict.fromkeys(c.strip().upper() for c in checks if c.strip()))
+        for check_id in wanted:
+            if check_id not in known:
+                raise UsageError(f"--check {check_id}: no such check"
+                                 f"{did_you_mean(check_id, known)} (see `gatecheck checks`)")
         selected = tuple(registry.select(names))
         for chosen in selected:  # register their secrets with the redactor before any output
             chosen.secret(environ)
             chosen.admin_secret(environ)
-        return cls(targets=selected, suites=locate_suites(suites),
+        return cls(targets=selected, suites=located,
                    out=Path(out), profile=resolve_profile(profile, environ),
-                   workers=_workers(workers, environ), keyword=keyword,
+                   workers=_workers(workers, environ), keyword=keyword, checks=wanted,
                    targets_file=targets_file, base_urls=tuple(base_url or ()))
 
     def pytest_args(self, run_dir: Path, run_id: str) -> list[str]:
@@ -113,6 +126,8 @@ class RunPlan:
             argv += ["-n", self.workers]
         if self.keyword:
             argv += ["-k", self.keyword]
+        for check_id in self.checks:
+            argv += ["--gatecheck-check", check_id]
         return argv
 
 

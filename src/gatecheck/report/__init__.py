@@ -10,7 +10,6 @@ from gatecheck.report._build import (
     write_comparison,
     write_report,
 )
-from gatecheck.report._load import LoadRun, find_load
 from gatecheck.report._model import RunMeta, Tally, is_stale_deviation, overall_status, tally
 from gatecheck.report.allure import build_allure
 from gatecheck.report.compare import (
@@ -20,6 +19,7 @@ from gatecheck.report.compare import (
 )
 from gatecheck.report.html import render_html
 from gatecheck.report.markdown import render_markdown
+from gatecheck.report.performance import LoadRun, find_load
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Tally", "build_allure", "compare",
            "find_load", "is_stale_deviation", "load_run", "overall_status", "parse_formats",

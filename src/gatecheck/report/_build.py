@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gatecheck import UsageError, default_redactor
-from gatecheck.report._load import LoadRun, find_load, read_load
 from gatecheck.report._model import RunMeta
-from gatecheck.report._perf_md import render_load_markdown, render_load_report
 from gatecheck.report.compare import (
     compare,
     render_comparison_html,
@@ -22,6 +20,7 @@ from gatecheck.report.compare import (
 )
 from gatecheck.report.html import render_html
 from gatecheck.report.markdown import render_markdown
+from gatecheck.report.performance import LoadRun, find_load, read_load
 from gatecheck.results import read_results
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "load_run", "parse_formats", "write_comparison",
@@ -84,13 +83,8 @@ def write_report(run_dir: Path, formats: Sequence[str] = DEFAULT_FORMATS,
     target.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     for name in formats:
-        if name == "md":
-            if records:
-                text = render_markdown(records, meta)
-                if load is not None:
-                    text = text.rstrip("\n") + "\n\n" + render_load_markdown(load)
-            else:
-                text = render_load_report(load, meta) if load is not None else ""
+        if name == "md":  # with a load run and no records, a load report
+            text = render_markdown(records, meta, load) if records or load is not None else ""
         else:
             text = render_html(records, meta, load)
         path = target / f"report.{name}"

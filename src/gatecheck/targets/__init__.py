@@ -36,7 +36,6 @@ from gatecheck.targets._quirks import (
     ModelEcho,
     QuirksConfig,
     RateLimitsConfig,
-    UnknownModelPolicy,
 )
 from gatecheck.targets._registry import GROUPS, Registry
 
@@ -58,7 +57,6 @@ __all__ = [
     "Registry",
     "SurfaceConfig",
     "TargetConfig",
-    "UnknownModelPolicy",
     "discover",
     "load_targets",
     "parse_targets",

@@ -141,6 +141,7 @@ def _check_semantics(file: str, data: dict[str, Any]) -> None:
                 raise semantic_error(
                     file, [*here, "deviations", key], f"the target has no {surface} surface"
                 )
+        _check_claims(file, here, target)
         for m_index, entry in enumerate(target.get("matrix", ())):
             surface = entry.get("surface", "openai")
             if surface not in surfaces:
@@ -149,3 +150,43 @@ def _check_semantics(file: str, data: dict[str, Any]) -> None:
                     [*here, "matrix", m_index, "surface"],
                     f"the target has no {surface} surface",
                 )
+
+
+# feature -> (the quirk it needs, said as a TOML path): a claim the checks cannot act on.
+_FEATURE_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "health": (("quirks", "health", "path"), "quirks.health.path"),
+    "readiness": (("quirks", "health", "readiness-path"), "quirks.health.readiness-path"),
+    "body-limit": (("quirks", "limits", "body-bytes"), "quirks.limits.body-bytes"),
+    "message-limit": (("quirks", "limits", "messages"), "quirks.limits.messages"),
+}
+# Checks of how a gateway treats the client's credentials: with auth.scheme = "none" they
+# do not apply (AUTH-3 states the finding instead), so no deviation can name them.
+_CREDENTIAL_CHECKS = frozenset({"AUTH-1", "AUTH-2", "AUTH-4", "AUTH-6", "AUTH-8"})
+
+
+def _get(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _check_claims(file: str, here: list[str | int], target: dict[str, Any]) -> None:
+    """A claimed feature without the quirk it needs; a deviation its own settings make
+    unverifiable; a gateway in front of the mock whose mock nobody can find."""
+    features = set(target.get("features", ()))
+    for feature, (path, said) in _FEATURE_NEEDS.items():
+        if feature in features and _get(target, path) is None:
+            raise semantic_error(file, [*here, "features"],
+                                 f"claims {feature!r} but sets no {said}")
+    if ("mock-upstream" in features and target["base-url"] != EMBEDDED
+            and "mock-url" not in target):
+        raise semantic_error(file, [*here, "features"],
+                             "claims 'mock-upstream' but names no mock-url (where the mock "
+                             "behind the gateway listens)")
+    if target["auth"]["scheme"] == "none":
+        for key in target.get("deviations", {}):
+            if key.partition(":")[0] in _CREDENTIAL_CHECKS:
+                raise semantic_error(
+                    file, [*here, "deviations", key],
+                    "contradicts auth.scheme = \"none\": checks of the client's credentials "
+                    "do not apply to a gateway without its own, so this can never be verified")

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ModelEcho = Literal["requested", "resolved", "default-substituted"]
-UnknownModelPolicy = Literal["not-found", "bad-request", "default", "sse-list", "passthrough"]
 
 __all__ = [
     "CircuitBreakerConfig",
@@ -16,7 +15,6 @@ __all__ = [
     "ModelEcho",
     "QuirksConfig",
     "RateLimitsConfig",
-    "UnknownModelPolicy",
 ]
 
 
@@ -88,11 +86,8 @@ class LimitsConfig:
 class QuirksConfig:
     """Behaviours as data; unset fields hold the checklist's expectation."""
 
-    missing_key_status: int = 401
-    invalid_key_status: int = 401
     upstream_auth_status: int | None = None
     model_echo: ModelEcho | None = None
-    unknown_model: UnknownModelPolicy = "not-found"
     invalid_json_status: int = 400
     health: HealthConfig | None = None
     rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)

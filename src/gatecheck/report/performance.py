@@ -1,8 +1,10 @@
-"""A load run as reports see it: summary.json plus the few sample fields the plots need.
+"""The performance section of a report, for both formats: a load run and what it shows.
 
-The figures (percentiles, rates, verdicts) are the load summary's own and are shown as
-they are; the samples only feed the plots (percentiles over time, the histogram), which
-aggregate them so a report stays small however long the run was.
+A load run is summary.json plus the few sample fields the plots need. The figures
+(percentiles, rates, verdicts) are the load summary's own and are shown as they are; the
+samples only feed the plots (percentiles over time, the histogram), which aggregate them
+so a report stays small however long the run was. :func:`performance` builds the section's
+content once; ``_performance.md.j2`` and ``_performance.html.j2`` render it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,33 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from markupsafe import Markup
 
 from gatecheck.load import percentile
+from gatecheck.report._format import ms, num, when
+from gatecheck.report._svg import Series, fmt, histogram, line_chart
+from gatecheck.report.page import render
 
-__all__ = ["ERROR_RATE_FAIL", "LoadRun", "LoadVerdict", "Point", "find_load", "histogram_bins",
-           "load_verdict", "over_time", "read_load"]
+__all__ = ["ERROR_RATE_FAIL", "METRICS", "PCTS", "LoadRun", "LoadVerdict", "Performance",
+           "Point", "find_load", "histogram_bins", "load_verdict", "over_time", "performance",
+           "read_load", "render_load_markdown"]
+
+# Rows of the latency table, in reading order (summary.json's latency_ms keys).
+METRICS: tuple[tuple[str, str], ...] = (
+    ("ttfb", "time to first byte"),
+    ("ttft", "time to first token"),
+    ("itl", "inter-token latency"),
+    ("e2e", "end to end"),
+    ("tpot_e2e", "e2e per output token"),
+    ("ttft_from_intended", "ttft from intended send"),
+    ("e2e_from_intended", "e2e from intended send"),
+    ("schedule_lag", "schedule lag"),
+)
+PCTS = ("p50", "p90", "p99", "p99.9")
+_TOKENS = (("output_tokens", "output tokens (usage)"), ("input_tokens", "input tokens (usage)"),
+           ("content_events", "content events per stream"),
+           ("output_tokens_per_s_per_request",
+            "output tokens/s per request (what one user sees)"))
 
 # Bucket widths for the over-time plots (seconds); the smallest giving <= _MAX_BUCKETS.
 _WIDTHS = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
@@ -155,15 +179,15 @@ def read_load(load_dir: Path, redactor: Any) -> LoadRun:
                 try:
                     row = orjson.loads(line)
                     points.append(Point(float(row["t"]), bool(row.get("ok")),
-                                        _num(row.get("ttft")), _num(row.get("e2e")),
-                                        _num(row.get("ttft_i")), _num(row.get("e2e_i"))))
+                                        _float(row.get("ttft")), _float(row.get("e2e")),
+                                        _float(row.get("ttft_i")), _float(row.get("e2e_i"))))
                 except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                     raise ValueError(f"{samples}:{number}: not a sample record") from None
     points.sort(key=lambda p: p.t)
     return LoadRun(redactor.obj(summary), tuple(points))
 
 
-def _num(value: object) -> float | None:
+def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
@@ -266,3 +290,136 @@ def histogram_bins(values: Sequence[float], p99: float | None) -> tuple[
         counts[max(index, 0)] += 1
     bins = [(round(i * width, 6), round((i + 1) * width, 6), n) for i, n in enumerate(counts)]
     return bins, clipped, count * width
+
+
+@dataclass(frozen=True, slots=True)
+class Performance:
+    """What the performance section shows of one load run, computed once for both formats."""
+
+    load: LoadRun
+    verdict: LoadVerdict
+    head: str  # the headline latency metric (ttft when the run streamed, else e2e)
+    facts: tuple[tuple[str, object], ...]
+    cards: tuple[tuple[str, str, str], ...]
+    latency: tuple[tuple[str, str, dict[str, Any]], ...]  # (metric, label, figures)
+    stages: tuple[dict[str, Any], ...]
+    tokens: tuple[tuple[str, dict[str, Any]], ...]  # (label, figures)
+    figures: tuple[tuple[Markup, str], ...]  # (inline SVG, caption)
+
+    @property
+    def fail_above(self) -> float:
+        """The error rate above which a load run fails (ERROR_RATE_FAIL)."""
+        return ERROR_RATE_FAIL
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.load.summary
+
+    def part(self, name: str) -> dict[str, Any]:
+        """A section of summary.json ("requests", "buffering", ...), {} when absent."""
+        value = self.load.summary.get(name)
+        return value if isinstance(value, dict) else {}
+
+
+def performance(load: LoadRun) -> Performance:
+    """The performance section's content for ``load``."""
+    run, head = load.run, load.headline_metric
+    requests, throughput = (load.summary.get(k) or {} for k in ("requests", "throughput"))
+    facts: list[tuple[str, object]] = [("Label", run["label"])] if run.get("label") else []
+    facts += [
+        ("Scenario", f"{run.get('scenario', '?')} ({run.get('workload', '?')} loop)"),
+        ("Host", run.get("host") or "?"),
+        ("Surface / model", f"{run.get('surface') or '?'} / {run.get('model') or '?'}"),
+        ("Users", f"{run.get('users', '?')} (spawn rate {run.get('spawn_rate', '?')}/s)"),
+        ("Window", f"{num(throughput.get('window_s'))} s, from {when(run.get('started'))}"),
+        ("Load processes", f"{run.get('load_processes', '?')} (Locust "
+                           f"{run.get('locust_version') or '?'})")]
+    rate, lat = requests.get("error_rate"), load.latency(head)
+    cards = (
+        (num(throughput.get("requests_per_s")), "requests/s (successful)", "info"),
+        (f"{rate * 100:.2f}%" if isinstance(rate, int | float) else "-",
+         f"error rate ({requests.get('failed', 0)} of {requests.get('total', 0)})",
+         "bad" if rate else "ok"),
+        (num(throughput.get("output_tokens_per_s")), "output tokens/s", "info"),
+        (ms(lat.get("p50")), f"{head} p50", "info"), (ms(lat.get("p99")), f"{head} p99", "info"))
+    tokens = load.summary.get("tokens") or {}
+    stages = tuple(s for s in load.summary.get("stages") or [] if isinstance(s, dict))
+    figures = _time_plots(load, head)
+    hist = _histogram(load, head)
+    figures += [hist] if hist else []
+    figures += _stage_plots(stages, head)
+    return Performance(
+        load, load_verdict(load), head, tuple(facts), cards,
+        tuple((m, label, load.latency(m)) for m, label in METRICS if load.latency(m).get("count")),
+        stages, tuple((label, tokens[key]) for key, label in _TOKENS
+                      if (tokens.get(key) or {}).get("count")), tuple(figures))
+
+
+def _stage_plots(stages: Sequence[dict[str, Any]], head: str) -> list[tuple[Markup, str]]:
+    """Throughput and latency against users, one point per ramp stage."""
+    if not stages:
+        return []
+    users = [float(s.get("users") or 0) for s in stages]
+    rps = line_chart("perf-rps-users", [Series(
+        "requests/s", [(u, _float(s.get("requests_per_s")))
+                       for u, s in zip(users, stages, strict=True)], markers=True)],
+        title="Throughput vs users", x_label="concurrent users", y_label="requests/s")
+    lat = line_chart("perf-lat-users", [Series(
+        f"{head} {p}", [(u, _float((s.get(f"{head}_ms") or {}).get(p)))
+                        for u, s in zip(users, stages, strict=True)], markers=True)
+        for p in ("p50", "p99")], title=f"{head} vs users", x_label="concurrent users",
+        y_label="ms")
+    return [(Markup(rps), "Successful requests per second at each ramp stage."),
+            (Markup(lat), f"{head} p50 and p99 at each ramp stage.")]
+
+
+def _time_plots(load: LoadRun, head: str) -> list[tuple[Markup, str]]:
+    series = over_time(load, head)
+    if not series["x"]:
+        return []
+    xs = series["x"]
+    vlines = [(float(stage["start_s"]), f"{stage.get('users')} users")
+              for stage in load.summary.get("stages") or []
+              if isinstance(stage, dict) and isinstance(stage.get("start_s"), int | float)]
+    lines = [Series(f"{head} {p}", list(zip(xs, series[p], strict=True)))
+             for p in ("p50", "p90", "p99")]
+    intended = f"{head}_from_intended"
+    if load.latency(intended).get("count"):
+        # Open loop: the p99 a user waited from when the request was due, beside the p99
+        # from when it was sent; the gap is the load generator's (coordinated omission).
+        late = over_time(load, intended, pcts=(99.0,))
+        lines.append(Series(f"{head} p99 from intended send",
+                            list(zip(late["x"], late["p99"], strict=True)), color="#8250df"))
+    lat = line_chart("perf-time", lines, title=f"{head} percentiles over time",
+                     x_label=f"seconds since start ({series['width']:g} s buckets)",
+                     y_label="ms", vlines=vlines)
+    rate = line_chart("perf-rate", [
+        Series("ok", list(zip(xs, series["ok_rate"], strict=True)), color="#1a7f37"),
+        Series("failed", list(zip(xs, series["fail_rate"], strict=True)), color="#cf222e")],
+        title="Requests per second over time", x_label="seconds since start (by send time)",
+        y_label="requests/s", vlines=vlines)
+    caption = (f"Nearest-rank percentiles of {head} per {series['width']:g} s bucket of "
+               "send time; dashed guides mark ramp stages (users).")
+    return [(Markup(lat), caption),
+            (Markup(rate), "Successful and failed requests per second, by send time.")]
+
+
+def _histogram(load: LoadRun, head: str) -> tuple[Markup, str] | None:
+    values = [v for p in load.points if p.ok for v in [p.value(head)] if v is not None]
+    lat = load.latency(head)
+    bins, clipped, edge = histogram_bins(values, _float(lat.get("p99")))
+    marks = [(float(lat[p]), f"{p} {fmt(float(lat[p]))} ms") for p in ("p50", "p99")
+             if isinstance(lat.get(p), int | float)]
+    svg = histogram("perf-hist", bins, title=f"{head} distribution", x_label=f"{head} (ms)",
+                    marks=marks)
+    if not svg:
+        return None
+    caption = f"{len(values):,} successful requests."
+    if clipped:
+        caption += f" {clipped} slower than {fmt(edge)} ms are counted in the last bar."
+    return Markup(svg), caption
+
+
+def render_load_markdown(load: LoadRun) -> str:
+    """``## Performance``: run facts, throughput, latency percentiles, verdicts, stages."""
+    return render("_performance.md.j2", perf=performance(load))
