@@ -119,3 +119,12 @@ def test_calibration_options_drive_the_stream_scenario_on_the_surface():
                        "warmup": "2", "surface": "responses"}
     with pytest.raises(UsageError, match="not streamed"):
         calibration_options("embeddings", tokens=50, warmup_s=0)
+
+
+def test_a_wire_is_served_on_its_front_door_family_and_may_need_a_feature():
+    from gatecheck.load import feature_of, surface_of
+
+    assert [surface_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
+        "openai", "anthropic", "openai", "openai"]
+    assert [feature_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
+        None, None, "responses", "embeddings"]

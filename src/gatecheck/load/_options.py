@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gatecheck import UsageError, Wire
+from gatecheck import Surface, UsageError, Wire
 
 __all__ = ["ARGS", "WIRES", "LoadSettings", "add_locust_arguments", "calibration_options",
-           "parse_duration", "parse_processes", "parse_rate", "plan_stages"]
+           "feature_of", "parse_duration", "parse_processes", "parse_rate", "plan_stages",
+           "surface_of"]
 
 Overload = Literal["queue", "drop"]
 ArrivalKind = Literal["constant", "poisson"]
@@ -197,3 +198,14 @@ def calibration_options(surface: Wire, *, tokens: int, warmup_s: float) -> dict[
                          "responses surface")
     return {"model": "mock-chat", "max-tokens": str(max(256, tokens)), "label": "calibrate",
             "warmup": f"{warmup_s:g}", "surface": surface}
+
+
+def surface_of(wire: Wire) -> Surface:
+    """The front-door family (a target's surface) a wire is served on: Responses and
+    embeddings are OpenAI endpoints, so their auth, base URL and models are the OpenAI ones."""
+    return "anthropic" if wire == "anthropic" else "openai"
+
+
+def feature_of(wire: Wire) -> str | None:
+    """The target feature a load run on ``wire`` needs claimed (None: the surface is enough)."""
+    return wire if wire in ("responses", "embeddings") else None
