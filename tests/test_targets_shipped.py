@@ -123,7 +123,9 @@ def test_reference_is_exactly_the_embedded_default(registry):
 def test_reference_anthropic_differs_from_reference_only_where_it_must(registry):
     ref, ant = registry.get("reference"), registry.get("reference-anthropic")
     assert ant.embedded == "reference-anthropic"
-    assert ant.features == ref.features | {"anthropic-passthrough"}
+    # an Anthropic upstream passes thinking through and has no embeddings
+    assert ant.features == (ref.features - {"embeddings"}) | {"anthropic-passthrough",
+                                                              "thinking"}
     assert not ref.claims("anthropic-passthrough")
     # its own env names, so one run can start both without one's keys replacing the other's
     assert {ant.auth.env, ant.auth.admin_env}.isdisjoint({ref.auth.env, ref.auth.admin_env})

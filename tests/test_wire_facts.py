@@ -69,3 +69,28 @@ def test_one_request_builder_and_one_set_of_paths_per_protocol():
     assert streamed["stream_options"] == {"include_usage": True}  # usage is never guessed
     assert "stream_options" not in chat_request("anthropic", "m", "hi", max_tokens=3,
                                                 stream=True)
+
+
+def test_the_responses_producers_and_the_judge_name_the_same_events():
+    from gatecheck.checks import responses as judge
+    from gatecheck.protocols.responses import wire
+
+    produced = {k: v for k, v in vars(type(wire.EVENT)).items() if k.isupper()}
+    judged = {k: v for k, v in vars(type(judge.EVENT)).items() if k.isupper()}
+    assert {k: produced[k] for k in judged} == judged  # every name the judge reads, alike
+    # events only the producers name: reasoning done / summaries and refusal.done, which the
+    # judge reads through their generic part (output_index, item_id), never by name
+    assert set(produced) - set(judged) == {"REASONING_DONE", "REFUSAL_DONE", "SUMMARY_DELTA",
+                                           "SUMMARY_DONE"}
+    assert wire.TERMINAL_EVENTS == judge.TERMINAL_EVENTS
+    assert wire.LIFECYCLE_EVENTS == judge.LIFECYCLE_EVENTS
+
+
+def test_every_response_gatecheck_builds_has_the_keys_open_responses_requires():
+    from gatecheck.checks import responses as judge
+    from gatecheck.protocols.responses import echo, response_object
+
+    body = response_object(id="resp_1", created_at=1, model="m", echoed=echo({}),
+                           status="completed", output=[], usage=None)
+    assert set(judge.OPEN_RESPONSES_REQUIRED) <= set(body)
+    assert body["status"] in judge.STATUSES

@@ -37,6 +37,7 @@ from gatecheck._timing import (
     StreamMeter,
     Surface,
     Usage,
+    Wire,
     content_gaps,
     e2e,
     e2e_from_intended,
@@ -48,6 +49,7 @@ from gatecheck._timing import (
     ttfb,
     ttft,
     ttft_from_intended,
+    usage_from,
 )
 
 if TYPE_CHECKING:
@@ -99,6 +101,7 @@ __all__ = [
     "Timeouts",
     "Usage",
     "UsageError",
+    "Wire",
     "__version__",
     "content_gaps",
     "default_redactor",
@@ -116,6 +119,7 @@ __all__ = [
     "ttfb",
     "ttft",
     "ttft_from_intended",
+    "usage_from",
 ]
 
 

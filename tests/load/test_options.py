@@ -99,3 +99,32 @@ def test_ramp_stages_are_equal_steps_up_to_the_top_user_count():
         {"stage": 3, "users": 10, "start_s": 45.0, "end_s": 60.0},
     ]
     assert [s["users"] for s in plan_stages(2, 10, 5)] == [1, 2]  # never more steps than users
+
+
+@pytest.mark.parametrize("surface", ["openai", "anthropic", "responses", "embeddings"])
+def test_every_wire_is_a_surface_a_run_can_load(surface):
+    LoadSettings(surface=surface).check()
+
+
+def test_an_unknown_surface_names_the_known_ones():
+    with pytest.raises(UsageError, match="responses, embeddings"):
+        LoadSettings(surface="grpc").check()  # type: ignore[arg-type]
+
+
+def test_calibration_options_drive_the_stream_scenario_on_the_surface():
+    from gatecheck.load._options import calibration_options
+
+    options = calibration_options("responses", tokens=50, warmup_s=2.0)
+    assert options == {"model": "mock-chat", "max-tokens": "256", "label": "calibrate",
+                       "warmup": "2", "surface": "responses"}
+    with pytest.raises(UsageError, match="not streamed"):
+        calibration_options("embeddings", tokens=50, warmup_s=0)
+
+
+def test_a_wire_is_served_on_its_front_door_family_and_may_need_a_feature():
+    from gatecheck.load import feature_of, surface_of
+
+    assert [surface_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
+        "openai", "anthropic", "openai", "openai"]
+    assert [feature_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
+        None, None, "responses", "embeddings"]

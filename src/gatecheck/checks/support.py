@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gatecheck import SURFACES, Auth, HarnessError, SseEvent, Stamps, Surface
+from gatecheck import SURFACES, Auth, HarnessError, SseEvent, Stamps, Surface, Wire
 from gatecheck.checks._common import NOT_JSON, excerpt, json_of
 from gatecheck.checks._failures import ExchangeLike, expect, warn
 from gatecheck.protocols import anthropic, chat_path, openai, protocol_headers
@@ -132,10 +132,15 @@ class CapturedStream:
 
 def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
                    headers: Mapping[str, str] | None = None, path: str | None = None,
-                   max_events: int = 4096) -> CapturedStream:
-    """POST a streaming request and read it to the end (bounded by the client's limits)."""
+                   max_events: int = 4096, wire: Wire | None = None) -> CapturedStream:
+    """POST a streaming request and read it to the end (bounded by the client's limits).
+
+    ``wire`` is how the events are timed and counted when it is not the surface's own
+    (``"responses"`` for ``POST /v1/responses`` on the OpenAI surface).
+    """
     with client.stream("POST", path or PATHS[surface], json=dict(body),
-                       headers=headers_for(surface, headers), surface=surface) as response:
+                       headers=headers_for(surface, headers),
+                       surface=wire or surface) as response:
         captured = CapturedStream(status=response.status, headers=response.headers)
         content_type = str(response.headers.get("content-type", ""))
         try:

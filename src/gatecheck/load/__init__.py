@@ -9,7 +9,15 @@ can be used on samples.jsonl anywhere.
 from __future__ import annotations
 
 from gatecheck.load._launch import SCENARIOS, LocustRun, locate_locustfile, new_run_dir
-from gatecheck.load._options import parse_duration, parse_processes, parse_rate
+from gatecheck.load._options import (
+    WIRES,
+    calibration_options,
+    feature_of,
+    parse_duration,
+    parse_processes,
+    parse_rate,
+    surface_of,
+)
 from gatecheck.load._pacer import Arrival, Pacer
 from gatecheck.load._report import print_summary
 from gatecheck.load._samples import Sample, SampleBook, read_samples, write_samples
@@ -20,14 +28,17 @@ __all__ = [
     "DEFINITIONS",
     "PERCENTILES",
     "SCENARIOS",
+    "WIRES",
     "Arrival",
     "LocustRun",
     "Pacer",
     "Sample",
     "SampleBook",
     "buffering",
+    "calibration_options",
     "client_health",
     "describe",
+    "feature_of",
     "locate_locustfile",
     "new_run_dir",
     "parse_duration",
@@ -37,5 +48,6 @@ __all__ = [
     "print_summary",
     "read_samples",
     "summarize",
+    "surface_of",
     "write_samples",
 ]

@@ -1,5 +1,10 @@
 """Locust users for LLM gateways: chat (non-stream), stream, and open-loop rate users.
 
+Every user speaks the wire ``--gatecheck-surface`` names: Chat Completions, Messages, the
+Responses API (streamed: the first ``response.output_text.delta`` is the first token) or
+embeddings (never streamed: on that wire every user, the rate user too, sends plain
+requests and measures e2e).
+
 A locustfile imports Locust first (gevent patches sockets before anything else is
 imported) and subclasses a user here; the classes here are abstract, so importing them
 runs nothing::
@@ -249,11 +254,16 @@ class LlmUser(User):
             raise locust.exception.StopUser("no host: pass --host http://gateway/v1")
         self.settings = settings
         self.node = node()
-        self.prepared: Prepared = prepare(
-            base_url=self.host, surface=settings.surface, stream=self.stream,
-            model=settings.model, prompt=settings.full_prompt, max_tokens=settings.max_tokens,
-            auth=auth,
-        )
+        if settings.surface == "embeddings":
+            self.stream = False  # never streamed: every scenario sends plain requests (e2e)
+        try:
+            self.prepared: Prepared = prepare(
+                base_url=self.host, surface=settings.surface, stream=self.stream,
+                model=settings.model, prompt=settings.full_prompt,
+                max_tokens=settings.max_tokens, auth=auth,
+            )
+        except ValueError as exc:  # e.g. a stream user on the embeddings surface
+            raise locust.exception.StopUser(str(exc)) from None
         self.http = client_for(self.host, connect_timeout=min(10.0, settings.timeout),
                                network_timeout=settings.timeout)
         self.label = f"{self.prepared.path} ({'stream' if self.stream else 'chat'})"

@@ -13,7 +13,10 @@ from typing import Any
 
 from gatecheck.mock._plan import Invalid
 
-__all__ = ["check_anthropic", "check_openai", "check_ranges", "is_int"]
+__all__ = [
+    "check_anthropic", "check_embeddings", "check_openai", "check_ranges", "check_responses",
+    "is_int",
+]
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _ANTHROPIC_ROLES = frozenset({"user", "assistant"})
@@ -239,6 +242,17 @@ def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
                 raise Invalid(400, f"tools.{i}.name: each tool needs a name (a string)")
             if tool.get("input_schema") is not None and not isinstance(tool["input_schema"], dict):
                 raise Invalid(400, f"tools.{i}.input_schema: Input should be a valid dictionary")
+    thinking = body.get("thinking")
+    if thinking is not None:
+        kind = thinking.get("type") if isinstance(thinking, dict) else None
+        if kind not in ("enabled", "disabled", "adaptive"):
+            raise Invalid(400, "thinking: Input tag should be 'enabled', 'disabled' or 'adaptive'")
+        budget = thinking.get("budget_tokens")
+        if kind == "enabled" and not is_int(budget, 1024):
+            raise Invalid(400, "thinking.enabled.budget_tokens: Input should be greater than or "
+                          "equal to 1024")
+        if kind == "enabled" and needs_max_tokens and budget >= body["max_tokens"]:
+            raise Invalid(400, "`max_tokens` must be greater than `thinking.budget_tokens`")
     choice = body.get("tool_choice")
     if choice is not None:
         if not isinstance(choice, dict) or choice.get("type") not in (
@@ -252,3 +266,110 @@ def check_anthropic(body: Any, *, needs_max_tokens: bool) -> None:
             )
         if choice["type"] == "tool" and choice.get("name") not in [t["name"] for t in tools or ()]:
             raise Invalid(400, "tool_choice.name: the named tool is not in tools")
+
+
+_ITEM_TYPES = frozenset({"message", "function_call", "function_call_output", "reasoning"})
+_MESSAGE_ROLES = frozenset({"user", "assistant", "system", "developer"})
+_RESPONSES_RANGES = {"temperature": (0, 2, False), "top_p": (0, 1, False),
+                     "top_logprobs": (0, 20, True)}
+_RESPONSES_TYPES: dict[str, type | tuple[type, ...]] = {
+    "instructions": str, "metadata": dict, "parallel_tool_calls": bool, "store": bool,
+    "reasoning": dict, "text": dict, "stream_options": dict, "user": str,
+}
+MIN_OUTPUT_TOKENS = 16  # OpenAI: "Invalid 'max_output_tokens': ... Expected a value >= 16"
+
+
+def check_responses(body: Any) -> None:
+    """Raise Invalid (400, with the offending param) for what ``/v1/responses`` would reject."""
+    if not isinstance(body, dict):
+        raise Invalid(400, "The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise Invalid(400, "Missing required parameter: 'model'.", "model",
+                      "missing_required_parameter")
+    if body.get("previous_response_id") is not None or body.get("conversation") is not None:
+        # The mock keeps no responses (store is always false).
+        rid = body.get("previous_response_id") or body.get("conversation")
+        raise Invalid(400, f"Previous response with id '{rid}' not found.",
+                      "previous_response_id")
+    raw = body.get("input")
+    if isinstance(raw, str):
+        items: list[Any] = [{"role": "user", "content": raw}]
+    elif isinstance(raw, list) and raw:
+        items = raw
+    else:
+        raise Invalid(400, "Invalid 'input': a string or a non-empty array of items.", "input")
+    for i, item in enumerate(items):
+        kind = item.get("type", "message") if isinstance(item, dict) else None
+        if kind not in _ITEM_TYPES:
+            raise Invalid(400, f"Invalid value for 'input[{i}].type'.", f"input[{i}].type")
+        if kind == "message":
+            content = item.get("content")
+            if item.get("role") not in _MESSAGE_ROLES:
+                raise Invalid(400, f"Invalid value for 'input[{i}].role'.", f"input[{i}].role")
+            if not isinstance(content, str) and not (
+                isinstance(content, list)
+                and all(isinstance(p, dict) and isinstance(p.get("type"), str) for p in content)
+            ):
+                raise Invalid(400, f"Invalid type for 'input[{i}].content'.",
+                              f"input[{i}].content")
+        elif kind in ("function_call", "function_call_output") and not isinstance(
+                item.get("call_id"), str):
+            raise Invalid(400, f"Missing required parameter: 'input[{i}].call_id'.",
+                          f"input[{i}].call_id")
+    limit = body.get("max_output_tokens")
+    if limit is not None and not is_int(limit, MIN_OUTPUT_TOKENS):
+        raise Invalid(400, "Invalid 'max_output_tokens': integer below minimum value. "
+                      f"Expected a value >= {MIN_OUTPUT_TOKENS}.", "max_output_tokens",
+                      "integer_below_min_value")
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):
+        raise Invalid(400, "Invalid type for 'stream': expected a boolean.", "stream")
+    bad = check_ranges(body, _RESPONSES_RANGES)
+    if bad is not None:
+        raise Invalid(400, f"Invalid value for '{bad}': out of range or not a number.", bad)
+    for key, kind in _RESPONSES_TYPES.items():
+        if body.get(key) is not None and not isinstance(body[key], kind):
+            raise Invalid(400, f"Invalid type for '{key}'.", key)
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise Invalid(400, "Invalid type for 'tools'.", "tools")
+    names = []
+    for i, tool in enumerate(tools or ()):
+        if not isinstance(tool, dict) or tool.get("type") != "function" \
+                or not _TOOL_NAME.match(str(tool.get("name", ""))):
+            raise Invalid(400, f"Invalid 'tools[{i}]': a function with a valid name.",
+                          f"tools[{i}]")
+        names.append(tool["name"])
+    choice = body.get("tool_choice")
+    if choice is not None and choice not in ("none", "auto", "required"):
+        named = choice.get("name") if isinstance(choice, dict) else None
+        if not isinstance(choice, dict) or choice.get("type") != "function" or named not in names:
+            raise Invalid(400, "Invalid value for 'tool_choice'.", "tool_choice")
+
+
+MAX_EMBEDDING_INPUTS = 2048  # OpenAI: "any array must be 2048 dimensions or less" (inputs)
+MAX_DIMENSIONS = 3072
+
+
+def check_embeddings(body: Any) -> list[Any]:
+    """Raise Invalid for what ``/v1/embeddings`` would reject; the inputs as a list."""
+    if not isinstance(body, dict):
+        raise Invalid(400, "The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise Invalid(400, "you must provide a model parameter", "model")
+    raw = body.get("input")
+    tokens = isinstance(raw, list) and raw and all(is_int(t) for t in raw)
+    inputs: Any = [raw] if isinstance(raw, str) or tokens else raw
+    if not isinstance(inputs, list) or not inputs or len(inputs) > MAX_EMBEDDING_INPUTS or not all(
+        (isinstance(i, str) and i) or (isinstance(i, list) and i and all(is_int(t) for t in i))
+        for i in inputs
+    ):
+        raise Invalid(400, "'input' must be a non-empty string, an array of non-empty strings "
+                      f"or of token arrays (at most {MAX_EMBEDDING_INPUTS}).", "input")
+    if body.get("encoding_format") not in (None, "float", "base64"):
+        raise Invalid(400, "Invalid value for 'encoding_format': float or base64.",
+                      "encoding_format")
+    dims = body.get("dimensions")
+    if dims is not None and not (is_int(dims, 1) and dims <= MAX_DIMENSIONS):
+        raise Invalid(400, f"Invalid 'dimensions': an integer from 1 to {MAX_DIMENSIONS}.",
+                      "dimensions")
+    return inputs

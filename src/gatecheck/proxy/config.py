@@ -88,6 +88,7 @@ class ProviderConfig:
     api_key_envs: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     stream_usage: bool = True
+    responses_api: bool = False  # serves /v1/responses itself (else: translated to chat)
     max_connections: int = 512
     max_concurrency: int | None = None  # part 2: per-provider concurrency limit
     queue_size: int | None = None  # part 2: bounded wait queue
@@ -184,6 +185,7 @@ def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfi
             api_key_envs=tuple(p.get("api-key-envs", ())),
             models=tuple(p.get("models", ())),
             stream_usage=p.get("stream-usage", True),
+            responses_api=p.get("responses-api", False),
             max_connections=p.get("max-connections", 512),
             max_concurrency=p.get("max-concurrency"),
             queue_size=p.get("queue-size"),

@@ -1,4 +1,5 @@
-"""The front doors that reach a model: chat/completions, messages and count_tokens.
+"""The front doors that reach a model: chat/completions, messages and count_tokens (and, in
+``proxy.responses``, responses and embeddings).
 
 Each request is authenticated, read (bounded), validated, resolved to a provider, then
 sent either as is (same format, only ``model`` swapped) or translated by
@@ -18,6 +19,7 @@ import orjson
 
 from gatecheck.protocols import translate
 from gatecheck.protocols.translate import TranslationError
+from gatecheck.proxy import responses as front
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.auth import authenticate
 from gatecheck.proxy.config import ProxyConfig
@@ -228,6 +230,14 @@ class Forwarder:
             message = f"Upstream response is malformed ({type(exc).__name__})."
             raise ProxyError("upstream", message) from None
         return result
+
+    async def responses(self, ctx: Ctx) -> None:
+        """``POST /v1/responses`` (``proxy.responses``)."""
+        await front.responses(self, ctx)
+
+    async def embeddings(self, ctx: Ctx) -> None:
+        """``POST /v1/embeddings`` (``proxy.responses``)."""
+        await front.embeddings(self, ctx)
 
     async def count_tokens(self, ctx: Ctx) -> None:
         """Anthropic upstream: passed through. OpenAI upstream: a one-token request.

@@ -21,7 +21,10 @@ import orjson
 
 from gatecheck.proxy.errors import ProxyError
 
-__all__ = ["parse_json", "validate_anthropic", "validate_count_tokens", "validate_openai"]
+__all__ = [
+    "parse_json", "validate_anthropic", "validate_count_tokens", "validate_embeddings",
+    "validate_openai", "validate_responses",
+]
 
 _OPENAI_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _ANTHROPIC_ROLES = frozenset({"user", "assistant"})
@@ -154,7 +157,11 @@ def _tools(body: dict[str, Any], fmt: str) -> None:
         if not isinstance(tool, dict):
             raise _bad(f"tools[{i}] must be an object.", f"tools[{i}]")
         where, schema = f"tools[{i}]", "input_schema"
-        if fmt == "openai":
+        if fmt == "responses":  # flat function tools; other types for the translator to judge
+            if tool.get("type") != "function":
+                continue
+            schema = "parameters"
+        elif fmt == "openai":
             if tool.get("type", "function") != "function":
                 continue
             where, schema, tool = f"tools[{i}].function", "parameters", tool.get("function")
@@ -238,3 +245,43 @@ def validate_count_tokens(body: dict[str, Any], max_messages: int) -> None:
     _system(body)
     _tools(body, "anthropic")
     _anthropic_tool_choice(body)
+
+
+_ITEMS = ("message", "function_call", "function_call_output", "reasoning", "item_reference")
+
+
+def validate_responses(body: dict[str, Any], max_messages: int) -> bool:
+    """Check a Responses body (``model``, ``input`` items); returns whether it streams."""
+    _model(body)
+    raw = body.get("input")
+    if isinstance(raw, list):
+        if len(raw) > max_messages:
+            raise _bad(f"Too many input items: {len(raw)} > {max_messages}.", "input")
+        for i, item in enumerate(raw):
+            # a tuple, not a set: a list-valued type is unhashable (the fuzz sends them)
+            if not isinstance(item, dict) or item.get("type", "message") not in _ITEMS:
+                raise _bad(f"input[{i}] must be an input item object.", f"input[{i}]")
+            if item.get("type", "message") == "message" and not isinstance(
+                    item.get("content"), str | list):
+                raise _bad(f"input[{i}].content must be a string or an array.",
+                           f"input[{i}].content")
+    elif not isinstance(raw, str) and body.get("previous_response_id") is None:
+        raise _bad("'input' is required: a string or an array of input items.", "input")
+    _int(body, "max_output_tokens")
+    for name in ("temperature", "top_p"):
+        _number(body, name)
+    if body.get("instructions") is not None and not isinstance(body["instructions"], str):
+        raise _bad("'instructions' must be a string.", "instructions")
+    for name in ("reasoning", "text", "metadata"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            raise _bad(f"'{name}' must be an object.", name)
+    _tools(body, "responses")
+    return _stream(body)
+
+
+def validate_embeddings(body: dict[str, Any]) -> None:
+    """Check an embeddings body: ``model`` and a string / array ``input``."""
+    _model(body)
+    raw = body.get("input")
+    if not (isinstance(raw, str) and raw) and not (isinstance(raw, list) and raw):
+        raise _bad("'input' is required: a non-empty string or array.", "input")

@@ -40,6 +40,13 @@ NAMES: Final[dict[str, str]] = {
     "openai/error": "error envelope {error: {message, type, param, code}} (ERR-1)",
     "openai/model": "GET /v1/models/{id} (MOD-2)",
     "openai/model-list": "GET /v1/models (MOD-1)",
+    "openai/response-request": "POST /v1/responses request body",
+    "openai/response": "a Response object: the non-streamed body (RESP-1) and the `response` "
+    "of every lifecycle stream event",
+    "openai/response-stream-event": "one event of a Responses stream, dispatched on `type` "
+    "(unknown types WARN; RESP-S1)",
+    "openai/embedding-request": "POST /v1/embeddings request body",
+    "openai/embedding-list": "POST /v1/embeddings response (EMB-1)",
     "anthropic/messages-request": "POST /v1/messages request body",
     "anthropic/message": "non-streamed Message (W-5..W-7)",
     "anthropic/message-start": "stream event message_start (STR-A3)",

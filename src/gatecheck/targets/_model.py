@@ -105,6 +105,7 @@ class ModelsConfig:
 
     default: str | None = None
     anthropic: str | None = None
+    embeddings: str | None = None
     listed: tuple[str, ...] | None = None
     resolved_header: str | None = None
 
@@ -114,9 +115,14 @@ class ModelsConfig:
         return cls(
             default=data.get("default"),
             anthropic=data.get("anthropic"),
+            embeddings=data.get("embeddings"),
             listed=tuple(listed) if listed is not None else None,
             resolved_header=data.get("resolved-header"),
         )
+
+    def for_embeddings(self) -> str | None:
+        """The model to send to ``POST /v1/embeddings`` (falls back to the default)."""
+        return self.embeddings if self.embeddings is not None else self.default
 
     def for_surface(self, surface: Surface) -> str | None:
         """The model to send on `surface` (the Anthropic one falls back to the default)."""

@@ -16,6 +16,8 @@ What each direction does with fields the other format lacks (the proxy relies on
   Anthropic 0-1, and Anthropic's own OpenAI-compatible endpoint caps it the same way, so a
   request valid on the OpenAI surface is not refused for the upstream's narrower range
   (values OpenAI itself refuses pass unchanged, for the upstream to refuse).
+* An assistant message's ``thinking_blocks`` (LiteLLM's field for earlier Anthropic
+  thinking) become its first content blocks, unchanged.
 * Anthropic -> OpenAI drops ``top_k``, ``thinking``, ``cache_control`` and ``is_error`` (no
   OpenAI field); documents, server tools and images inside tool results raise. More than
   4 ``stop_sequences`` raise, naming ``stop_sequences``: Chat Completions ``stop`` takes at
@@ -200,10 +202,14 @@ def _openai_assistant_content(message: Mapping[str, Any], i: int) -> str | list[
         content = "".join(
             str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, Mapping)
         )
+    # LiteLLM's `thinking_blocks`: earlier thinking, which Anthropic wants back unchanged
+    # and first in the turn (its signature is checked)
+    thinking = [dict(b) for b in message.get("thinking_blocks") or ()
+                if isinstance(b, Mapping) and b.get("type") in ("thinking", "redacted_thinking")]
     calls = message.get("tool_calls") or []
-    if not calls:
+    if not calls and not thinking:
         return content or ""
-    blocks = [_text(content)] if content else []
+    blocks = [*thinking, *([_text(content)] if content else [])]
     for j, call in enumerate(calls):
         function = call.get("function") or {}
         blocks.append(
