@@ -27,8 +27,8 @@ import pytest
 from gatecheck import ExchangeLike
 
 __all__ = [
-    "ConformanceFailure",
     "Cases",
+    "ConformanceFailure",
     "ConformanceWarning",
     "ExchangeLike",
     "Inconclusive",
