@@ -289,9 +289,9 @@ ANTHROPIC_CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "cache-creation-dropped": (("test_caching.py",), {"test_cache4_cache_writes"}),
 }
 # target -> (chat key env, admin key env, mock url env), as targets.toml and the runner name them
-ENV = {"reference": ("GATECHECK_API_KEY", "GATECHECK_ADMIN_KEY", "GATECHECK_MOCK_URL_REFERENCE"),
+ENV = {"reference": ("GATECHECK_API_KEY", "GATECHECK_ADMIN_KEY", "GATECHECK_REFERENCE_MOCK_URL"),
        "reference-anthropic": ("GATECHECK_REF_ANT_API_KEY", "GATECHECK_REF_ANT_ADMIN_KEY",
-                               "GATECHECK_MOCK_URL_REFERENCE_ANTHROPIC")}
+                               "GATECHECK_REFERENCE_ANTHROPIC_MOCK_URL")}
 
 
 @pytest.fixture(scope="module")

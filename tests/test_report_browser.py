@@ -152,8 +152,11 @@ def test_report_opens_clean_with_tables_plots_and_a_screenshot(page, runs):
     page.open(run_dir / "report.html")
     assert page.js("document.title") == "gatecheck conformance report: reference"
     assert page.js("document.querySelectorAll('#overview-table tbody tr').length") == 12
-    assert page.js("document.querySelectorAll('#checks-table tbody tr:not(.ev-row)')"
-                   ".length") == 24
+    # one row per check, in one table: no second copy of every row
+    assert page.js("document.querySelectorAll('#checks-table tr.check').length") == 24
+    assert page.js("document.querySelectorAll('table tr[id^=check-]:not(.ev-row)').length") \
+        == 24
+    assert page.js("document.querySelector('main section').id") == "findings"  # leads
     charts = page.js("Array.from(document.querySelectorAll('svg.chart')).map(s => "
                      "[s.dataset.chart, s.getBoundingClientRect().width > 300, "
                      "s.querySelectorAll('polyline, rect').length > 0])")
@@ -169,9 +172,16 @@ def test_report_opens_clean_with_tables_plots_and_a_screenshot(page, runs):
 
 def test_filters_and_evidence_rows_work(page, runs):
     page.open(runs[0] / "report.html")
-    visible = ("Array.from(document.querySelectorAll('#checks-table tbody tr:not(.ev-row)'))"
+    visible = ("Array.from(document.querySelectorAll('#checks-table tr.check'))"
                ".filter(r => getComputedStyle(r).display !== 'none').length")
     assert page.js("document.getElementById('filter-count').textContent") == "24 of 24 shown"
+    # categories with a failure open; the all-passing ones start folded and open on a click
+    folded = page.js("Array.from(document.querySelectorAll('tbody.cat.collapsed')).length")
+    assert 0 < folded < 12
+    assert page.js(visible) < 24
+    page.js("document.querySelector('tbody.cat.collapsed button.cat-toggle').click()")
+    assert page.js("Array.from(document.querySelectorAll('tbody.cat.collapsed')).length") \
+        == folded - 1
     page.js("(() => { const s = document.querySelector('#filters select[name=outcome]'); "
             "s.value = 'failed'; s.dispatchEvent(new Event('change', {bubbles: true})); })()")
     assert page.js(visible) == 4

@@ -113,9 +113,8 @@ def test_html_escapes_what_the_target_sent(run_a):
 
 def test_html_has_the_report_md_shape_and_more(run_a):
     text = _render(run_a)
-    for heading in ("Executive summary", "Test Results Overview", "All checks",
-                    "Detailed results", "Issues identified", "Performance",
-                    "Recommendations", "How to reproduce"):
+    for heading in ("Findings", "Executive summary", "Test Results Overview",
+                    "Checks by category", "Performance", "How to reproduce"):
         assert f"<h2>{heading}</h2>" in text
     assert 'role="status"><strong>FAIL</strong>' in text
     assert "Test date<b>2026-11-21 10:15:00 UTC</b>" in text

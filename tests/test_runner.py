@@ -197,7 +197,7 @@ def test_both_embedded_references_start_with_their_own_keys_and_upstream_format(
                                headers={"authorization": f"Bearer {env[key_env]}"},
                                timeout=10, trust_env=False)
             assert reply.status_code == 200
-            log = httpx.get(env[f"GATECHECK_MOCK_URL_{name}"] + "/_mock/log", timeout=5,
+            log = httpx.get(env[f"GATECHECK_{name}_MOCK_URL"] + "/_mock/log", timeout=5,
                             trust_env=False).json()
             paths[name] = log["entries"][-1]["path"]
     # the OpenAI-surface request reached each mock in that reference's upstream format

@@ -94,7 +94,8 @@ def test_schema_is_valid_2020_12_and_documents_every_field():
 
 
 def test_shipped_file_loads_with_every_profile(registry):
-    assert registry.names == ["reference", "reference-anthropic", "mock", *REMOTE]
+    assert registry.names == ["reference", "reference-anthropic", "mock", "litellm", "portkey",
+                              *REMOTE]
 
 
 def test_reference_is_exactly_the_embedded_default(registry):

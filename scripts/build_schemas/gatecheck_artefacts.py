@@ -69,8 +69,54 @@ _RESULT: Schema = {
 }
 
 
+_EVIDENCE: Schema = {
+    "type": "object",
+    "required": ["check_id", "test", "message"],
+    "properties": {
+        "check_id": {"type": "string"},
+        "test": {"type": "string", "description": "the test function and its parameters"},
+        "message": {"type": "string"},
+        "case": _TEXT_OR_NULL,
+        "observed": _TEXT_OR_NULL,
+        "request": {"type": ["string", "null"], "description": "method and URL, redacted"},
+        "status": {"type": ["integer", "null"]},
+        "response": {"type": ["string", "null"], "description": "the start of the "
+                     "response body, redacted"},
+        "curl": {"type": ["string", "null"], "description": "reproduces the request; "
+                 "secrets appear as $ENV_NAME"},
+    },
+}
+
+_FINDINGS: Schema = {
+    "description": "findings.json: the defects of each target, each once, with every check "
+    "that witnessed it (gatecheck.findings).",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "target", "title", "severity", "checks", "witnesses",
+                     "recommendation", "evidence", "more_evidence"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1,
+                   "description": "the cause id (stable), or <check id>/<test> for a "
+                   "failure of no known cause"},
+            "target": {"type": "string"},
+            "title": {"type": "string"},
+            "severity": {"enum": ["high", "medium", "low", "info"],
+                         "description": "from the strongest level among the witnesses "
+                         "(MUST high, SHOULD medium, MAY low); info: an observed behaviour "
+                         "of the gateway that failed no check"},
+            "checks": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "witnesses": {"type": "integer", "minimum": 1},
+            "recommendation": {"type": "string", "minLength": 1},
+            "evidence": {"type": "array", "items": _EVIDENCE},
+            "more_evidence": {"type": "integer", "minimum": 0},
+        },
+    },
+}
+
+
 def build() -> dict[str, Schema]:
-    out = {"gatecheck/results-record": _RESULT}
+    out = {"gatecheck/results-record": _RESULT, "gatecheck/findings": _FINDINGS}
     for body in out.values():
         body["x-gatecheck-source"] = SOURCE
     return out

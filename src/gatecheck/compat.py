@@ -24,6 +24,7 @@ from typing import Any
 
 from gatecheck import HarnessError
 from gatecheck.console import say
+from gatecheck.findings import variant
 from gatecheck.interop import GATEWAYS, gateway_spec, install
 from gatecheck.pytest.runner import RunPlan, run_conformance
 from gatecheck.report.page import render
@@ -57,13 +58,6 @@ class CompatRow:
     cells: Mapping[str, Cell]
 
 
-def _variant(result: CheckResult) -> str:
-    name = result.test.rpartition("::")[2]
-    base, _, params = name.partition("[")
-    kept = [p for p in params.rstrip("]").split("-") if p and p != result.target]
-    return f"{base}[{'-'.join(kept)}]" if kept else base
-
-
 def _why(result: CheckResult) -> str:
     if result.outcome == "passed":
         return ""
@@ -76,7 +70,7 @@ def compat_rows(runs: Mapping[str, Sequence[CheckResult]]) -> list[CompatRow]:
     rows: dict[str, dict[str, Any]] = {}
     for target, results in runs.items():
         for result in results:
-            key = _variant(result)
+            key = variant(result)
             row = rows.setdefault(key, {"check_id": result.check_id, "level": result.level,
                                         "category": result.category, "title": result.title,
                                         "variant": key, "cells": {}})

@@ -56,9 +56,9 @@ def test_a_remote_target_without_its_key_is_refused_before_anything_starts(
         capsys, tmp_path, monkeypatch):
     from gatecheck.targets import load_targets
 
-    target = load_targets().get("portkey")
+    target = load_targets().get("portkey-cloud")
     assert target.auth.env  # the profile names the variable that holds the key
     monkeypatch.delenv(target.auth.env, raising=False)
-    assert main(["load", "--target", "portkey", "--out", str(tmp_path)]) == 2
+    assert main(["load", "--target", "portkey-cloud", "--out", str(tmp_path)]) == 2
     assert f"set ${target.auth.env}" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())

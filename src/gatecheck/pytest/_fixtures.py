@@ -182,9 +182,17 @@ class MockLog:
 
 @pytest.fixture
 def mock_log(request: pytest.FixtureRequest, target: TargetConfig) -> MockLog | None:
-    """A MockLog when the target fronts gatecheck's mock upstream, else None."""
+    """A MockLog when the target fronts gatecheck's mock upstream, else None.
+
+    A target that claims ``mock-upstream`` but whose mock nobody can find leaves the check
+    inconclusive: the ground truth is missing, which says nothing about the gateway.
+    """
     state = _state(request)
     url = state.mock_urls.get(target.name)
+    if url is None and target.claims("mock-upstream"):
+        inconclusive(f"target {target.name!r} claims mock-upstream, but where its mock "
+                     f"listens is unknown (mock-url, or $GATECHECK_"
+                     f"{target.name.upper().replace('-', '_')}_MOCK_URL)")
     return MockLog(url) if url else None
 
 

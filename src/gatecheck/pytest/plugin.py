@@ -248,7 +248,7 @@ class GatecheckSession:
             pytest.skip(reason)
         if name in self.state.unreachable:
             # At once, instead of letting every check wait out a connect timeout.
-            inconclusive(f"target {name!r} is unreachable")
+            inconclusive(self.state.unreachable[name])
         if selected.missing_secret is not None:
             inconclusive(f"set ${selected.missing_secret} to run target {name!r}")
 

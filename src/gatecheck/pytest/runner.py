@@ -27,14 +27,25 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from gatecheck import HarnessError, UsageError
+import orjson
+
+from gatecheck import HarnessError, UsageError, default_redactor
 from gatecheck.artefacts import default_run_id, new_run_dir, point_latest, redact_tree
 from gatecheck.config import did_you_mean
 from gatecheck.console import relay, say
 from gatecheck.embedded import start_targets
+from gatecheck.findings import Finding, derive_findings, write_findings
 from gatecheck.options import parse_base_urls, resolve_profile, resolve_target_names
 from gatecheck.pytest.catalogue import load_catalogue, validate_registry
-from gatecheck.report import Tally, is_stale_deviation, overall_status, tally, write_report
+from gatecheck.report import (
+    Tally,
+    is_inconclusive,
+    is_stale_deviation,
+    overall_status,
+    tally,
+    write_report,
+)
+from gatecheck.results import read_results
 from gatecheck.targets import TargetConfig, load_targets
 
 __all__ = [
@@ -51,9 +62,6 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
-# A run is inconclusive when at least this share of the checks that applied to a target
-# (judged + inconclusive) could not be judged: its PASS would describe too little.
-INCONCLUSIVE_SHARE = 0.25
 PLUGIN = "gatecheck.pytest.plugin"
 WORKERS_ENV = "GATECHECK_WORKERS"
 # Measured (benchmarks/README.md, "gatecheck run"): on 2 cores xdist's worker start-up
@@ -107,6 +115,24 @@ class RunPlan:
                    out=Path(out), profile=resolve_profile(profile, environ),
                    workers=_workers(workers, environ), keyword=keyword, checks=wanted,
                    targets_file=targets_file, base_urls=tuple(base_url or ()))
+
+    def command(self) -> list[str]:
+        """The ``gatecheck run`` command line that makes this run again."""
+        argv = ["gatecheck", "run"]
+        for target in self.targets:
+            argv += ["--target", target.name]
+        if self.targets_file:
+            argv += ["--targets-file", self.targets_file]
+        for pair in self.base_urls:
+            argv += ["--base-url", pair]
+        argv += ["--profile", self.profile]
+        for check_id in self.checks:
+            argv += ["--check", check_id]
+        if self.keyword:
+            argv += ["-k", self.keyword]
+        if self.suites.resolve() != SHIPPED_SUITES.resolve():
+            argv += ["--suites", str(self.suites)]
+        return argv
 
     def pytest_args(self, run_dir: Path, run_id: str) -> list[str]:
         """The pytest command line for this run (also shown to the user to reproduce it)."""
@@ -172,6 +198,10 @@ def run_conformance(plan: RunPlan) -> RunOutcome:
     """Run the suites, write the reports, print the verdict."""
     run_id, run_dir = new_run_dir(plan.out, default_run_id([t.name for t in plan.targets]))
     argv = plan.pytest_args(run_dir, run_id)
+    redact = default_redactor().text  # a base URL may carry user:password@
+    (run_dir / "run.json").write_bytes(orjson.dumps(
+        {"command": [redact(a) for a in plan.command()],
+         "pytest": [redact(a) for a in argv]}, option=orjson.OPT_INDENT_2) + b"\n")
     # Embedded targets start here, in this process, so the servers and the checks (a child
     # pytest) run on different cores; the child finds them through the environment.
     with ExitStack() as servers:
@@ -183,9 +213,11 @@ def run_conformance(plan: RunPlan) -> RunOutcome:
     results_path = run_dir / "results.jsonl"
     if not results_path.is_file():
         raise HarnessError(f"pytest exited {code} without writing {results_path}")
+    findings = derive_findings(read_results(results_path))
+    write_findings(run_dir / "findings.json", findings)
     records, report_path = write_report(run_dir)
     latest = point_latest(plan.out, run_dir)
-    return RunOutcome(_summarize(records, code, report_path, latest), run_dir)
+    return RunOutcome(_summarize(records, findings, code, report_path, latest), run_dir)
 
 
 def _pytest(argv: list[str], env: dict[str, str]) -> int:
@@ -232,14 +264,20 @@ def exit_status(total: Tally, stale: int) -> int:
     """0, 1 or 3 from a run's outcomes (2, bad input, never reaches this far)."""
     if total.failed_levels.get("MUST") or stale:
         return EXIT_FAILED
-    applied = total.judged + total.inconclusive
-    if not total.judged or total.inconclusive >= INCONCLUSIVE_SHARE * applied:
-        return EXIT_INCONCLUSIVE
-    return EXIT_OK
+    return EXIT_INCONCLUSIVE if is_inconclusive(total) else EXIT_OK
 
 
-def _summarize(records: list[dict[str, object]], code: int, report: Path, latest: Path) -> int:
+def _summarize(records: list[dict[str, object]], findings: list[Finding], code: int,
+               report: Path, latest: Path) -> int:
     total = tally(records)
+    defects = [f for f in findings if f.severity != "info"]
+    witnessed = {(f.target, c) for f in defects for c in f.checks}
+    say(f"gatecheck: {len(defects)} defect{'s' * (len(defects) != 1)}"
+        + (f", witnessed by {total.failed} failed checks ({len(witnessed)} check ids)"
+           if defects else "") + (":" if findings else ""))
+    for finding in findings:
+        say(f"  [{finding.severity}] {finding.title} ({finding.target}; "
+            f"{', '.join(finding.checks)})")
     must = total.failed_levels.get("MUST", 0)
     # A fixed deviation fails the run at any level (SHOULD and MAY too): otherwise a profile
     # could keep excusing a check that passes, and hide the day it breaks again.

@@ -10,7 +10,14 @@ from gatecheck.report._build import (
     write_comparison,
     write_report,
 )
-from gatecheck.report._model import RunMeta, Tally, is_stale_deviation, overall_status, tally
+from gatecheck.report._model import (
+    RunMeta,
+    Tally,
+    is_inconclusive,
+    is_stale_deviation,
+    overall_status,
+    tally,
+)
 from gatecheck.report.allure import build_allure
 from gatecheck.report.compare import (
     compare,
@@ -21,7 +28,9 @@ from gatecheck.report.html import render_html
 from gatecheck.report.markdown import render_markdown
 from gatecheck.report.performance import LoadRun, find_load
 
-__all__ = ["DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Tally", "build_allure", "compare",
-           "find_load", "is_stale_deviation", "load_run", "overall_status", "parse_formats",
-           "render_comparison_html", "render_comparison_markdown", "render_html",
-           "render_markdown", "tally", "write_comparison", "write_report"]
+__all__ = [
+    "DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Tally", "build_allure", "compare",
+    "find_load", "is_inconclusive", "is_stale_deviation", "load_run", "overall_status",
+    "parse_formats", "render_comparison_html", "render_comparison_markdown", "render_html",
+    "render_markdown", "tally", "write_comparison", "write_report",
+]

@@ -7,9 +7,12 @@ side by side. Renderers are pure functions of what ``load_run`` returns.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from gatecheck import UsageError, default_redactor
 from gatecheck.report._model import RunMeta
@@ -57,7 +60,20 @@ def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], RunMeta, LoadRun | No
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     meta = RunMeta.from_results(records) if records else _load_meta(run_dir, load)
-    return records, meta, load
+    command = _command(run_dir / "run.json")
+    return records, dataclasses.replace(meta, command=command) if command else meta, load
+
+
+def _command(path: Path) -> tuple[str, ...]:
+    """The command line run.json recorded (redacted again: a file of unknown origin)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return ()
+    argv = data.get("command") if isinstance(data, dict) else None
+    if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+        return ()
+    return tuple(default_redactor().text(a) for a in argv)
 
 
 def _load_meta(run_dir: Path, load: LoadRun | None) -> RunMeta:

@@ -11,7 +11,8 @@ from typing import Any
 from gatecheck.results import CATEGORIES, LEVELS
 
 __all__ = [
-    "RunMeta", "Tally", "check_sort_key", "is_stale_deviation", "overall_status", "tally",
+    "INCONCLUSIVE_SHARE", "RunMeta", "Tally", "check_sort_key", "is_inconclusive",
+    "is_stale_deviation", "overall_status", "tally",
 ]
 
 
@@ -32,6 +33,7 @@ class RunMeta:
     duration_s: float | None  # first check start -> last check end
     targets: tuple[tuple[str, str | None], ...]  # (name, redacted URL)
     profile: str | None
+    command: tuple[str, ...] = ()  # the gatecheck command that made the run (run.json)
 
     @classmethod
     def from_results(cls, results: Sequence[dict[str, Any]], run_id: str | None = None) -> RunMeta:
@@ -127,10 +129,23 @@ def tally(records: Iterable[dict[str, Any]]) -> Tally:
     return result
 
 
+# A run is inconclusive when at least this share of the checks that applied (judged +
+# inconclusive) could not be judged: its PASS would describe too little.
+INCONCLUSIVE_SHARE = 0.25
+
+
+def is_inconclusive(total: Tally) -> bool:
+    """No check ran to a verdict, or too many could not be judged (exit status 3)."""
+    applied = total.judged + total.inconclusive
+    return not total.judged or total.inconclusive >= INCONCLUSIVE_SHARE * applied
+
+
 def overall_status(total: Tally) -> str:
     """The header's verdict, computed from outcomes only (as `gatecheck run`'s exit status)."""
     if total.failed_levels.get("MUST") or total.stale:
         return "❌ FAIL"
+    if total.inconclusive and is_inconclusive(total):
+        return "❔ INCONCLUSIVE"
     # A failed SHOULD is a failure, not a warning: say so, while the exit status (MUST only)
     # still lets CI pass.
     if total.failed:

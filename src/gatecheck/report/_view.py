@@ -8,27 +8,26 @@ per level, category and target; ``report.md.j2`` and ``report.html.j2`` only lay
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gatecheck.findings import Finding, derive_findings
 from gatecheck.report._format import plural
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
-from gatecheck.report._recommend import (
-    Unreachable,
-    is_unreachable,
-    recommendation_for,
-    unreachable_targets,
-)
 from gatecheck.report.performance import LoadRun, Performance, performance
-from gatecheck.results import CATEGORIES, LEVELS
+from gatecheck.results import CATEGORIES, LEVELS, CheckResult
 
 __all__ = ["Check", "Exchange", "ReportView", "Slice", "report_view"]
 
-ICONS = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "⏭️", "xfailed": "🔶"}
+ICONS = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "⏭️", "xfailed": "🔶",
+         "inconclusive": "❔"}
 OUTCOME_LABEL = {"xfailed": "known deviation", "warned": "warned", "passed": "passed",
-                 "failed": "failed", "skipped": "skipped"}
-_EVIDENCE = ("failed", "warned", "xfailed", "skipped")  # outcomes whose row opens to evidence
+                 "failed": "failed", "skipped": "skipped", "inconclusive": "inconclusive"}
+# outcomes whose row opens to evidence
+_EVIDENCE = ("failed", "warned", "xfailed", "skipped", "inconclusive")
+
 _FIELDS = ("check_id", "level", "title", "category", "target", "test", "message")
 
 
@@ -53,7 +52,6 @@ class Check:
     outcome: str
     facts: tuple[tuple[str, object], ...]  # (label, text): what happened, expected, ...
     exchange: Exchange | None
-    unreachable: Unreachable | None
     # the record's fields as they are (None when absent)
     check_id: object = None
     level: object = None
@@ -76,9 +74,12 @@ class Check:
         return self.outcome in _EVIDENCE
 
     @property
-    def is_finding(self) -> bool:
-        """A failure or warning with something to show (not an unreachable target's)."""
-        return self.outcome in ("failed", "warned") and self.unreachable is None
+    def variant(self) -> str:
+        """The test and its parameters, the target's name left out (test_x[openai])."""
+        name = str(self.test or "").rpartition("::")[2]
+        base, _, params = name.partition("[")
+        kept = [p for p in params.rstrip("]").split("-") if p and p != self.target]
+        return f"{base}[{'-'.join(kept)}]" if kept else base
 
     @property
     def took(self) -> str:
@@ -128,9 +129,9 @@ class ReportView:
     levels: tuple[Slice, ...]  # levels with checks
     categories: tuple[Slice, ...]
     targets: tuple[Slice, ...]
-    unreachable: tuple[Unreachable, ...]
+    findings: tuple[Finding, ...]  # the defects, most severe first
+    inconclusive: tuple[tuple[str, tuple[Check, ...]], ...]  # (why, the checks) apart
     skip_reasons: str  # "; "-joined, the first five
-    recommendations: tuple[tuple[tuple[str, ...], str], ...]  # (check ids, advice)
     reproduce: str  # shell commands
     load: Performance | None
 
@@ -149,11 +150,19 @@ class ReportView:
         return ", ".join(f"{self.total.failed_levels.get(lv, 0)} {lv}" for lv in LEVELS)
 
     @property
-    def failures(self) -> tuple[tuple[str, tuple[Check, ...]], ...]:
-        """(level, failed checks) for levels with failures; unreachable targets' apart."""
-        groups = ((s.name, tuple(c for c in s.checks if c.outcome == "failed"
-                                 and c.unreachable is None)) for s in self.levels)
-        return tuple((level, group) for level, group in groups if group)
+    def defects(self) -> tuple[Finding, ...]:
+        """The findings that are defects (an observed behaviour that failed nothing is not)."""
+        return tuple(f for f in self.findings if f.severity != "info")
+
+    @property
+    def findings_line(self) -> str:
+        """'7 defects, witnessed by 34 checks' (the summary's first line)."""
+        witnessed = {(f.target, c) for f in self.defects for c in f.checks}
+        failed = sum(1 for c in self.checks if c.outcome == "failed")
+        if not self.defects:
+            return "No defect found"
+        return (f"{plural(len(self.defects), 'defect')}, witnessed by "
+                f"{plural(failed, 'failed check')} ({len(witnessed)} check ids)")
 
     def of(self, outcome: str) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.outcome == outcome)
@@ -191,15 +200,16 @@ def _check(record: dict[str, Any], anchor: str) -> Check:
     outcome = str(record.get("outcome"))
     facts: list[tuple[str, object]] = []
     if record.get("message") and outcome != "warned":  # a WARN's message is its warnings
-        facts.append(({"skipped": "Skipped because", "xfailed": "Known deviation"}.get(
-            outcome, "What happened"), record["message"]))
+        facts.append(({"skipped": "Skipped because", "xfailed": "Known deviation",
+                       "inconclusive": "Could not be judged"}.get(outcome, "What happened"),
+                      record["message"]))
     facts += [(k, record[f]) for k, f in (("Expected", "expected"), ("Observed", "observed"))
               if record.get(f)]
+    facts += [(f"Case {c.get('label')}", c.get("message")) for c in record.get("cases") or []]
     facts += [("Warning", w) for w in record.get("warnings") or []]
     exchange = record.get("exchange")
-    down = unreachable_targets([record])[0] if is_unreachable(record) else None
     return Check(record, anchor, outcome, tuple(facts),
-                 _exchange(exchange) if isinstance(exchange, dict) else None, down,
+                 _exchange(exchange) if isinstance(exchange, dict) else None,
                  **{f: record.get(f) for f in _FIELDS})
 
 
@@ -211,27 +221,20 @@ def _slices(checks: Sequence[Check], field: str, names: Sequence[str]) -> tuple[
                  for number, (name, group) in enumerate(groups.items(), 1))
 
 
-def _recommendations(view_checks: Sequence[Check], downs: Sequence[Unreachable],
-                     ) -> tuple[tuple[tuple[str, ...], str], ...]:
-    seen: dict[str, list[str]] = {d.advice: [f"all {plural(d.checks, 'check')} on {d.target}"]
-                                  for d in downs}
-    for check in view_checks:
-        if check.outcome == "failed" and check.unreachable is None:
-            ids = seen.setdefault(recommendation_for(str(check.record.get("check_id", ""))), [])
-            if str(check.record.get("check_id")) not in ids:
-                ids.append(str(check.record.get("check_id")))
-    return tuple((tuple(ids), text) for text, ids in seen.items())
-
-
-def _reproduce(meta: RunMeta, checks: Sequence[Check]) -> str:
-    targets = " ".join(f"--target {name}" for name, _ in meta.targets)
-    profile = f" --profile {meta.profile}" if meta.profile and "," not in meta.profile else ""
-    commands = [f"gatecheck run {targets}{profile}"]
-    failed = sorted({str(c.record.get("test")) for c in checks if c.outcome == "failed"})
+def _reproduce(meta: RunMeta, checks: Sequence[Check], command: Sequence[str]) -> str:
+    """The run's own command line (run.json), then only its failed checks, by id."""
+    if command:
+        base = list(command)
+    else:  # a run from before run.json: what the records say
+        base = ["gatecheck", "run", *(a for name, _ in meta.targets for a in ("--target", name))]
+        if meta.profile and "," not in meta.profile:
+            base += ["--profile", meta.profile]
+    commands = [shlex.join(base)]
+    failed = sorted({str(c.check_id) for c in checks if c.outcome == "failed"})
     if failed:
-        commands += ["", "# only the failed checks:", f"pytest suites {targets}{profile} \\"]
-        commands += [f"  '{test}' \\" for test in failed[:20]]
-        commands[-1] = commands[-1].removesuffix(" \\")
+        rest = [a for a in base if a != "--check"]
+        commands += ["", f"# only the {plural(len(failed), 'failed check id')}:",
+                     shlex.join([*rest, *(a for i in failed for a in ("--check", i))])]
     return "\n".join(commands)
 
 
@@ -248,10 +251,14 @@ def report_view(results: Sequence[dict[str, Any]], meta: RunMeta,
                    s.tally.total)
     targets = tuple(Slice(s.name, s.checks, s.tally, url=url) for s, (_, url) in zip(
         _slices(checks, "target", [n for n, _ in meta.targets]), meta.targets, strict=False))
-    downs = tuple(unreachable_targets(records))
+    findings = tuple(derive_findings([CheckResult.from_json(r) for r in records]))
+    why: dict[str, list[Check]] = {}
+    for check in checks:
+        if check.outcome == "inconclusive":
+            why.setdefault(str(check.message), []).append(check)
     skips = sorted({str(r.get("message")) for r in records if r.get("outcome") == "skipped"})
     return ReportView(
-        meta, checks, total, overall_status(total), levels, categories, targets, downs,
-        "; ".join(skips[:5]) + ("; ..." if len(skips) > 5 else ""),
-        _recommendations(checks, downs), _reproduce(meta, checks),
-        performance(load) if load is not None else None)
+        meta, checks, total, overall_status(total), levels, categories, targets, findings,
+        tuple((reason, tuple(group)) for reason, group in why.items()),
+        "; ".join(skips[:5]) + (f"; and {len(skips) - 5} more" if len(skips) > 5 else ""),
+        _reproduce(meta, checks, meta.command), performance(load) if load is not None else None)

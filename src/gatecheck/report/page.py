@@ -59,11 +59,13 @@ _TONES = {
     "warned": "warn", "warn": "warn", "pass with warnings": "warn", "pass with failures": "warn",
     "suspected": "warn",
     "degraded": "warn",
-    "xfailed": "dev", "known deviation": "dev",
+    "xfailed": "dev", "known deviation": "dev", "inconclusive": "muted",
+    "high": "bad", "medium": "warn", "low": "info", "info": "muted",
     "skipped": "muted", "none": "muted", "no checks ran": "muted", "n/a": "muted",
     "new": "info", "removed": "muted", "changed": "info", "same": "muted",
 }
 
+_SEVERITY_ICONS = {"high": "🔴", "medium": "🟠", "low": "🟡", "info": "🔵"}
 esc = html_text  # for HTML built in Python (the SVG charts): the templates' own escaping
 
 
@@ -102,7 +104,7 @@ def _environment(package: str, markdown: bool) -> Environment:
                       lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
     env.filters.update(code=md_code, excerpt=_excerpt, fence=md_fence, href=_href, ms=ms,
                        num=num, plural=plural, rstrip=_rstrip, status_word=status_word,
-                       tone=tone, when=when)
+                       tone=tone, when=when, severity_icon=_SEVERITY_ICONS.get)
     env.globals.update(static=static)
     return env
 

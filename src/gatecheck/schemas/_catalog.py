@@ -72,6 +72,7 @@ NAMES: Final[dict[str, str]] = {
     "gatecheck/key-list": "GET /v1/keys",
     "gatecheck/usage": "GET /v1/usage (per-key counters)",
     "gatecheck/results-record": "one line of a run's results.jsonl (gatecheck.results)",
+    "gatecheck/findings": "a run's findings.json (gatecheck.findings)",
 }
 
 _ENV = "GATECHECK_SCHEMAS_DIR"

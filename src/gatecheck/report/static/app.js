@@ -12,7 +12,7 @@
       var q = (bar.querySelector("[name=q]").value || "").toLowerCase();
       var picks = {};
       $all("select", bar).forEach(function(s){ picks[s.name] = s.value; });
-      var shown = 0, rows = $all("tbody tr:not(.ev-row)", table);
+      var shown = 0, rows = $all("tbody tr.check", table);
       rows.forEach(function(row){
         var ok = !q || row.textContent.toLowerCase().indexOf(q) >= 0;
         Object.keys(picks).forEach(function(k){
@@ -24,11 +24,29 @@
         if (ok) { shown++; }
       });
       if (count) { count.textContent = shown + " of " + rows.length + " shown"; }
+      if (q || Object.keys(picks).some(function(k){ return picks[k]; })) {
+        $all("tbody.cat", table).forEach(function(body){  // open the categories with matches
+          var hit = $all("tr.check", body).some(function(r){
+            return !r.classList.contains("hidden"); });
+          setCategory(body, hit);
+        });
+      }
     };
     bar.addEventListener("input", apply);
     bar.addEventListener("change", apply);
     apply();
   }
+  function setCategory(body, open){
+    body.classList.toggle("collapsed", !open);
+    var btn = body.querySelector("button.cat-toggle");
+    if (btn) { btn.setAttribute("aria-expanded", open ? "true" : "false"); }
+  }
+  $all("button.cat-toggle").forEach(function(btn){
+    btn.addEventListener("click", function(){
+      var body = btn.closest("tbody");
+      setCategory(body, body.classList.contains("collapsed"));
+    });
+  });
   function setOpen(btn, open){
     var ev = document.getElementById(btn.getAttribute("aria-controls"));
     if (!ev) { return; }
@@ -45,6 +63,8 @@
     var el = id && document.getElementById(id);
     if (!el) { return; }
     el.classList.remove("hidden");
+    var body = el.closest("tbody.cat");
+    if (body) { setCategory(body, true); }
     var btn = el.querySelector("button.toggle");
     if (btn) { setOpen(btn, true); }
   }
@@ -52,6 +72,7 @@
   openTarget();
   window.addEventListener("beforeprint", function(){
     $all("details").forEach(function(d){ d.open = true; });
+    $all("tbody.cat").forEach(function(b){ setCategory(b, true); });
     $all("button.toggle").forEach(function(b){ setOpen(b, true); });
   });
   $all("button.copy").forEach(function(btn){
