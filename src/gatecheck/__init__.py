@@ -14,6 +14,7 @@ from gatecheck._exceptions import (
     ClientTimeoutError,
     ConfigError,
     HarnessError,
+    OffOriginError,
     ResponseTooLargeError,
     SseDecodeError,
     SseLimitError,
@@ -23,6 +24,7 @@ from gatecheck._exceptions import (
 )
 from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
 from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck._terminal import for_terminal
 from gatecheck._timing import (
     Stamps,
     StreamMeter,
@@ -72,6 +74,7 @@ __all__ = [
     "Exchange",
     "GatewayClient",
     "HarnessError",
+    "OffOriginError",
     "Redactor",
     "Response",
     "ResponseTooLargeError",
@@ -94,6 +97,7 @@ __all__ = [
     "e2e",
     "e2e_from_intended",
     "exchange_of",
+    "for_terminal",
     "is_content_event",
     "is_secret_name",
     "itl",

@@ -195,7 +195,16 @@ class StreamState:
     def too_large(self, size: int, how: str) -> HarnessError:
         return self._fail(ResponseTooLargeError(
             f"response body of {size} bytes ({how}) exceeds max_response_bytes="
-            f"{self.max_bytes} ({self._where()})"))
+            f"{self.max_bytes} ({self._where()})", size=size, how=how))
+
+    def adopt(self, exc: httpx.HTTPError | HarnessError, phase: str) -> HarnessError:
+        """The harness error for a failure of the transport or of httpx, with the exchange."""
+        if isinstance(exc, httpx.HTTPError):
+            return failure(self, exc, phase)
+        if isinstance(exc, ResponseTooLargeError) and exc.how != "headers":
+            # The transport's meter: say it with this client's redacted request line.
+            return self.too_large(exc.size or self.max_bytes + 1, exc.how)
+        return self._fail(exc)
 
 
 def failure(state: StreamState, exc: httpx.HTTPError, phase: str) -> HarnessError:
