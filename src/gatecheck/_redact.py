@@ -46,7 +46,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gatecheck._terminal import for_terminal
+from gatecheck._terminal import HIDING, for_terminal
 
 __all__ = ["REDACTED", "Redactor", "default_redactor", "is_secret_name"]
 
@@ -102,14 +102,6 @@ _KEY_HINTS = ("sk-", "pk-", "rk-", "gk-", "sk_", "rk_", "pk_", "gsk_", "xai-", "
               "ghp_", "gho_", "ghs_", "github_pat_", "glpat-", "xox", "r8_", "fw_", "aiza",
               "akia", "asia")
 _NAME_HINTS = ("key", "token", "secret", "passw", "cookie", "authoriz", "credential")
-# Characters a hostile echo can put inside a secret to hide it from an exact match while a
-# terminal still shows it whole: controls (not tab or newline) and zero-width characters.
-_SPLITTERS = re.compile(
-    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI sequences, whole (ESC [ or C1 CSI)
-    "|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c]{0,256}(?:\x07|\x1b\\\\|\x9c)?"  # OSC, whole
-    "|\x1b[@-_]?"  # other escapes
-    "|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]"
-)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
 # What makes a position a credential position for a bare token run.
@@ -206,8 +198,8 @@ class Redactor:
         pattern = self._pattern
         if pattern is not None:
             text = pattern.sub(REDACTED, text)
-            if _SPLITTERS.search(text):
-                joined = _SPLITTERS.sub("", text)
+            if HIDING.search(text):
+                joined = HIDING.sub("", text)
                 if pattern.search(joined):  # a secret split by escape codes: drop them
                     text = pattern.sub(REDACTED, joined)
         # Shapes first, then names: masking a shape can only shorten what the name rules see,

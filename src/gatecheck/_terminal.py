@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["for_terminal"]
+__all__ = ["HIDING", "for_terminal"]
 
 _CONTROLS = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
              "\u2066-\u2069\ud800-\udfff")
@@ -32,6 +32,16 @@ _UNSAFE_NO_TABS = re.compile(f"\r\n|[\t{_CONTROLS}]")
 _UNSAFE_ONE_LINE = re.compile(f"[\n{_CONTROLS}]")
 _UNSAFE_ONE_LINE_NO_TABS = re.compile(f"[\t\n{_CONTROLS}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+# What a terminal shows as nothing: escape sequences (whole), other controls but tab and
+# newline, and zero-width characters. A hostile echo can put them inside a secret to hide it
+# from an exact match while a terminal still shows it whole (the redactor drops them then).
+HIDING = re.compile(
+    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI (ESC [ or C1 CSI), parameters and final byte
+    "|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c]{0,256}(?:\x07|\x1b\\\\|\x9c)?"  # OSC and its end
+    "|\x1b[@-_]?"  # other escapes
+    "|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]"
+)
 
 
 def _escape(m: re.Match[str]) -> str:

@@ -7,7 +7,9 @@ Bodies only; framing, timing and sizes are the server's. Everything here is smal
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 REASONS = {200: "OK", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized",
            404: "Not Found"}
@@ -148,3 +150,41 @@ def huge_json(size: int, block: int) -> Iterator[bytes]:
         yield filler if n == block else filler[:n]
         left -= n
     yield tail
+
+
+@lru_cache(maxsize=4)
+def _bomb_parts(expanded: int) -> tuple[bytes, bytes, int, bytes]:
+    """First segment, repeated segment, count, tail of a gzip member of `expanded` spaces.
+
+    Z_FULL_FLUSH resets the compressor after each 1 MiB of input, so every segment after the
+    first compresses to the same bytes: the member is built from three pieces, and the CRC
+    is computed over the spaces without ever holding them all.
+    """
+    block = b" " * (1 << 20)
+    count = max(expanded // len(block), 2)
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    first = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    segment = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(block, crc)
+    tail = comp.flush(zlib.Z_FINISH)[:-8]  # the final block, without zlib's own trailer
+    tail += crc.to_bytes(4, "little") + ((count * len(block)) & 0xFFFFFFFF).to_bytes(4, "little")
+    return first, segment, count, tail
+
+
+def gzip_bomb(expanded: int) -> tuple[int, Callable[[], Iterator[bytes]]]:
+    """(wire length, block generator) of a valid gzip body expanding to ``expanded`` bytes."""
+    first, segment, count, tail = _bomb_parts(expanded)
+
+    def blocks() -> Iterator[bytes]:
+        yield first
+        batch = segment * 64
+        left = count - 1
+        while left > 0:
+            n = min(left, 64)
+            yield batch if n == 64 else segment * n
+            left -= n
+        yield tail
+
+    return len(first) + len(segment) * (count - 1) + len(tail), blocks
