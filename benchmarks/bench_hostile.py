@@ -7,13 +7,13 @@ targets file with one bearer-auth target ``hostile`` (API key and admin key from
 holding fresh random canaries), run ``python -m gatecheck run --target hostile --base-url
 hostile=URL/v1 --targets-file F --out TMP`` with a hard wall-time cap (the whole process
 group is killed at the cap), and record: wall seconds, the peak summed RSS of gatecheck's
-process tree (polled from /proc every 0.25 s) and the largest single process
-(``ru_maxrss`` of RUSAGE_CHILDREN in a wrapper process, which also catches a peak between two
-polls; not available for a run killed at the cap),
-the exit status, whether a report.md was written, how many times either canary appeared on
-the console, how many requests the hostile server saw, and (redirect-off-origin) how many
-reached the off-origin server. Modes wait (at most 10 min) for the load average to fall
-under 3 before they start. One mode at a time; nothing else should run.
+process tree (polled from /proc every 0.25 s), the largest single process (``ru_maxrss`` of
+RUSAGE_CHILDREN in a wrapper process, which also catches a peak between two polls; not
+available for a run killed at the cap), the exit status, whether a report.md was written,
+how many times either canary appeared on the console and how many raw escape characters
+(ESC, C1 CSI) reached it, how many requests the hostile server saw, and (for
+redirect-off-origin) how many reached the off-origin server. Modes wait (at most 10 min)
+for the load average to fall under 3 before they start. One mode at a time; nothing else should run.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class Result:
     status: str
     report: bool
     leaks: int
+    escapes: int
     requests: int
     off_origin: int
     summary: str
@@ -161,6 +162,7 @@ def run_mode(mode: str, cap: float) -> Result:
             status = status or f"exit {proc.returncode}"
             text = console.read_text(errors="replace")
             leaks = text.count(api_key) + text.count(admin_key)
+            escapes = text.count("\x1b") + text.count("\x9b")  # raw ESC and C1 CSI
             report = any(Path(tmp, "reports").rglob("report.md"))
             match = SUMMARY.search(text)
         finally:
@@ -171,7 +173,7 @@ def run_mode(mode: str, cap: float) -> Result:
                 server.kill()
                 server.wait(5)
         counts = _server_counts(server_out)
-        return Result(mode, wall, peak / 2**20, single, status, report, leaks,
+        return Result(mode, wall, peak / 2**20, single, status, report, leaks, escapes,
                       counts.get("requests", -1), counts.get("off_origin_requests", 0),
                       match.group(0) if match else text.strip()[-160:].replace("\n", " / "))
 
@@ -205,13 +207,15 @@ def main() -> int:
     args = parser.parse_args()
     modes = TELLING if args.telling else args.modes
     print("| mode | wall (s) | peak RSS, tree (MB) | largest process (MB) | end | report | "
-          "secrets on console | server requests | off-origin requests | summary |")
-    print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | --- |", flush=True)
+          "secrets on console | raw escapes on console | server requests | "
+          "off-origin requests | summary |")
+    print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |", flush=True)
     for mode in modes:
         load = _wait_for_quiet()
         r = run_mode(mode, min(max(args.cap, 10.0), 900.0))
         print(f"| {r.mode} | {r.wall:.0f} | {r.tree_mb:.0f} | {r.single_mb:.0f} | {r.status} | "
-              f"{'yes' if r.report else 'NO'} | {r.leaks} | {r.requests} | {r.off_origin} | "
+              f"{'yes' if r.report else 'NO'} | {r.leaks} | {r.escapes} | {r.requests} | "
+              f"{r.off_origin} | "
               f"{r.summary} (load {load:.1f}) |", flush=True)
     return 0
 
