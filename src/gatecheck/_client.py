@@ -40,6 +40,8 @@ from gatecheck._client_base import (
     StreamState,
     exchange_of,
     prepare,
+    read_all,
+    read_all_async,
 )
 from gatecheck._exceptions import HarnessError
 from gatecheck._exchange import Auth, Exchange, Timeouts
@@ -148,13 +150,8 @@ class GatewayClient(_ClientBase):
                                        headers=headers, params=params, auth=auth,
                                        surface=surface, stream=False)
         with self._open(request, state) as chunks:
-            body = bytearray()
-            for chunk in chunks:
-                state.count(chunk)
-                body += chunk
-            content_bytes = bytes(body)
-            state.on_end(body=content_bytes)
-        return Response(state, content_bytes)
+            content = read_all(state, chunks)
+        return Response(state, content)
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
@@ -200,6 +197,7 @@ class GatewayClient(_ClientBase):
             except StopIteration:
                 return
             except (httpx.HTTPError, HarnessError) as exc:
+                del it  # httpx's generators hold the last decoded chunk: free them now
                 raise state.adopt(exc, "while reading the body") from exc
             if time.monotonic() > state.deadline:  # a transport without sockets (mocks)
                 raise state.deadline_error()
@@ -248,13 +246,8 @@ class AsyncGatewayClient(_ClientBase):
                                        headers=headers, params=params, auth=auth,
                                        surface=surface, stream=False)
         async with self._open(request, state) as chunks:
-            body = bytearray()
-            async for chunk in chunks:
-                state.count(chunk)
-                body += chunk
-            content_bytes = bytes(body)
-            state.on_end(body=content_bytes)
-        return Response(state, content_bytes)
+            content = await read_all_async(state, chunks)
+        return Response(state, content)
 
     async def get(self, path: str, **kwargs: Any) -> Response:
         return await self.request("GET", path, **kwargs)
@@ -311,6 +304,7 @@ class AsyncGatewayClient(_ClientBase):
             except TimeoutError:
                 raise state.deadline_error() from None
             except (httpx.HTTPError, HarnessError) as exc:
+                del it  # httpx's generators hold the last decoded chunk: free them now
                 raise state.adopt(exc, "while reading the body") from exc
             yield chunk
 
