@@ -14,7 +14,7 @@ import httpcore
 import httpx
 import pytest
 
-from gatecheck._bounds import BodyMeter, Caps, DeadlineBackend, accept_encoding
+from gatecheck._bounds import BodyMeter, Caps, DeadlineBackend, accept_encoding, release_frames
 from gatecheck._client import AsyncGatewayClient, GatewayClient, Timeouts, exchange_of
 from gatecheck._exceptions import (
     ClientTimeoutError,
@@ -186,3 +186,27 @@ def test_the_transport_caps_every_socket_operation():
     with pytest.raises(ValueError, match="positive"):
         Caps(max_body_bytes=0)
     assert httpcore.ReadTimeout  # the errors DeadlineBackend raises
+
+
+def test_release_frames_frees_what_a_kept_failure_holds():
+    import weakref
+
+    class Body:  # stands for a decoded body in an SDK generator's frame
+        pass
+
+    def deep() -> None:
+        body = Body()
+        ref.append(weakref.ref(body))
+        try:
+            raise ValueError("inner")
+        except ValueError as inner:
+            raise ResponseTooLargeError("cap") from inner
+
+    ref: list[weakref.ref[Body]] = []
+    try:
+        deep()
+    except ResponseTooLargeError as exc:
+        kept = exc
+    assert ref[0]() is not None  # the traceback keeps the frame, and the frame the body
+    release_frames(kept)
+    assert ref[0]() is None
