@@ -5,6 +5,9 @@ Python versions and dependencies come from pyproject.toml; nothing is repeated h
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
 nox.options.sessions = ["lint", "tests", "conformance"]
@@ -54,3 +57,26 @@ def matrix(session: nox.Session) -> None:
     """The provider availability matrix (offline demo with no arguments)."""
     session.install("-e", ".")
     session.run("gatecheck", "matrix", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def interop(session: nox.Session) -> None:
+    """The real gateways (LiteLLM, Portkey) at pinned versions next to the reference.
+
+    Installs each gateway into .gatecheck/interop/ (LiteLLM in a virtualenv of its own,
+    Portkey with npm; Node and npm from Debian's packages where missing), runs the suites
+    against each over a mock of its own (started and stopped by PID), and writes the
+    compatibility matrix to reports/interop/. `-- --targets reference,litellm`, `-- -k EXPR`.
+    """
+    session.install("-e", ".")
+    args = list(session.posargs)
+    if not (shutil.which("node") and shutil.which("npm")):
+        if shutil.which("apt-get") and os.geteuid() == 0:  # a Debian CI runner or dev box
+            session.run("apt-get", "update", "-q", external=True)
+            session.run("apt-get", "install", "-y", "-q", "--no-install-recommends",
+                        "nodejs", "npm", external=True)
+        elif not any(arg.startswith("--targets") for arg in args):
+            session.warn("Portkey needs Node.js 18+ and npm (Debian: apt-get install nodejs "
+                         "npm): running the reference and LiteLLM only")
+            args += ["--targets", "reference,litellm"]
+    session.run("gatecheck", "interop", *args)

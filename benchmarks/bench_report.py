@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python benchmarks/bench_report.py`` (a few seconds). Synthetic inputs:
 N checks (every 10th failing, with a 4 KiB exchange) and a ramp load run of S samples
-written to a temporary run directory, then ``gatecheck.report.command.write_report``: the
+written to a temporary run directory, then ``gatecheck.report.write_report``: the
 same path ``gatecheck run``/``load``/``report`` take (reading, redacting, rendering, writing).
 """
 
@@ -16,7 +16,7 @@ import tracemalloc
 from pathlib import Path
 
 from gatecheck.load import Sample, summarize, write_samples
-from gatecheck.report.command import write_report
+from gatecheck.report import write_report
 
 STARTED = 1795256100.0
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, warn
 from gatecheck.checks import headers as hdr
+from gatecheck.checks import openai as oc
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -13,8 +15,6 @@ from gatecheck.checks.support import (
     no_auth,
     response_json,
 )
-from gatecheck.protocols.anthropic import checks as ac
-from gatecheck.protocols.openai import checks as oc
 
 
 def _chat(client, model, **kw):
@@ -174,7 +174,7 @@ def test_w8_stop_anthropic(client, chat_model, record_exchange):
                exchange=response.exchange)
 
 
-@check("HDR-1", level="MUST", category="Completions", surface="openai", feature="request-ids",
+@check("HDR-1", level="MUST", category="Completions", surface="openai",
        title="x-request-id on OpenAI responses (success and error)")
 def test_hdr1_request_id(client, chat_model, record_exchange):
     response, _ = _chat(client, chat_model)
@@ -188,7 +188,7 @@ def test_hdr1_request_id(client, chat_model, record_exchange):
 
 
 @check("HDR-2", level="MUST", category="Completions", surface="anthropic",
-       feature="request-ids", title="request-id on Anthropic responses (success and error)")
+       title="request-id on Anthropic responses (success and error)")
 def test_hdr2_request_id(client, chat_model, record_exchange):
     response, _ = _message(client, chat_model)
     record_exchange(response.exchange)

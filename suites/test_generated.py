@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 
 from gatecheck._exceptions import HarnessError
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, errors, expect
+from gatecheck.checks import openai as oc
 from gatecheck.checks.support import PATHS, capture_stream, conforms, headers_for
-from gatecheck.protocols.anthropic import checks as ac
-from gatecheck.protocols.openai import checks as oc
 from gatecheck.schemas.strategies import invalid_requests, valid_requests
 
 # Bounded, reproducible, no example database: the same 25 requests on every run.

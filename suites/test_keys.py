@@ -71,7 +71,6 @@ def test_keys_revoked_key_refused(client, admin_client, target, chat_model, prof
                               json=body_for("openai", chat_model, max_tokens=1))
     record_exchange(response.exchange)
     auth.credentials_rejected("openai", response, why="revoked key",
-                              expected_status=target.quirks.invalid_key_status,
                               sent_secret=created["key"])
 
 
@@ -81,8 +80,7 @@ def test_keys_create_needs_admin(client, target, record_exchange):
     response = client.request("POST", "/v1/keys", auth=no_auth(),
                               json={"name": "gatecheck-anon", "permissions": ["chat", "admin"]})
     record_exchange(response.exchange)
-    auth.credentials_rejected("openai", response, why="key creation without credentials",
-                              expected_status=target.quirks.missing_key_status)
+    auth.credentials_rejected("openai", response, why="key creation without credentials")
     response = client.request("POST", "/v1/keys",
                               json={"name": "gatecheck-escalate", "permissions": ["admin"]})
     record_exchange(response.exchange)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gatecheck.checks import ConformanceFailure, check, expect
+from gatecheck.checks import openai as oc
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import body_for, capture_stream, directive
-from gatecheck.protocols.openai import checks as oc
 
 # The mock paces 12 tokens 40 ms apart: 440 ms from first to last content event.
 PACING = {"ttft": 50, "itl": 40, "tokens": 12}

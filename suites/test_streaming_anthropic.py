@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, warn
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import body_for, capture_stream, conforms, directive, headers_for
-from gatecheck.protocols.anthropic import checks as ac
 
 _SCHEMAS = {"message_start": "anthropic/message-start",
             "content_block_start": "anthropic/content-block-start",

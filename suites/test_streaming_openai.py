@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gatecheck.checks import check, expect
+from gatecheck.checks import openai as oc
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import body_for, capture_stream, conforms, directive
-from gatecheck.protocols.openai import checks as oc
 
 
 def _stream(client, model, record_exchange, **kw):

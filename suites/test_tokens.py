@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, tokens
+from gatecheck.checks import openai as oc
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -12,8 +14,6 @@ from gatecheck.checks.support import (
     nonce,
     response_json,
 )
-from gatecheck.protocols.anthropic import checks as ac
-from gatecheck.protocols.openai import checks as oc
 
 # A deterministic request: same prompt and max_tokens give the same reply on the mock.
 PROMPT = "List three colours."

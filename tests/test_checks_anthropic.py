@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gatecheck.checks import ConformanceFailure, ConformanceWarning
-from gatecheck.protocols.anthropic import checks as ac
+from gatecheck.checks import anthropic as ac
 from tests._canned import ant_events, ev, message
 
 

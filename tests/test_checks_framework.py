@@ -34,23 +34,12 @@ def test_called_check_records_info_and_adds_the_mark():
     assert CHECKS.get(f"{__name__}.{test_usage.__qualname__}") == info
 
 
-def test_bare_check_registers_a_judging_function_unchanged():
-    def usage_totals_add_up(response):
-        return response
-
-    assert check(usage_totals_add_up) is usage_totals_add_up
-    name = f"{__name__}.{usage_totals_add_up.__qualname__}"
-    assert name in CHECKS
-    assert CHECKS.get(name) is None
-    assert not hasattr(usage_totals_add_up, "pytestmark")
-
-
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
         ({"level": "MUSTN'T", "category": "Health", "title": "t"}, ValueError, "level"),
         ({"level": "MUST", "category": "Healthy", "title": "t"}, ValueError, "category 'Healthy'"),
-        ({"level": "MUST", "category": "Health"}, TypeError, "title are required"),
+        ({"level": "MUST", "category": "Health"}, TypeError, "'title'"),
     ],
 )
 def test_bad_declarations_fail_at_import_time(kwargs, error, match):
@@ -65,10 +54,9 @@ def test_registry_keeps_declaration_order():
     assert registry.names() == ["b", "a"]
     assert list(registry) == [2, 1]
     assert len(registry) == 2
-    registry.unregister("b")
-    assert "b" not in registry
+    assert "b" in registry
     with pytest.raises(KeyError):
-        registry.get("b")
+        registry.get("c")
 
 
 def test_expect_raises_an_assertion_error_with_what_was_expected_and_seen():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gatecheck.checks import ConformanceFailure, ConformanceWarning
-from gatecheck.protocols.openai import checks as oc
+from gatecheck.checks import openai as oc
 from tests._canned import completion, ev, mutate, oai_chunk, oai_chunks, oai_events, oai_tool_chunks
 
 

@@ -7,12 +7,15 @@ import socket
 import textwrap
 import time
 
+import httpcore  # noqa: F401  (see below)
 import pytest
 
 from gatecheck.embedded import serve_in_thread
 from tests.apps.fake_target import app
 
 pytest_plugins = ["pytester"]
+# pytester's in-process runs drop the modules first imported inside them; httpx keeps a map
+# from httpcore's exception classes, so httpcore is imported here, once, outside any run.
 
 SUITE = '''
 from gatecheck.checks import check, expect, warn
@@ -59,6 +62,9 @@ def test_records(target, record_exchange):
 '''
 
 
+PLUGIN = 'pytest_plugins = ["gatecheck.pytest.plugin"]\n'
+
+
 def targets_toml(url: str, *, deviations: str = "{}", env: str = "FAKE_GATEWAY_KEY") -> str:
     return textwrap.dedent(f'''
         [[target]]
@@ -88,6 +94,7 @@ def suite(pytester, fake_url, monkeypatch):
     monkeypatch.setenv("FAKE_GATEWAY_KEY", "fk-plugin-test-0123456789")
     pytester.makefile(".toml", targets=targets_toml(fake_url))
     pytester.makepyfile(test_suite=SUITE)
+    pytester.makeconftest(PLUGIN)  # as suites/conftest.py does
     return pytester
 
 
@@ -96,8 +103,8 @@ def records(path) -> dict[str, dict]:
 
 
 def test_checks_run_once_per_target_with_their_outcomes(suite):
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--results", "out/results.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "out/results.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1, skipped=2)
     result.stdout.fnmatch_lines(["*test_fails[[]fake[]]*", "gatecheck: 5 results in out*"])
     got = records(suite.path / "out" / "results.jsonl")
@@ -122,20 +129,24 @@ def test_checks_run_once_per_target_with_their_outcomes(suite):
     assert failed["target_url"].endswith("/v1")
 
 
-def test_missing_secret_skips_every_check_naming_the_variable(suite, monkeypatch):
+def test_missing_secret_makes_every_check_inconclusive_naming_the_variable(suite, monkeypatch):
     monkeypatch.delenv("FAKE_GATEWAY_KEY")
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml", "-rs",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "-rs", "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, skipped=5)  # test_plain is no check: it still runs
-    assert {r["message"] for r in records(suite.path / "r.jsonl").values()} == {
-        "set $FAKE_GATEWAY_KEY to run target 'fake'"}
+    got = records(suite.path / "r.jsonl").values()
+    # Checks that do not apply stay skipped; the rest could not be judged.
+    assert {(r["outcome"], r["message"]) for r in got} == {
+        ("inconclusive", "set $FAKE_GATEWAY_KEY to run target 'fake'"),
+        ("skipped", "target 'fake' does not claim feature 'cors'"),
+        ("skipped", "target 'fake' does not claim surface 'anthropic'")}
 
 
 def test_known_deviation_is_a_strict_xfail_and_fails_once_fixed(suite, fake_url):
     deviations = '{"W-2" = "sends a list (issue 7)", "W-1" = "was broken (issue 8)"}'
     suite.makefile(".toml", targets=targets_toml(fake_url, deviations=deviations))
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1, skipped=2, xfailed=1)
     got = records(suite.path / "r.jsonl")
     assert got["test_fails[fake]"]["outcome"] == "xfailed"
@@ -151,8 +162,8 @@ def test_a_deviation_that_met_only_skipped_checks_is_flagged(suite, fake_url):
     # can never be verified. W-2's deviation runs (xfailed) and is not flagged.
     deviations = '{"CORS-1" = "no CORS (issue 3)", "W-2" = "sends a list"}'
     suite.makefile(".toml", targets=targets_toml(fake_url, deviations=deviations))
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, skipped=2, xfailed=1)
     flagged = [line for line in result.outlines if "met only skipped checks" in line]
     assert flagged == ["gatecheck: warning: target 'fake': known deviation CORS-1 met only "
@@ -161,14 +172,14 @@ def test_a_deviation_that_met_only_skipped_checks_is_flagged(suite, fake_url):
     got = records(suite.path / "r.jsonl")
     assert got["test_needs_cors[fake]"]["note"] == (
         "known deviation CORS-1 not verified: its check was skipped")
-    assert "note" not in got["test_anthropic_only[fake]"]  # skipped, but no deviation
-    assert "note" not in got["test_fails[fake]"]
+    assert got["test_anthropic_only[fake]"]["note"] is None  # skipped, but no deviation
+    assert got["test_fails[fake]"]["note"] is None
 
 
 def test_no_deviation_is_flagged_when_the_secret_is_missing(suite, fake_url, monkeypatch):
     monkeypatch.delenv("FAKE_GATEWAY_KEY")
     suite.makefile(".toml", targets=targets_toml(fake_url, deviations='{"W-2" = "known"}'))
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
                              "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, skipped=5)
     assert not [line for line in result.outlines if "met only skipped checks" in line]
@@ -183,32 +194,38 @@ def refusing_port():
         yield int(sock.getsockname()[1])
 
 
-def test_unreachable_target_fails_every_check_at_once(suite, refusing_port):
-    # W-2 deviates: unreachable must still fail it, not count it as the expected failure.
+def test_unreachable_target_makes_every_check_inconclusive_at_once(suite, refusing_port):
+    # W-2 deviates: unreachable must not count it as the expected failure either.
     suite.makefile(".toml", targets=targets_toml(f"http://127.0.0.1:{refusing_port}",
                                                  deviations='{"W-2" = "known"}'))
     started = time.monotonic()
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     assert time.monotonic() - started < 60  # generous: the point is "no hang"
-    result.assert_outcomes(passed=1, failed=3, skipped=2)  # skips are decided first
-    failed = [r for r in records(suite.path / "r.jsonl").values() if r["outcome"] == "failed"]
-    assert len(failed) == 3
-    assert all(r["message"].startswith("unreachable: target 'fake' unreachable at")
-               for r in failed)
+    result.assert_outcomes(passed=1, skipped=5)  # skips are decided first
+    got = [r for r in records(suite.path / "r.jsonl").values() if r["outcome"] != "skipped"]
+    assert {(r["outcome"], r["message"]) for r in got} == {
+        ("inconclusive", "target 'fake' is unreachable")}
+    assert len(got) == 3
+    # One line says why, with the URL and the error; no failure blocks.
+    lines = [line for line in result.outlines if "unreachable at" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"gatecheck: target 'fake' unreachable at http://127.0.0.1:"
+                               f"{refusing_port}: TargetUnreachableError")
+    assert "FAILURES" not in result.stdout.str()
 
 
 def test_unknown_target_is_a_usage_error_listing_known_ones(suite):
-    result = suite.runpytest("--target", "fkae", "--targets-file", "targets.toml")
+    result = suite.runpytest("--target", "fkae", "--gatecheck-targets-file", "targets.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["ERROR: unknown target 'fkae'; did you mean 'fake'? (known in targets.toml: fake)"])
 
 
 def test_profile_and_run_id_reach_every_record(suite):
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--profile", "strict", "--run-id", "run-42",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-profile", "strict", "--gatecheck-run-id", "run-42",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1, skipped=2)
     got = records(suite.path / "r.jsonl").values()
     assert {(r["profile"], r["run_id"]) for r in got} == {("strict", "run-42")}
@@ -217,28 +234,38 @@ def test_profile_and_run_id_reach_every_record(suite):
 
 def test_a_bad_profile_from_the_environment_is_a_usage_error(suite, monkeypatch):
     monkeypatch.setenv("GATECHECK_PROFILE", "lenient")
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--profile 'lenient': expected one of sdk-compat, strict*"])
+    result.stderr.fnmatch_lines(
+        ["*GATECHECK_PROFILE='lenient': expected one of sdk-compat, strict*"])
 
 
 def test_bad_targets_file_is_a_usage_error(suite):
-    result = suite.runpytest("--target", "fake", "--targets-file", "missing.toml")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "missing.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--targets-file missing.toml: no such file*"])
 
 
-def test_a_run_without_target_is_left_alone(suite):
-    result = suite.runpytest("-rs", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, skipped=5)
-    result.stdout.fnmatch_lines(["*name a target with --target NAME*"])
-    assert "gatecheck: run" not in result.stdout.str()
+def test_the_target_can_come_from_the_environment(suite, monkeypatch):
+    monkeypatch.setenv("GATECHECK_TARGET", "fake")
+    result = suite.runpytest("--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=2)
+    assert {r["target"] for r in records(suite.path / "r.jsonl").values()} == {"fake"}
+
+
+def test_a_project_that_does_not_load_the_plugin_is_left_alone(pytester):
+    # gatecheck is installed, yet an unrelated project sees none of its options or hooks.
+    pytester.makepyfile(test_other="def test_x():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "gatecheck" not in result.stdout.str()
 
 
 def test_records_cross_xdist_workers_and_junit_gets_properties(suite):
     result = suite.runpytest_subprocess(
-        "-n", "2", "--target", "fake", "--targets-file", "targets.toml",
-        "--results", "r.jsonl", "-p", "no:cacheprovider", "--junitxml", "junit.xml")
+        "-n", "2", "--target", "fake", "--gatecheck-targets-file", "targets.toml",
+        "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider", "--junitxml", "junit.xml")
     result.assert_outcomes(passed=3, failed=1, skipped=2)
     junit = (suite.path / "junit.xml").read_text()
     assert '<property name="gatecheck.check_id" value="W-2" />' in junit
@@ -251,15 +278,15 @@ def test_records_cross_xdist_workers_and_junit_gets_properties(suite):
 
 def test_failures_carry_the_recorded_exchange_and_events_reach_the_hook(suite):
     suite.makepyfile(test_suite=EXCHANGE_SUITE)
-    suite.makeconftest('''
-        def pytest_gatecheck_event(config, event):
-            record = getattr(event, "record", None)
-            detail = f" {record['check_id']} {record['outcome']}" if record else ""
-            with open("hook.txt", "a") as out:
-                out.write(f"{type(event).__name__}{detail} {event.is_terminal}\\n")
-    ''')
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    suite.makeconftest(PLUGIN + '''
+def pytest_gatecheck_event(config, event):
+    result = getattr(event, "result", None)
+    detail = f" {result.check_id} {result.outcome}" if result else ""
+    with open("hook.txt", "a") as out:
+        out.write(f"{type(event).__name__}{detail} {event.is_terminal}\\n")
+''')
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     assert (suite.path / "hook.txt").read_text().splitlines() == [
         "RunStarted False", "CheckFinished MOD-1 failed False", "RunFinished True"]
@@ -285,7 +312,11 @@ def test_embedded_target_is_started_for_the_session_and_env_restored(pytester, m
             assert admin_client.request("GET", "/v1/keys").status == 200
             assert mock_log is not None and isinstance(mock_log.entries(), list)
     ''')
-    result = pytester.runpytest("--target", "reference", "--targets-file", str(repo_targets),
+    pytester.makeconftest(PLUGIN)
+    # One token: a separate path argument would be taken for a test path in pytest's early
+    # parse, and the conftest that loads the plugin would then not be looked for here.
+    result = pytester.runpytest("--target", "reference",
+                                f"--gatecheck-targets-file={repo_targets}",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     import os
@@ -318,13 +349,15 @@ def test_skips_itself(target):
 
 def test_harness_errors_and_own_skips_are_recorded_as_such(suite):
     suite.makepyfile(test_suite=ERRORS_SUITE)
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
-                             "--results", "r.jsonl", "-p", "no:cacheprovider")
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1, errors=1, skipped=1)
     got = records(suite.path / "r.jsonl")
-    assert got["test_setup_error[fake]"]["outcome"] == "failed"
+    # The harness broke, not the target: the checks could not be judged.
+    assert got["test_setup_error[fake]"]["outcome"] == "inconclusive"
     assert got["test_setup_error[fake]"]["message"] == (
         "setup failed: error while checking: RuntimeError: fixture exploded")
+    assert got["test_check_bug[fake]"]["outcome"] == "inconclusive"
     assert got["test_check_bug[fake]"]["message"] == "error while checking: KeyError: 'missing'"
     assert got["test_skips_itself[fake]"]["outcome"] == "skipped"
     assert got["test_skips_itself[fake]"]["message"] == "no models listed to compare"
@@ -347,14 +380,14 @@ def test_b_sends_no_cookie(target, client):
 
 def test_checks_never_share_a_client_or_its_cookies(suite):
     suite.makepyfile(test_suite=COOKIE_SUITE)
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
                              "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
 
 def test_allure_gets_category_check_and_target_labels_and_the_exchange(suite):
     suite.makepyfile(test_exchange=EXCHANGE_SUITE)
-    result = suite.runpytest("--target", "fake", "--targets-file", "targets.toml",
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
                              "--alluredir", "allure", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=2, skipped=2)
     found = {}
@@ -368,3 +401,14 @@ def test_allure_gets_category_check_and_target_labels_and_the_exchange(suite):
     assert {"exchange 1", "curl 1"} <= set(attachments)
     curl = (suite.path / "allure" / attachments["curl 1"]).read_text()
     assert curl == "curl -sS http://127.0.0.1/v1/models"
+
+
+def test_the_suites_run_beside_pytest_base_url(suite):
+    # pytest-base-url (a test dependency) claims --base-url in every session: gatecheck's
+    # options are namespaced, so neither plugin's options collide (a subprocess, so the
+    # installed plugins load as they would for a user).
+    result = suite.runpytest_subprocess(
+        "--target", "fake", "--gatecheck-targets-file", "targets.toml",
+        "--base-url", "http://127.0.0.1:9", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=2)
+    result.stdout.fnmatch_lines(["plugins:*base-url-*"])  # it really was loaded

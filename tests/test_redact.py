@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
+from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name, neutralise
 
 CANARY = "canary-Secret-9f8e7d6c5b4a"  # registered: matched exactly, wherever it appears
 OPENAI_KEY = "sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"
@@ -349,6 +349,6 @@ def test_a_registered_secret_split_by_escape_codes_is_still_removed():
     assert Redactor([secret]).text("plain \x1b[31mred\x1b[0m") == "plain \x1b[31mred\x1b[0m"
 
 
-def test_for_terminal_redacts_then_escapes():
-    out = Redactor([CANARY]).for_terminal(f"\x1b[2J{CANARY}\x07")
-    assert out == "\\x1b[2J[REDACTED]\\x07"
+def test_a_console_line_is_redacted_then_neutralised():
+    out = neutralise(Redactor([CANARY]).text(f"\x1b[2J{CANARY}\x07\nnext"))
+    assert out == "\\x1b[2J[REDACTED]\\x07\\nnext"

@@ -201,12 +201,14 @@ def test_comparison_and_load_only_pages_open_clean(page, runs, tmp_path):
 
 
 def test_the_problem_detector_sees_console_errors_and_blocked_fetches(page, tmp_path):
-    from gatecheck.report._html_base import page as shell
+    from gatecheck.report.page import Markup
+    from gatecheck.report.page import page as shell
 
     bad = tmp_path / "bad.html"
     # The shell's CSP must block the image fetch (no network at view time), and report it.
-    bad.write_text(shell("bad", '<img src="http://127.0.0.1:9/x.png" alt="">'
-                                "<script>console.error('boom')</script>"), encoding="utf-8")
+    bad.write_text(shell("bad", Markup('<img src="http://127.0.0.1:9/x.png" alt="">'
+                                       "<script>console.error('boom')</script>")),
+                   encoding="utf-8")
     page.open(bad)
     page.js("new Promise(r => setTimeout(r, 200))")
     problems = page.problems()

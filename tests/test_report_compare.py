@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from gatecheck.report._load import LoadRun
-from gatecheck.report.command import load_run
+from gatecheck.report import load_run
 from gatecheck.report.compare import (
     _headline,
     compare,
     render_comparison_html,
     render_comparison_markdown,
 )
+from gatecheck.report.performance import LoadRun
 
 DATA = Path(__file__).parent / "data" / "report"
 

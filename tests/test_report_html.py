@@ -16,12 +16,11 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from gatecheck._redact import default_redactor
 from gatecheck.cli import main
-from gatecheck.report import RunMeta
-from gatecheck.report._load import LoadRun, find_load, read_load
-from gatecheck.report.command import load_run
+from gatecheck.report import RunMeta, load_run
 from gatecheck.report.compare import compare, render_comparison_html, render_comparison_markdown
 from gatecheck.report.html import render_html, status_word
-from gatecheck.runner._results import read_results
+from gatecheck.report.performance import LoadRun, find_load, read_load
+from gatecheck.results import read_results
 
 DATA = Path(__file__).parent / "data" / "report"
 
@@ -246,7 +245,7 @@ def test_read_load_redacts_the_summary(run_a):
     assert load_dir is not None
     load = read_load(load_dir, default_redactor())
     assert leaked not in str(load.summary)
-    records = read_results(run_a / "results.jsonl")
+    records = [r.to_json() for r in read_results(run_a / "results.jsonl")]
     assert leaked not in render_html(records, RunMeta.from_results(records), load)
 
 
@@ -279,7 +278,7 @@ def test_multi_target_runs_get_a_target_filter(run_a):
 
 
 def test_open_loop_runs_plot_latency_from_the_intended_send():
-    from gatecheck.report._load import Point
+    from gatecheck.report.performance import Point
 
     points = tuple(Point(t=100.0 + i * 0.1, ok=True, ttft=50.0, e2e=200.0,
                          ttft_i=50.0 + 10 * i, e2e_i=200.0 + 10 * i) for i in range(30))

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from gatecheck.report import RunMeta
-from gatecheck.report._load import ERROR_RATE_FAIL, LoadRun, load_verdict
-from gatecheck.report._perf_md import render_load_markdown, render_load_report
 from gatecheck.report.html import render_html
+from gatecheck.report.markdown import render_markdown
+from gatecheck.report.performance import (
+    ERROR_RATE_FAIL,
+    LoadRun,
+    load_verdict,
+    render_load_markdown,
+)
 
 META = RunMeta("20261121T102432Z-reference", "2026-11-21T10:24:33Z", 6.0,
                (("reference", "http://127.0.0.1:8080"),), None)
@@ -45,7 +50,7 @@ def test_an_all_errors_run_gets_a_fail_banner_and_status():
     assert 'class="banner bad" role="status"><strong>LOAD RUN FAILED</strong>' in html
     assert "LOAD RUN COMPLETE" not in html
     assert "no request succeeded: 16 of 16 requests failed (100.0%)" in html
-    md = render_load_report(load, META)
+    md = render_markdown([], META, load)
     assert "**Overall status:** ❌ FAIL: no request succeeded" in md
     assert "- Verdict: ❌ FAIL: no request succeeded" in md
 
@@ -63,7 +68,7 @@ def test_the_markdown_performance_section_has_the_banner_verdict():
 
 def test_load_reports_write_dates_like_the_conformance_report():
     load = _load(100, 0)
-    md = render_load_report(load, META)
+    md = render_markdown([], META, load)
     assert "**Test date:** 2026-11-21 10:24:33 UTC  " in md
     html = render_html([], META, load)
     assert "6.0 s, from 2026-11-21 10:24:33 UTC" in html

@@ -13,7 +13,7 @@ from gatecheck.cli import main
 from gatecheck.report import RunMeta, render_markdown
 from gatecheck.report._model import Tally, check_sort_key, overall_status, tally
 from gatecheck.report._recommend import recommendation_for
-from gatecheck.runner._results import read_results
+from gatecheck.results import read_results
 
 SAMPLE = Path(__file__).parent / "data" / "results_sample.jsonl"
 
@@ -27,7 +27,7 @@ class MarkdownSnapshot(SingleFileSnapshotExtension):
 
 @pytest.fixture
 def sample() -> list[dict]:
-    return read_results(SAMPLE)
+    return [result.to_json() for result in read_results(SAMPLE)]
 
 
 def test_report_matches_snapshot(sample, snapshot):
@@ -66,7 +66,8 @@ def _rec(outcome: str, level: str = "MUST") -> dict:
         ([_rec("passed"), _rec("failed", "SHOULD")], "⚠️ PASS WITH FAILURES"),
         # a fixed known deviation fails the run at any level, so the verdict says FAIL too
         ([_rec("passed"), {**_rec("failed", "SHOULD"),
-                           "message": "known deviation no longer reproduces (x): ..."}],
+                           "message": "known deviation no longer reproduces (x): ...",
+                           "stale": True}],
          "❌ FAIL"),
         ([_rec("passed"), _rec("warned")], "⚠️ PASS WITH WARNINGS"),
         ([_rec("passed"), _rec("xfailed"), _rec("skipped")], "✅ PASS"),
@@ -122,9 +123,17 @@ def test_report_command_on_a_directory_without_results_is_a_usage_error(tmp_path
 
 
 def test_report_command_names_the_bad_line(tmp_path, capsys):
-    (tmp_path / "results.jsonl").write_text(json.dumps({"outcome": "passed"}) + "\n{oops\n")
+    good = SAMPLE.read_text(encoding="utf-8").splitlines()[0]
+    (tmp_path / "results.jsonl").write_text(good + "\n{oops\n")
     assert main(["report", str(tmp_path)]) == 2
     assert "results.jsonl:2: not JSON" in capsys.readouterr().err
+
+
+def test_report_command_names_the_record_that_breaks_the_contract(tmp_path, capsys):
+    (tmp_path / "results.jsonl").write_text(json.dumps({"outcome": "passed"}) + "\n")
+    assert main(["report", str(tmp_path)]) == 2
+    assert "results.jsonl:1: the record: 'target' is a required property" in (
+        capsys.readouterr().err)
 
 
 def test_a_multi_target_report_has_a_row_per_target(sample):

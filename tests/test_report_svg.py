@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from gatecheck.report._load import LoadRun, Point, bucket_width, histogram_bins, over_time
 from gatecheck.report._svg import Series, fmt, histogram, line_chart, nice_ticks, strip
+from gatecheck.report.performance import LoadRun, Point, bucket_width, histogram_bins, over_time
 
 
 @pytest.mark.parametrize(("lo", "hi", "ticks"), [
@@ -111,8 +111,8 @@ def test_strip_has_one_cell_per_run():
 
 
 def test_page_shell_links_sections_and_other_pages():
-    from gatecheck.report._html_base import page
+    from gatecheck.report.page import Markup, page
 
-    html = page("t", "<p>x</p>", nav=[("runs", "Runs"), ("../index.html", "Home")])
+    html = page("t", Markup("<p>x</p>"), nav=[("runs", "Runs"), ("../index.html", "Home")])
     assert '<a href="#runs">Runs</a>' in html
     assert '<a href="../index.html">Home</a>' in html

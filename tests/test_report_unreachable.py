@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gatecheck.report import RunMeta, render_markdown
+from gatecheck.report import RunMeta, load_run, render_markdown
 from gatecheck.report._recommend import RECOMMENDATIONS
-from gatecheck.report.command import load_run
 from gatecheck.report.html import render_html
 
 DATA = Path(__file__).parent / "data" / "report"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from gatecheck._exceptions import UsageError
+from gatecheck.artefacts import new_run_dir, point_latest
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
-from gatecheck.runner.command import default_workers, locate_suites, new_run_dir, point_latest
+from gatecheck.pytest.runner import default_workers, locate_suites
 from tests.apps.fake_target import app
 from tests.test_plugin import targets_toml
 
@@ -103,13 +104,15 @@ def test_a_fixed_should_deviation_fails_the_run_and_says_so(project, capsys, fak
 
 
 @pytest.mark.slow  # a child pytest run
-def test_a_target_without_its_secret_says_why_nothing_ran(project, capsys, monkeypatch):
+def test_a_target_without_its_secret_is_inconclusive_and_says_which_variable(
+        project, capsys, monkeypatch):
     monkeypatch.delenv("FAKE_GATEWAY_KEY")
     write_suite(project, should_pass=True, must_pass=False)
-    assert run() == 0
+    assert run() == 3  # inconclusive: a CI job with a misnamed secret must not go green
     out = capsys.readouterr().out
-    assert "2 checks: 0 passed, 0 failed (0 MUST), 0 warned, 2 skipped" in out
-    assert "no check ran to a verdict: set $FAKE_GATEWAY_KEY to run target 'fake'" in out
+    assert "2 checks: 0 passed, 0 failed (0 MUST), 0 warned, 0 skipped" in out
+    assert ("inconclusive: 2 checks could not be judged: "
+            "set $FAKE_GATEWAY_KEY to run target 'fake'") in out
 
 
 @pytest.mark.parametrize(
@@ -177,13 +180,13 @@ def test_both_embedded_references_start_with_their_own_keys_and_upstream_format(
 
     import httpx
 
-    from gatecheck.runner._state import start_embedded_targets
+    from gatecheck.embedded import start_targets
     from gatecheck.targets import load_targets
 
     targets = load_targets(str(Path(__file__).resolve().parents[1] / "targets.toml"))
     chosen = targets.select(["reference", "reference-anthropic"])
     with ExitStack() as stack:
-        env = start_embedded_targets(chosen, stack)
+        env = start_targets(chosen, stack)
         assert env["GATECHECK_API_KEY"] != env["GATECHECK_REF_ANT_API_KEY"]
         paths = {}
         for name, key_env in (("REFERENCE", "GATECHECK_API_KEY"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +50,23 @@ ANTHROPIC_MODEL = {"type": "model", "id": "claude-haiku-4-5", "display_name": "C
                    "created_at": "2025-10-01T00:00:00Z", "lifecycle": "active"}
 MODEL_LIST = {"data": [ANTHROPIC_MODEL], "has_more": False, "first_id": "claude-haiku-4-5",
               "last_id": "claude-haiku-4-5"}
+
+
+RESPONSE = {  # a Responses API body as OpenAI's own examples write it (user null, no logprobs)
+    "id": "resp_1", "object": "response", "created_at": 1741476777, "status": "completed",
+    "completed_at": 1741476778, "error": None, "incomplete_details": None,
+    "instructions": None, "model": "gpt-4o", "parallel_tool_calls": True, "tools": [],
+    "tool_choice": "auto", "temperature": 1.0, "top_p": 1.0, "metadata": {}, "user": None,
+    "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": "Hi", "annotations": []}]}],
+    "usage": {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4,
+              "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+              "output_tokens_details": {"reasoning_tokens": 0}},
+}
+TEXT_DELTA = {"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0,
+              "content_index": 0, "delta": "Hi", "sequence_number": 4, "logprobs": []}
+TEXT_DONE = {"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0,
+             "content_index": 0, "text": "Hi", "sequence_number": 5, "logprobs": []}
 
 
 def fails(name: str, instance: Any, profile: str = "sdk-compat") -> list[str]:
@@ -124,7 +142,8 @@ def test_missing_schema_directory_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     finally:
         monkeypatch.delenv("GATECHECK_SCHEMAS_DIR")
         schema_dir.cache_clear()
-    assert schema_dir().name == "schemas"
+    # the package's data: the checkout's schemas/, linked into gatecheck.schemas
+    assert schema_dir().resolve() == (Path(__file__).resolve().parents[1] / "schemas")
 
 
 # --- what passes ---------------------------------------------------------------------------
@@ -305,6 +324,14 @@ STRICT_ONLY = [  # (name, instance, what strict says, the relaxed field)
      "code"),
     ("openai/error", without(OPENAI_ERROR, "error", "param"), "'param' is a required property",
      "param"),
+    ("openai/response", RESPONSE, "'logprobs' is a required property", "logprobs"),
+    ("openai/response", RESPONSE, "None is not of type 'string'", "user"),
+    ("openai/response", changed(RESPONSE, None, "usage"), "None is not of type 'object'",
+     "usage"),
+    ("openai/response-stream-event", without(TEXT_DELTA, "logprobs"),
+     "'logprobs' is a required property", "logprobs"),
+    ("openai/response-stream-event", without(TEXT_DONE, "logprobs"),
+     "'logprobs' is a required property", "logprobs"),
     ("anthropic/message", without(MESSAGE, "stop_sequence"),
      "'stop_sequence' is a required property", "stop_sequence"),
     ("anthropic/message-delta", without(MESSAGE_DELTA, "delta", "stop_sequence"),

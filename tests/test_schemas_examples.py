@@ -155,6 +155,31 @@ def test_strict_flags_exactly_where_openais_own_examples_break_its_spec() -> Non
     }
 
 
+def test_openai_spec_responses_examples_pass_sdk_compat_but_two() -> None:
+    # The spec's Responses examples predate parts of its own schema: a web_search_call without
+    # `action` and a usage without `input_tokens_details` fail it; everything else passes.
+    found = {}
+    for example in spec_examples("/responses", "post"):
+        if not example["response"].lstrip().startswith("{"):
+            continue  # the streaming example: a transcript of events, not one body
+        violations = validate("openai/response", json.loads(example["response"]))
+        found[example["title"]] = [str(v) for v in violations]
+    assert found == {
+        "Text input": [], "Image input": [], "File input": [], "File search": [],
+        "Reasoning": [],
+        "Web search": ["FAIL $.output[0]: 'action' is a required property"],
+        "Functions": ["FAIL $.usage: 'input_tokens_details' is a required property"],
+    }
+
+
+def test_openai_spec_embeddings_example_validates() -> None:
+    [example] = spec_examples("/embeddings", "post")
+    # the example elides the vector ("....  (1536 floats total ...)") and ends it with a comma
+    text = re.sub(r"\n\s*\.\.\.\..*", "", example["response"])
+    listing = json.loads(re.sub(r",(\s*[\]}])", r"\1", text))
+    assert validate("openai/embedding-list", listing, profile="strict") == []
+
+
 def test_openai_spec_request_examples_validate() -> None:
     bodies = []
     for example in spec_examples("/chat/completions", "post"):

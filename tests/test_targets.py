@@ -12,15 +12,8 @@ import pytest
 import gatecheck.targets as targets_pkg
 from gatecheck import _redact as redact
 from gatecheck._exceptions import ConfigError, UsageError
-from gatecheck.targets import (
-    Registry,
-    add_target_options,
-    discover,
-    load_targets,
-    parse_base_urls,
-    parse_targets,
-    resolve_target_names,
-)
+from gatecheck.options import add_target_options, parse_base_urls, resolve_target_names
+from gatecheck.targets import Registry, discover, load_targets, parse_targets
 
 SOURCE = """\
 [[target]]
@@ -115,14 +108,12 @@ def test_kebab_case_becomes_fields(registry):
     assert local.quirks.health.path == "/health/liveliness"
     assert local.quirks.health.requires_auth is True
     # Unset quirks take the checklist's expectations.
-    assert local.quirks.invalid_key_status == 401
-    assert local.quirks.error_shape_for("anthropic") == "anthropic"
+    assert local.quirks.invalid_json_status == 400
     far = registry.get("far-away")
     assert far.matrix[0].model == "@deepinfra/zai-org/GLM-4.5-Air"
     assert dict(far.matrix[0].extra_body) == {"provider": "portkey"}
-    assert far.auth_header("openai") == "x-far-key"
-    assert local.auth_header("anthropic") == "x-api-key"
-    assert local.auth_header("anthropic", "bearer") == "authorization"
+    assert far.auth.header == "x-far-key"
+    assert local.surfaces["anthropic"].preferred_auth == "x-api-key"
 
 
 def test_deviations_by_check_and_surface(registry):
@@ -252,16 +243,26 @@ def test_options_declared_once_work_with_argparse():
     assert "[env: GATECHECK_TARGETS_FILE]" in help_text
 
 
+def test_the_same_options_are_namespaced_for_pytest_and_locust():
+    parser = argparse.ArgumentParser()
+    add_target_options(parser.add_argument, namespaced=True)
+    args = parser.parse_args(["--gatecheck-target", "a", "--target", "b",
+                              "--gatecheck-base-url", "a=http://h"])
+    assert args.gatecheck_target == ["a", "b"]  # --target stays as a short alias
+    assert args.gatecheck_base_url == ["a=http://h"]
+    with pytest.raises(SystemExit):  # no bare --base-url: pytest-base-url owns that one
+        parser.parse_args(["--base-url", "a=http://h"])
+
+
 # -- secrets ------------------------------------------------------------------------------
 
 
-def test_missing_secret_is_a_skip_reason_not_an_error(registry, monkeypatch):
+def test_a_missing_secret_is_named_not_an_error(registry, monkeypatch):
     monkeypatch.delenv("FAR_AWAY_TEST_KEY", raising=False)
     far = registry.get("far-away")
-    assert far.missing_secret == "FAR_AWAY_TEST_KEY"
+    assert far.missing_secret == "FAR_AWAY_TEST_KEY"  # the run is inconclusive, naming it
     assert far.secret() is None
-    assert far.skip_reason() == "set $FAR_AWAY_TEST_KEY to run target 'far-away'"
-    assert far.skip_reason(feature="streaming") == far.skip_reason()
+    assert far.skip_reason() is None  # not a reason for a check to skip: inconclusive
 
 
 def test_empty_secret_counts_as_missing(registry, monkeypatch):
@@ -274,16 +275,16 @@ def test_skip_reasons_for_unclaimed_surface_and_feature(registry, monkeypatch):
     local = registry.get("local")
     assert local.missing_secret is None
     assert local.skip_reason(feature="streaming") is None
-    assert local.skip_reason(feature="cors") == "target 'local' does not claim 'cors'"
+    assert local.skip_reason(feature="cors") == "target 'local' does not claim feature 'cors'"
     assert local.claims("auth")
     assert local.skip_reason(feature="auth") is None
     open_target = registry.get("open")
     assert open_target.missing_secret is None  # scheme none needs no secret
     assert not open_target.claims("auth")
-    assert open_target.skip_reason(feature="auth") == "target 'open' takes no credentials"
+    assert open_target.skip_reason(feature="auth") == (
+        "target 'open' takes no credential of its own (auth.scheme = none)")
     assert open_target.skip_reason(surface="anthropic") == (
-        "target 'open' does not claim the anthropic surface"
-    )
+        "target 'open' does not claim surface 'anthropic'")
 
 
 def test_resolved_secret_is_masked_by_the_default_redactor(registry, monkeypatch):
@@ -322,24 +323,20 @@ def test_summary_is_plain_data(registry):
     json.dumps(summary)  # serialisable as is, for results and reports
 
 
-def test_installed_wheel_falls_back_to_packaged_files(tmp_path, monkeypatch):
-    from gatecheck.targets import _loader
+def test_without_a_local_file_the_shipped_registry_is_used(tmp_path, monkeypatch):
+    from gatecheck.targets import _loader, shipped_targets
 
-    wheel = tmp_path / "site" / "gatecheck" / "targets" / "data" / "targets.toml"
-    wheel.parent.mkdir(parents=True)
-    wheel.write_text(SOURCE)
-    monkeypatch.setattr(_loader, "_REPO_ROOT", tmp_path / "no-checkout")
-    monkeypatch.setattr(_loader, "_WHEEL_TARGETS", wheel)
     empty = tmp_path / "cwd"
     empty.mkdir()
-    assert discover(None, environ={}, cwd=empty) == wheel
-    monkeypatch.setattr(_loader, "_WHEEL_TARGETS", tmp_path / "missing.toml")
+    assert discover(None, environ={}, cwd=empty) == shipped_targets()
+    assert shipped_targets().read_text(encoding="utf-8").startswith("# gatecheck target")
+    monkeypatch.setattr(_loader, "shipped_targets", lambda: tmp_path / "missing.toml")
     with pytest.raises(UsageError, match=r"no targets\.toml in .* and none shipped"):
         discover(None, environ={}, cwd=empty)
 
 
 def _targets_command(argv, capsys):
-    from gatecheck.targets import command
+    from gatecheck.cli import targets as command
 
     parser = argparse.ArgumentParser()
     command.configure(parser)

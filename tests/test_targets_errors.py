@@ -23,7 +23,7 @@ env = "ALPHA_API_KEY"
 auth = ["bearer"]
 
 [target.quirks]
-invalid-key-status = 401
+invalid-json-status = 401
 
 [[target]]
 name = "beta"
@@ -72,8 +72,8 @@ def test_the_fixture_itself_is_valid():
             id="wrong-enum",
         ),
         pytest.param(
-            "invalid-key-status = 401", 'invalid-key-status = "401"',
-            "targets.toml: target[0].quirks.invalid-key-status: "
+            "invalid-json-status = 401", 'invalid-json-status = "401"',
+            "targets.toml: target[0].quirks.invalid-json-status: "
             "expected an integer, got string '401'",
             id="wrong-type",
         ),
@@ -114,8 +114,8 @@ def test_the_fixture_itself_is_valid():
             id="duplicate-name",
         ),
         pytest.param(
-            "invalid-key-status = 401", "invalid-key-status = 4010",
-            "targets.toml: target[0].quirks.invalid-key-status: 4010 is above the maximum 599",
+            "invalid-json-status = 401", "invalid-json-status = 4010",
+            "targets.toml: target[0].quirks.invalid-json-status: 4010 is above the maximum 599",
             id="status-range",
         ),
         pytest.param(

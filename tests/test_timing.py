@@ -200,3 +200,57 @@ def test_usage_from_bodies():
     assert Usage.from_openai(None) == Usage()
     assert Usage.from_anthropic({"input_tokens": 3, "output_tokens": 5,
                                  "cache_creation_input_tokens": 2}) == Usage(3, 5, None, 2)
+
+
+def resp(kind: str, t_ms: int = 0, *, named: bool = True, **data: object) -> SseEvent:
+    return ev({"type": kind, **data}, t_ms, kind if named else None)
+
+
+def test_responses_content_events_are_the_deltas_of_generated_output():
+    assert is_content_event("responses", resp("response.output_text.delta", delta="Hi"))
+    assert is_content_event("responses", resp("response.function_call_arguments.delta",
+                                              delta='{"'))
+    assert is_content_event("responses", resp("response.reasoning_text.delta", delta="so"))
+    # without the `event:` line the data's type decides, as for Anthropic
+    assert is_content_event("responses", resp("response.output_text.delta", named=False,
+                                              delta="Hi"))
+    for kind in ("response.created", "response.in_progress", "response.output_item.added",
+                 "response.content_part.added", "response.output_text.done",
+                 "response.completed"):
+        assert not is_content_event("responses", resp(kind, delta="x"))
+    assert not is_content_event("responses", resp("response.output_text.delta", delta=""))
+
+
+def test_the_meter_on_a_responses_stream():
+    meter = StreamMeter("responses", send_ns=0)
+    usage = {"input_tokens": 9, "output_tokens": 3, "total_tokens": 12,
+             "input_tokens_details": {"cached_tokens": 4, "cache_write_tokens": 1}}
+    for event in [resp("response.created", 5, response={"usage": None}),
+                  resp("response.output_item.added", 6),
+                  resp("response.output_text.delta", 40, delta="a"),
+                  resp("response.output_text.delta", 60, delta=" b"),
+                  resp("response.output_text.delta", 80, delta=" c"),
+                  resp("response.completed", 90, response={"usage": usage})]:
+        meter.on_event(event)
+    assert meter.finished
+    assert (ttft(meter.stamps), itl(meter.stamps)) == (40.0, 20.0)  # the first text delta
+    assert meter.stamps.output_tokens == 3
+    assert (meter.usage.input_tokens, meter.usage.cache_read_input_tokens,
+            meter.usage.cache_creation_input_tokens) == (9, 4, 1)
+
+
+def test_a_failed_responses_stream_still_ends_the_meter_without_usage():
+    meter = StreamMeter("responses", send_ns=0)
+    meter.on_event(resp("response.output_text.delta", 10, delta="a"))
+    meter.on_event(resp("response.failed", 20, response={"status": "failed", "usage": None}))
+    assert meter.finished
+    assert meter.stamps.output_tokens is None
+
+
+def test_the_timing_model_knows_the_responses_events_by_their_wire_names():
+    # the core sits below the protocols, so it names them itself; this holds them together
+    from gatecheck import _timing
+    from gatecheck.protocols.responses import wire
+
+    assert wire.CONTENT_EVENTS == _timing._RESPONSES_CONTENT
+    assert wire.TERMINAL_EVENTS == _timing._RESPONSES_END

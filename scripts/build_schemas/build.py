@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE))
 
 import anthropic_sdk  # noqa: E402  (sibling modules, found through the path set above)
 import gatecheck_api  # noqa: E402
+import gatecheck_artefacts  # noqa: E402
 import openai_spec  # noqa: E402
 
 ROOT = HERE.parents[1] / "schemas"
@@ -29,7 +30,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def generate(spec: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Every schema file, keyed by its name (`openai/chat-completion`)."""
-    bodies = {**openai_spec.build(spec), **anthropic_sdk.build(), **gatecheck_api.build()}
+    bodies = {**openai_spec.build(spec), **anthropic_sdk.build(), **gatecheck_api.build(),
+              **gatecheck_artefacts.build()}
     out: dict[str, dict[str, Any]] = {}
     for name, body in sorted(bodies.items()):
         head = {"$schema": DIALECT, "$id": f"{BASE_ID}{name}.json", "title": name}

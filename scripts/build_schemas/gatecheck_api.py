@@ -1,6 +1,6 @@
 """Schemas of gatecheck's own reference-proxy endpoints: health, keys and usage.
 
-No vendor specifies these (issue 3 does; the shapes follow the reference proxy's admin API):
+No vendor specifies these (gatecheck does; the shapes follow the reference proxy's admin API):
 /health reports a status plus the state of each upstream provider; POST /v1/keys shows the
 secret exactly once; GET /v1/keys never shows it; GET /v1/usage counts requests and tokens per
 key.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from _walk import Schema
 
-SOURCE = "gatecheck issue 3 (reference proxy: health, keys, usage; src/gatecheck/proxy/admin.py)"
+SOURCE = "gatecheck's reference proxy: health, keys, usage (src/gatecheck/proxy/admin.py)"
 _COUNT = {"type": "integer", "minimum": 0}
 _LIMIT = {"type": "integer", "minimum": 1}
 _TIME = {"type": "string", "format": "date-time", "description": "RFC 3339"}

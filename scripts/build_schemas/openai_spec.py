@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _walk import Schema, refs, walk
+from _walk import Schema, known_values, refs, walk
 
 # The full document (3 MB) is kept outside the repository; the build reads a subset of it
 # committed next to this file: the component schemas the roots need, unmodified, and the
@@ -25,7 +25,10 @@ SUBSET = Path(__file__).resolve().parent / "openai-openapi.subset.json"
 SPEC_SOURCE = (
     "openai/openai-openapi openapi.yaml @ f85dbe223d40e1a31cba812ab2d755c7e98a92a3 (MIT)"
 )
-_EXAMPLE_PATHS = {"/chat/completions": "post", "/models": "get", "/models/{model}": "get"}
+_EXAMPLE_PATHS = {
+    "/chat/completions": "post", "/models": "get", "/models/{model}": "get",
+    "/responses": "post", "/embeddings": "post",
+}
 _PREFIX = "#/components/schemas/"
 
 # schema name -> component schema it is extracted from
@@ -36,7 +39,20 @@ ROOTS = {
     "openai/error": "ErrorResponse",
     "openai/model": "Model",
     "openai/model-list": "ListModelsResponse",
+    "openai/response-request": "CreateResponse",
+    "openai/response": "Response",
+    "openai/response-stream-event": "ResponseStreamEvent",
+    "openai/embedding-request": "CreateEmbeddingRequest",
+    "openai/embedding-list": "CreateEmbeddingResponse",
 }
+# root -> (component, file): the root references that component, and everything it needs, in
+# that file instead of copying them (every lifecycle event of a Responses stream carries a
+# whole `Response`, and its output items are the ones response.json already defines).
+EXTERNAL = {"openai/response-stream-event": ("Response", "response.json")}
+# Roots whose event `type` tag WARNs on unknown values: OpenAI adds Responses stream events
+# (the shell_call ones came in 2026), and a client skips types it does not know.
+_OPEN_TAGS = {"openai/response-stream-event": "OpenAI adds Responses stream event types; "
+              "an unknown type is reported, not failed (clients skip it)"}
 
 
 def load_spec(path: Path = SUBSET) -> dict[str, Any]:
@@ -109,12 +125,21 @@ def rewrite(schema: Any, *, nullable: bool = True) -> Any:
     return walk(schema, fn)
 
 
-def _tag(defs: dict[str, Schema], ref: str, prop: str) -> str | None:
+def _tag(defs: dict[str, Schema], ref: str, prop: str, depth: int = 0) -> str | None:
     target = defs.get(ref.removeprefix("#/$defs/"), {})
     spec = target.get("properties", {}).get(prop, {})
     values = spec.get("enum", [spec["const"]] if "const" in spec else [])
     tagged = len(values) == 1 and prop in target.get("required", ())
-    return values[0] if tagged and isinstance(values[0], str) else None
+    if tagged and isinstance(values[0], str):
+        return values[0]
+    # `X = allOf [$ref Base, {extra properties}]` (FunctionToolCallOutputResource): the tag
+    # is the base's, since every part of an allOf must hold
+    for part in target.get("allOf", ()) if depth < 3 else ():
+        inner = part.get("$ref") if isinstance(part, dict) else None
+        found = _tag(defs, inner, prop, depth + 1) if isinstance(inner, str) else None
+        if found is not None:
+            return found
+    return None
 
 
 def discriminate(root: Schema) -> Schema:
@@ -123,14 +148,16 @@ def discriminate(root: Schema) -> Schema:
 
     def fn(node: Schema) -> Schema:
         prop = node.get("discriminator", {}).get("propertyName")
-        members = node.get("oneOf")
+        # ResponseStreamEvent is an `anyOf` with a discriminator; the tags make it exclusive
+        union = "oneOf" if "oneOf" in node else "anyOf"
+        members = node.get(union)
         if not prop or not isinstance(members, list) or "mapping" in node["discriminator"]:
             return node
         tags = [_tag(defs, m.get("$ref", ""), prop) if set(m) == {"$ref"} else None
                 for m in members]
         if None in tags or len(set(tags)) != len(tags):
             return node  # not a clean tagged union: keep the spec's oneOf
-        rest = {k: v for k, v in node.items() if k not in ("oneOf", "discriminator")}
+        rest = {k: v for k, v in node.items() if k not in (union, "discriminator")}
         return {
             **rest,
             "type": "object",
@@ -146,16 +173,48 @@ def discriminate(root: Schema) -> Schema:
     return result
 
 
-def extract(spec: dict[str, Any], component: str, *, nullable: bool = True) -> Schema:
-    """The component and everything it references, as one self-contained schema."""
+def _unrecurse(schema: Schema, name: str) -> Schema:
+    """2019-09's `$recursiveAnchor`/`$recursiveRef: "#"` (CompoundFilter) as a plain `$ref`:
+    2020-12 has neither keyword, and the component refers only to itself."""
+    def fn(node: Schema) -> Schema:
+        node.pop("$recursiveAnchor", None)
+        if node.get("$recursiveRef") == "#":
+            del node["$recursiveRef"]
+            node["$ref"] = f"#/$defs/{name}"
+        return node
+
+    result: Schema = walk(schema, fn)
+    return result
+
+
+def _externalise(schema: Schema, external: dict[str, str]) -> Schema:
+    def fn(node: Schema) -> Schema:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.removeprefix("#/$defs/") in external:
+            node["$ref"] = external[ref.removeprefix("#/$defs/")]
+        return node
+
+    result: Schema = walk(schema, fn)
+    return result
+
+
+def extract(spec: dict[str, Any], component: str, *, nullable: bool = True,
+            external: dict[str, str] | None = None) -> Schema:
+    """The component and everything it references, as one self-contained schema.
+
+    `external` maps components to the schema files that hold them: those are referenced
+    by file (`response.json`) rather than copied in.
+    """
     components: dict[str, Any] = spec["components"]["schemas"]
+    external = external or {}
     needed: dict[str, Schema] = {}
     todo = [component]
     while todo:
         name = todo.pop()
-        if name in needed:
+        if name in needed or name in external:
             continue
-        needed[name] = rewrite(components[name], nullable=nullable)
+        needed[name] = _externalise(
+            _unrecurse(rewrite(components[name], nullable=nullable), name), external)
         todo.extend(r.rsplit("/", 1)[1] for r in refs(needed[name]) if r.startswith("#/$defs/"))
     root = dict(needed.pop(component))
     if needed:
@@ -164,11 +223,37 @@ def extract(spec: dict[str, Any], component: str, *, nullable: bool = True) -> S
     return discriminate(root) if nullable else root
 
 
+def _open_objects(schema: Schema) -> Schema:
+    """Drop `additionalProperties: false` (the Response echoes tool definitions that have it):
+    gatecheck allows vendor fields on every answer (schemas/README.md)."""
+    def fn(node: Schema) -> Schema:
+        if node.get("additionalProperties") is False:
+            del node["additionalProperties"]
+        return node
+
+    result: Schema = walk(schema, fn)
+    return result
+
+
+def _external(spec: dict[str, Any], root: str) -> dict[str, str] | None:
+    if root not in EXTERNAL:
+        return None
+    component, file = EXTERNAL[root]
+    held = extract(spec, component).get("$defs", {})
+    return {component: file, **{name: f"{file}#/$defs/{name}" for name in held}}
+
+
 def build(spec: dict[str, Any] | None = None) -> dict[str, Schema]:
     spec = spec if spec is not None else load_spec()
     out: dict[str, Schema] = {}
     for name, component in ROOTS.items():
-        body = extract(spec, component)
+        body = extract(spec, component, external=_external(spec, name))
+        if "request" not in name:
+            body = _open_objects(body)
+        if name in _OPEN_TAGS:
+            tags = body["properties"]["type"]["enum"]
+            body["properties"]["type"] = {"type": "string",
+                                          **known_values(tags, _OPEN_TAGS[name])}
         body["x-gatecheck-source"] = f"{SPEC_SOURCE}: components.schemas.{component}"
         out[name] = body
     # STR-O7: with stream_options.include_usage every chunk carries the `usage` key (null

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gatecheck._exceptions import (
     ClientTimeoutError,
     ConfigError,
+    ExchangeLike,
     HarnessError,
     OffOriginError,
     ResponseTooLargeError,
@@ -22,14 +23,22 @@ from gatecheck._exceptions import (
     TargetUnreachableError,
     UsageError,
 )
-from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
+from gatecheck._redact import (
+    REDACTED,
+    Redactor,
+    default_redactor,
+    is_secret_name,
+    neutralise,
+    redact_curl,
+)
 from gatecheck._sse import SseDecoder, SseEvent
-from gatecheck._terminal import for_terminal
 from gatecheck._timing import (
+    SURFACES,
     Stamps,
     StreamMeter,
     Surface,
     Usage,
+    Wire,
     content_gaps,
     e2e,
     e2e_from_intended,
@@ -41,6 +50,7 @@ from gatecheck._timing import (
     ttfb,
     ttft,
     ttft_from_intended,
+    usage_from,
 )
 
 if TYPE_CHECKING:
@@ -66,12 +76,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REDACTED",
+    "SURFACES",
     "AsyncGatewayClient",
     "AsyncStreamResponse",
     "Auth",
     "ClientTimeoutError",
     "ConfigError",
     "Exchange",
+    "ExchangeLike",
     "GatewayClient",
     "HarnessError",
     "OffOriginError",
@@ -91,22 +103,25 @@ __all__ = [
     "Timeouts",
     "Usage",
     "UsageError",
+    "Wire",
     "__version__",
     "content_gaps",
     "default_redactor",
     "e2e",
     "e2e_from_intended",
     "exchange_of",
-    "for_terminal",
     "is_content_event",
     "is_secret_name",
     "itl",
+    "neutralise",
+    "redact_curl",
     "schedule_lag",
     "tpot_decode",
     "tpot_e2e",
     "ttfb",
     "ttft",
     "ttft_from_intended",
+    "usage_from",
 ]
 
 

@@ -47,7 +47,7 @@ from gatecheck._exceptions import HarnessError
 from gatecheck._exchange import Auth, Exchange, Timeouts
 from gatecheck._redact import Redactor, default_redactor, is_secret_name
 from gatecheck._responses import AsyncStreamResponse, Response, StreamResponse
-from gatecheck._timing import Surface
+from gatecheck._timing import Wire
 from gatecheck._transport import DEADLINE, AsyncBoundedTransport, BoundedTransport
 
 __all__ = [
@@ -76,7 +76,7 @@ class _ClientBase:
         max_response_bytes: int,
         redactor: Redactor | None,
         headers: Mapping[str, str] | None,
-        surface: Surface | None,
+        surface: Wire | None,
         keep_raw_bytes: int,
         on_exchange: ExchangeHook | None,
     ) -> None:
@@ -102,7 +102,7 @@ class _ClientBase:
 
     def _prepare(self, http: httpx.Client | httpx.AsyncClient, method: str, path: str, *,
                  json: Any, content: bytes | None, headers: Mapping[str, str] | None,
-                 params: Mapping[str, str] | None, auth: AuthArg, surface: Surface | None,
+                 params: Mapping[str, str] | None, auth: AuthArg, surface: Wire | None,
                  stream: bool) -> tuple[httpx.Request, StreamState]:
         return prepare(
             http, method, path, json=json, content=content, default_headers=self.headers,
@@ -127,7 +127,7 @@ class GatewayClient(_ClientBase):
         redactor: Redactor | None = None,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
-        surface: Surface | None = None,
+        surface: Wire | None = None,
         keep_raw_bytes: int = 256 << 10,
         on_exchange: ExchangeHook | None = None,
     ) -> None:
@@ -144,7 +144,7 @@ class GatewayClient(_ClientBase):
     def request(self, method: str, path: str, *, json: Any = None, content: bytes | None = None,
                 headers: Mapping[str, str] | None = None,
                 params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
-                surface: Surface | None = None) -> Response:
+                surface: Wire | None = None) -> Response:
         """Send a request and read the whole body (bounded in time and size)."""
         request, state = self._prepare(self._http, method, path, json=json, content=content,
                                        headers=headers, params=params, auth=auth,
@@ -163,7 +163,7 @@ class GatewayClient(_ClientBase):
     def stream(self, method: str, path: str, *, json: Any = None, content: bytes | None = None,
                headers: Mapping[str, str] | None = None,
                params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
-               surface: Surface | None = None) -> Iterator[StreamResponse]:
+               surface: Wire | None = None) -> Iterator[StreamResponse]:
         """Send a request and read the body as it arrives (see StreamResponse)."""
         request, state = self._prepare(self._http, method, path, json=json, content=content,
                                        headers=headers, params=params, auth=auth,
@@ -226,7 +226,7 @@ class AsyncGatewayClient(_ClientBase):
         redactor: Redactor | None = None,
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        surface: Surface | None = None,
+        surface: Wire | None = None,
         keep_raw_bytes: int = 256 << 10,
         on_exchange: ExchangeHook | None = None,
     ) -> None:
@@ -241,7 +241,7 @@ class AsyncGatewayClient(_ClientBase):
     async def request(self, method: str, path: str, *, json: Any = None,
                       content: bytes | None = None, headers: Mapping[str, str] | None = None,
                       params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
-                      surface: Surface | None = None) -> Response:
+                      surface: Wire | None = None) -> Response:
         request, state = self._prepare(self._http, method, path, json=json, content=content,
                                        headers=headers, params=params, auth=auth,
                                        surface=surface, stream=False)
@@ -259,7 +259,7 @@ class AsyncGatewayClient(_ClientBase):
     async def stream(self, method: str, path: str, *, json: Any = None,
                      content: bytes | None = None, headers: Mapping[str, str] | None = None,
                      params: Mapping[str, str] | None = None, auth: AuthArg = DEFAULT_AUTH,
-                     surface: Surface | None = None) -> AsyncIterator[AsyncStreamResponse]:
+                     surface: Wire | None = None) -> AsyncIterator[AsyncStreamResponse]:
         request, state = self._prepare(self._http, method, path, json=json, content=content,
                                        headers=headers, params=params, auth=auth,
                                        surface=surface, stream=True)

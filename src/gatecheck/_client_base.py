@@ -24,7 +24,7 @@ from gatecheck._exceptions import (
 from gatecheck._exchange import Auth, Exchange, Timeouts, build_exchange, secret_env_of
 from gatecheck._redact import Redactor
 from gatecheck._sse import SseDecoder, SseEvent
-from gatecheck._timing import Stamps, StreamMeter, Surface, Usage
+from gatecheck._timing import Stamps, StreamMeter, Usage, Wire, usage_from
 
 __all__ = ["DEFAULT_AUTH", "AuthArg", "StreamState", "exchange_of", "failure", "prepare",
            "read_all", "read_all_async"]
@@ -56,7 +56,7 @@ class StreamState:
     """Everything one exchange has recorded so far; the source of its Exchange."""
 
     def __init__(self, *, request: httpx.Request, body: bytes | None, stream: bool,
-                 surface: Surface | None, timeouts: Timeouts, redactor: Redactor,
+                 surface: Wire | None, timeouts: Timeouts, redactor: Redactor,
                  max_response_bytes: int, keep_raw_bytes: int,
                  secret_env: tuple[tuple[str, str], ...],
                  on_exchange: Callable[[Exchange], None] | None) -> None:
@@ -160,7 +160,7 @@ class StreamState:
         raw = payload.get("usage") if isinstance(payload, dict) else None
         if raw is None:
             return None
-        usage = Usage.from_openai(raw) if self.surface == "openai" else Usage.from_anthropic(raw)
+        usage = usage_from(self.surface, raw)
         self.stamps.output_tokens = usage.output_tokens
         return usage
 
@@ -273,7 +273,7 @@ def failure(state: StreamState, exc: httpx.HTTPError, phase: str) -> HarnessErro
 def prepare(http: httpx.Client | httpx.AsyncClient, method: str, path: str, *, json: Any,
             content: bytes | None, default_headers: Mapping[str, str],
             headers: Mapping[str, str] | None, params: Mapping[str, str] | None,
-            auth: Auth | _DefaultAuth | None, surface: Surface | None, stream: bool,
+            auth: Auth | _DefaultAuth | None, surface: Wire | None, stream: bool,
             timeouts: Timeouts, redactor: Redactor, max_response_bytes: int,
             keep_raw_bytes: int, on_exchange: Callable[[Exchange], None] | None,
             ) -> tuple[httpx.Request, StreamState]:

@@ -17,14 +17,12 @@ a fault of the harness. They subclass AssertionError (see gatecheck.checks).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from gatecheck._exchange import Exchange
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "ClientTimeoutError",
     "ConfigError",
+    "ExchangeLike",
     "HarnessError",
     "OffOriginError",
     "ResponseTooLargeError",
@@ -36,11 +34,20 @@ __all__ = [
 ]
 
 
+@runtime_checkable
+class ExchangeLike(Protocol):
+    """What errors and check results keep of a request (``gatecheck.Exchange``, redacted)."""
+
+    def curl(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 class HarnessError(Exception):
     """Base of every error that is the harness's to report (not the target's)."""
 
     #: The redacted exchange that failed, when the error came from a request.
-    exchange: Exchange | None = None
+    exchange: ExchangeLike | None = None
 
 
 class UsageError(HarnessError):

@@ -33,8 +33,8 @@ JavaScript must come out byte-identical unless it holds a secret. What is masked
 The prefix of a key-shaped string is kept (``sk-ant-[REDACTED]``) so a reader still sees which
 kind of key leaked. Redacting is idempotent and linear in the text's length.
 Why not a library: detect-secrets and similar scan files for findings; none rewrite text in
-place with stable, documented rules. ``Redactor.for_terminal`` adds the other half of making
-target text safe to print (gatecheck._terminal: escape codes shown, never emitted).
+place with stable, documented rules. ``neutralise`` is the other half of making target text
+safe to print (gatecheck._terminal: escape codes shown, never emitted).
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ from urllib.parse import quote
 
 from gatecheck._terminal import HIDING, for_terminal
 
-__all__ = ["REDACTED", "Redactor", "default_redactor", "is_secret_name"]
+__all__ = [
+    "REDACTED", "Redactor", "default_redactor", "is_secret_name", "neutralise", "redact_curl",
+]
 
 REDACTED = "[REDACTED]"
 _MIN_SECRET_LEN = 4
@@ -223,10 +225,6 @@ class Redactor:
             text = _mask_token_runs(text)
         return text
 
-    def for_terminal(self, text: str, *, newlines: bool = True) -> str:
-        """Text for a console line: redacted, then controls and escapes shown escaped."""
-        return for_terminal(self.text(text), newlines=newlines)
-
     def url(self, url: str) -> str:
         """A URL with userinfo passwords, secret-named query values and keys masked."""
         return self.text(url)
@@ -335,3 +333,31 @@ def default_redactor() -> Redactor:
             if _default is None:
                 _default = Redactor()
     return _default
+
+
+# A curl names secrets as -H "header: $ENV_NAME" (double-quoted so the shell expands
+# them); the header patterns would mask the name too, and a curl that says "[REDACTED]" no
+# longer runs. Those arguments, which hold a name and never a value, are set aside around
+# the pass.
+_ENV_HEADER = re.compile(r'"[A-Za-z0-9-]+: (?:Bearer )?\$[A-Z_][A-Z0-9_]{0,127}"')
+
+
+def redact_curl(text: str, redactor: Redactor | None = None) -> str:
+    """``Redactor.text`` that keeps curl's ``-H "name: $ENV"`` arguments readable."""
+    redactor = redactor or default_redactor()
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"GATECHECKENVREF{len(kept) - 1}X"
+
+    clean = redactor.text(_ENV_HEADER.sub(keep, text))
+    for index, original in enumerate(kept):
+        clean = clean.replace(f"GATECHECKENVREF{index}X", original)
+    return clean
+
+
+def neutralise(text: str) -> str:
+    """One console line: every character a terminal could act on shown escaped (``\x1b[2J``),
+    newlines included; printable text, any script, kept (gatecheck._terminal.for_terminal)."""
+    return for_terminal(text, newlines=False)

@@ -22,6 +22,7 @@ __all__ = [
     "StreamMeter",
     "Surface",
     "Usage",
+    "Wire",
     "content_gaps",
     "e2e",
     "e2e_from_intended",
@@ -33,9 +34,15 @@ __all__ = [
     "ttfb",
     "ttft",
     "ttft_from_intended",
+    "usage_from",
 ]
 
 Surface = Literal["openai", "anthropic"]
+SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
+# The wire a body or stream is read as: the two chat surfaces, the OpenAI Responses API
+# (its typed events) and embeddings (never streamed; usage as OpenAI's). Not a Surface:
+# surfaces are a target's front-door families, and Responses is an OpenAI one.
+Wire = Literal["openai", "anthropic", "responses", "embeddings"]
 
 _NS_PER_MS = 1_000_000.0
 
@@ -43,6 +50,16 @@ _NS_PER_MS = 1_000_000.0
 # generated text too, so they count like "content".
 _OPENAI_CONTENT_FIELDS = ("content", "reasoning", "reasoning_content", "refusal")
 _OPENAI_CALL_FIELDS = ("tool_calls", "function_call")
+# Responses events whose delta is generated output (text, refusal, reasoning, tool arguments:
+# the kinds a Chat Completions content delta has), and the events that end a stream. Named
+# here, not taken from gatecheck.protocols.responses: the core sits below the protocols
+# (tests/test_timing.py holds the two to the same names).
+_RESPONSES_CONTENT = frozenset({
+    "response.output_text.delta", "response.refusal.delta",
+    "response.function_call_arguments.delta", "response.reasoning_text.delta",
+    "response.reasoning_summary_text.delta",
+})
+_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 @dataclass(slots=True)
@@ -155,6 +172,16 @@ class Usage:
                    _int(usage.get("cache_read_input_tokens")),
                    _int(usage.get("cache_creation_input_tokens")))
 
+    @classmethod
+    def from_responses(cls, usage: Any) -> Usage:
+        """From a Responses ``usage`` (a body, or the terminal event's ``response``)."""
+        if not isinstance(usage, dict):
+            return cls()
+        details = usage.get("input_tokens_details")
+        details = details if isinstance(details, dict) else {}
+        return cls(_int(usage.get("input_tokens")), _int(usage.get("output_tokens")),
+                   _int(details.get("cached_tokens")), _int(details.get("cache_write_tokens")))
+
     def merge(self, other: Usage) -> None:
         """Fold in a later report; Anthropic counts are cumulative, so the larger one wins."""
         self.input_tokens = _max(self.input_tokens, other.input_tokens)
@@ -174,6 +201,15 @@ def _max(a: int | None, b: int | None) -> int | None:
     if a is None:
         return b
     return a if b is None else max(a, b)
+
+
+def usage_from(surface: Wire, usage: Any) -> Usage:
+    """A body's ``usage`` read with the key names of its wire (completion vs output tokens)."""
+    if surface == "anthropic":
+        return Usage.from_anthropic(usage)
+    if surface == "responses":
+        return Usage.from_responses(usage)
+    return Usage.from_openai(usage)  # chat and embeddings (prompt_tokens, no output)
 
 
 def _openai_has_content(chunk: Any) -> bool:
@@ -214,19 +250,29 @@ def _load(data: str) -> Any:
         return None
 
 
-def is_content_event(surface: Surface, event: SseEvent) -> bool:
+def is_content_event(surface: Wire, event: SseEvent) -> bool:
     """Whether the event carries generated content (the events ttft and itl are made of).
 
     OpenAI: a chunk whose delta has non-empty content, reasoning, reasoning_content, refusal,
     tool_calls or function_call (or, for legacy completions, a choice with non-empty text);
     the role-only first frame never counts. Anthropic:
     ``content_block_delta`` only (never ping, message_start or content_block_start).
+    Responses: a ``response.output_text.delta`` (the first one is the first token), or a
+    refusal, reasoning or function-call-arguments delta, with a non-empty ``delta``; never
+    the lifecycle, item or part events.
     """
     if surface == "anthropic":
         if event.event:
             return event.event == "content_block_delta"
         return _anthropic_type(event, _load(event.data)) == "content_block_delta"
+    if surface == "responses":
+        return _responses_has_content(event, _load(event.data))
     return _openai_has_content(_load(event.data))
+
+
+def _responses_has_content(event: SseEvent, payload: Any) -> bool:
+    kind = _anthropic_type(event, payload)  # the `event:` name, else data.type
+    return kind in _RESPONSES_CONTENT and isinstance(payload, dict) and bool(payload.get("delta"))
 
 
 class StreamMeter:
@@ -239,14 +285,15 @@ class StreamMeter:
     __slots__ = ("bad_events", "content_events", "events", "finished", "stamps", "surface",
                  "usage")
 
-    def __init__(self, surface: Surface, send_ns: int) -> None:
-        self.surface: Surface = surface
+    def __init__(self, surface: Wire, send_ns: int) -> None:
+        self.surface: Wire = surface
         self.stamps = Stamps(send_ns=send_ns)
         self.usage = Usage()
         self.content_events = 0
         self.events = 0
         self.bad_events = 0  # data that was neither JSON nor `[DONE]`
-        self.finished = False  # saw `[DONE]` (OpenAI) or `message_stop` (Anthropic)
+        # saw `[DONE]` (OpenAI), `message_stop` (Anthropic) or a terminal event (Responses)
+        self.finished = False
 
     def on_headers(self, t_ns: int) -> None:
         self.stamps.headers_ns = t_ns
@@ -267,6 +314,8 @@ class StreamMeter:
             return
         if self.surface == "anthropic":
             self._anthropic(event, payload)
+        elif self.surface == "responses":
+            self._responses(event, payload)
         else:
             self._openai(event, payload)
 
@@ -282,6 +331,19 @@ class StreamMeter:
             # The chunk that carries usage reports totals for the whole stream.
             self.usage = Usage.from_openai(usage)
             self.stamps.output_tokens = self.usage.output_tokens
+
+    def _responses(self, event: SseEvent, payload: Any) -> None:
+        if _responses_has_content(event, payload):
+            self._content(event.t_ns)
+            return
+        kind = _anthropic_type(event, payload)
+        if kind in _RESPONSES_END and isinstance(payload, dict):
+            self.finished = True  # the terminal event ends a Responses stream (no [DONE])
+            response = payload.get("response")
+            usage = response.get("usage") if isinstance(response, dict) else None
+            if isinstance(usage, dict):
+                self.usage = Usage.from_responses(usage)
+                self.stamps.output_tokens = self.usage.output_tokens
 
     def _anthropic(self, event: SseEvent, payload: Any) -> None:
         kind = _anthropic_type(event, payload)

@@ -63,7 +63,7 @@ def test_auth_without_the_env_var_name_is_refused():
 
 
 def test_headless_command_line_is_bounded_and_web_binds_loopback(tmp_path):
-    locustfile = locate_locustfile("stream", tmp_path)
+    locustfile = locate_locustfile("stream")
     run = LocustRun(locustfile=locustfile, host="http://127.0.0.1:1/v1", run_dir=tmp_path,
                     users=3, spawn_rate=3.0, duration_s=2.5, processes=2,
                     options={"rate": "5"})
@@ -78,17 +78,15 @@ def test_headless_command_line_is_bounded_and_web_binds_loopback(tmp_path):
     assert web[web.index("--web-host") + 1] == "127.0.0.1"
 
 
-def test_locustfile_is_written_into_the_run_when_no_checkout_has_one(tmp_path, monkeypatch):
-    import gatecheck.load._launch as launch
-
-    monkeypatch.setattr(launch, "__file__", str(tmp_path / "a" / "b" / "c" / "x.py"))
-    path = locate_locustfile("ramp", tmp_path, cwd=tmp_path)
-    assert path.parent == tmp_path
-    text = path.read_text()
-    assert text.startswith("import locust")
-    assert "class StepShape(shapes.StepShape)" in text
+def test_locustfiles_come_from_the_cwd_else_the_shipped_ones(tmp_path):
+    shipped = locate_locustfile("ramp", cwd=tmp_path)
+    assert shipped.parts[-3:] == ("load", "locustfiles", "ramp.py")  # inside the package
+    assert "StepShape" in shipped.read_text()
+    (tmp_path / "locustfiles").mkdir()
+    (tmp_path / "locustfiles" / "ramp.py").write_text("import locust\n")
+    assert locate_locustfile("ramp", cwd=tmp_path) == tmp_path / "locustfiles" / "ramp.py"
     with pytest.raises(UsageError, match="unknown scenario"):
-        locate_locustfile("soak", tmp_path)
+        locate_locustfile("soak")
 
 
 def test_ramp_stages_are_equal_steps_up_to_the_top_user_count():
@@ -101,3 +99,32 @@ def test_ramp_stages_are_equal_steps_up_to_the_top_user_count():
         {"stage": 3, "users": 10, "start_s": 45.0, "end_s": 60.0},
     ]
     assert [s["users"] for s in plan_stages(2, 10, 5)] == [1, 2]  # never more steps than users
+
+
+@pytest.mark.parametrize("surface", ["openai", "anthropic", "responses", "embeddings"])
+def test_every_wire_is_a_surface_a_run_can_load(surface):
+    LoadSettings(surface=surface).check()
+
+
+def test_an_unknown_surface_names_the_known_ones():
+    with pytest.raises(UsageError, match="responses, embeddings"):
+        LoadSettings(surface="grpc").check()  # type: ignore[arg-type]
+
+
+def test_calibration_options_drive_the_stream_scenario_on_the_surface():
+    from gatecheck.load._options import calibration_options
+
+    options = calibration_options("responses", tokens=50, warmup_s=2.0)
+    assert options == {"model": "mock-chat", "max-tokens": "256", "label": "calibrate",
+                       "warmup": "2", "surface": "responses"}
+    with pytest.raises(UsageError, match="not streamed"):
+        calibration_options("embeddings", tokens=50, warmup_s=0)
+
+
+def test_a_wire_is_served_on_its_front_door_family_and_may_need_a_feature():
+    from gatecheck.load import feature_of, surface_of
+
+    assert [surface_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
+        "openai", "anthropic", "openai", "openai"]
+    assert [feature_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
+        None, None, "responses", "embeddings"]

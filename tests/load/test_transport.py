@@ -53,3 +53,27 @@ def test_a_non_200_status_fails_with_an_excerpt(cases):
 def test_a_chat_body_gives_usage_tokens(cases):
     assert cases["chat_json"]["ok"] is True
     assert cases["chat_json"]["tokens"] == 9
+
+
+def test_a_responses_stream_is_timed_on_its_text_deltas_and_ends_on_its_terminal_event(cases):
+    case = cases["responses_stream"]
+    assert (case["ok"], case["path"]) == (True, "/v1/responses")
+    assert case["content"] == 3  # output_text.delta only: not created, not output_item.added
+    assert (case["tokens"], case["in_tokens"]) == (7, 3)  # from response.completed's usage
+    assert case["body"] == {"model": "m", "input": "p", "max_output_tokens": 16, "stream": True}
+
+
+def test_a_failed_or_cut_responses_stream_is_an_error(cases):
+    assert cases["responses_failed"]["ok"] is False
+    assert "upstream died" in cases["responses_failed"]["error"]
+    assert cases["responses_cut"]["ok"] is False
+    assert "terminal response event" in cases["responses_cut"]["error"]
+
+
+def test_responses_and_embeddings_bodies_give_usage_tokens(cases):
+    assert (cases["responses_json"]["tokens"], cases["responses_json"]["in_tokens"]) == (9, 3)
+    embeddings = cases["embeddings_json"]
+    assert (embeddings["ok"], embeddings["path"], embeddings["in_tokens"]) == (
+        True, "/v1/embeddings", 4)
+    assert embeddings["tokens"] is None  # an embedding generates no tokens
+    assert embeddings["body"] == {"model": "m", "input": "p"}

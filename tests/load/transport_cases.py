@@ -21,6 +21,15 @@ USAGE = b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":7}}
 SSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
 
 
+def _event(kind: str, **data: object) -> bytes:
+    return b"event: %s\ndata: %s\n\n" % (kind.encode(), json.dumps({"type": kind, **data}).encode())
+
+
+RESP_TEXT = _event("response.output_text.delta", delta="hi", item_id="m", output_index=0)
+RESP_DONE = _event("response.completed", response={
+    "usage": {"input_tokens": 3, "output_tokens": 7, "total_tokens": 10}})
+
+
 def _sized(body: bytes) -> bytes:
     return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
@@ -37,7 +46,23 @@ CASES: dict[str, bytes] = {
     + _sized(b'{"error":{"message":"slow down"}}'),
     "chat_json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
     + _sized(b'{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":9}}'),
+    # the Responses API: typed events, no [DONE]; the terminal event carries the usage
+    "responses_stream": SSE + b"Connection: close\r\n\r\n"
+    + _event("response.created", response={}) + _event("response.output_item.added")
+    + RESP_TEXT * 3 + RESP_DONE,
+    "responses_failed": SSE + b"Connection: close\r\n\r\n" + RESP_TEXT
+    + _event("error", code="server_error", message="upstream died")
+    + _event("response.failed", response={"status": "failed"}),
+    "responses_cut": SSE + b"Connection: close\r\n\r\n" + RESP_TEXT,
+    "responses_json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + _sized(b'{"output":[],"usage":{"input_tokens":3,"output_tokens":9,"total_tokens":12}}'),
+    "embeddings_json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + _sized(b'{"object":"list","data":[],"usage":{"prompt_tokens":4,"total_tokens":4}}'),
 }
+SURFACE = {"responses_stream": "responses", "responses_failed": "responses",
+           "responses_cut": "responses", "responses_json": "responses",
+           "embeddings_json": "embeddings"}
+NOT_STREAMED = {"chat_json", "responses_json", "embeddings_json"}
 
 
 def main() -> None:
@@ -50,14 +75,16 @@ def main() -> None:
         server = gevent.server.StreamServer(("127.0.0.1", 0), handle)
         server.start()
         url = f"http://127.0.0.1:{server.server_port}/v1"
-        req = prepare(base_url=url, surface="openai", stream=name != "chat_json", model="m",
-                      prompt="p", max_tokens=5, auth=Auth())
+        req = prepare(base_url=url, surface=SURFACE.get(name, "openai"),
+                      stream=name not in NOT_STREAMED, model="m", prompt="p", max_tokens=16,
+                      auth=Auth())
         outcome = send(client_for(url, connect_timeout=2, network_timeout=2), req,
                        total_timeout=5)
         server.stop()
         print(json.dumps({"case": name, "ok": outcome.ok, "status": outcome.status,
                           "error": outcome.error, "tokens": outcome.stamps.output_tokens,
                           "content": len(outcome.stamps.content_ns),
+                          "in_tokens": outcome.in_tokens, "path": req.path,
                           "body": json.loads(req.body)}))
     sys.stdout.flush()
 

@@ -14,7 +14,7 @@ from gatecheck._client import GatewayClient
 from gatecheck._redact import default_redactor
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
-from gatecheck.matrix.command import write_outputs
+from gatecheck.matrix import write_outputs
 from gatecheck.matrix.demo import DEMO_MODELS
 from gatecheck.matrix.history import History
 from gatecheck.matrix.probe import ProbeSettings, probe_models

@@ -23,7 +23,7 @@ from gatecheck.cli import main
         (["--ttft-ms", "-5"], "ttft-ms"),
         (["--port", "70000"], "--port"),
         (["--api-key-env", "GATECHECK_TEST_SURELY_UNSET"], "GATECHECK_TEST_SURELY_UNSET"),
-        (["--misbehave", "no-dne"], "did you mean no-done"),
+        (["--misbehave", "no-dne"], "did you mean 'no-done'"),
         (["--misbehave", "no-done", "--misbehave", "sse-ids,explode"], "'explode': unknown mode"),
     ],
 )
@@ -65,7 +65,7 @@ def test_serves_until_a_signal_then_exits_0(sig):
 
 
 def test_misbehave_modes_split_commas_and_repeats():
-    from gatecheck.mock.command import misbehave_modes
+    from gatecheck.cli.mock import misbehave_modes
 
     assert misbehave_modes(["no-done, sse-ids", "no-done", "one-burst"]) == [
         "no-done", "sse-ids", "one-burst"]

@@ -155,9 +155,10 @@ def test_public_surface_is_exactly_what_is_exported():
     import gatecheck.mock as mock
 
     assert sorted(mock.__all__) == [
-        "Directive", "FAULT_NAMES", "MockApp", "MockConfig", "PRESETS",
-        "count_request_tokens", "count_tokens", "create_app",
+        "Directive", "DirectiveError", "FAULT_NAMES", "MockApp", "MockConfig", "PRESETS",
+        "count_request_tokens", "count_tokens", "create_app", "parse_fault_spec",
     ]  # fmt: skip
+    assert all(hasattr(mock, name) for name in mock.__all__)
     assert all(hasattr(mock, name) for name in mock.__all__)
     assert {"hang", "silence", "reset", "cut", "malformed", "bad-utf8", "error-event",
             "fake-stream", "drip", "oversize",

@@ -8,11 +8,15 @@ ConformanceFailure (through ``expect``) or record a WARN with ``warn``. The pyte
 from __future__ import annotations
 
 from gatecheck.checks._failures import (
+    Cases,
     ConformanceFailure,
     ConformanceWarning,
     ExchangeLike,
+    Inconclusive,
+    cases,
     collect_warnings,
     expect,
+    inconclusive,
     warn,
 )
 from gatecheck.checks._registry import (
@@ -32,15 +36,19 @@ __all__ = [
     "CHECKS",
     "LEVELS",
     "MARK",
+    "Cases",
     "CheckInfo",
     "ConformanceFailure",
     "ConformanceWarning",
     "ExchangeLike",
+    "Inconclusive",
     "Level",
     "Registry",
+    "cases",
     "check",
     "collect_warnings",
     "expect",
+    "inconclusive",
     "info_of",
     "warn",
 ]

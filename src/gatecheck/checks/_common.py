@@ -19,6 +19,7 @@ __all__ = [
     "header",
     "json_of",
     "media_type",
+    "obj",
 ]
 
 
@@ -66,6 +67,11 @@ def json_of(content: bytes | str | None) -> Any:
         return orjson.loads(content)
     except orjson.JSONDecodeError:
         return NOT_JSON
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (for reading optional parts)."""
+    return cast(dict[str, Any], value) if isinstance(value, dict) else {}
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

@@ -4,36 +4,40 @@
     └── ConformanceFailure      a check failed: message, expected, observed, exchange
     UserWarning
     └── ConformanceWarning      a finding that does not fail the check (WARN outcome)
+    pytest.skip.Exception
+    └── Inconclusive            the harness could not judge (INCONCLUSIVE outcome)
 
 Failures are AssertionErrors, not HarnessErrors: a wrong answer is a finding about the
-target, not a fault of the harness (after schemathesis ``core/failures.py``).
+target, not a fault of the harness (after schemathesis ``core/failures.py``). An
+Inconclusive is neither: the check could not be judged (the mock it needs is unreachable,
+the target is in a cool-down of its own making, a secret is missing); pytest shows it as a
+skip, the results record it as ``inconclusive``, never as the target's failure.
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, runtime_checkable
+from typing import NoReturn
+
+import pytest
+
+from gatecheck import ExchangeLike
 
 __all__ = [
+    "Cases",
     "ConformanceFailure",
     "ConformanceWarning",
     "ExchangeLike",
+    "Inconclusive",
+    "cases",
     "collect_warnings",
     "expect",
+    "inconclusive",
     "warn",
 ]
-
-
-@runtime_checkable
-class ExchangeLike(Protocol):
-    """What a failure needs of ``gatecheck._client.Exchange`` (already redacted)."""
-
-    def curl(self) -> str: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
 
 
 class ConformanceFailure(AssertionError):
@@ -45,13 +49,19 @@ class ConformanceFailure(AssertionError):
 
     def __init__(
         self, message: str, *, expected: str, observed: str,
-        exchange: ExchangeLike | None = None,
+        exchange: ExchangeLike | None = None, cause: str | None = None,
+        cases: Sequence[ConformanceFailure] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.observed = observed
         self.exchange = exchange
+        # What the failure shows of the target, as a cause id of gatecheck.findings (many
+        # checks may witness one cause: one finding); None: judged from the observation.
+        self.cause = cause
+        self.case: str | None = None  # which case of a check that tries several
+        self.cases: tuple[ConformanceFailure, ...] = tuple(cases)  # every case that failed
         self.check_id: str | None = None
         self.level: str | None = None
         self.title: str | None = None
@@ -67,12 +77,62 @@ ConformanceFailure.__module__ = "gatecheck.checks"
 
 def expect(
     condition: bool, message: str, *, expected: str, observed: str,
-    exchange: ExchangeLike | None = None,
+    exchange: ExchangeLike | None = None, cause: str | None = None,
 ) -> None:
     """Raise ConformanceFailure unless ``condition`` holds (suites use this, not ``assert``)."""
     __tracebackhide__ = True  # pytest shows the check's line, not this helper
     if not condition:
-        raise ConformanceFailure(message, expected=expected, observed=observed, exchange=exchange)
+        raise ConformanceFailure(message, expected=expected, observed=observed,
+                                 exchange=exchange, cause=cause)
+
+
+class Cases:
+    """The cases of a check that tries several (placements, surfaces, bad requests).
+
+    Every case runs, and every failing one is recorded, so one defect cannot hide another::
+
+        with cases() as case:
+            for surface in target.surfaces:
+                with case(f"{surface} malformed JSON"):
+                    errors.status_in(...)
+
+    At the end of the block the check fails once, carrying every failed case.
+    """
+
+    def __init__(self) -> None:
+        self.failed: list[ConformanceFailure] = []
+        self.tried = 0
+
+    @contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        self.tried += 1
+        try:
+            yield
+        except ConformanceFailure as failure:
+            failure.case = label
+            self.failed.append(failure)
+
+    def conclude(self) -> None:
+        """Raise the one failure (or one carrying them all) when any case failed."""
+        __tracebackhide__ = True
+        if len(self.failed) == 1:
+            raise self.failed[0]
+        if self.failed:
+            first = self.failed[0]
+            labels = ", ".join(str(f.case) for f in self.failed)
+            raise ConformanceFailure(
+                f"{len(self.failed)} of {self.tried} cases failed ({labels}); first: "
+                f"{first.message}", expected=first.expected, observed=first.observed,
+                exchange=first.exchange, cause=first.cause, cases=self.failed)
+
+
+@contextmanager
+def cases() -> Iterator[Cases]:
+    """Run each ``with case(label):`` block of a check, then fail once with every failure."""
+    __tracebackhide__ = True
+    collector = Cases()
+    yield collector
+    collector.conclude()
 
 
 class ConformanceWarning(UserWarning):
@@ -117,3 +177,20 @@ def warn(message: str, *, exchange: ExchangeLike | None = None) -> None:
             target.append(warning)
             return
     warnings.warn(warning, stacklevel=2)
+
+
+class Inconclusive(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """The running check could not be judged; raised by :func:`inconclusive`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"inconclusive: {reason}")
+        self.reason = reason
+
+
+Inconclusive.__module__ = "gatecheck.checks"
+
+
+def inconclusive(reason: str) -> NoReturn:
+    """End the running check as INCONCLUSIVE: the harness, not the target, is why."""
+    __tracebackhide__ = True
+    raise Inconclusive(reason)

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
 import pytest
+
+from gatecheck import Surface
+from gatecheck.results import CATEGORIES, LEVELS, Level
 
 __all__ = [
     "CATEGORIES", "CHECKS", "LEVELS", "MARK", "CheckInfo", "Level", "Registry", "check", "info_of",
 ]
 
-Level = Literal["MUST", "SHOULD", "MAY"]
-Surface = Literal["openai", "anthropic"]
-
-# The report's rows, in the order the report lists them (DESIGN.md).
-CATEGORIES = (
-    "Health", "Keys", "Authentication", "Completions", "Streaming", "Models", "Errors",
-    "Tokens", "CORS", "Aliases", "Limits", "Rate limits", "SDK compatibility", "Performance",
-)
-LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "MAY")
 MARK = "gatecheck_check"  # the pytest mark the plugin looks for
 
 T = TypeVar("T")
@@ -60,9 +54,6 @@ class Registry(Generic[T]):
         self._items[name] = item
         return item
 
-    def unregister(self, name: str) -> None:
-        del self._items[name]
-
     def get(self, name: str) -> T:
         return self._items[name]
 
@@ -79,37 +70,22 @@ class Registry(Generic[T]):
         return name in self._items
 
 
-# Every declared check, keyed by "module.qualname" of the test (or judging function).
-CHECKS: Registry[CheckInfo | None] = Registry()
+# Every declared check, keyed by "module.qualname" of its test: read by the catalogue
+# (gatecheck.pytest.catalogue: `gatecheck checks`, deviation ids in targets.toml).
+CHECKS: Registry[CheckInfo] = Registry()
 
 
 def _name(func: Callable[..., Any]) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-@overload
-def check(func: F, /) -> F: ...
-@overload
 def check(
     id: str, /, *, level: Level, category: str, title: str,
     feature: str | None = None, surface: Surface | None = None,
-) -> Callable[[F], F]: ...
-def check(
-    id: str | F, /, *, level: Level | None = None, category: str | None = None,
-    title: str | None = None, feature: str | None = None, surface: Surface | None = None,
-) -> F | Callable[[F], F]:
-    """Declare a check.
-
-    Called, ``@check("STR-O7", level="MUST", category="Streaming", title=...)`` on a test in
-    ``suites/``: records its CheckInfo and adds the ``gatecheck_check`` mark the plugin reads.
-    Bare, ``@check`` on a plain judging function: registers it by name without metadata
-    (so ``CHECKS`` lists the judging functions as well), and returns it unchanged.
-    """
-    if callable(id):
-        CHECKS.register(_name(id), None)
-        return id
-    if level is None or category is None or title is None:
-        raise TypeError(f"check {id!r}: level, category and title are required")
+) -> Callable[[F], F]:
+    """Declare a check: ``@check("STR-O7", level="MUST", category="Streaming", title=...)``
+    on a test in ``suites/`` records its CheckInfo in CHECKS and adds the
+    ``gatecheck_check`` mark the plugin reads."""
     info = CheckInfo(id, level, category, title, feature, surface)
 
     def decorate(func: F) -> F:

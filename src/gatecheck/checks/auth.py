@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
+from gatecheck import Surface
 from gatecheck.checks._common import ResponseLike, excerpt, exchange_of
 from gatecheck.checks._failures import expect
 from gatecheck.checks.errors import error_envelope, error_message_is_clean, is_retryable
@@ -14,7 +15,6 @@ __all__ = [
     "rejection_is_final", "secrets_not_echoed",
 ]
 
-Surface = Literal["openai", "anthropic"]
 
 
 def credentials_accepted(response: ResponseLike, how: str) -> None:
@@ -31,12 +31,13 @@ def rejection_is_final(response: ResponseLike) -> None:
            expected="401 or 403", observed=str(response.status), exchange=exchange_of(response))
 
 
-def credentials_rejected(surface: Surface, response: ResponseLike, *, expected_status: int,
-                         why: str, sent_secret: str | None = None,
+def credentials_rejected(surface: Surface, response: ResponseLike, *, why: str,
+                         expected_status: int = 401, sent_secret: str | None = None,
                          check_envelope: bool = True) -> None:
     """AUTH-3 / AUTH-4 / AUTH-5: the rejection status, envelope, no echoed key.
 
-    `expected_status` comes from the target profile (quirks.*-key-status; 401 by default).
+    Missing and wrong credentials are 401 on both surfaces (checklist AUTH-3/4: no profile
+    can make 403 or 400 right); a valid key without the permission is 403 (AUTH-5).
     """
     exchange = exchange_of(response)
     expect(response.status == expected_status, f"{why}: wrong status",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
+from gatecheck import Surface
 from gatecheck.checks._common import ResponseLike, excerpt, exchange_of, header
 from gatecheck.checks._failures import ExchangeLike, expect, warn
 
@@ -21,7 +21,6 @@ __all__ = [
     "vary_covers_reflection",
 ]
 
-Surface = Literal["openai", "anthropic"]
 ORIGIN = "https://app.example"
 # What openai-node and the Anthropic browser SDK make a browser ask for (checklist 2.CORS).
 _STAINLESS = ["x-stainless-arch", "x-stainless-lang", "x-stainless-os",

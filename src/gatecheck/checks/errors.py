@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from typing import Any, Literal
+from typing import Any
 
+from gatecheck import Surface
 from gatecheck.checks._common import (
     NOT_JSON,
     ResponseLike,
@@ -35,7 +36,6 @@ __all__ = [
     "status_matches_type",
 ]
 
-Surface = Literal["openai", "anthropic"]
 
 ANTHROPIC_ERROR_TYPES = frozenset({
     "invalid_request_error", "authentication_error", "permission_error", "not_found_error",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
 
+from gatecheck import Surface
 from gatecheck.checks._common import header, media_type
 from gatecheck.checks._failures import ExchangeLike, expect
 
@@ -17,7 +17,6 @@ __all__ = [
     "request_id_present",
 ]
 
-Surface = Literal["openai", "anthropic"]
 # OpenAI reset values are Go-style durations: "1s", "6m0s", "12ms", "17.28s", "1h2m3s".
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:h|m|s|ms))+$")
 _RFC3339 = re.compile(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Literal
 
+from gatecheck import Surface
 from gatecheck.checks._common import ResponseLike, excerpt, exchange_of, header
 from gatecheck.checks._failures import expect, warn
 from gatecheck.checks.errors import error_envelope
@@ -20,7 +20,6 @@ __all__ = [
     "upstream_429_passed_through",
 ]
 
-Surface = Literal["openai", "anthropic"]
 # Beyond these the SDKs ignore Retry-After (Anthropic: own backoff) or give up (OpenAI).
 SDK_MAX_RETRY_AFTER = {"openai": 120.0, "anthropic": 60.0}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gatecheck._timing import Stamps, e2e, itl, ttft
+from gatecheck import Stamps, e2e, itl, ttft
 from gatecheck.checks._common import excerpt, header, media_type
 from gatecheck.checks._failures import ExchangeLike, expect
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gatecheck._exceptions import HarnessError
-from gatecheck._sse import SseEvent
-from gatecheck._timing import Stamps
+from gatecheck import SURFACES, Auth, HarnessError, SseEvent, Stamps, Surface, Wire
 from gatecheck.checks._common import NOT_JSON, excerpt, json_of
 from gatecheck.checks._failures import ExchangeLike, expect, warn
+from gatecheck.protocols import anthropic, chat_path, openai, protocol_headers
+from gatecheck.schemas import validate
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -36,9 +36,8 @@ __all__ = [
     "takes_credentials",
 ]
 
-Surface = Literal["openai", "anthropic"]
-ANTHROPIC_VERSION = "2023-06-01"
-PATHS: dict[Surface, str] = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+ANTHROPIC_VERSION = anthropic.VERSION
+PATHS: dict[Surface, str] = {surface: "/v1" + chat_path(surface) for surface in SURFACES}
 PROMPT = "Say hello in five words."
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -71,10 +70,9 @@ def body_for(surface: Surface, model: str, *, text: str = PROMPT, max_tokens: in
              **extra: Any) -> dict[str, Any]:
     """A minimal chat request for `surface`; `mock` (a directive) is appended to the prompt."""
     content = f"{text} {mock}" if mock else text
-    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
-                            "messages": [{"role": "user", "content": content}]}
-    if stream:
-        body["stream"] = True
+    body = (anthropic.messages_request(model, content, max_tokens=max_tokens, stream=stream)
+            if surface == "anthropic" else
+            openai.chat_request(model, content, max_tokens=max_tokens, stream=stream))
     if tools and surface == "openai":
         body["tools"] = [{"type": "function", "function": WEATHER_TOOL}]
         body["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
@@ -88,7 +86,7 @@ def body_for(surface: Surface, model: str, *, text: str = PROMPT, max_tokens: in
 
 def headers_for(surface: Surface, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Protocol headers a real client of `surface` sends (anthropic-version on Messages)."""
-    headers = {"anthropic-version": ANTHROPIC_VERSION} if surface == "anthropic" else {}
+    headers = protocol_headers(surface)
     headers.update(extra or {})
     return headers
 
@@ -109,7 +107,6 @@ def conforms(name: str, instance: Any, *, profile: str, what: str,
     FAIL-severity violations fail the check; WARN ones (e.g. unknown Anthropic event types)
     are recorded as warnings.
     """
-    from gatecheck.schemas import validate
 
     violations = validate(name, instance, profile=profile)
     failing = [v for v in violations if v.severity == "FAIL"]
@@ -135,10 +132,15 @@ class CapturedStream:
 
 def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
                    headers: Mapping[str, str] | None = None, path: str | None = None,
-                   max_events: int = 4096) -> CapturedStream:
-    """POST a streaming request and read it to the end (bounded by the client's limits)."""
+                   max_events: int = 4096, wire: Wire | None = None) -> CapturedStream:
+    """POST a streaming request and read it to the end (bounded by the client's limits).
+
+    ``wire`` is how the events are timed and counted when it is not the surface's own
+    (``"responses"`` for ``POST /v1/responses`` on the OpenAI surface).
+    """
     with client.stream("POST", path or PATHS[surface], json=dict(body),
-                       headers=headers_for(surface, headers), surface=surface) as response:
+                       headers=headers_for(surface, headers),
+                       surface=wire or surface) as response:
         captured = CapturedStream(status=response.status, headers=response.headers)
         content_type = str(response.headers.get("content-type", ""))
         try:
@@ -173,13 +175,11 @@ def require_credentials(target: Any) -> None:
 
 def no_auth() -> Any:
     """Client auth that sends no credentials at all."""
-    from gatecheck._client import Auth
 
     return Auth()
 
 
 def auth_as(scheme: Literal["bearer", "x-api-key"], secret: str) -> Any:
     """Client auth that sends `secret` the given way."""
-    from gatecheck._client import Auth
 
     return Auth(scheme=scheme, secret=secret)

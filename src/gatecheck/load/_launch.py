@@ -9,7 +9,6 @@ client measures the target rather than its own contention with it.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import signal
 import socket
@@ -18,10 +17,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError, artefacts
 from gatecheck.load._options import locust_duration
 
 __all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]
@@ -57,42 +57,22 @@ def _free_port() -> int:
         return port
 
 
-def new_run_dir(out: Path, label: str, now: dt.datetime | None = None) -> Path:
-    """``out/<run-id>/load`` with a run id like ``20261121T101500Z-reference`` (created)."""
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    for attempt in range(1, 100):
-        run_id = f"{stamp}-{label}" + (f"-{attempt}" if attempt > 1 else "")
-        path = out / run_id / "load"
-        try:
-            path.mkdir(parents=True, exist_ok=False)
-        except FileExistsError:
-            continue
-        return path
-    raise HarnessError(f"cannot create a run directory under {out}")
+def new_run_dir(out: Path, label: str) -> Path:
+    """``out/<run-id>/`` with a run id like ``20261121T101500Z-reference`` (created)."""
+    return artefacts.new_run_dir(out, artefacts.default_run_id([label]))[1]
 
 
-def locate_locustfile(scenario: str, run_dir: Path, cwd: Path | None = None) -> Path:
-    """locustfiles/<scenario>.py here or in this checkout; else a copy written into the run.
-
-    The copy is the same three lines as the shipped file, so an installed gatecheck (which
-    has no locustfiles/ directory) runs exactly what a checkout runs.
-    """
+def locate_locustfile(scenario: str, cwd: Path | None = None) -> Path:
+    """locustfiles/<scenario>.py here, else the one shipped with gatecheck."""
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (expected one of {', '.join(SCENARIOS)})")
-    for root in ((cwd or Path.cwd()) / "locustfiles",
-                 Path(__file__).resolve().parents[3] / "locustfiles"):
+    shipped = Path(str(resources.files("gatecheck.load").joinpath("locustfiles")))
+    for root in ((cwd or Path.cwd()) / "locustfiles", shipped):
         candidate = root / f"{scenario}.py"
         if candidate.is_file():
             return candidate
-    user = {"chat": "ChatUser", "stream": "StreamUser", "ramp": "StreamUser",
-            "rate": "RateUser"}[scenario]
-    lines = ["import locust  # noqa: F401", "from gatecheck.load import shapes, users", "",
-             f"class {user}(users.{user}):", "    pass", ""]
-    if scenario == "ramp":
-        lines += ["class StepShape(shapes.StepShape):", "    pass", ""]
-    path = run_dir / f"locustfile_{scenario}.py"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    raise HarnessError(f"locustfiles/{scenario}.py is missing here and from the installed "
+                       "gatecheck; reinstall it")
 
 
 @dataclass

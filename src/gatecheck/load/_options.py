@@ -14,20 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gatecheck._exceptions import UsageError
-from gatecheck._timing import Surface
+from gatecheck import Surface, UsageError, Wire
 
-__all__ = ["ARGS", "LoadSettings", "add_locust_arguments", "parse_duration", "parse_rate",
-           "plan_stages"]
+__all__ = ["ARGS", "WIRES", "LoadSettings", "add_locust_arguments", "calibration_options",
+           "feature_of", "parse_duration", "parse_processes", "parse_rate", "plan_stages",
+           "surface_of"]
 
 Overload = Literal["queue", "drop"]
 ArrivalKind = Literal["constant", "poisson"]
 
 MAX_RATE = 100_000.0
+# The wires a load run can drive: POST /v1/chat/completions, /v1/messages, /v1/responses and
+# /v1/embeddings (embeddings are never streamed: the chat and rate-chat users only).
+WIRES: tuple[Wire, ...] = ("openai", "anthropic", "responses", "embeddings")
 
 # (flag, type, default, choices, help); types are the ones Locust's web UI can edit.
 ARGS: tuple[tuple[str, type, Any, tuple[str, ...] | None, str], ...] = (
-    ("--gatecheck-surface", str, "openai", ("openai", "anthropic"), "wire surface to load"),
+    ("--gatecheck-surface", str, "openai", WIRES,
+     "wire to load: chat completions, messages, the Responses API, or embeddings (non-stream)"),
     ("--gatecheck-model", str, "mock-chat", None, "model (or alias) to request"),
     ("--gatecheck-prompt", str, "Write a short story about a lighthouse.", None,
      "the user message"),
@@ -71,7 +75,7 @@ def add_locust_arguments(add: Callable[..., Any]) -> None:
 class LoadSettings:
     """The validated options of one run, as the users read them."""
 
-    surface: Surface = "openai"
+    surface: Wire = "openai"
     model: str = "mock-chat"
     prompt: str = "Write a short story about a lighthouse."
     directive: str = ""
@@ -105,8 +109,8 @@ class LoadSettings:
         return f"{self.prompt} [[mock {self.directive}]]" if self.directive else self.prompt
 
     def check(self) -> None:
-        if self.surface not in ("openai", "anthropic"):
-            raise UsageError(f"surface {self.surface!r}: expected openai or anthropic")
+        if self.surface not in WIRES:
+            raise UsageError(f"surface {self.surface!r}: expected {', '.join(WIRES)}")
         parse_rate(str(self.rate))
         if self.max_tokens < 1:
             raise UsageError(f"max tokens {self.max_tokens}: expected at least 1")
@@ -156,6 +160,15 @@ def parse_rate(text: str) -> float:
     return rate
 
 
+def parse_processes(value: str | None) -> int | None:
+    """--processes: None (one process), -1 (one per core) or 1..256 workers."""
+    if value is None:
+        return None
+    if value.strip() == "-1" or (value.strip().isdigit() and 1 <= int(value) <= 256):
+        return int(value)
+    raise UsageError(f"--processes {value!r}: expected a number from 1 to 256, or -1")
+
+
 def locust_duration(seconds: float) -> str:
     """A duration Locust's -t accepts (whole seconds, at least 1)."""
     return f"{max(1, math.ceil(seconds))}s"
@@ -170,3 +183,29 @@ def plan_stages(users: int, duration_s: float, steps: int) -> list[dict[str, Any
          "start_s": round(k * length, 3), "end_s": round((k + 1) * length, 3)}
         for k in range(steps)
     ]
+
+
+def calibration_options(surface: Wire, *, tokens: int, warmup_s: float) -> dict[str, str]:
+    """The Locust options of a ``gatecheck calibrate`` run on ``surface`` against the mock.
+
+    The stream scenario, model ``mock-chat``, room for the whole reply (Responses needs
+    ``max_output_tokens`` >= 16 as OpenAI does; 256 covers both). The true values are the
+    same on every streamed wire: the mock sends one content event per token (a text delta,
+    a ``content_block_delta``, a ``response.output_text.delta``), the first after ttft.
+    """
+    if surface == "embeddings":
+        raise UsageError("embeddings are not streamed: calibrate the openai, anthropic or "
+                         "responses surface")
+    return {"model": "mock-chat", "max-tokens": str(max(256, tokens)), "label": "calibrate",
+            "warmup": f"{warmup_s:g}", "surface": surface}
+
+
+def surface_of(wire: Wire) -> Surface:
+    """The front-door family (a target's surface) a wire is served on: Responses and
+    embeddings are OpenAI endpoints, so their auth, base URL and models are the OpenAI ones."""
+    return "anthropic" if wire == "anthropic" else "openai"
+
+
+def feature_of(wire: Wire) -> str | None:
+    """The target feature a load run on ``wire`` needs claimed (None: the surface is enough)."""
+    return wire if wire in ("responses", "embeddings") else None

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from gatecheck._timing import (
+from gatecheck import (
     Stamps,
     e2e,
     e2e_from_intended,

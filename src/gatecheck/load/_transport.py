@@ -19,13 +19,19 @@ from urllib.parse import urlsplit
 import orjson
 from geventhttpclient import HTTPClient
 
-from gatecheck._exchange import Auth
-from gatecheck._sse import SseDecoder
-from gatecheck._timing import Stamps, StreamMeter, Surface, Usage
+from gatecheck import Auth, SseDecoder, Stamps, StreamMeter, Wire, usage_from
+from gatecheck.protocols import chat_path, chat_request, protocol_headers
+from gatecheck.protocols.responses.wire import (
+    EMBEDDINGS_PATH,
+    EVENT,
+    RESPONSES_PATH,
+    embeddings_body,
+    responses_request,
+)
 
 __all__ = ["Outcome", "Prepared", "prepare", "send"]
 
-ANTHROPIC_VERSION = "2023-06-01"
+_RESPONSES_FAILURE = (EVENT.ERROR, EVENT.FAILED)
 MAX_ERROR_EXCERPT = 200
 MAX_BODY_BYTES = 8 << 20
 _READ_BLOCK = 64 << 10
@@ -35,7 +41,7 @@ _READ_BLOCK = 64 << 10
 class Prepared:
     """A request built once per user and sent many times (the body is pre-serialised)."""
 
-    surface: Surface
+    surface: Wire
     stream: bool
     path: str
     body: bytes
@@ -54,28 +60,30 @@ class Outcome:
 
 
 def prepare(
-    *, base_url: str, surface: Surface, stream: bool, model: str, prompt: str, max_tokens: int,
+    *, base_url: str, surface: Wire, stream: bool, model: str, prompt: str, max_tokens: int,
     auth: Auth,
 ) -> Prepared:
-    """The path, body and headers of a chat request on ``surface``.
+    """The path, body and headers of a request on ``surface``.
 
     OpenAI streams always ask for ``stream_options.include_usage``: without it a gateway
-    sends no usage and output tokens would be unknown (never counted from chunks).
+    sends no usage and output tokens would be unknown (never counted from chunks). A
+    Responses stream reports usage in its terminal event; embeddings are never streamed.
     """
     prefix = urlsplit(base_url).path.rstrip("/")
-    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens,
-                            "messages": [{"role": "user", "content": prompt}]}
-    headers = {"content-type": "application/json", "accept": "application/json"}
-    if stream:
-        body["stream"] = True
-        headers["accept"] = "text/event-stream"
-    if surface == "anthropic":
-        path = prefix + "/messages"
-        headers["anthropic-version"] = ANTHROPIC_VERSION
+    headers = {"content-type": "application/json",
+               "accept": "text/event-stream" if stream else "application/json"}
+    body: dict[str, Any]
+    if surface == "embeddings" and stream:
+        raise ValueError("embeddings are not streamed: use a non-stream (chat) user")
+    if surface == "responses":
+        path = prefix + RESPONSES_PATH
+        body = responses_request(model, prompt, max_output_tokens=max_tokens, stream=stream)
+    elif surface == "embeddings":
+        path, body = prefix + EMBEDDINGS_PATH, embeddings_body(model, prompt)
     else:
-        path = prefix + "/chat/completions"
-        if stream:
-            body["stream_options"] = {"include_usage": True}
+        path = prefix + chat_path(surface)
+        body = chat_request(surface, model, prompt, max_tokens=max_tokens, stream=stream)
+        headers.update(protocol_headers(surface))
     auth.apply(headers)
     return Prepared(surface, stream, path, orjson.dumps(body), headers)
 
@@ -153,8 +161,7 @@ def _whole(response: Any, req: Prepared, stamps: Stamps, status: int, deadline: 
     except orjson.JSONDecodeError:
         return Outcome(stamps, ok=False, status=status, error="body is not JSON")
     raw_usage = payload.get("usage") if isinstance(payload, dict) else None
-    usage = (Usage.from_anthropic(raw_usage) if req.surface == "anthropic"
-             else Usage.from_openai(raw_usage))
+    usage = usage_from(req.surface, raw_usage)
     stamps.output_tokens = usage.output_tokens
     return Outcome(stamps, ok=True, status=status, in_tokens=usage.input_tokens)
 
@@ -180,12 +187,15 @@ def _stream(response: Any, req: Prepared, stamps: Stamps, deadline: int) -> Outc
         meter.on_event(event)
     meter.on_end(time.perf_counter_ns())
     if error is None and not meter.finished:
-        error = "stream ended without [DONE] / message_stop"
+        error = "stream ended without [DONE] / message_stop / its terminal response event"
     return Outcome(stamps, ok=error is None, status=200, error=error,
                    in_tokens=meter.usage.input_tokens)
 
 
-def _is_error_event(surface: Surface, name: str | None, data: str) -> bool:
+def _is_error_event(surface: Wire, name: str | None, data: str) -> bool:
     if surface == "anthropic":
         return name == "error"
+    if surface == "responses":  # the `error` event, or the response.failed that ends it
+        return name in _RESPONSES_FAILURE or data.startswith(
+            ('{"type":"error"', '{"type":"response.failed"'))
     return data.startswith('{"error"')

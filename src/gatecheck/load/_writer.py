@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from gatecheck._redact import Redactor, default_redactor
+from gatecheck import Redactor, default_redactor
 from gatecheck.load._options import LoadSettings
 from gatecheck.load._samples import SampleBook, write_samples
 from gatecheck.load._summary import summarize
@@ -18,19 +19,15 @@ __all__ = ["scenario_of", "write_outputs", "write_run"]
 
 def scenario_of(environment: Any) -> str:
     """chat, stream, ramp or rate, from the user classes and shape Locust is running."""
-    from gatecheck.load.users import RateUser
-
     if environment.shape_class is not None:
         return "ramp"
     classes = list(environment.user_classes or ())
-    if any(issubclass(c, RateUser) for c in classes):
+    if any(getattr(c, "open_loop", False) for c in classes):
         return "rate"
     return "stream" if any(getattr(c, "stream", False) for c in classes) else "chat"
 
 
 def _redactor(settings: LoadSettings) -> Redactor:
-    import os
-
     redactor = default_redactor()
     secret = os.environ.get(settings.auth_env) if settings.auth_env else None
     if secret:

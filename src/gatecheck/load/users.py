@@ -1,5 +1,10 @@
 """Locust users for LLM gateways: chat (non-stream), stream, and open-loop rate users.
 
+Every user speaks the wire ``--gatecheck-surface`` names: Chat Completions, Messages, the
+Responses API (streamed: the first ``response.output_text.delta`` is the first token) or
+embeddings (never streamed: on that wire every user, the rate user too, sends plain
+requests and measures e2e).
+
 A locustfile imports Locust first (gevent patches sockets before anything else is
 imported) and subclasses a user here; the classes here are abstract, so importing them
 runs nothing::
@@ -30,12 +35,12 @@ from typing import Any
 
 import gevent
 
-from gatecheck._exceptions import ConfigError
-from gatecheck._exchange import Auth
+from gatecheck import Auth, ConfigError, default_redactor
 from gatecheck.load._health import HealthMonitor
 from gatecheck.load._options import LoadSettings, add_locust_arguments
 from gatecheck.load._pacer import Pacer
 from gatecheck.load._samples import SampleBook, sample_from
+from gatecheck.load._summary import summarize
 from gatecheck.load._transport import Outcome, Prepared, client_for, prepare, send
 from gatecheck.load._writer import write_run
 
@@ -107,9 +112,6 @@ def _on_init(environment: Any, **_: Any) -> None:
 def _live_summary(environment: Any) -> Any:
     """The web UI's /gatecheck/summary: exact figures of the samples so far (JSON)."""
     from flask import jsonify
-
-    from gatecheck._redact import default_redactor
-    from gatecheck.load._summary import summarize
 
     run = {"scenario": "live", "host": environment.host, "samples_so_far": len(BOOK.samples)}
     summary = summarize(BOOK.samples, run=run, health=BOOK.health)
@@ -237,6 +239,7 @@ class LlmUser(User):
 
     abstract = True
     stream = True
+    open_loop = False  # RateUser: sends on a schedule (read by the run's writer)
     wait_time = constant(0)
 
     def on_start(self) -> None:
@@ -251,11 +254,16 @@ class LlmUser(User):
             raise locust.exception.StopUser("no host: pass --host http://gateway/v1")
         self.settings = settings
         self.node = node()
-        self.prepared: Prepared = prepare(
-            base_url=self.host, surface=settings.surface, stream=self.stream,
-            model=settings.model, prompt=settings.full_prompt, max_tokens=settings.max_tokens,
-            auth=auth,
-        )
+        if settings.surface == "embeddings":
+            self.stream = False  # never streamed: every scenario sends plain requests (e2e)
+        try:
+            self.prepared: Prepared = prepare(
+                base_url=self.host, surface=settings.surface, stream=self.stream,
+                model=settings.model, prompt=settings.full_prompt,
+                max_tokens=settings.max_tokens, auth=auth,
+            )
+        except ValueError as exc:  # e.g. a stream user on the embeddings surface
+            raise locust.exception.StopUser(str(exc)) from None
         self.http = client_for(self.host, connect_timeout=min(10.0, settings.timeout),
                                network_timeout=settings.timeout)
         self.label = f"{self.prepared.path} ({'stream' if self.stream else 'chat'})"
@@ -326,6 +334,7 @@ class RateUser(StreamUser):
     """
 
     abstract = True
+    open_loop = True
 
     def one(self) -> None:
         pacer = _pacer(self.settings)

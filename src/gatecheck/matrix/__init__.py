@@ -6,14 +6,15 @@
     history.record(results)
     html = render_matrix_html(history.matrix(), generated_at="...")
 
-``gatecheck matrix`` (``command``) does exactly this for the targets it is given, or for the
-offline demo (``demo``) when given none.
+``gatecheck matrix`` does exactly this (``plan_probes``, ``run_probes``, ``write_outputs``)
+for the targets it is given, or for the offline demo (``demo``) when given none.
 """
 
 from __future__ import annotations
 
+from gatecheck.matrix._run import ProbePlan, plan_probes, run_probes, write_outputs
 from gatecheck.matrix.history import DEFAULT_DB, History, MatrixRow, entry_status
-from gatecheck.matrix.page import render_matrix_html, render_matrix_md
+from gatecheck.matrix.page import render_matrix_html, render_matrix_md, summary_line
 from gatecheck.matrix.probe import (
     ERROR_CLASSES,
     ErrorClass,
@@ -30,12 +31,17 @@ __all__ = [
     "ErrorClass",
     "History",
     "MatrixRow",
+    "ProbePlan",
     "ProbeResult",
     "ProbeSettings",
     "classify_status",
     "entry_status",
+    "plan_probes",
     "probe",
     "probe_models",
     "render_matrix_html",
     "render_matrix_md",
+    "run_probes",
+    "summary_line",
+    "write_outputs",
 ]

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from gatecheck._exchange import Auth
+from gatecheck import Auth, default_redactor
+from gatecheck.embedded import start_embedded
+from gatecheck.proxy import parse_config
+from gatecheck.targets import MatrixModelConfig
 
 if TYPE_CHECKING:
     from gatecheck.proxy import ProxyConfig
@@ -43,7 +46,6 @@ def _slug(model: str) -> str:
 
 def demo_proxy_config(mock_url: str) -> ProxyConfig:
     """The reference proxy's config for the demo: a provider per slug, an alias per model."""
-    from gatecheck.proxy import parse_config
 
     slugs = list(dict.fromkeys(_slug(model) for _, model, _ in DEMO_MODELS))
     return parse_config(
@@ -58,8 +60,6 @@ def demo_proxy_config(mock_url: str) -> ProxyConfig:
 
 
 def demo_entries() -> tuple[MatrixModelConfig, ...]:
-    from gatecheck.targets import MatrixModelConfig
-
     return tuple(MatrixModelConfig(provider=provider, model=model, extra_body=MappingProxyType({}),
                                    note="offline demo: the mock behind the reference proxy")
                  for provider, model, _ in DEMO_MODELS)
@@ -75,11 +75,9 @@ class DemoStack:
 @contextmanager
 def start_demo() -> Iterator[DemoStack]:
     """Start the mock and the demo-configured proxy on loopback; stop both on exit."""
-    from gatecheck._redact import default_redactor
-    from gatecheck.embedded import start_embedded
 
     with start_embedded(proxy_config=demo_proxy_config) as stack:
         default_redactor().add_secret(stack.admin_key)
-        # The admin key may chat too (CONTRACT.md); the demo has no other key to show.
+        # The admin key may chat too (proxy/auth.py); the demo has no other key to show.
         auth = Auth(scheme="bearer", secret=stack.admin_key, env="GATECHECK_ADMIN_KEY")
         yield DemoStack(stack.proxy_url, auth, demo_entries())

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gatecheck._exceptions import HarnessError, UsageError
-from gatecheck._redact import Redactor, default_redactor
+from gatecheck import HarnessError, Redactor, UsageError, __version__, default_redactor
 from gatecheck.matrix.probe import ProbeResult
 
 __all__ = ["DEFAULT_DB", "MIGRATIONS", "History", "MatrixRow", "Status", "entry_status"]
@@ -176,7 +175,6 @@ class History:
     def record(self, results: Iterable[ProbeResult], *, started_at: dt.datetime | None = None,
                label: str | None = None) -> int:
         """Store one run's probes (redacted once more on the way in); returns the run id."""
-        from gatecheck import __version__
 
         started = _iso(started_at or self.clock())
         clean = self.redactor.text

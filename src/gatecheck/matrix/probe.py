@@ -26,16 +26,20 @@ from typing import Any, Literal
 
 import orjson
 
-from gatecheck._client import GatewayClient
-from gatecheck._exceptions import (
+from gatecheck import (
     ClientTimeoutError,
+    GatewayClient,
+    Redactor,
     ResponseTooLargeError,
     StreamError,
+    Surface,
     TargetUnreachableError,
+    Timeouts,
+    default_redactor,
+    e2e,
+    ttft,
 )
-from gatecheck._exchange import Timeouts
-from gatecheck._redact import Redactor, default_redactor
-from gatecheck._timing import Surface, e2e, ttft
+from gatecheck.protocols import chat_path, chat_request, protocol_headers
 
 __all__ = [
     "ERROR_CLASSES",
@@ -56,9 +60,9 @@ ERROR_CLASSES: tuple[ErrorClass, ...] = (
     "ok", "auth", "not_found", "rate_limited", "upstream_error", "unreachable", "timeout",
     "malformed",
 )
+
 Mode = Literal["plain", "stream"]
 MODES: tuple[Mode, ...] = ("plain", "stream")
-ANTHROPIC_VERSION = "2023-06-01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,20 +123,14 @@ class _Probe:
 
 
 def _body(entry: _Probe, settings: ProbeSettings, stream: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": entry.model, "max_tokens": settings.max_tokens, "stream": stream,
-        "messages": [{"role": "user", "content": settings.prompt}],
-    }
+    body = chat_request(entry.surface, entry.model, settings.prompt,
+                        max_tokens=settings.max_tokens, stream=stream)
     body.update(entry.extra_body)
     return body
 
 
 def _path(surface: Surface) -> str:
-    return "/v1/messages" if surface == "anthropic" else "/v1/chat/completions"
-
-
-def _headers(surface: Surface) -> dict[str, str]:
-    return {"anthropic-version": ANTHROPIC_VERSION} if surface == "anthropic" else {}
+    return "/v1" + chat_path(surface)
 
 
 def _short(text: str, redactor: Redactor, limit: int) -> str:
@@ -203,7 +201,7 @@ def _stream_error(surface: Surface, event_type: str, data: Any) -> str | None:
 
 def _plain(client: GatewayClient, entry: _Probe, settings: ProbeSettings,
            base: dict[str, Any], redactor: Redactor) -> ProbeResult:
-    response = client.request("POST", _path(entry.surface), headers=_headers(entry.surface),
+    response = client.request("POST", _path(entry.surface), headers=protocol_headers(entry.surface),
                               json=_body(entry, settings, stream=False), surface=entry.surface)
     latency = e2e(response.stamps)
     kind = classify_status(response.status)
@@ -235,7 +233,7 @@ def _plain(client: GatewayClient, entry: _Probe, settings: ProbeSettings,
 def _stream(client: GatewayClient, entry: _Probe, settings: ProbeSettings,
             base: dict[str, Any], redactor: Redactor) -> ProbeResult:
     surface = entry.surface
-    with client.stream("POST", _path(surface), headers=_headers(surface),
+    with client.stream("POST", _path(surface), headers=protocol_headers(surface),
                        json=_body(entry, settings, stream=True), surface=surface) as stream:
         kind = classify_status(stream.status)
         if kind != "ok":

@@ -1,7 +1,9 @@
 """The mock upstream: an OpenAI- and Anthropic-compatible simulator that gives ground truth.
 
-Surfaces: ``POST /v1/chat/completions`` (OpenAI), ``POST /v1/messages`` and
-``/v1/messages/count_tokens`` (Anthropic), ``GET /v1/models`` and ``/v1/models/{id}``
+Surfaces: ``POST /v1/chat/completions``, ``POST /v1/responses`` (typed event streams,
+``_responses``) and ``POST /v1/embeddings`` (deterministic vectors, ``_embeddings``) (OpenAI),
+``POST /v1/messages`` and ``/v1/messages/count_tokens`` (Anthropic), ``GET /v1/models`` and
+``/v1/models/{id}``
 (Anthropic-shaped when ``anthropic-version`` is sent), ``GET /_mock/log`` (``?limit=N``,
 ``?since=SEQ``) and ``POST /_mock/reset``. ``anthropic-version`` is accepted, not required,
 so a gateway that drops it is not masked by a 400 here. With ``api_keys`` configured, every
@@ -11,7 +13,10 @@ The log keeps, per request: seq, time, method, path, surface, model, stream, hea
 (redacted when rendered), the directive, the status sent (0: none, the client left first),
 the fault, the usage sent (``input_tokens``/``output_tokens``), the response id and the
 first 500 characters of the last user message (redacted), to find a request by a marker,
-and (Anthropic) how many blocks carried ``cache_control``, to prove they arrived.
+(Anthropic) how many blocks carried ``cache_control``, and the evidence of
+``gatecheck.mock._evidence``: digests of the image parts received and of the thinking
+blocks sent, and the prompt-cache counts reported (``usage.cache_read_input_tokens`` /
+``cache_creation_input_tokens``; ``usage.input_tokens`` is always the whole prompt).
 
 Ground truth. A reply is deterministic for a conversation (seeded from its roles and text,
 not the model or surface, so a translating gateway gets the same reply). Tokens are counted
@@ -35,8 +40,20 @@ message > the model preset > command-line flags. Directive keys (times in ms)::
     thinking=N                    N reasoning tokens first: Anthropic a signed ``thinking``
                                   block (thinking_delta, signature_delta), OpenAI
                                   ``reasoning_content`` (the vLLM / DeepSeek field) and
-                                  ``completion_tokens_details.reasoning_tokens``; they
-                                  count toward max_tokens and the output tokens
+                                  ``completion_tokens_details.reasoning_tokens``, Responses
+                                  a ``reasoning`` item; they count toward max_tokens and
+                                  the output tokens. Without it, a request that enables
+                                  thinking (Anthropic ``thinking.type: enabled``, Responses
+                                  ``reasoning.effort``) gets 12
+    redacted=N                    N ``redacted_thinking`` blocks first (Anthropic; 8 output
+                                  tokens each). Thinking blocks sent back in a later turn
+                                  are verified: a changed one is a 400, as upstream
+    cache_read=N cache_write=M    N prompt tokens reported read from the prompt cache, M
+                                  written: Anthropic ``cache_read_input_tokens`` /
+                                  ``cache_creation_input_tokens`` (``input_tokens`` the
+                                  rest), OpenAI ``prompt_tokens_details.cached_tokens`` = N,
+                                  Responses ``input_tokens_details`` ``cached_tokens`` = N
+                                  and ``cache_write_tokens`` = M; N + M <= the prompt
     fault=NAME ...                see below, with retry_after after hold_ms drip_bytes
                                   drip_ms bytes status
     context=M                     the model's context window in prompt tokens
@@ -84,63 +101,50 @@ drawn from a ``--seed``-ed stream), and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from gatecheck.mock._app import MockApp
-    from gatecheck.mock._config import MockConfig
-    from gatecheck.mock._directives import FAULT_NAMES, PRESETS, Directive
-    from gatecheck.mock._tokenizer import count_tokens
+from gatecheck.mock._app import MockApp
+from gatecheck.mock._config import MockConfig
+from gatecheck.mock._directives import (
+    FAULT_NAMES,
+    PRESETS,
+    Directive,
+    DirectiveError,
+    parse_fault_spec,
+)
+from gatecheck.mock._tokenizer import (
+    count_anthropic_request,
+    count_openai_request,
+    count_responses_request,
+    count_tokens,
+)
 
 __all__ = [
     "FAULT_NAMES",
     "PRESETS",
     "Directive",
+    "DirectiveError",
     "MockApp",
     "MockConfig",
     "count_request_tokens",
     "count_tokens",
     "create_app",
+    "parse_fault_spec",
 ]
-
-# Loaded on first use, so `gatecheck --help` (which imports gatecheck.mock.command) does not
-# pay for the app, asyncio and orjson.
-_LAZY = {
-    "FAULT_NAMES": "gatecheck.mock._directives",
-    "PRESETS": "gatecheck.mock._directives",
-    "Directive": "gatecheck.mock._directives",
-    "MockApp": "gatecheck.mock._app",
-    "MockConfig": "gatecheck.mock._config",
-    "count_tokens": "gatecheck.mock._tokenizer",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gatecheck.mock' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
 
 
 def create_app(config: MockConfig | None = None) -> MockApp:
     """The mock as an ASGI app (serve it with uvicorn, or call it via httpx.ASGITransport)."""
-    from gatecheck.mock._app import MockApp
-    from gatecheck.mock._config import MockConfig
-
     return MockApp(config or MockConfig())
 
 
-def count_request_tokens(surface: Literal["openai", "anthropic"], body: dict[str, Any]) -> int:
+def count_request_tokens(
+    surface: Literal["openai", "anthropic", "responses"], body: dict[str, Any]
+) -> int:
     """Input tokens the mock reports for a request body (``prompt_tokens`` / ``input_tokens``)."""
-    from gatecheck.mock._tokenizer import count_anthropic_request, count_openai_request
 
     if surface == "openai":
         return count_openai_request(body)
+    if surface == "responses":
+        return count_responses_request(body)
     return count_anthropic_request(body)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import dataclasses
 import itertools
 import os
 from typing import Any
@@ -11,13 +10,22 @@ from typing import Any
 import orjson
 
 from gatecheck.mock._config import MockConfig
+from gatecheck.mock._directives import Directive
 from gatecheck.mock._errors import context_length_error, context_window, error_for_status
+from gatecheck.mock._evidence import (
+    block_digest,
+    image_digests,
+    redacted_data,
+    verify_thinking_blocks,
+)
+from gatecheck.mock._evidence import signature as sign
 from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import (
     MODEL_CREATED,
     PROMPT_EXCERPT,
     Invalid,
     Plan,
+    cache_counts,
     resolve,
     text_of,
 )
@@ -86,9 +94,10 @@ def _forced_tool(body: dict[str, Any], wanted: str | None) -> dict[str, Any] | N
     return None
 
 
-def _signature(thinking: str) -> str:
-    """A stable stand-in for the signature real thinking blocks carry (base64, opaque)."""
-    return base64.b64encode(hashlib.blake2b(thinking.encode(), digest_size=48).digest()).decode()
+# Thinking when the request enables it (thinking.type "enabled") and no thinking=N says
+# how much; and the output tokens one redacted_thinking block stands for (redacted=N).
+DEFAULT_THINKING_TOKENS = 12
+REDACTED_TOKENS = 8
 
 
 def _event(name: str, data: dict[str, Any]) -> bytes:
@@ -132,6 +141,10 @@ class AnthropicSurface:
         last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
         asked = text_of(last_user["content"]) if last_user else ""
         directive, behaviour, latency, chaos = resolve(config, body["model"], asked)
+        verify_thinking_blocks(messages)  # a tampered earlier thinking block is a 400
+        enabled = (body.get("thinking") or {}).get("type") == "enabled"
+        if enabled and behaviour.thinking is None:
+            behaviour = Directive(thinking=DEFAULT_THINKING_TOKENS).over(behaviour)
         system = text_of(body.get("system"))
         turns = [f"system:{system}"] if system else []
         seed = seed_of(
@@ -149,6 +162,7 @@ class AnthropicSurface:
             chaos=chaos,
             prompt=asked[:PROMPT_EXCERPT],
             cache_control=_cache_marks(body),
+            images=image_digests(m["content"] for m in messages),
         )
         if count_only:
             plan.data["count"] = orjson.dumps({"input_tokens": plan.input_tokens})
@@ -157,6 +171,7 @@ class AnthropicSurface:
         if window is not None:  # counting never fails on length; a real request does
             error = context_length_error("anthropic", plan.input_tokens, window)
             return Plan("anthropic", 400, error)
+        plan.cache_read, plan.cache_write = cache_counts(behaviour, plan.input_tokens)
         tool = _forced_tool(body, behaviour.tool)
         reply = answer(
             seed,
@@ -167,23 +182,30 @@ class AnthropicSurface:
             if tool is None
             else (f"toolu_mock{seed:016x}", tool["name"], tool.get("input_schema")),
         )
+        if behaviour.redacted:
+            extra = REDACTED_TOKENS * behaviour.redacted
+            reply = dataclasses.replace(reply, output_tokens=reply.output_tokens + extra)
         plan.reply = reply
         self._precompute(plan, reply)
         return plan
 
     def _precompute(self, plan: Plan, reply: Reply) -> None:
         prompt, completion = plan.input_tokens, reply.output_tokens
-        usage = {
-            "input_tokens": prompt,
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
+        usage = {  # input_tokens excludes the cached parts (Anthropic's TOK-4 semantics)
+            "input_tokens": prompt - plan.cache_read - plan.cache_write,
+            "cache_creation_input_tokens": plan.cache_write,
+            "cache_read_input_tokens": plan.cache_read,
             "output_tokens": completion,
         }
         stop_reason = _STOP_REASON[reply.finish]
         # Each block: (final block, its content_block_start form, timed deltas, closing deltas)
         blocks: list[tuple[dict[str, Any], dict[str, Any], list[Any], list[Any]]] = []
+        for n in range(plan.behaviour.redacted or 0):
+            # opaque and whole: content_block_start carries it, no deltas follow
+            redacted = {"type": "redacted_thinking", "data": redacted_data(plan.seed, n)}
+            blocks.append((redacted, redacted, [], []))
         if reply.thinking:
-            signature = _signature(reply.thinking)
+            signature = sign(reply.thinking)
             blocks.append((
                 {"type": "thinking", "thinking": reply.thinking, "signature": signature},
                 {"type": "thinking", "thinking": "", "signature": ""},
@@ -200,6 +222,8 @@ class AnthropicSurface:
             blocks.append(
                 ({"type": "text", "text": reply.text}, {"type": "text", "text": ""}, deltas, [])
             )
+        plan.thinking = tuple(block_digest(b[0]) for b in blocks
+                              if b[0]["type"] in ("thinking", "redacted_thinking"))
         rest = {
             "type": "message",
             "role": "assistant",
@@ -256,7 +280,8 @@ class AnthropicSurface:
     def error_body(self, status: int, message: str | None = None) -> bytes:
         return error_for_status("anthropic", status, message)
 
-    def error_event(self, status: int) -> bytes:
+    def error_event(self, status: int, plan: Plan | None = None, rid: str = "",
+                    at: int = 0) -> bytes:
         return b"event: error\ndata: " + error_for_status("anthropic", status) + b"\n\n"
 
     def malformed_event(self) -> bytes:

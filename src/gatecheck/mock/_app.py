@@ -19,11 +19,13 @@ import orjson
 from gatecheck.mock._anthropic import AnthropicSurface, models_page
 from gatecheck.mock._config import MockConfig
 from gatecheck.mock._directives import CHAOS_FAULTS, CHAOS_RATE, PRESETS, Directive
+from gatecheck.mock._embeddings import EmbeddingsSurface
 from gatecheck.mock._errors import anthropic_error, error_for_status, openai_error
 from gatecheck.mock._faults import JSON, Conn, deliver
 from gatecheck.mock._log import RequestLog
 from gatecheck.mock._openai import OpenAISurface, model_object, models_list
 from gatecheck.mock._plan import PlanCache, Surface
+from gatecheck.mock._responses import ResponsesSurface
 
 __all__ = ["MockApp"]
 
@@ -35,6 +37,8 @@ _POST_ROUTES = {
     "/v1/chat/completions": "openai",
     "/v1/messages": "anthropic",
     "/v1/messages/count_tokens": "count",
+    "/v1/responses": "responses",
+    "/v1/embeddings": "embeddings",
 }
 
 
@@ -73,8 +77,14 @@ class MockApp:
         self.models = list(PRESETS)
         self.openai = OpenAISurface()
         self.anthropic = AnthropicSurface()
+        self.responses = ResponsesSurface()
+        self.embeddings = EmbeddingsSurface()
+        self._surfaces: dict[str, Surface] = {"responses": self.responses,
+                                              "embeddings": self.embeddings}
         self._plans = {
             "openai": PlanCache(lambda raw: self.openai.plan(raw, config)),
+            "responses": PlanCache(lambda raw: self.responses.plan(raw, config)),
+            "embeddings": PlanCache(lambda raw: self.embeddings.plan(raw, config)),
             "anthropic": PlanCache(lambda raw: self.anthropic.plan(raw, config)),
             "count": PlanCache(lambda raw: self.anthropic.count_plan(raw, config)),
         }
@@ -106,7 +116,8 @@ class MockApp:
         anthropic_shaped = route in ("anthropic", "count") or any(
             k == b"anthropic-version" for k, _ in headers
         )
-        surface: Surface = self.anthropic if anthropic_shaped else self.openai
+        surface: Surface = self._surfaces.get(route or "") or (
+            self.anthropic if anthropic_shaped else self.openai)
         try:
             if route is not None or path == "/v1/models" or path.startswith("/v1/models/"):
                 wanted = "POST" if route is not None else "GET"
@@ -231,6 +242,10 @@ class MockApp:
             request_id=rid,
             prompt=plan.prompt,
             cache_control=plan.cache_control,
+            cache_read=plan.cache_read,
+            cache_write=plan.cache_write,
+            images=plan.images,
+            thinking=plan.thinking if ok else (),
         )
 
     def _choose_fault(self, behaviour: Directive, chaos: bool) -> Directive | None:

@@ -56,12 +56,13 @@ class DirectiveError(ValueError):
 
 
 _MS = {"ttft", "itl", "jitter", "stall_ms", "hold_ms", "drip_ms"}
-_INT = {"thinking", "tokens", "stall_after", "after", "drip_bytes", "bytes", "status", "context"}
+_INT = {"thinking", "tokens", "stall_after", "after", "drip_bytes", "bytes", "status", "context",
+        "cache_read", "cache_write", "redacted"}
 _STR = {"text", "tool", "args", "fault"}
 _FLOAT = {"retry_after"}
 # Upper bounds, so one prompt cannot make the mock build a gigabyte reply.
 _MAX_INT = {"thinking": 100_000, "tokens": 100_000, "bytes": 1 << 30, "status": 599,
-            "context": 10_000_000}
+            "context": 10_000_000, "redacted": 8}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,9 @@ class Directive:
     status: int | None = None  # error-event: which error envelope (default 529/500)
     thinking: int | None = None  # reasoning tokens before the answer
     context: int | None = None  # the model's context window in prompt tokens (None: no limit)
+    cache_read: int | None = None  # prompt tokens reported as read from the prompt cache
+    cache_write: int | None = None  # prompt tokens reported as written to the prompt cache
+    redacted: int | None = None  # redacted_thinking blocks before the answer (Anthropic)
 
     def over(self, base: Directive) -> Directive:
         """This directive's set fields over ``base``'s."""
@@ -136,7 +140,10 @@ def _value(key: str, raw: str) -> Any:
         raise DirectiveError(f"mock directive: {key}={raw!r} is not a number in range") from None
     if key == "fault":
         name = raw.replace("_", "-").lower()
-        if name not in FAULT_NAMES and not (name.isdigit() and 400 <= int(name) <= 599):
+        # isascii: str.isdigit() is true for "²", which int() refuses
+        if name not in FAULT_NAMES and not (
+            name.isascii() and name.isdigit() and 400 <= int(name) <= 599
+        ):
             known = ", ".join(sorted(FAULT_NAMES))
             raise DirectiveError(
                 f"mock directive: unknown fault {raw!r} (a 4xx/5xx status or {known})"

@@ -6,6 +6,8 @@ import os
 
 import orjson
 
+from gatecheck.protocols import anthropic, openai
+
 __all__ = [
     "REASONS",
     "anthropic_error",
@@ -15,49 +17,24 @@ __all__ = [
     "openai_error",
 ]
 
-# OpenAI: status -> (type, code, message); the shapes follow real OpenAI bodies.
-_OPENAI: dict[int, tuple[str, str | None, str]] = {
-    400: ("invalid_request_error", None, "Invalid request."),
-    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
-    403: ("invalid_request_error", "permission_denied", "You are not allowed to use this model."),
-    404: (
-        "invalid_request_error",
-        "model_not_found",
-        "The model does not exist or you do not have access to it.",
-    ),
-    413: ("invalid_request_error", "request_too_large", "Request too large."),
-    429: (
-        "requests",
-        "rate_limit_exceeded",
-        "Rate limit reached for requests. Please try again later.",
-    ),
-    500: ("server_error", None, "The server had an error while processing your request."),
-    502: ("server_error", "bad_gateway", "Bad gateway."),
-    503: (
-        "service_unavailable_error",
-        "server_is_overloaded",
-        "The server is overloaded. Please try again later.",
-    ),
-    504: ("server_error", "timeout", "The upstream timed out."),
-    529: ("server_error", "overloaded", "Overloaded."),
+# The mock's wording per status (OpenAI, Anthropic); types and codes are the protocols'.
+_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("Invalid request.", "Invalid request."),
+    401: ("Incorrect API key provided.", "invalid x-api-key"),
+    403: ("You are not allowed to use this model.",
+          "Your API key does not have permission to use the specified resource."),
+    404: ("The model does not exist or you do not have access to it.", "Not found."),
+    413: ("Request too large.", "Request exceeds the maximum allowed number of bytes."),
+    429: ("Rate limit reached for requests. Please try again later.",
+          "Number of requests has exceeded your rate limit."),
+    500: ("The server had an error while processing your request.", "Internal server error."),
+    502: ("Bad gateway.", "Bad gateway."),
+    503: ("The server is overloaded. Please try again later.", "Service unavailable."),
+    504: ("The upstream timed out.", "Request timed out."),
+    529: ("Overloaded.", "Overloaded"),
 }
-# Anthropic: status -> (type, message), per the Messages API error docs.
-_ANTHROPIC: dict[int, tuple[str, str]] = {
-    400: ("invalid_request_error", "Invalid request."),
-    401: ("authentication_error", "invalid x-api-key"),
-    403: (
-        "permission_error",
-        "Your API key does not have permission to use the specified resource.",
-    ),
-    404: ("not_found_error", "Not found."),
-    413: ("request_too_large", "Request exceeds the maximum allowed number of bytes."),
-    429: ("rate_limit_error", "Number of requests has exceeded your rate limit."),
-    500: ("api_error", "Internal server error."),
-    502: ("api_error", "Bad gateway."),
-    503: ("api_error", "Service unavailable."),
-    504: ("timeout_error", "Request timed out."),
-    529: ("overloaded_error", "Overloaded"),
-}
+# OpenAI never sends 529; the mock can (fault=529 on either surface), so it says what for.
+_OPENAI_EXTRA: dict[int, tuple[str, str | None]] = {529: ("server_error", "overloaded")}
 REASONS = {400, 401, 403, 404, 413, 429, 500, 502, 503, 504, 529}
 
 
@@ -68,36 +45,24 @@ def openai_error(
     code: str | None = None,
 ) -> bytes:
     """``{"error": {message, type, param, code}}`` with all four keys, as OpenAI sends."""
-    return orjson.dumps(
-        {"error": {"message": message, "type": type_, "param": param, "code": code}}
-    )
+    return orjson.dumps(openai.error_object(message, type_, code, param))
 
 
 def anthropic_error(message: str, type_: str = "invalid_request_error") -> bytes:
     """``{"type": "error", "error": {type, message}, "request_id"}`` as Anthropic sends."""
-    return orjson.dumps(
-        {
-            "type": "error",
-            "error": {"type": type_, "message": message},
-            "request_id": "req_mock" + os.urandom(8).hex(),
-        }
-    )
+    return orjson.dumps({**anthropic.error_object(type_, message),
+                         "request_id": "req_mock" + os.urandom(8).hex()})
 
 
 def error_for_status(surface: str, status: int, message: str | None = None) -> bytes:
     """The body a real API sends with ``status``, for any 4xx/5xx (unlisted ones by class)."""
+    texts = _MESSAGES.get(status, ("Error.", "Error."))
     if surface == "anthropic":
-        type_, default = _ANTHROPIC.get(
-            status, ("invalid_request_error", "Error.") if status < 500 else ("api_error", "Error.")
-        )
-        return anthropic_error(message or default, type_)
-    kind, code, text = _OPENAI.get(
-        status,
-        ("invalid_request_error", None, "Error.")
-        if status < 500
-        else ("server_error", None, "Error."),
-    )
-    return openai_error(message or text, kind, None, code)
+        return anthropic_error(message or texts[1], anthropic.error_type(status))
+    fallback: tuple[str, str | None] = (
+        ("invalid_request_error", None) if status < 500 else ("server_error", None))
+    kind, code = openai.ERRORS.get(status) or _OPENAI_EXTRA.get(status) or fallback
+    return openai_error(message or texts[0], kind, None, code)
 
 
 def context_window(fault: str | None, context: int | None, prompt_tokens: int) -> int | None:

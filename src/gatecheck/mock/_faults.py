@@ -212,7 +212,8 @@ async def deliver(
         elif name == "bad-utf8":
             extra = surface.bad_utf8_event()
         else:
-            extra = surface.error_event(b.status or (529 if surface.name == "anthropic" else 500))
+            status = b.status or (529 if surface.name == "anthropic" else 500)
+            extra = surface.error_event(status, plan, rid, at)
         # an error event ends the stream; a broken event is followed by the rest
         tail = [] if name == "error-event" else events[at:]
         await _stream(conn, [*events[:at], (extra, False), *tail], delays)

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from gatecheck._redact import default_redactor
+from gatecheck import default_redactor
 from gatecheck.mock._directives import Directive
 
 __all__ = ["LogEntry", "RequestLog"]
@@ -38,11 +38,18 @@ class LogEntry:
     request_id: str | None
     prompt: str | None
     cache_control: int = 0  # blocks marked cache_control (Anthropic), to prove they arrived
+    cache_read: int = 0
+    cache_write: int = 0
+    images: tuple[dict[str, str], ...] = ()
+    thinking: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         usage = None
         if self.input_tokens is not None:
-            usage = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+            # input_tokens is the whole prompt, cached parts included (mock._evidence)
+            usage = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                     "cache_read_input_tokens": self.cache_read,
+                     "cache_creation_input_tokens": self.cache_write}
         return {
             "seq": self.seq,
             "time": self.time,
@@ -59,6 +66,8 @@ class LogEntry:
             "id": self.request_id,
             "prompt": default_redactor().text(self.prompt) if self.prompt else self.prompt,
             "cache_control": self.cache_control,
+            "images": list(self.images),
+            "thinking": list(self.thinking),
         }
 
 
@@ -93,6 +102,10 @@ class RequestLog:
         request_id: str | None = None,
         prompt: str | None = None,
         cache_control: int = 0,
+        cache_read: int = 0,
+        cache_write: int = 0,
+        images: tuple[dict[str, str], ...] = (),
+        thinking: tuple[str, ...] = (),
     ) -> LogEntry:
         entry = LogEntry(
             next(self._seq),
@@ -111,6 +124,10 @@ class RequestLog:
             request_id,
             prompt,
             cache_control,
+            cache_read,
+            cache_write,
+            images,
+            thinking,
         )
         self._entries.append(entry)
         self.total += 1

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from gatecheck.mock import _misbehaviours_wire as wire
 from gatecheck.mock._misbehaviours import Exchange
 
 __all__ = ["rewrite_event", "stream_end"]
@@ -23,6 +24,8 @@ def rewrite_event(ex: Exchange, block: str) -> str:
     if not data:
         return block + "\n\n"  # a comment or keep-alive: untouched
     ex.events += 1
+    if wire.wire(ex) == "responses":
+        return wire.rewrite_responses(ex, name, data)
     if ex.surface == "anthropic":
         return _anthropic(ex, name, data)
     return _openai(ex, data)
@@ -73,6 +76,9 @@ def _openai(ex: Exchange, data: str) -> str:
 def _anthropic(ex: Exchange, name: str | None, data: str) -> str:
     event = orjson.loads(data)
     kind = event.get("type") if isinstance(event, dict) else None
+    thinking = wire.rewrite_anthropic(ex, kind, event, name) if kind else None
+    if thinking is not None:
+        return thinking
     if kind == "error" and ex.on("fake-stop-on-error"):
         delta = {
             "type": "message_delta",

@@ -15,12 +15,14 @@ from gatecheck.mock._errors import (
     error_for_status,
     openai_error,
 )
+from gatecheck.mock._evidence import image_digests
 from gatecheck.mock._generate import Reply, answer, seed_of
 from gatecheck.mock._plan import (
     MODEL_CREATED,
     PROMPT_EXCERPT,
     Invalid,
     Plan,
+    cache_counts,
     resolve,
     text_of,
 )
@@ -119,6 +121,7 @@ class OpenAISurface:
         window = context_window(behaviour.fault, behaviour.context, prompt)
         if window is not None:
             return Plan("openai", 400, context_length_error("openai", prompt, window))
+        read, write = cache_counts(behaviour, prompt)
         plan = Plan(
             "openai",
             model=body["model"],
@@ -131,6 +134,9 @@ class OpenAISurface:
             seed=seed,
             chaos=chaos,
             prompt=asked[:PROMPT_EXCERPT],
+            cache_read=read,
+            cache_write=write,
+            images=image_digests(m.get("content") for m in messages),
         )
         options = body.get("stream_options") or {}
         self._precompute(
@@ -147,7 +153,8 @@ class OpenAISurface:
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": 0},
+            # Chat Completions reports cache reads only (writes are ordinary prompt tokens)
+            "prompt_tokens_details": {"cached_tokens": plan.cache_read},
             "completion_tokens_details": {"reasoning_tokens": reply.thinking_tokens},
         }
         finish = {
@@ -240,6 +247,8 @@ class OpenAISurface:
                     "completion_tokens": so_far,
                     "total_tokens": prompt + so_far,
                 }
+                if plan.cache_read:  # as vLLM with prompt-tokens details on: from the start
+                    chunk["usage"]["prompt_tokens_details"] = {"cached_tokens": plan.cache_read}
             elif include_usage:
                 chunk["usage"] = None
             frames.append((orjson.dumps(chunk)[1:], content))
@@ -268,7 +277,8 @@ class OpenAISurface:
     def error_body(self, status: int, message: str | None = None) -> bytes:
         return error_for_status("openai", status, message)
 
-    def error_event(self, status: int) -> bytes:
+    def error_event(self, status: int, plan: Plan | None = None, rid: str = "",
+                    at: int = 0) -> bytes:
         return b"data: " + error_for_status("openai", status) + b"\n\n"
 
     def malformed_event(self) -> bytes:

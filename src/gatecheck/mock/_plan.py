@@ -22,6 +22,7 @@ __all__ = [
     "Plan",
     "PlanCache",
     "Surface",
+    "cache_counts",
     "resolve",
     "text_of",
 ]
@@ -50,7 +51,8 @@ class Surface(Protocol):
     def body(self, plan: Plan, rid: str, created: int) -> bytes: ...
     def events(self, plan: Plan, rid: str, created: int) -> list[tuple[bytes, bool]]: ...
     def error_body(self, status: int, message: str | None = None) -> bytes: ...
-    def error_event(self, status: int) -> bytes: ...
+    def error_event(self, status: int, plan: Plan | None = None, rid: str = "",
+                    at: int = 0) -> bytes: ...
     def malformed_event(self) -> bytes: ...
     def bad_utf8_event(self) -> bytes: ...
     def giant_body(self, plan: Plan, rid: str, created: int) -> tuple[bytes, bytes]: ...
@@ -75,6 +77,10 @@ class Plan:
     chaos: bool = False
     prompt: str = ""  # an excerpt of the last user message, for the log
     cache_control: int = 0  # blocks marked cache_control (Anthropic), for the log
+    cache_read: int = 0  # prompt tokens reported as cache reads (cache_read=N)
+    cache_write: int = 0  # prompt tokens reported as cache writes (cache_write=N)
+    images: tuple[dict[str, str], ...] = ()  # image parts received (mock._evidence)
+    thinking: tuple[str, ...] = ()  # digests of the thinking blocks sent (mock._evidence)
     data: dict[str, Any] = field(default_factory=dict)  # the surface's precomputed parts
 
     @property
@@ -151,6 +157,19 @@ class PlanCache:
     def clear(self) -> None:
         self._plans.clear()
         self._bytes = 0
+
+
+def cache_counts(behaviour: Directive, prompt_tokens: int) -> tuple[int, int]:
+    """(read, written) prompt-cache tokens the directive asks for; a 400 when over the prompt.
+
+    The mock keeps no cache: ``cache_read=N`` / ``cache_write=N`` say which part of the
+    prompt each surface reports as cached, so the counts are exact and repeatable.
+    """
+    read, write = behaviour.cache_read or 0, behaviour.cache_write or 0
+    if read + write > prompt_tokens:
+        raise Invalid(400, f"mock directive: cache_read + cache_write ({read + write}) exceed "
+                      f"the prompt's {prompt_tokens} tokens", "messages")
+    return read, write
 
 
 def text_of(content: Any) -> str:

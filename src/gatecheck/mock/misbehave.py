@@ -48,6 +48,23 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   tool-calls-as-stop (W-4 WARN) stream-text-plain (STR-1) unknown-event
                   (STR-A8 WARN) message-role-user (W-5, SDK W-5) invalid-400-as-500 (the
                   generated ERR-6 tests) no-body-id (the generated W-1 / W-5 tests)
+  Responses       resp-empty-text (RESP-1) resp-drop-or-fields (RESP-2) resp-refuse-system
+                  (RESP-3) resp-refuse-history (RESP-4) resp-args-object (RESP-5)
+                  resp-incomplete-as-completed (RESP-6) resp-refuse-images (RESP-7)
+                  resp-cached-exceeds (RESP-T1) resp-usage-off-by-one (RESP-T2)
+                  resp-error-as-string (RESP-E1) resp-event-name-mismatch (RESP-S1)
+                  resp-skip-created (RESP-S2) resp-sequence-reset (RESP-S3)
+                  resp-text-done-differs (RESP-S4) resp-args-done-differs (RESP-S5)
+                  resp-final-in-progress (RESP-S6) resp-fake-complete-on-error (RESP-S7)
+                  resp-stream-usage-off (RESP-T3) resp-usage-total-zero (RESP-SDK1)
+                  resp-completed-missing (RESP-SDK2/3)
+  thinking, cache thinking-text-trimmed (THINK-1) thinking-signature-first (THINK-2)
+                  drop-redacted-thinking (THINK-3) thinking-resent-changed (THINK-4)
+                  cache-read-dropped (CACHE-1) cached-tokens-dropped (CACHE-2)
+                  responses-cached-dropped (CACHE-3) cache-creation-dropped (CACHE-4)
+  images, embed.  image-data-altered (IMG-1..3) embedding-order-reversed (EMB-1)
+                  dimensions-ignored (EMB-2) embedding-usage-off (EMB-3)
+                  embedding-errors-500 (EMB-4)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
@@ -59,9 +76,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gatecheck._exceptions import UsageError
+import orjson
+
+from gatecheck import UsageError
+from gatecheck.mock import _misbehaviours_wire as wire
+from gatecheck.mock._misbehaviours import MODES as _MODES
 from gatecheck.mock._misbehaviours import (
-    MODES,
     Exchange,
     ignored_headers,
     rewrite_json,
@@ -71,6 +91,8 @@ from gatecheck.mock._misbehaviours import (
 from gatecheck.mock._misbehaviours_sse import rewrite_event, stream_end
 
 __all__ = ["MODES", "Misbehave", "wrap"]
+
+MODES = {**_MODES, **wire.MODES}  # mode -> what it breaks
 
 Scope = dict[str, Any]
 
@@ -106,6 +128,7 @@ class Misbehave:
             count=self.counter,
             shared=self.shared,
         )
+        ex.body = wire.rewrite_request(ex) or ex.body
         ex.body = rewrite_request(ex)
         scope = dict(scope)
         scope["headers"] = [
@@ -188,9 +211,24 @@ class _Responder:
         if self.start is None:  # the ASGI protocol sends the start first; nothing to rewrite
             return
         start, body = rewrite_json(self.ex, self.start, bytes(self.buffer))
+        start, body = _rewire(self.ex, start, body)
         start = rewrite_start(self.ex, start, body)
         await self.send(start)
         await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _rewire(ex: Exchange, start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The Responses / thinking / caching / embeddings modes on a whole JSON answer."""
+    try:
+        value: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = None
+    status, changed = wire.rewrite_json(ex, start["status"], value)
+    if status == start["status"] and changed is value and value is not None:
+        return start, orjson.dumps(value)  # rewritten in place (or not at all)
+    if changed is None:
+        return {**start, "status": status}, body
+    return {**start, "status": status}, orjson.dumps(changed)
 
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str:

@@ -4,15 +4,17 @@
 serves it (``command``); ``gatecheck.embedded.start_embedded`` runs it over the mock.
 
 Front doors, each also without ``/v1``: ``POST /v1/chat/completions``, ``POST /v1/messages``,
-``POST /v1/messages/count_tokens``, ``GET /v1/models[/{id}]``, ``GET /health``,
-``/health/live``, ``/health/ready``, ``POST|GET /v1/keys``, ``DELETE /v1/keys/{id}``,
-``GET /v1/usage``, ``GET /metrics``. Module map: ``config`` (proxy.toml +
-``config.schema.json``), ``keystore`` and ``auth``, ``errors`` (both envelopes), ``cors``
-(outermost), ``app`` (routing, context, responses), ``forward`` and ``streams`` (model
-routes), ``upstream`` (aiohttp), ``admin``, ``server`` (assembly). Part 2: ``ratelimit``
-(windows, memory and Redis backends) and ``limiter`` (429s and headers), ``dispatch``
-(failover, ``breaker``, ``retry``, concurrency gate, timeouts), ``metrics``, ``shutdown``
-(SIGTERM drain), ``supervisor`` and ``worker`` (several processes sharing keys and limits).
+``POST /v1/messages/count_tokens``, ``POST /v1/responses`` and ``POST /v1/embeddings``
+(``responses``: passed through, or translated to Chat Completions / Messages),
+``GET /v1/models[/{id}]``, ``GET /health``, ``/health/live``, ``/health/ready``,
+``POST|GET /v1/keys``, ``DELETE /v1/keys/{id}``, ``GET /v1/usage``, ``GET /metrics``.
+Module map: ``config`` (proxy.toml + ``config.schema.json``), ``keystore`` and ``auth``,
+``errors`` (both envelopes), ``cors`` (outermost), ``app`` (routing, context, responses),
+``forward``, ``responses`` and ``streams`` (model routes), ``upstream`` (aiohttp),
+``admin``, ``server`` (assembly). Part 2: ``ratelimit`` (windows, memory and Redis
+backends) and ``limiter`` (429s and headers), ``dispatch`` (failover, ``breaker``,
+``retry``, concurrency gate, timeouts), ``metrics``, ``shutdown`` (SIGTERM drain),
+``supervisor`` and ``worker`` (several processes sharing keys and limits).
 
 Resilience policies: a key's limits (``rate_limits`` at creation, else the config's
 ``[rate-limits]``) are checked after auth on chat/messages; over a limit is 429 with

@@ -20,7 +20,7 @@ from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.auth import authenticate
 from gatecheck.proxy.config import ProxyConfig
 from gatecheck.proxy.errors import ProxyError
-from gatecheck.proxy.keystore import ADMIN_KEY_ID, PERMISSIONS, KeyStore
+from gatecheck.proxy.keystore import ADMIN_KEY_ID, LAST_INSTANT, PERMISSIONS, KeyStore
 from gatecheck.proxy.models import ModelTable
 from gatecheck.proxy.upstream import Upstream
 from gatecheck.proxy.validate import parse_json
@@ -43,14 +43,17 @@ def _query(ctx: Ctx) -> dict[str, str]:
 
 def _expiry(body: dict[str, Any]) -> float | None:
     """``expires_at`` (RFC 3339 or epoch seconds, in the future) or ``expires_in`` (seconds
-    from now). A past ``expires_at`` is refused: a key born expired is a typo, not a key."""
+    from now). A past ``expires_at`` is refused: a key born expired is a typo, not a key.
+    So is one past 9999-12-31T23:59:59Z, the last instant RFC 3339 can write: the listing
+    could not show it."""
     if body.get("expires_at") is not None:
         value = body["expires_at"]
         at: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
             at = float(value)
         elif isinstance(value, str):
-            with contextlib.suppress(ValueError):
+            # fromisoformat refuses years past 9999; timestamp() can overflow near year 1
+            with contextlib.suppress(ValueError, OverflowError, OSError):
                 at = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
         if at is None:
             raise _bad("expires_at must be an RFC 3339 timestamp or epoch seconds.", "expires_at")
@@ -59,12 +62,17 @@ def _expiry(body: dict[str, Any]) -> float | None:
                 "expires_at is in the past; give a future time (or expires_in seconds).",
                 "expires_at",
             )
+        if at > LAST_INSTANT:
+            raise _bad("expires_at must be at most 9999-12-31T23:59:59Z.", "expires_at")
         return at
     if body.get("expires_in") is not None:
         value = body["expires_in"]
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise _bad("expires_in must be a positive number of seconds.", "expires_in")
-        return time.time() + float(value)
+        at = time.time() + float(value)
+        if at > LAST_INSTANT:
+            raise _bad("expires_in must end by 9999-12-31T23:59:59Z.", "expires_in")
+        return at
     return None
 
 
@@ -175,7 +183,7 @@ class AdminApi:
         if (
             not isinstance(permissions, list)
             or not permissions
-            or not set(permissions) <= PERMISSIONS
+            or not all(isinstance(p, str) and p in PERMISSIONS for p in permissions)
         ):
             raise _bad("permissions must be a non-empty subset of ['admin', 'chat'].",
                        "permissions")

@@ -1,25 +1,20 @@
 """Reference-proxy configuration: proxy.toml -> JSON Schema -> frozen dataclasses.
 
-The pipeline follows schemathesis' config package: tomllib, validation against the schema
-shipped beside this module (``config.schema.json``), then ``from_dict`` into frozen
-dataclasses. Errors are one line that names the file and field and suggests a fix.
-Secrets never appear here: providers name the environment variables holding their keys.
+The shared config pipeline (``gatecheck.config``): tomllib, validation against the schema
+shipped beside this module (``config.schema.json``), then frozen dataclasses. Errors are one
+line that names the file and field and suggests a fix. Secrets never appear here: providers
+name the environment variables holding their keys.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import tomllib
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
+from gatecheck.config import FileRules, did_you_mean, read_toml, shipped_validator, validate
+from gatecheck.protocols import anthropic
 
 __all__ = [
     "DEFAULT_ALIASES",
@@ -33,8 +28,19 @@ __all__ = [
 ]
 
 Format = Literal["openai", "anthropic"]
-SCHEMA_PATH = Path(__file__).with_name("config.schema.json")
-# The embedded default (CONTRACT.md): two aliases onto the mock's chat model.
+SCHEMA = ("gatecheck.proxy", "config.schema.json")
+# A value that fails these fields' pattern is most likely the secret itself: never echoed.
+RULES = FileRules(
+    secret_fields=frozenset({"api-key-envs", "admin-key-env"}),
+    pattern_hints={
+        "name": "use letters, digits, '.', '_' or '-'",
+        "base-url": 'use an http:// or https:// URL, e.g. base-url = "http://127.0.0.1:8900"',
+        "redis-url": 'use a redis:// or rediss:// URL, e.g. redis-url = '
+                     '"redis://127.0.0.1:6379/0"',
+        "aliases": 'use "provider/model", e.g. "mock/mock-chat", or a list of them',
+    },
+)
+# The embedded default: two aliases onto the mock's chat model.
 DEFAULT_ALIASES = {
     "gpt-4o-mini": "mock/mock-chat",
     "claude-3-5-haiku-latest": "mock/mock-chat",
@@ -82,6 +88,7 @@ class ProviderConfig:
     api_key_envs: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     stream_usage: bool = True
+    responses_api: bool = False  # serves /v1/responses itself (else: translated to chat)
     max_connections: int = 512
     max_concurrency: int | None = None  # part 2: per-provider concurrency limit
     queue_size: int | None = None  # part 2: bounded wait queue
@@ -105,7 +112,7 @@ class ProxyConfig:
     cors_max_age: int = 7200
     max_body_bytes: int = 10 * 1024 * 1024
     max_messages: int = 1000
-    anthropic_version: str = "2023-06-01"
+    anthropic_version: str = anthropic.VERSION
     state_dir: str = ".gatecheck"
     log_requests: bool = True
     gzip_min_bytes: int = 256
@@ -149,108 +156,8 @@ def default_config(upstream: str = "http://127.0.0.1:8900") -> ProxyConfig:
 def load_config(path: str | Path) -> ProxyConfig:
     """Read, validate and convert a proxy.toml; any problem is a one-line ConfigError."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    raw, _ = read_toml(path, str(path))
     return parse_config(raw, source=str(path))
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
-
-
-def _location(error: ValidationError) -> str:
-    parts: list[str] = []
-    for part in error.absolute_path:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts) or "<top level>"
-
-
-def _suggest(word: str, options: Any) -> str:
-    matches = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
-    return f" Did you mean '{matches[0]}'?" if matches else ""
-
-
-# Fields whose value must be an environment variable's NAME: a value that fails their
-# pattern is most likely the secret itself, pasted in. Never echoed.
-_ENV_NAME_FIELDS = frozenset({"api-key-envs", "admin-key-env"})
-_PATTERN_HINTS = {
-    "name": "use letters, digits, '.', '_' or '-'",
-    "base-url": 'use an http:// or https:// URL, e.g. base-url = "http://127.0.0.1:8900"',
-    "redis-url": 'use a redis:// or rediss:// URL, e.g. redis-url = "redis://127.0.0.1:6379/0"',
-    "aliases": 'use "provider/model", e.g. "mock/mock-chat"',
-}
-_TYPE_HINTS = {
-    "array": 'use a list: {leaf} = ["..."]',
-    "object": "use a table: [{leaf}]",
-    "string": 'use a quoted string: {leaf} = "..."',
-    "integer": "use a whole number: {leaf} = 10",
-    "number": "use a number: {leaf} = 1.5",
-    "boolean": "use true or false: {leaf} = true",
-}
-
-
-def _field(error: ValidationError) -> str:
-    """The name of the offending field (the last key of its path; for list items, the list)."""
-    names = [p for p in error.absolute_path if isinstance(p, str)]
-    if len(names) >= 2 and names[-2] == "aliases":
-        return "aliases"
-    return names[-1] if names else ""
-
-
-def _describe(error: ValidationError) -> str:
-    """One line: where, what is wrong and how to fix it. The offending VALUE is never
-    repeated: a pattern or type error is often a secret pasted where a name belongs."""
-    where = _location(error)
-    leaf = _field(error) or "value"
-    rule: Any = error.validator_value
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        known = schema.get("properties", {})
-        extra = sorted(k for k in error.instance if k not in known)
-        name = extra[0] if extra else "?"
-        field_ = f"{where}.{name}" if where != "<top level>" else name
-        return f"unknown field '{field_}'.{_suggest(name, known)}"
-    if error.validator == "enum":
-        allowed = ", ".join(repr(v) for v in rule)
-        return f"{where}: must be one of {allowed}.{_suggest(str(error.instance), rule)}"
-    if error.validator == "required":
-        have = error.instance if isinstance(error.instance, dict) else {}
-        missing = next((r for r in rule if r not in have), "?")
-        return f'{where}: missing field \'{missing}\'; add {missing} = "..."'
-    if error.validator == "type":
-        wanted = rule if isinstance(rule, str) else rule[0]
-        if leaf in _ENV_NAME_FIELDS and wanted == "array":
-            return f'{where}: use a list of variable NAMES: {leaf} = ["NAME"]'
-        hint = _TYPE_HINTS.get(wanted, f"use a {wanted}").format(leaf=leaf)
-        return f"{where}: wrong type; {hint}"
-    if error.validator == "pattern":
-        if leaf in _ENV_NAME_FIELDS:
-            return (f"{where}: give the NAME of an environment variable (letters, digits, _), "
-                    "not the key itself")
-        return f"{where}: invalid value; {_PATTERN_HINTS.get(leaf, 'see the example config')}"
-    if error.validator == "oneOf" and leaf == "aliases":
-        return f'{where}: use "provider/model" or a list of them, e.g. ["a/m", "b/m"]'
-    bounds = {
-        "minimum": f"must be at least {rule}",
-        "exclusiveMinimum": f"must be more than {rule}",
-        "maximum": f"must be at most {rule}",
-        "minLength": "must not be empty",
-        "minItems": f"must list at least {rule} item(s)",
-        "uniqueItems": "lists the same item twice; remove the repeat",
-    }
-    problem = bounds.get(str(error.validator), f"invalid value ({error.validator})")
-    return f"{where}: {problem}"
 
 
 def _timeouts(raw: dict[str, Any] | None) -> TimeoutConfig | None:
@@ -267,9 +174,7 @@ def _timeouts(raw: dict[str, Any] | None) -> TimeoutConfig | None:
 
 def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfig:
     """Validate a decoded TOML document and build the frozen config."""
-    errors = sorted(_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        raise ConfigError(f"{source}: {_describe(errors[0])}")
+    validate(raw, shipped_validator(*SCHEMA), source, RULES)
     if "provider" not in raw:
         raise ConfigError(f"{source}: at least one [[provider]] table is required")
     providers = tuple(
@@ -280,6 +185,7 @@ def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfi
             api_key_envs=tuple(p.get("api-key-envs", ())),
             models=tuple(p.get("models", ())),
             stream_usage=p.get("stream-usage", True),
+            responses_api=p.get("responses-api", False),
             max_connections=p.get("max-connections", 512),
             max_concurrency=p.get("max-concurrency"),
             queue_size=p.get("queue-size"),
@@ -299,7 +205,7 @@ def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfi
             if prov not in names:
                 raise ConfigError(
                     f"{source}: aliases.{alias}: unknown provider '{prov}'; known providers: "
-                    f"{', '.join(names)}.{_suggest(prov, names)}"
+                    f"{', '.join(names)}{did_you_mean(prov, names)}"
                 )
         aliases[alias] = targets
     direct = [m for p in providers for m in p.models]
@@ -323,7 +229,7 @@ def parse_config(raw: dict[str, Any], *, source: str = "<config>") -> ProxyConfi
         cors_max_age=raw.get("cors-max-age", 7200),
         max_body_bytes=raw.get("max-body-bytes", 10 * 1024 * 1024),
         max_messages=raw.get("max-messages", 1000),
-        anthropic_version=raw.get("anthropic-version", "2023-06-01"),
+        anthropic_version=raw.get("anthropic-version", anthropic.VERSION),
         state_dir=raw.get("state-dir", ".gatecheck"),
         log_requests=raw.get("log-requests", True),
         gzip_min_bytes=raw.get("gzip-min-bytes", 256),

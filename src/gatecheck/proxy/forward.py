@@ -1,4 +1,5 @@
-"""The front doors that reach a model: chat/completions, messages and count_tokens.
+"""The front doors that reach a model: chat/completions, messages and count_tokens (and, in
+``proxy.responses``, responses and embeddings).
 
 Each request is authenticated, read (bounded), validated, resolved to a provider, then
 sent either as is (same format, only ``model`` swapped) or translated by
@@ -18,6 +19,7 @@ import orjson
 
 from gatecheck.protocols import translate
 from gatecheck.protocols.translate import TranslationError
+from gatecheck.proxy import responses as front
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.auth import authenticate
 from gatecheck.proxy.config import ProxyConfig
@@ -45,8 +47,10 @@ __all__ = ["Forwarder"]
 _PATH = {"openai": "/chat/completions", "anthropic": "/messages"}
 
 
-def _bad_request(exc: TranslationError) -> ProxyError:
-    return ProxyError("invalid_request", exc.message, param=exc.param)
+def _bad_request(exc: TranslationError, scrub: Callable[[str], str]) -> ProxyError:
+    # The translator's message may quote what the client sent (a block type, a role):
+    # scrubbed, so a key pasted into the wrong field is not echoed back.
+    return ProxyError("invalid_request", scrub(exc.message), param=exc.param)
 
 
 def _malformed(exc: Exception) -> ProxyError:
@@ -113,7 +117,7 @@ class Forwarder:
             else:
                 out = translate.anthropic_to_openai_request(body, model=target.model)
         except TranslationError as exc:
-            raise _bad_request(exc) from None
+            raise _bad_request(exc, self.scrub) from None
         except (TypeError, AttributeError, KeyError, ValueError) as exc:
             raise _malformed(exc) from None
         return orjson.dumps(out)
@@ -227,6 +231,14 @@ class Forwarder:
             raise ProxyError("upstream", message) from None
         return result
 
+    async def responses(self, ctx: Ctx) -> None:
+        """``POST /v1/responses`` (``proxy.responses``)."""
+        await front.responses(self, ctx)
+
+    async def embeddings(self, ctx: Ctx) -> None:
+        """``POST /v1/embeddings`` (``proxy.responses``)."""
+        await front.embeddings(self, ctx)
+
     async def count_tokens(self, ctx: Ctx) -> None:
         """Anthropic upstream: passed through. OpenAI upstream: a one-token request.
 
@@ -258,7 +270,7 @@ class Forwarder:
             try:
                 payload = translate.anthropic_to_openai_request(probe, model=target.model)
             except TranslationError as exc:
-                raise _bad_request(exc) from None
+                raise _bad_request(exc, self.scrub) from None
             except (TypeError, AttributeError, KeyError, ValueError) as exc:
                 raise _malformed(exc) from None
             return "/chat/completions", orjson.dumps(payload), headers

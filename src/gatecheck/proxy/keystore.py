@@ -22,17 +22,20 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-__all__ = ["ADMIN_KEY_ID", "KeyRecord", "KeyStore", "digest_key", "new_key"]
+__all__ = ["ADMIN_KEY_ID", "LAST_INSTANT", "KeyRecord", "KeyStore", "digest_key", "new_key"]
 
 log = logging.getLogger("gatecheck.proxy")
 
 ADMIN_KEY_ID = "admin"
 PERMISSIONS = frozenset({"chat", "admin"})
+# 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range an RFC 3339 time can write.
+FIRST_INSTANT, LAST_INSTANT = -62135596800.0, 253402300799.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, digest BLOB NOT NULL UNIQUE,
@@ -43,6 +46,7 @@ CREATE TABLE IF NOT EXISTS usage (
     successes INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
     input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0);
 """
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # time.gmtime overflows well inside year 1..9999
 _USAGE_FIELDS = ("requests", "successes", "failures", "input_tokens", "output_tokens")
 
 
@@ -84,9 +88,13 @@ class KeyRecord:
 
 
 def _iso(ts: float | None) -> str | None:
-    if ts is None:
+    """RFC 3339, clamped to the years it can write: a row from before the API refused
+    such times (or edited by hand) still renders, and never breaks the listing."""
+    if ts is None or ts != ts:  # NaN: _record never makes one, but stay total
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    clamped = min(max(ts, FIRST_INSTANT), LAST_INSTANT)
+    moment = _EPOCH + timedelta(seconds=clamped)  # isoformat pads the year, strftime does not
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 class KeyStore:
@@ -96,6 +104,8 @@ class KeyStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        # A TEXT value that is not UTF-8 (a hand edit) must not make every reload raise.
+        self._db.text_factory = lambda raw: raw.decode("utf-8", "replace")
         self._lock = threading.Lock()
         with self._lock:
             if str(path) != ":memory:":
@@ -241,13 +251,48 @@ class KeyStore:
 
 
 def _record(row: tuple[Any, ...]) -> KeyRecord:
+    """A row as a record, whatever the columns hold (SQLite stores any type in any column).
+
+    What cannot be read fails closed: an unreadable expiry or revocation makes the key
+    unusable, unknown permissions grant nothing, unreadable limits fall back to the
+    config's. The row still lists, so an admin can see and revoke it."""
+    key_id = _text(row[0])
+    digest = row[2] if isinstance(row[2], bytes) else b"unreadable:" + key_id.encode()
+    permissions = row[3] if isinstance(row[3], str) else ""
     return KeyRecord(
-        id=row[0],
-        name=row[1],
-        digest=bytes(row[2]),
-        permissions=frozenset(p for p in row[3].split(",") if p),
-        created_at=row[4],
-        expires_at=row[5],
-        revoked_at=row[6],
-        rate_limits=orjson.loads(row[7]) if row[7] else None,
+        id=key_id,
+        name=_text(row[1]),
+        digest=digest,  # an unreadable one is never 32 bytes long: it matches no key
+        permissions=frozenset(p for p in permissions.split(",") if p in PERMISSIONS),
+        created_at=_time(row[4], 0.0) or 0.0,
+        expires_at=_time(row[5], 0.0),
+        revoked_at=_time(row[6], 0.0),
+        rate_limits=_limits(row[7]),
     )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else str(value)
+
+
+def _time(value: Any, unreadable: float) -> float | None:
+    """Epoch seconds, None for NULL, ``unreadable`` for anything else (text, NaN)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and value == value:
+        return float(value)
+    return unreadable
+
+
+def _limits(value: Any) -> dict[str, int] | None:
+    try:
+        limits = orjson.loads(value) if isinstance(value, str | bytes) and value else None
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(limits, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits.values()
+    ):
+        return None
+    return limits

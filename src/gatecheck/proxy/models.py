@@ -1,6 +1,6 @@
 """Model names: aliases and direct models -> (provider, upstream model), and /v1/models.
 
-Echo policy (CONTRACT.md, ALIAS-2): responses carry the name the client asked for; the
+Echo policy (ALIAS-2): responses carry the name the client asked for; the
 upstream model goes in the ``x-gatecheck-resolved-model`` header, without the provider
 prefix, so internal routing names never leak. ``/v1/models`` lists exactly the names that
 ``resolve`` accepts (ALIAS-4), in the OpenAI shape or, when ``anthropic-version`` is sent,

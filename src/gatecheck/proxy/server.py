@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
-from gatecheck._redact import Redactor
+from gatecheck import Redactor
 from gatecheck.proxy.admin import AdminApi
 from gatecheck.proxy.app import Ctx, Route, Router, access_log, build_asgi
 from gatecheck.proxy.config import ProxyConfig
@@ -67,6 +67,8 @@ class ProxyApp:
                 "/chat/completions": Route("openai", {"POST": f.chat_completions}, counted=True),
                 "/messages": Route("anthropic", {"POST": f.messages}, counted=True),
                 "/messages/count_tokens": Route("anthropic", {"POST": f.count_tokens}),
+                "/responses": Route("openai", {"POST": f.responses}, counted=True),
+                "/embeddings": Route("openai", {"POST": f.embeddings}, counted=True),
                 "/models": Route(None, {"GET": a.list_models}),
                 "/health": Route(None, {"GET": a.health}),
                 "/health/live": Route(None, {"GET": a.live}),

@@ -15,20 +15,19 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import orjson
 
-from gatecheck._exceptions import StreamError
-from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck import SseDecoder, SseEvent, StreamError
 from gatecheck.protocols.translate import CUT_STREAM_MESSAGE
 from gatecheck.proxy.app import Ctx
 from gatecheck.proxy.config import ProviderConfig
 from gatecheck.proxy.errors import ProxyError, error_event
 from gatecheck.proxy.upstream import TRANSPORT_ERRORS, transport_error
 
-__all__ = ["AnthropicEmitter", "OpenAIEmitter", "relay"]
+__all__ = ["AnthropicEmitter", "OpenAIEmitter", "Relayed", "Translator", "relay"]
 
 DONE = b"data: [DONE]\n\n"
 KEEPALIVE = {"openai": b": keep-alive\n\n", "anthropic": b'event: ping\ndata: {"type":"ping"}\n\n'}
@@ -198,6 +197,10 @@ class Translator:
             out += self.end()
         return out
 
+    def error(self, err: ProxyError) -> bytes:
+        """The one error event for a failure after the 200 (STR-O10, STR-A7)."""
+        return error_event(err, self.surface)  # type: ignore[arg-type]
+
     def end(self) -> bytes:
         """The upstream sent its end marker ([DONE] / message_stop).
 
@@ -218,11 +221,22 @@ class Translator:
         return b""
 
 
+class Relayed(Protocol):
+    """What ``relay`` needs of a translator (``Translator``, ``responses.ResponsesRelay``)."""
+
+    @property
+    def emitter(self) -> Any: ...  # failed / input_tokens / output_tokens
+
+    def finished(self) -> bool: ...
+    def feed(self, event: SseEvent) -> bytes: ...
+    def error(self, err: ProxyError) -> bytes: ...
+
+
 async def relay(
     ctx: Ctx,
     provider: ProviderConfig,
     response: aiohttp.ClientResponse,
-    translator: Translator,
+    translator: Relayed,
     headers: list[tuple[str, str]],
 ) -> None:
     """Copy an upstream 200 stream to the caller through ``translator``; always ends it."""
@@ -276,7 +290,7 @@ async def relay(
     except ProxyError as err:
         ctx.error = err.kind
         if not gone.is_set():
-            await ctx.stream_send(error_event(err, ctx.surface))
+            await ctx.stream_send(translator.error(err))
     finally:
         watcher.cancel()
     if gone.is_set():

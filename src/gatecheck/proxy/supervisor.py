@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.proxy.config import ProxyConfig
 
 __all__ = ["supervise"]

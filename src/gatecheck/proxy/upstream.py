@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
+from gatecheck.protocols.translate import anthropic_error_to_openai, openai_error_to_anthropic
 from gatecheck.proxy.breaker import CircuitBreaker
 from gatecheck.proxy.config import ProviderConfig, ProxyConfig
 from gatecheck.proxy.errors import ProxyError, Surface
@@ -322,7 +323,6 @@ def map_upstream_error(
     503 on OpenAI (LIM-6, as the translate package maps them). Other 5xx -> 502.
     4xx keep their status and, from an envelope in the caller's own format, type/param/code.
     """
-    from gatecheck.protocols.translate import anthropic_error_to_openai, openai_error_to_anthropic
 
     forwarded = forwardable_headers(headers)
     try:

@@ -35,7 +35,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
 from gatecheck.proxy.config import default_config, load_config
 from gatecheck.proxy.keystore import KeyStore
 from gatecheck.proxy.server import ProxyApp, create_app

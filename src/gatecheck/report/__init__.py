@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from gatecheck.report._model import RunMeta
+from gatecheck.report._build import (
+    DEFAULT_FORMATS,
+    FORMATS,
+    load_run,
+    parse_formats,
+    write_comparison,
+    write_report,
+)
+from gatecheck.report._model import RunMeta, Tally, is_stale_deviation, overall_status, tally
+from gatecheck.report.allure import build_allure
 from gatecheck.report.compare import (
     compare,
     render_comparison_html,
@@ -10,6 +19,9 @@ from gatecheck.report.compare import (
 )
 from gatecheck.report.html import render_html
 from gatecheck.report.markdown import render_markdown
+from gatecheck.report.performance import LoadRun, find_load
 
-__all__ = ["RunMeta", "compare", "render_comparison_html", "render_comparison_markdown",
-           "render_html", "render_markdown"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Tally", "build_allure", "compare",
+           "find_load", "is_stale_deviation", "load_run", "overall_status", "parse_formats",
+           "render_comparison_html", "render_comparison_markdown", "render_html",
+           "render_markdown", "tally", "write_comparison", "write_report"]

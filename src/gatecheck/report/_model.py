@@ -8,23 +8,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatecheck.checks._registry import CATEGORIES, LEVELS
+from gatecheck.results import CATEGORIES, LEVELS
 
 __all__ = [
-    "STALE_DEVIATION", "RunMeta", "Tally", "check_sort_key", "is_stale_deviation",
-    "overall_status", "tally",
+    "RunMeta", "Tally", "check_sort_key", "is_stale_deviation", "overall_status", "tally",
 ]
-
-#: How a results.jsonl record begins its message when a profile's known deviation passed:
-#: the run fails at any level until the profile is updated (profiles cannot rot).
-STALE_DEVIATION = "known deviation no longer reproduces"
 
 
 def is_stale_deviation(record: dict[str, Any]) -> bool:
-    """Whether a results.jsonl record is a known deviation that no longer reproduces."""
-    message = record.get("message")
-    return (record.get("outcome") == "failed" and isinstance(message, str)
-            and message.startswith(STALE_DEVIATION))
+    """Whether a results.jsonl record is a known deviation that no longer reproduces.
+
+    The run fails on it at any level until the profile is updated (profiles cannot rot).
+    """
+    return record.get("outcome") == "failed" and record.get("stale") is True
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +76,7 @@ class Tally:
     warned: int = 0
     skipped: int = 0
     xfailed: int = 0
+    inconclusive: int = 0  # the harness could not judge: shown apart from the target's
     stale: int = 0  # known deviations that no longer reproduce (counted in failed too)
     failed_levels: dict[str, int] = field(default_factory=dict)
 
@@ -90,7 +87,7 @@ class Tally:
             self.stale += is_stale_deviation(record)
             level = str(record.get("level", "MUST"))
             self.failed_levels[level] = self.failed_levels.get(level, 0) + 1
-        elif outcome in ("passed", "warned", "skipped", "xfailed"):
+        elif outcome in ("passed", "warned", "skipped", "xfailed", "inconclusive"):
             setattr(self, str(outcome), getattr(self, str(outcome)) + 1)
 
     @property
@@ -100,7 +97,7 @@ class Tally:
 
     @property
     def total(self) -> int:
-        return self.judged + self.skipped + self.xfailed
+        return self.judged + self.skipped + self.xfailed + self.inconclusive
 
     def success_rate(self) -> str:
         if not self.judged:

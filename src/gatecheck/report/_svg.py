@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gatecheck.report._html_base import esc
+from gatecheck.report.page import esc
 
 __all__ = ["PALETTE", "Series", "fmt", "histogram", "line_chart", "nice_ticks", "strip"]
 
@@ -216,7 +216,7 @@ def histogram(key: str, bins: Sequence[tuple[float, float, int]], *, title: str,
     return "\n".join(out)
 
 
-# Fill colours of strip cells by tone (the pill tones of _html_base).
+# Fill colours of strip cells by tone (the pill tones of page).
 _STRIP = {"ok": "#2da44e", "bad": "#cf222e", "warn": "#d4a72c", "muted": "#d0d7de",
           "info": "#54aeff", "dev": "#8250df"}
 
@@ -225,7 +225,7 @@ def strip(cells: Sequence[tuple[str, str]], *, cell: int = 10, gap: int = 2) -> 
     """A trend strip: one small square per run, oldest first, from (tone, tooltip) pairs.
 
     For history at a glance (the availability matrix: one cell per night, green when the
-    probe passed). Tones are those of ``_html_base.tone``; unknown tones are grey.
+    probe passed). Tones are those of ``page.tone``; unknown tones are grey.
     """
     if not cells:
         return ""

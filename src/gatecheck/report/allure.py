@@ -17,6 +17,7 @@ reads them; the HTML is built only from them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -25,7 +26,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
+from gatecheck.artefacts import redact_tree
 
 __all__ = ["ALLURE2", "ALLURE3", "STAMP", "AllureUnavailableError", "allure_command",
            "build_allure", "restore_ids", "stamped"]
@@ -85,8 +87,6 @@ def restore_ids(results: Path) -> int:
     ``fullName`` and the parameters, as stable across runs as allure-pytest's own. Intact
     ids are left alone.
     """
-    import hashlib
-
     repaired = 0
     for path in sorted(results.glob("*-result.json")):
         try:
@@ -113,8 +113,6 @@ def restore_ids(results: Path) -> int:
 def build_allure(run_dir: Path, out: Path | None = None, *,
                  command: Callable[[Path, Path], list[str]] | None = None) -> Path:
     """Build RUN_DIR/allure-report (or OUT/allure-report); returns its index.html."""
-    from gatecheck.runner.command import redact_tree
-
     results = run_dir / "allure-results"
     if not results.is_dir() or not any(results.glob("*-result.json")):
         raise UsageError(f"{run_dir}: no allure-results/*-result.json (is it a gatecheck run "
@@ -149,8 +147,6 @@ def build_allure(run_dir: Path, out: Path | None = None, *,
 
 
 def digest(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

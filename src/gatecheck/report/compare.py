@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gatecheck.report._html_base import Raw, banner, cards, esc, page, pill, section, table
-from gatecheck.report._load import LoadRun
+from gatecheck.report._format import ms, when
 from gatecheck.report._model import RunMeta, check_sort_key, tally
-from gatecheck.report._perf import METRICS, PCTS, ms
 from gatecheck.report._svg import Series, line_chart
-from gatecheck.report.markdown import _when
+from gatecheck.report.page import Markup, esc, render
+from gatecheck.report.performance import METRICS, PCTS, LoadRun
 
 __all__ = ["CheckChange", "Comparison", "MetricDelta", "VerdictFlip", "compare",
            "render_comparison_html", "render_comparison_markdown"]
@@ -253,61 +252,29 @@ def _delta(d: MetricDelta) -> str:
 
 def _run_label(meta: RunMeta) -> str:
     names = ", ".join(name for name, _ in meta.targets) or "?"
-    return f"{meta.run_id} ({names}, {_when(meta.started_at)})"
+    return f"{meta.run_id} ({names}, {when(meta.started_at)})"
+
+
+def _view(c: Comparison) -> dict[str, Any]:
+    """What both comparison templates show, computed once."""
+    status, line = _headline(c)
+    groups = [(anchor, heading, c.of_kind(*kinds)) for anchor, kinds, heading in (
+        ("flipped", ("regressed", "fixed", "changed"), "Checks that flipped"),
+        ("new", ("new",), "New checks"), ("removed", ("removed",), "Removed checks"))]
+    figures = [(d, _fig(d, d.before), _fig(d, d.after), _delta(d), _pct(d))
+               for d in (*c.throughput, *c.latency)]
+    return {"status": status, "line": line, "warning": _targets_warning(c), "groups": groups,
+            "labels": (_run_label(c.before), _run_label(c.after)), "figures": figures,
+            "tallies": (tally(c.before_records), tally(c.after_records)), "noise": NOISE,
+            "plots": _plots(c)}
 
 
 def render_comparison_markdown(c: Comparison) -> str:
     """The comparison as Markdown."""
-    status, line = _headline(c)
-    lines = [f"# gatecheck comparison: {c.before.run_id} -> {c.after.run_id}", "",
-             f"**Before:** `{_run_label(c.before)}`  ", f"**After:** `{_run_label(c.after)}`  ",
-             f"**Verdict:** {status.upper()}: {line}", ""]
-    warning = _targets_warning(c)
-    if warning:
-        lines += [f"> ⚠️ **Different targets.** {warning}", ""]
-    a, b = tally(c.before_records), tally(c.after_records)
-    lines += [f"Success rate: {a.success_rate()} -> {b.success_rate()}; MUST failures: "
-              f"{a.failed_levels.get('MUST', 0)} -> {b.failed_levels.get('MUST', 0)}.", ""]
-    for kinds, heading in ((("regressed", "fixed", "changed"), "Checks that flipped"),
-                           (("new",), "New checks"), (("removed",), "Removed checks")):
-        group = c.of_kind(*kinds)
-        if not group:
-            continue
-        lines += [f"## {heading} ({len(group)})", "",
-                  "| Check | Level | Title | Target | Before | After | Change |",
-                  "|---|---|---|---|---|---|---|"]
-        for ch in group:
-            r = ch.record
-            lines.append(f"| {r.get('check_id')} | {r.get('level')} | "
-                         f"{str(r.get('title')).replace('|', '/')} | {r.get('target')} | "
-                         f"{ch.before or '-'} | {ch.after or '-'} | {ch.kind} |")
-        lines.append("")
-    if c.latency or c.throughput or c.flips:
-        lines += ["## Performance", "", "| Figure | Before | After | Delta | Delta % | Verdict |",
-                  "|---|---:|---:|---:|---:|---|"]
-        for f in c.flips:
-            lines.append(f"| {f.name} | {f.before} | {f.after} | - | - | {f.verdict} |")
-        for d in (*c.throughput, *c.latency):
-            name = f"{d.metric} {d.stat} (ms)" if d.stat else d.metric
-            lines.append(f"| {name} | {_fig(d, d.before)} | {_fig(d, d.after)} | {_delta(d)} "
-                         f"| {_pct(d)} | {d.verdict} |")
-        lines += ["", f"Moves within {NOISE:.0%} of the before value are marked same.", ""]
-    elif not c.changes:
-        lines += ["No check changed outcome.", ""]
-    return "\n".join(lines)
+    return render("compare.md.j2", c=c, v=_view(c)).rstrip("\n") + "\n"
 
 
-def _change_table(group: Sequence[CheckChange]) -> str:
-    rows = [[Raw(f'<code class="id">{esc(ch.record.get("check_id"))}</code>'),
-             Raw(f'<span class="lvl {esc(ch.record.get("level"))}">'
-                 f'{esc(ch.record.get("level"))}</span>'),
-             ch.record.get("title"), ch.record.get("target"),
-             Raw(pill(ch.before) if ch.before else "-"),
-             Raw(pill(ch.after) if ch.after else "-"), Raw(pill(ch.kind))] for ch in group]
-    return table(["Check", "Level", "Title", "Target", "Before", "After", "Change"], rows)
-
-
-def _plots(c: Comparison) -> str:
+def _plots(c: Comparison) -> Markup:
     """Before/after percentile curves of each headline latency (ttft, e2e)."""
     figures = []
     for metric in ("ttft", "e2e"):
@@ -324,54 +291,9 @@ def _plots(c: Comparison) -> str:
             y_label="ms", x_names=names)
         figures.append(f"<figure>{svg}<figcaption>{esc(metric)}: exact percentiles of "
                        "both load runs.</figcaption></figure>")
-    return '<div class="plots">' + "".join(figures) + "</div>" if figures else ""
+    return Markup('<div class="plots">' + "".join(figures) + "</div>" if figures else "")
 
 
 def render_comparison_html(c: Comparison) -> str:
     """The comparison as a self-contained HTML page."""
-    status, line = _headline(c)
-    a, b = tally(c.before_records), tally(c.after_records)
-    meta_items = [("Before", _run_label(c.before)), ("After", _run_label(c.after))]
-    meta_html = '<ul class="meta">' + "".join(
-        f"<li>{esc(k)}<b>{esc(v)}</b></li>" for k, v in meta_items) + "</ul>"
-    label = {"regressed": "REGRESSED", "fixed": "IMPROVED", "same": "NO REGRESSION"}[status]
-    warning = _targets_warning(c)
-    body = [f'<div class="ev warn" role="alert"><b>Different targets.</b> {esc(warning)}</div>'
-            ] if warning else []
-    body += [cards([
-        (f"{a.success_rate().split()[0]} → {b.success_rate().split()[0]}", "success rate",
-         "bad" if b.failed > a.failed else "ok"),
-        (f"{a.failed_levels.get('MUST', 0)} → {b.failed_levels.get('MUST', 0)}",
-         "MUST failures", "bad" if b.failed_levels.get("MUST", 0) else "ok"),
-        (str(len(c.of_kind("regressed"))), "regressed", "bad" if c.of_kind("regressed")
-         else "ok"),
-        (str(len(c.of_kind("fixed"))), "fixed", "ok"),
-        (f"{len(c.of_kind('new'))} / {len(c.of_kind('removed'))}", "new / removed", "info"),
-    ])]
-    nav = []
-    for anchor, kinds, heading in (("flipped", ("regressed", "fixed", "changed"),
-                                    "Checks that flipped"),
-                                   ("new", ("new",), "New checks"),
-                                   ("removed", ("removed",), "Removed checks")):
-        group = c.of_kind(*kinds)
-        content = _change_table(group) if group else "<p>None.</p>"
-        body.append(section(anchor, f"{heading} ({len(group)})", content))
-        nav.append((anchor, heading.split()[0] if anchor != "flipped" else "Flipped"))
-    if c.latency or c.throughput or c.flips:
-        rows: list[list[object]] = [[f.name, f.before, f.after, "-", "-", Raw(pill(f.verdict))]
-                                    for f in c.flips]
-        rows += [[Raw(f"<code>{esc(d.metric)}</code> {esc(d.stat)}" if d.stat
-                      else esc(d.metric)),
-                  _fig(d, d.before), _fig(d, d.after), _delta(d), _pct(d), Raw(pill(d.verdict))]
-                 for d in (*c.throughput, *c.latency)]
-        plots = _plots(c)
-        body.append(section("performance", "Performance", plots + table(
-            ["Figure (latency in ms)", "Before", "After", "Delta", "Delta %", "Verdict"], rows,
-            numeric=(1, 2, 3, 4)) + f'<p class="note">Moves within {NOISE:.0%} of the before '
-            "value are marked same; latency percentiles are the load summaries' exact "
-            "figures.</p>"))
-        nav.append(("performance", "Performance"))
-    return page(f"gatecheck comparison: {c.before.run_id} → {c.after.run_id}", "\n".join(body),
-                meta_html=meta_html, banner_html=banner(status, esc(line), label=label),
-                nav=nav, footer="Generated by gatecheck from both runs' results.jsonl"
-                                " and load summaries.")
+    return render("compare.html.j2", c=c, v=_view(c))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import orjson
 
-from gatecheck._exceptions import HarnessError
+from gatecheck import HarnessError
+from gatecheck.config import did_you_mean
 
 __all__ = [
     "BASE_ID",
@@ -38,6 +40,13 @@ NAMES: Final[dict[str, str]] = {
     "openai/error": "error envelope {error: {message, type, param, code}} (ERR-1)",
     "openai/model": "GET /v1/models/{id} (MOD-2)",
     "openai/model-list": "GET /v1/models (MOD-1)",
+    "openai/response-request": "POST /v1/responses request body",
+    "openai/response": "a Response object: the non-streamed body (RESP-1) and the `response` "
+    "of every lifecycle stream event",
+    "openai/response-stream-event": "one event of a Responses stream, dispatched on `type` "
+    "(unknown types WARN; RESP-S1)",
+    "openai/embedding-request": "POST /v1/embeddings request body",
+    "openai/embedding-list": "POST /v1/embeddings response (EMB-1)",
     "anthropic/messages-request": "POST /v1/messages request body",
     "anthropic/message": "non-streamed Message (W-5..W-7)",
     "anthropic/message-start": "stream event message_start (STR-A3)",
@@ -62,6 +71,7 @@ NAMES: Final[dict[str, str]] = {
     "gatecheck/key-deleted": "DELETE /v1/keys/{id} response",
     "gatecheck/key-list": "GET /v1/keys",
     "gatecheck/usage": "GET /v1/usage (per-key counters)",
+    "gatecheck/results-record": "one line of a run's results.jsonl (gatecheck.results)",
 }
 
 _ENV = "GATECHECK_SCHEMAS_DIR"
@@ -82,29 +92,22 @@ class UnknownSchemaError(HarnessError, KeyError):
 def schema_dir() -> Path:
     """The directory holding the schema files.
 
-    $GATECHECK_SCHEMAS_DIR when set; else `schemas/` at the top of a checkout (the canonical
-    files), then `gatecheck/schemas/data/` inside an installed wheel.
+    $GATECHECK_SCHEMAS_DIR when set; else the package's ``data`` (the top-level
+    ``schemas/`` of the checkout, linked into the package and shipped in the wheel).
     """
-    here = Path(__file__).resolve().parent
-    candidates = [here.parents[2] / "schemas", here / "data"]
-    if os.environ.get(_ENV):
-        candidates = [Path(os.environ[_ENV])]  # an explicit choice never falls back
-    for candidate in candidates:
-        if (candidate / "openai" / "chat-completion.json").is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
+    candidate = (Path(os.environ[_ENV]) if os.environ.get(_ENV)
+                 else Path(str(resources.files("gatecheck.schemas").joinpath("data"))))
+    if (candidate / "openai" / "chat-completion.json").is_file():
+        return candidate
     raise SchemaNotFoundError(
-        f"gatecheck's JSON schemas are missing (looked in {tried}); "
-        f"run from a checkout, reinstall the package, or set {_ENV}"
+        f"gatecheck's JSON schemas are missing (looked in {candidate}); "
+        f"reinstall the package, or set {_ENV}"
     )
 
 
 def _check_name(name: str) -> None:
     if name not in NAMES:
-        import difflib
-
-        close = difflib.get_close_matches(name, NAMES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(NAMES)}"
+        hint = did_you_mean(name, NAMES) or f"; known: {', '.join(NAMES)}"
         raise UnknownSchemaError(f"unknown schema {name!r}{hint}")
 
 

@@ -9,7 +9,6 @@ stop reason) is a WARN; everything else is a FAIL.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
+from gatecheck.config import did_you_mean
 from gatecheck.schemas._catalog import BASE_ID, NAMES, PROFILES, Profile, relaxations, schema
 
 __all__ = [
@@ -88,9 +88,8 @@ class SchemaViolation:
 def _check_profile(profile: str) -> Profile:
     if profile in PROFILES:
         return profile
-    close = difflib.get_close_matches(profile, PROFILES, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(PROFILES)}"
-    raise UsageError(f"unknown validation profile {profile!r}: {hint}")
+    hint = did_you_mean(profile, PROFILES) or f"; use one of {', '.join(PROFILES)}"
+    raise UsageError(f"unknown validation profile {profile!r}{hint}")
 
 
 def _resolve(document: Any, pointer: str) -> Any:

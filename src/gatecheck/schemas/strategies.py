@@ -19,8 +19,7 @@ from typing import Any, Final
 import orjson
 from hypothesis import strategies as st
 
-from gatecheck._exceptions import UsageError
-from gatecheck._timing import Surface
+from gatecheck import Surface, UsageError
 
 __all__ = ["INVALID_LABELS", "InvalidRequest", "invalid_requests", "valid_requests"]
 

@@ -1,60 +1,50 @@
-"""The config pipeline: discover() -> tomllib -> JSON Schema -> from_dict() -> Registry.
+"""targets.toml: discover() -> the shared config pipeline (gatecheck.config) -> Registry.
 
 Modelled on schemathesis config/__init__.py and config/_validator.py.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import tomllib
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gatecheck._exceptions import ConfigError, UsageError
-from gatecheck.targets import _errors
+from jsonschema import Draft202012Validator
+
+from gatecheck import UsageError
+from gatecheck.config import (
+    parse_toml,
+    read_toml,
+    semantic_error,
+    shipped_validator,
+    validate,
+)
+from gatecheck.options import TARGETS_FILE
+from gatecheck.targets._errors import RULES, secret_in_auth
 from gatecheck.targets._model import EMBEDDED, TargetConfig
-from gatecheck.targets._options import TARGETS_FILE
 from gatecheck.targets._registry import Registry
 
-if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
-
-__all__ = ["discover", "load_targets", "parse_targets", "schema_path"]
+__all__ = ["discover", "load_targets", "parse_targets", "schema_path", "shipped_targets"]
 
 FILE_NAME = "targets.toml"
-SCHEMA_NAME = "targets.schema.json"
-# src/gatecheck/targets/_loader.py -> the repository root of a source checkout.
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-_HERE = Path(__file__).resolve().parent
-# Where an installed wheel carries the repo's top-level files (the lead's packaging rule
-# force-includes them): schemas/ as gatecheck/schemas/data/ (as gatecheck.schemas expects)
-# and targets.toml as gatecheck/targets/data/targets.toml.
-_WHEEL_SCHEMA = _HERE.parent / "schemas" / "data" / SCHEMA_NAME
-_WHEEL_TARGETS = _HERE / "data" / FILE_NAME
+SCHEMA = ("gatecheck.schemas", "data/targets.schema.json")
+
+
+def shipped_targets() -> Path:
+    """The registry shipped with gatecheck (the checkout's own targets.toml)."""
+    return Path(str(resources.files("gatecheck.targets").joinpath(FILE_NAME)))
 
 
 def schema_path() -> Path:
-    """The targets schema: the checkout's schemas/ first, else the wheel's copy."""
-    for candidate in (_REPO_ROOT / "schemas" / SCHEMA_NAME, _WHEEL_SCHEMA):
-        if candidate.is_file():
-            return candidate
-    raise ConfigError(
-        f"{SCHEMA_NAME}: not found in {_REPO_ROOT / 'schemas'} or {_WHEEL_SCHEMA.parent}"
-    )
+    """The targets schema shipped with gatecheck (schemas/targets.schema.json)."""
+    package, resource = SCHEMA
+    return Path(str(resources.files(package).joinpath(resource)))
 
 
-@functools.cache
 def _validator() -> Draft202012Validator:
-    # Imported here, not at the top: every `gatecheck` command imports this package to
-    # declare its options, and only the ones that load a registry need jsonschema.
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return shipped_validator(*SCHEMA)
 
 
 def discover(
@@ -63,7 +53,7 @@ def discover(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Path:
-    """Locate targets.toml: explicit path > $GATECHECK_TARGETS_FILE > ./targets.toml > the repo's.
+    """Locate targets.toml: explicit path > $GATECHECK_TARGETS_FILE > ./targets.toml > shipped.
 
     An explicit path or env var that names a missing file is a UsageError: silently falling
     back to another registry would check the wrong gateways.
@@ -79,9 +69,9 @@ def discover(
     local = (cwd or Path.cwd()) / FILE_NAME
     if local.is_file():
         return local
-    for fallback in (_REPO_ROOT / FILE_NAME, _WHEEL_TARGETS):
-        if fallback.is_file():
-            return fallback
+    shipped = shipped_targets()
+    if shipped.is_file():
+        return shipped
     raise UsageError(f"no {FILE_NAME} in {local.parent} and none shipped with gatecheck")
 
 
@@ -94,18 +84,14 @@ def _display(path: Path) -> str:
 
 def parse_targets(source: str, file: str = FILE_NAME) -> Registry:
     """Parse and validate targets.toml text; every problem is one-line ConfigError."""
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise _errors.from_toml_error(file, exc, source) from None
-    secret = _errors.secret_in_auth(file, data)
+    return _from_data(parse_toml(source, file), file)
+
+
+def _from_data(data: dict[str, Any], file: str) -> Registry:
+    secret = secret_in_auth(file, data)
     if secret is not None:
         raise secret
-    from jsonschema.exceptions import best_match
-
-    error = best_match(_validator().iter_errors(data))
-    if error is not None:
-        raise _errors.from_validation_error(file, error) from None
+    validate(data, _validator(), file, RULES)
     _check_semantics(file, data)
     targets = tuple(TargetConfig.from_dict(item) for item in data["target"])
     return Registry(targets, file=file)
@@ -117,11 +103,8 @@ def load_targets(
     """Locate, read, validate and freeze the target registry."""
     found = discover(path, environ=environ)
     file = _display(found)
-    try:
-        source = found.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read: {exc}") from None
-    registry = parse_targets(source, file)
+    data, _ = read_toml(found, file)
+    registry = _from_data(data, file)
     return registry.with_env_overrides(os.environ if environ is None else environ)
 
 
@@ -132,12 +115,12 @@ def _check_semantics(file: str, data: dict[str, Any]) -> None:
         here: list[str | int] = ["target", index]
         name = target["name"]
         if name in seen:
-            raise _errors.semantic(
+            raise semantic_error(
                 file, [*here, "name"], f"duplicate name {name!r} (also target[{seen[name]}])"
             )
         seen[name] = index
         if target["base-url"] != EMBEDDED and "embedded" in target:
-            raise _errors.semantic(
+            raise semantic_error(
                 file, [*here, "embedded"], 'only allowed when base-url = "embedded"'
             )
         auth = target["auth"]
@@ -145,24 +128,65 @@ def _check_semantics(file: str, data: dict[str, Any]) -> None:
         for surface, conf in surfaces.items():
             placements = conf["auth"]
             if "header" in placements and "header" not in auth:
-                raise _errors.semantic(
+                raise semantic_error(
                     file, [*here, "surfaces", surface, "auth"], "'header' needs auth.header"
                 )
             if set(placements) - {"none"} and "env" not in auth:
-                raise _errors.semantic(
+                raise semantic_error(
                     file, [*here, "auth", "env"], f"missing: the {surface} surface takes a secret"
                 )
         for key in target.get("deviations", {}):
             _, _, surface = key.partition(":")
             if surface and surface not in surfaces:
-                raise _errors.semantic(
+                raise semantic_error(
                     file, [*here, "deviations", key], f"the target has no {surface} surface"
                 )
+        _check_claims(file, here, target)
         for m_index, entry in enumerate(target.get("matrix", ())):
             surface = entry.get("surface", "openai")
             if surface not in surfaces:
-                raise _errors.semantic(
+                raise semantic_error(
                     file,
                     [*here, "matrix", m_index, "surface"],
                     f"the target has no {surface} surface",
                 )
+
+
+# feature -> (the quirk it needs, said as a TOML path): a claim the checks cannot act on.
+_FEATURE_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "health": (("quirks", "health", "path"), "quirks.health.path"),
+    "readiness": (("quirks", "health", "readiness-path"), "quirks.health.readiness-path"),
+    "body-limit": (("quirks", "limits", "body-bytes"), "quirks.limits.body-bytes"),
+    "message-limit": (("quirks", "limits", "messages"), "quirks.limits.messages"),
+}
+# Checks of how a gateway treats the client's credentials: with auth.scheme = "none" they
+# do not apply (AUTH-3 states the finding instead), so no deviation can name them.
+_CREDENTIAL_CHECKS = frozenset({"AUTH-1", "AUTH-2", "AUTH-4", "AUTH-6", "AUTH-8"})
+
+
+def _get(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _check_claims(file: str, here: list[str | int], target: dict[str, Any]) -> None:
+    """A claimed feature without the quirk it needs; a deviation its own settings make
+    unverifiable; a gateway in front of the mock whose mock nobody can find."""
+    features = set(target.get("features", ()))
+    for feature, (path, said) in _FEATURE_NEEDS.items():
+        if feature in features and _get(target, path) is None:
+            raise semantic_error(file, [*here, "features"],
+                                 f"claims {feature!r} but sets no {said}")
+    if ("mock-upstream" in features and target["base-url"] != EMBEDDED
+            and "mock-url" not in target):
+        raise semantic_error(file, [*here, "features"],
+                             "claims 'mock-upstream' but names no mock-url (where the mock "
+                             "behind the gateway listens)")
+    if target["auth"]["scheme"] == "none":
+        for key in target.get("deviations", {}):
+            if key.partition(":")[0] in _CREDENTIAL_CHECKS:
+                raise semantic_error(
+                    file, [*here, "deviations", key],
+                    "contradicts auth.scheme = \"none\": checks of the client's credentials "
+                    "do not apply to a gateway without its own, so this can never be verified")

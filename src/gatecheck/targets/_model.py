@@ -8,13 +8,12 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from gatecheck._redact import default_redactor
-from gatecheck.targets._quirks import QuirksConfig, Surface
+from gatecheck import SURFACES, Surface, default_redactor, is_secret_name
+from gatecheck.targets._quirks import QuirksConfig
 
 AuthScheme = Literal["bearer", "x-api-key", "header", "none"]
-EmbeddedKind = Literal["reference", "reference-anthropic", "mock"]
+EmbeddedKind = Literal["reference", "reference-anthropic", "mock", "litellm", "portkey"]
 
-SURFACES: tuple[Surface, ...] = ("openai", "anthropic")
 EMBEDDED = "embedded"
 
 # The schema has already checked every value when these run, so from_dict only converts
@@ -23,6 +22,29 @@ EMBEDDED = "embedded"
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A configured value: literal, or the NAME of the environment variable that holds it."""
+
+    literal: str | None = None
+    env: str | None = None
+
+    @classmethod
+    def from_toml(cls, raw: str | Mapping[str, str]) -> Value:
+        return cls(literal=raw) if isinstance(raw, str) else cls(env=raw["env"])
+
+    def resolve(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The value (None when its variable is unset)."""
+        if self.literal is not None:
+            return self.literal
+        assert self.env is not None
+        return (os.environ if environ is None else environ).get(self.env) or None
+
+
+def _headers(raw: Mapping[str, Any] | None) -> Mapping[str, Value]:
+    return MappingProxyType({name.lower(): Value.from_toml(v) for name, v in (raw or {}).items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +76,8 @@ class SurfaceConfig:
     auth: tuple[AuthScheme, ...]
     base_url: str | None = None
     version_required: bool = False
+    env: str | None = None  # this surface's own client secret, when not auth.env
+    headers: Mapping[str, Value] = field(default_factory=lambda: _headers(None))
 
     @classmethod
     def from_dict(cls, name: Surface, data: Mapping[str, Any]) -> SurfaceConfig:
@@ -62,6 +86,8 @@ class SurfaceConfig:
             auth=tuple(data["auth"]),
             base_url=data.get("base-url"),
             version_required=data.get("version-required", False),
+            env=data.get("env"),
+            headers=_headers(data.get("headers")),
         )
 
     @property
@@ -79,6 +105,7 @@ class ModelsConfig:
 
     default: str | None = None
     anthropic: str | None = None
+    embeddings: str | None = None
     listed: tuple[str, ...] | None = None
     resolved_header: str | None = None
 
@@ -88,9 +115,14 @@ class ModelsConfig:
         return cls(
             default=data.get("default"),
             anthropic=data.get("anthropic"),
+            embeddings=data.get("embeddings"),
             listed=tuple(listed) if listed is not None else None,
             resolved_header=data.get("resolved-header"),
         )
+
+    def for_embeddings(self) -> str | None:
+        """The model to send to ``POST /v1/embeddings`` (falls back to the default)."""
+        return self.embeddings if self.embeddings is not None else self.default
 
     def for_surface(self, surface: Surface) -> str | None:
         """The model to send on `surface` (the Anthropic one falls back to the default)."""
@@ -178,6 +210,8 @@ class TargetConfig:
     matrix: tuple[MatrixModelConfig, ...] = ()
     quirks: QuirksConfig = field(default_factory=QuirksConfig)
     deviations: tuple[Deviation, ...] = ()
+    headers: Mapping[str, Value] = field(default_factory=lambda: _headers(None))
+    mock_url: Value | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TargetConfig:
@@ -204,6 +238,8 @@ class TargetConfig:
             deviations=tuple(
                 Deviation.from_item(k, v) for k, v in data.get("deviations", {}).items()
             ),
+            headers=_headers(data.get("headers")),
+            mock_url=Value.from_toml(data["mock-url"]) if "mock-url" in data else None,
         )
 
     # -- where it is -------------------------------------------------------------------
@@ -226,6 +262,15 @@ class TargetConfig:
     def with_base_url(self, url: str) -> TargetConfig:
         """A copy pointed at `url` (the runner does this once an embedded server listens)."""
         return replace(self, base_url=url.rstrip("/"))
+
+    def with_mock_url(self, url: str) -> TargetConfig:
+        """A copy whose mock upstream is at `url` (a run sets it for targets it starts)."""
+        return replace(self, mock_url=Value(literal=url.rstrip("/")))
+
+    def resolved_mock_url(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """Where the mock behind this gateway listens, if the target names one."""
+        url = self.mock_url.resolve(environ) if self.mock_url is not None else None
+        return url.rstrip("/") if url else None
 
     def api_base_url(self, surface: Surface = "openai") -> str:
         """The base URL an OpenAI SDK takes (…/v1), honouring a per-surface override."""
@@ -272,20 +317,13 @@ class TargetConfig:
     def skip_reason(
         self, *, feature: str | None = None, surface: Surface | None = None
     ) -> str | None:
-        """Why a check needing `feature` / `surface` should be skipped here, or None to run it.
-
-        A missing secret comes first, so every check of an unconfigured remote target
-        skips with the same actionable reason.
-        """
-        missing = self.missing_secret
-        if missing is not None:
-            return f"set ${missing} to run target {self.name!r}"
+        """Why a check needing ``feature`` / ``surface`` does not apply here, or None."""
         if surface is not None and surface not in self.surfaces:
-            return f"target {self.name!r} does not claim the {surface} surface"
+            return f"target {self.name!r} does not claim surface {surface!r}"
         if feature == "auth" and not self.claims("auth"):
-            return f"target {self.name!r} takes no credentials"
+            return f"target {self.name!r} takes no credential of its own (auth.scheme = none)"
         if feature is not None and not self.claims(feature):
-            return f"target {self.name!r} does not claim {feature!r}"
+            return f"target {self.name!r} does not claim feature {feature!r}"
         return None
 
     def deviation(
@@ -301,30 +339,53 @@ class TargetConfig:
 
     @property
     def missing_secret(self) -> str | None:
-        """The NAME of the unset env var holding this target's client secret, else None."""
-        env = self.auth.env
-        if self.auth.scheme == "none" or env is None:
-            return None
-        return None if os.environ.get(env) else env
+        """The NAME of the first unset env var the target needs (a secret, a header value,
+        its mock's address), else None: without it no check can be judged."""
+        needed: list[str | None] = []
+        if self.auth.scheme != "none":
+            needed += [self.auth.env, *(s.env for s in self.surfaces.values())]
+        values = [*self.headers.values(),
+                  *(v for s in self.surfaces.values() for v in s.headers.values())]
+        needed += [value.env for value in values]
+        if self.mock_url is not None:
+            needed.append(self.mock_url.env)
+        return next((env for env in needed if env and not os.environ.get(env)), None)
 
-    def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
-        """The client secret from the environment, registered with the redactor; None if unset."""
-        return _resolve(self.auth.env, environ)
+    def secret(self, environ: Mapping[str, str] | None = None,
+               surface: Surface | None = None) -> str | None:
+        """The client secret (of ``surface`` when it has its own) from the environment,
+        registered with the redactor; None if unset."""
+        return _resolve(self.secret_env(surface), environ)
+
+    def secret_env(self, surface: Surface | None = None) -> str | None:
+        """The NAME of the variable holding the client secret of ``surface``."""
+        own = self.surfaces[surface].env if surface is not None and surface in self.surfaces \
+            else None
+        return own or self.auth.env
+
+    def extra_headers(self, surface: Surface | None = None,
+                      environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The static headers for ``surface`` (target's, then the surface's), resolved.
+
+        A value from an environment variable under a secret-like name (x-portkey-api-key)
+        is registered with the redactor, as every secret is.
+        """
+        merged = dict(self.headers)
+        if surface is not None and surface in self.surfaces:
+            merged.update(self.surfaces[surface].headers)
+        out: dict[str, str] = {}
+        for name, value in merged.items():
+            resolved = value.resolve(environ)
+            if resolved is None:
+                continue
+            if value.env is not None and is_secret_name(name):
+                default_redactor().add_secret(resolved)
+            out[name] = resolved
+        return out
 
     def admin_secret(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The admin secret from the environment, registered with the redactor; None if unset."""
         return _resolve(self.auth.admin_env, environ)
-
-    def auth_header(self, surface: Surface, scheme: AuthScheme | None = None) -> str | None:
-        """The header name a secret goes in for `scheme` (default: the surface's preferred one)."""
-        chosen = scheme or self.surfaces[surface].preferred_auth
-        if chosen == "bearer":
-            return "authorization"
-        if chosen == "x-api-key":
-            return "x-api-key"
-        if chosen == "header":
-            return self.auth.header
-        return None
 
 
 def _resolve(env: str | None, environ: Mapping[str, str] | None) -> str | None:

@@ -6,24 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Surface = Literal["openai", "anthropic"]
-ErrorShape = Literal[
-    "openai", "anthropic", "string", "fastapi-detail", "litellm", "text-plain", "status-message"
-]
 ModelEcho = Literal["requested", "resolved", "default-substituted"]
-UnknownModelPolicy = Literal["not-found", "bad-request", "default", "sse-list", "passthrough"]
-RateLimitHeaders = Literal["openai", "anthropic", "windowed", "retry-after-only", "none"]
 
 __all__ = [
     "CircuitBreakerConfig",
-    "ErrorShape",
     "HealthConfig",
     "LimitsConfig",
     "ModelEcho",
     "QuirksConfig",
-    "RateLimitHeaders",
     "RateLimitsConfig",
-    "UnknownModelPolicy",
 ]
 
 
@@ -33,7 +24,6 @@ class HealthConfig:
 
     path: str
     requires_auth: bool = False
-    unhealthy_status: int | None = None
     liveness_path: str | None = None
     readiness_path: str | None = None
     deep: bool = False
@@ -44,7 +34,6 @@ class HealthConfig:
         return cls(
             path=data["path"],
             requires_auth=data.get("requires-auth", False),
-            unhealthy_status=data.get("unhealthy-status"),
             liveness_path=data.get("liveness-path"),
             readiness_path=data.get("readiness-path"),
             deep=data.get("deep", False),
@@ -63,25 +52,11 @@ class HealthConfig:
 class RateLimitsConfig:
     """How rate limits are reported."""
 
-    headers: RateLimitHeaders = "openai"
-    anthropic_headers: RateLimitHeaders | None = None
-    reset_unit: Literal["duration", "seconds", "epoch-s", "epoch-ms", "rfc3339"] = "duration"
-    retry_after: bool = True
+    retry_after: bool = True  # a 429 carries Retry-After
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RateLimitsConfig:
-        return cls(
-            headers=data.get("headers", "openai"),
-            anthropic_headers=data.get("anthropic-headers"),
-            reset_unit=data.get("reset-unit", "duration"),
-            retry_after=data.get("retry-after", True),
-        )
-
-    def headers_for(self, surface: Surface) -> RateLimitHeaders:
-        """The header family on `surface` (the Anthropic one falls back to `headers`)."""
-        if surface == "anthropic" and self.anthropic_headers is not None:
-            return self.anthropic_headers
-        return self.headers
+        return cls(retry_after=data.get("retry-after", True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +64,10 @@ class CircuitBreakerConfig:
     """The target's circuit breaker, when it has one."""
 
     failures: int | None = None
-    reset_s: float | None = None
-    open_status: int | None = None
-    counts_4xx: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CircuitBreakerConfig:
-        return cls(
-            failures=data.get("failures"),
-            reset_s=data.get("reset-s"),
-            open_status=data.get("open-status"),
-            counts_4xx=data.get("counts-4xx", False),
-        )
+        return cls(failures=data.get("failures"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,22 +86,9 @@ class LimitsConfig:
 class QuirksConfig:
     """Behaviours as data; unset fields hold the checklist's expectation."""
 
-    missing_key_status: int = 401
-    invalid_key_status: int = 401
     upstream_auth_status: int | None = None
-    credits_status: int | None = None
     model_echo: ModelEcho | None = None
-    unknown_model: UnknownModelPolicy = "not-found"
-    model_id_format: Literal["plain", "provider-prefixed", "at-provider"] = "plain"
-    model_id_case_insensitive: bool = False
-    error_shape: ErrorShape = "openai"
-    anthropic_error_shape: ErrorShape = "anthropic"
-    auth_error_shape: ErrorShape | None = None
     invalid_json_status: int = 400
-    honours_stream_false: bool = True
-    dual_prefix: bool = False
-    auth_before_routing: bool = False
-    legacy_completions_status: int | None = None
     health: HealthConfig | None = None
     rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
     circuit_breaker: CircuitBreakerConfig | None = None
@@ -156,6 +110,3 @@ class QuirksConfig:
             circuit_breaker=None if breaker is None else CircuitBreakerConfig.from_dict(breaker),
             limits=LimitsConfig.from_dict(data.get("limits", {})),
         )
-
-    def error_shape_for(self, surface: Surface) -> ErrorShape:
-        return self.anthropic_error_shape if surface == "anthropic" else self.error_shape

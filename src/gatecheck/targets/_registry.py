@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from gatecheck._exceptions import ConfigError, UsageError
-from gatecheck.targets._errors import did_you_mean, format_path
+from gatecheck import ConfigError, UsageError
+from gatecheck.config import did_you_mean, format_path
+from gatecheck.options import base_url_env
 from gatecheck.targets._model import TargetConfig
-from gatecheck.targets._options import base_url_env
 
 __all__ = ["GROUPS", "Registry"]
 
@@ -89,16 +89,20 @@ class Registry:
         return self.with_base_urls(urls) if urls else self
 
     def check_deviation_ids(
-        self, known: Iterable[str], checks: Iterable[str] | None = None
+        self, known: Iterable[str], checks: Iterable[str] | None = None,
+        only: set[str] | None = None,
     ) -> None:
         """Fail if a deviation names a check id (or test function) the suites lack.
 
-        Called by the suites once their checks are registered: the registry alone cannot
-        know them, and a typo would otherwise silently never match.
+        The catalogue (gatecheck.pytest.catalogue) calls it with the suites' ids: the
+        registry alone cannot know them, and a typo would otherwise silently never match.
+        ``only``: the names of the targets to judge.
         """
         known_ids = sorted(set(known))
         known_checks = sorted(set(checks)) if checks is not None else None
         for index, target in enumerate(self.targets):
+            if only is not None and target.name not in only:
+                continue
             for dev in target.deviations:
                 where = f"{self.file}: {format_path(['target', index, 'deviations', dev.key])}"
                 if dev.check_id not in known_ids:

@@ -18,26 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gatecheck.protocols import anthropic, openai
+
 __all__ = [
-    "anthropic_error_object",
     "anthropic_error_to_openai",
-    "openai_error_object",
     "openai_error_to_anthropic",
 ]
-
-_ANTHROPIC_TYPE_BY_STATUS: Mapping[int, str] = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    408: "timeout_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
 
 # Anthropic error type -> (OpenAI type, OpenAI code), codes as OpenAI itself sends them.
 _OPENAI_BY_ANTHROPIC_TYPE: Mapping[str, tuple[str, str | None]] = {
@@ -76,34 +62,16 @@ def _message(body: Any, status: int) -> str:
     return f"upstream returned HTTP {status}"
 
 
-def _anthropic_type(status: int) -> str:
-    if status in _ANTHROPIC_TYPE_BY_STATUS:
-        return _ANTHROPIC_TYPE_BY_STATUS[status]
-    return "api_error" if status >= 500 else "invalid_request_error"
-
-
-def anthropic_error_object(error_type: str, message: str) -> dict[str, Any]:
-    """The Anthropic envelope (ERR-2), also the ``data`` of an ``event: error`` (STR-A7)."""
-    return {"type": "error", "error": {"type": error_type, "message": message}}
-
-
-def openai_error_object(
-    message: str, error_type: str, code: str | None = None, param: str | None = None
-) -> dict[str, Any]:
-    """The OpenAI envelope with all four keys (ERR-1), also a mid-stream error chunk (STR-O10)."""
-    return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
-
-
 def openai_error_to_anthropic(status: int, body: Any) -> tuple[int, dict[str, Any]]:
     """An OpenAI-format upstream error -> (status, Anthropic envelope) for an Anthropic client."""
     inner = body.get("error") if isinstance(body, Mapping) else None
     code = inner.get("code") if isinstance(inner, Mapping) else None
     if status in (503, 529):
         status = 529
-    error_type = _anthropic_type(status)
+    error_type = anthropic.error_type(status)
     if status == 429 and code == "insufficient_quota":
         error_type = "billing_error"  # retrying cannot fix an empty balance
-    return status, anthropic_error_object(error_type, _message(body, status))
+    return status, anthropic.error_object(error_type, _message(body, status))
 
 
 def anthropic_error_to_openai(status: int, body: Any) -> tuple[int, dict[str, Any]]:
@@ -113,7 +81,7 @@ def anthropic_error_to_openai(status: int, body: Any) -> tuple[int, dict[str, An
     if isinstance(declared, str) and declared in _OPENAI_BY_ANTHROPIC_TYPE:
         error_type = declared
     else:
-        error_type = _anthropic_type(status)
+        error_type = anthropic.error_type(status)
     if status == 529 or error_type == "overloaded_error":
         status, error_type = 503, "overloaded_error"
     openai_type, code = _OPENAI_BY_ANTHROPIC_TYPE.get(error_type, ("server_error", None))
@@ -122,6 +90,6 @@ def anthropic_error_to_openai(status: int, body: Any) -> tuple[int, dict[str, An
     message = _message(body, status)
     if status == 400 and message.startswith("prompt is too long"):
         # OpenAI clients (LangChain, LiteLLM) detect a window overflow by this code (ERR-9)
-        return status, openai_error_object(message, openai_type, "context_length_exceeded",
+        return status, openai.error_object(message, openai_type, "context_length_exceeded",
                                            "messages")
-    return status, openai_error_object(message, openai_type, code)
+    return status, openai.error_object(message, openai_type, code)

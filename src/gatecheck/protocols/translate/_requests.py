@@ -16,6 +16,8 @@ What each direction does with fields the other format lacks (the proxy relies on
   Anthropic 0-1, and Anthropic's own OpenAI-compatible endpoint caps it the same way, so a
   request valid on the OpenAI surface is not refused for the upstream's narrower range
   (values OpenAI itself refuses pass unchanged, for the upstream to refuse).
+* An assistant message's ``thinking_blocks`` (LiteLLM's field for earlier Anthropic
+  thinking) become its first content blocks, unchanged.
 * Anthropic -> OpenAI drops ``top_k``, ``thinking``, ``cache_control`` and ``is_error`` (no
   OpenAI field); documents, server tools and images inside tool results raise. More than
   4 ``stop_sequences`` raise, naming ``stop_sequences``: Chat Completions ``stop`` takes at
@@ -173,7 +175,11 @@ def _openai_user_content(content: Any, i: int) -> str | list[dict[str, Any]]:
     return blocks
 
 
-def _image_block(image: Mapping[str, Any], i: int) -> dict[str, Any]:
+def _image_block(image: Any, i: int) -> dict[str, Any]:
+    if not isinstance(image, Mapping):
+        raise TranslationError(
+            f"messages[{i}] image_url must be an object", param=f"messages[{i}].content"
+        )
     url = str(image.get("url", ""))
     if url.startswith("data:"):
         header, sep, data = url[5:].partition(",")
@@ -196,10 +202,14 @@ def _openai_assistant_content(message: Mapping[str, Any], i: int) -> str | list[
         content = "".join(
             str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, Mapping)
         )
+    # LiteLLM's `thinking_blocks`: earlier thinking, which Anthropic wants back unchanged
+    # and first in the turn (its signature is checked)
+    thinking = [dict(b) for b in message.get("thinking_blocks") or ()
+                if isinstance(b, Mapping) and b.get("type") in ("thinking", "redacted_thinking")]
     calls = message.get("tool_calls") or []
-    if not calls:
+    if not calls and not thinking:
         return content or ""
-    blocks = [_text(content)] if content else []
+    blocks = [*thinking, *([_text(content)] if content else [])]
     for j, call in enumerate(calls):
         function = call.get("function") or {}
         blocks.append(
@@ -351,12 +361,19 @@ def _anthropic_message(message: Any, i: int) -> list[dict[str, Any]]:
     return out
 
 
-def _image_url(source: Mapping[str, Any], i: int) -> str:
+def _image_url(source: Any, i: int) -> str:
+    if not isinstance(source, Mapping):
+        raise TranslationError(
+            f"messages[{i}] image source must be an object", param=f"messages[{i}].content"
+        )
     if source.get("type") == "base64":
         return f"data:{source.get('media_type')};base64,{source.get('data')}"
     if source.get("type") == "url":
         return str(source.get("url"))
-    raise TranslationError(f"messages[{i}] image source {source.get('type')!r} is not supported")
+    raise TranslationError(
+        f"messages[{i}] image source {source.get('type')!r} is not supported",
+        param=f"messages[{i}].content",
+    )
 
 
 def _anthropic_assistant(content: Any, i: int) -> dict[str, Any]:

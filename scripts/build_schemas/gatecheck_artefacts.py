@@ -1,0 +1,76 @@
+"""Schemas of the files a gatecheck run writes: results.jsonl records (and, later, findings).
+
+They are gatecheck's own contract (src/gatecheck/results.py owns the record); reports,
+comparisons and CI tools read the files against them.
+"""
+
+from __future__ import annotations
+
+from _walk import Schema
+
+SOURCE = "gatecheck's results contract (src/gatecheck/results.py)"
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+
+_RESULT: Schema = {
+    "description": "One line of results.jsonl: one check x target of a run.",
+    "type": "object",
+    "required": ["target", "check_id", "test", "title", "category", "level", "outcome"],
+    "properties": {
+        "run_id": _TEXT_OR_NULL,
+        "target": {"type": "string", "minLength": 1},
+        "target_url": _TEXT_OR_NULL,
+        "profile": _TEXT_OR_NULL,
+        "check_id": {"type": "string", "minLength": 1},
+        "test": {"type": "string", "minLength": 1},
+        "title": {"type": "string"},
+        "category": {"type": "string"},
+        "level": {"enum": ["MUST", "SHOULD", "MAY"]},
+        "feature": _TEXT_OR_NULL,
+        "surface": _TEXT_OR_NULL,
+        "outcome": {
+            "enum": ["passed", "warned", "failed", "xfailed", "skipped", "inconclusive"],
+            "description": "xfailed: a listed known deviation that still reproduces; "
+            "inconclusive: the harness could not judge (never the target's fault).",
+        },
+        "stale": {
+            "type": "boolean",
+            "description": "failed because a listed known deviation no longer reproduces",
+        },
+        "started_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+        "duration_s": {"type": "number", "minimum": 0},
+        "message": _TEXT_OR_NULL,
+        "expected": {"description": "what the check expected (text, usually)"},
+        "observed": {"description": "what came back (text, usually; redacted)"},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "note": _TEXT_OR_NULL,
+        "cause": {"anyOf": [{"type": "string", "pattern": "^[a-z0-9-]+$"}, {"type": "null"}],
+                  "description": "what the failure shows, a cause id of gatecheck.findings"},
+        "cases": {
+            "description": "every failed case of a check that tries several",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["label", "message"],
+                "properties": {
+                    "label": {"type": "string"},
+                    "message": {"type": "string"},
+                    "expected": {},
+                    "observed": {},
+                    "cause": {"type": ["string", "null"]},
+                    "exchange": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+                },
+            },
+        },
+        "exchange": {
+            "description": "the redacted exchange that showed the outcome, with its curl",
+            "anyOf": [{"type": "object"}, {"type": "null"}],
+        },
+    },
+}
+
+
+def build() -> dict[str, Schema]:
+    out = {"gatecheck/results-record": _RESULT}
+    for body in out.values():
+        body["x-gatecheck-source"] = SOURCE
+    return out

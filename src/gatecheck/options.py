@@ -1,0 +1,137 @@
+"""Options shared by several front ends, each declared once with its environment variable.
+
+One :class:`Option` feeds ``gatecheck``'s argparse commands (``--target``), the pytest plugin
+and Locust (both namespaced: ``--gatecheck-target``, so they never collide with another
+plugin's ``--base-url`` or ``--profile``), after nox ``_options.py``. Precedence: command line
+> ``GATECHECK_*`` environment > targets.toml > defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gatecheck._exceptions import UsageError
+from gatecheck._redact import default_redactor
+
+__all__ = [
+    "BASE_URL",
+    "DEFAULT_TARGETS",
+    "PROFILE",
+    "PROFILES",
+    "TARGET",
+    "TARGETS_FILE",
+    "TARGET_OPTIONS",
+    "Option",
+    "add_target_options",
+    "base_url_env",
+    "parse_base_urls",
+    "resolve_profile",
+    "resolve_target_names",
+]
+
+DEFAULT_TARGETS = ("reference",)
+PROFILES = ("sdk-compat", "strict")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option: its name, its environment variable, and its help."""
+
+    name: str  # "target": --target on gatecheck's commands, --gatecheck-target elsewhere
+    env: str
+    help: str
+    metavar: str | None = None
+    append: bool = False
+    choices: tuple[str, ...] | None = None
+    # Other flags a namespaced front end also accepts, where no well-known plugin uses them.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def dest(self) -> str:
+        return "gatecheck_" + self.name.replace("-", "_")
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+    @property
+    def namespaced_flag(self) -> str:
+        return f"--gatecheck-{self.name}"
+
+    def add_to(self, add: Callable[..., Any], *, namespaced: bool = False) -> None:
+        """Declare it on argparse (``add_argument``) or pytest (``addoption``).
+
+        ``namespaced``: as ``--gatecheck-NAME`` (pytest, Locust) plus its aliases.
+        """
+        flags = (self.namespaced_flag, *self.aliases) if namespaced else (self.flag,)
+        extra: dict[str, Any] = {"choices": self.choices} if self.choices else {}
+        add(*flags, dest=self.dest, action="append" if self.append else "store", default=None,
+            metavar=self.metavar, help=f"{self.help} [env: {self.env}]", **extra)
+
+
+TARGET = Option(
+    name="target", env="GATECHECK_TARGET", metavar="NAME", append=True, aliases=("--target",),
+    help="target from targets.toml to check (repeatable; 'all', 'embedded' or 'remote' for "
+         "groups; env: comma-separated; default: reference). Remote targets are contacted "
+         "only when named",
+)
+TARGETS_FILE = Option(
+    name="targets-file", env="GATECHECK_TARGETS_FILE", metavar="PATH",
+    help="the target registry (default: ./targets.toml, else the one shipped with gatecheck)",
+)
+BASE_URL = Option(
+    name="base-url", env="GATECHECK_<NAME>_BASE_URL", metavar="NAME=URL", append=True,
+    help="point target NAME at another URL, e.g. a self-hosted gateway (repeatable)",
+)
+PROFILE = Option(
+    name="profile", env="GATECHECK_PROFILE", choices=PROFILES,
+    help="sdk-compat: fail what breaks official SDKs; strict: fail everything the specs "
+         "require (default sdk-compat)",
+)
+TARGET_OPTIONS = (TARGET, TARGETS_FILE, BASE_URL)
+
+
+def add_target_options(add: Callable[..., Any], *, namespaced: bool = False) -> None:
+    """Declare --target, --targets-file and --base-url with ``add`` (see Option.add_to)."""
+    for option in TARGET_OPTIONS:
+        option.add_to(add, namespaced=namespaced)
+
+
+def base_url_env(name: str) -> str:
+    """The env var that overrides target `name`'s base-url: GATECHECK_<NAME>_BASE_URL."""
+    return f"GATECHECK_{name.upper().replace('-', '_')}_BASE_URL"
+
+
+def resolve_target_names(cli: Sequence[str] | None, environ: Mapping[str, str]) -> list[str]:
+    """The selected names: the command line's, else $GATECHECK_TARGET's, else the default."""
+    if cli:
+        raw: Sequence[str] = cli
+    elif environ.get(TARGET.env, "").strip():
+        raw = [environ[TARGET.env]]
+    else:
+        raw = DEFAULT_TARGETS
+    names = [part.strip() for item in raw for part in item.split(",")]
+    return [name for name in names if name]
+
+
+def resolve_profile(cli: str | None, environ: Mapping[str, str]) -> str:
+    """The validation profile: the command line's, else $GATECHECK_PROFILE, else sdk-compat."""
+    value = cli or environ.get(PROFILE.env, "").strip() or PROFILES[0]
+    if value not in PROFILES:  # the environment escapes argparse's `choices`
+        raise UsageError(f"{PROFILE.env}={value!r}: expected one of {', '.join(PROFILES)}")
+    return value
+
+
+def parse_base_urls(values: Sequence[str] | None) -> dict[str, str]:
+    """NAME=URL pairs from --base-url; a malformed pair is a UsageError."""
+    out: dict[str, str] = {}
+    for value in values or ():
+        name, sep, url = value.partition("=")
+        if not sep or not name.strip() or not url.strip().startswith(("http://", "https://")):
+            # Redacted: a key pasted into a query string must not reach the terminal.
+            shown = default_redactor().text(value)
+            raise UsageError(f"{BASE_URL.flag} {shown!r}: expected NAME=http(s)://host[:port]/v1")
+        out[name.strip()] = url.strip().rstrip("/")
+    return out

@@ -1,0 +1,200 @@
+"""The fixtures gatecheck's pytest plugin gives to suites (re-exported by the plugin module).
+
+``client`` is rooted at the target's root URL (base-url without ``/v1``), so suites request
+``/v1/chat/completions``; the SDK fixtures take the base-url itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
+from gatecheck.checks import inconclusive, info_of
+from gatecheck.pytest._records import ItemData
+from gatecheck.pytest._state import RunState
+from gatecheck.targets import TargetConfig
+
+__all__ = [
+    "ITEM",
+    "STATE",
+    "TARGET_PARAM",
+    "MockLog",
+    "admin_client",
+    "anthropic_sdk",
+    "chat_model",
+    "client",
+    "mock_log",
+    "openai_sdk",
+    "profile",
+    "record_exchange",
+    "target",
+    "target_name",
+]
+
+STATE = pytest.StashKey[RunState]()
+ITEM = pytest.StashKey[ItemData]()
+TARGET_PARAM = "gatecheck_target_name"  # the parameter every check is parametrized with
+SDK_TIMEOUT_S = 15.0  # per SDK request; retries are off so a check never waits longer
+
+
+def target_name(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    name = callspec.params.get(TARGET_PARAM) if callspec is not None else None
+    return name if isinstance(name, str) else None
+
+
+def _state(request: pytest.FixtureRequest) -> RunState:
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        pytest.skip("gatecheck fixture: name a target with --target NAME")
+    return state
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest) -> TargetConfig:
+    """The TargetConfig this check runs against (embedded URLs already filled in)."""
+    state = _state(request)
+    name = target_name(request.node)
+    if name is None:
+        pytest.skip("not a gatecheck check (no @check mark)")
+    return state.targets[name]
+
+
+@pytest.fixture
+def profile(request: pytest.FixtureRequest) -> str:
+    """The validation profile: "sdk-compat" or "strict"."""
+    return _state(request).profile
+
+
+def _surface(request: pytest.FixtureRequest, target: TargetConfig) -> Any:
+    info = info_of(request.node)
+    if info is not None and info.surface is not None:
+        return info.surface
+    return "openai" if target.has_surface("openai") else next(iter(target.surfaces))
+
+
+@pytest.fixture
+def chat_model(request: pytest.FixtureRequest, target: TargetConfig) -> str:
+    """A usable model name for the check's surface (the profile's models, else an alias)."""
+    surface = _surface(request, target)
+    model = target.models.for_surface(surface)
+    if model is None and target.aliases:
+        model = next(iter(target.aliases))
+    if model is None:
+        pytest.skip(f"target {target.name!r} names no model for the {surface} surface")
+    return model
+
+
+@pytest.fixture
+def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any]:
+    """A GatewayClient at the target's root URL with its auth for the check's surface.
+
+    One per check, never shared: httpx keeps cookies, and a session cookie set during one
+    check must not authenticate the "no credentials" request of the next.
+    """
+    surface = _surface(request, target)
+    scheme = target.surfaces[surface].preferred_auth
+    secret = target.secret()
+    auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
+                env=target.auth.env) if scheme != "none" and secret else Auth()
+    with GatewayClient(target.root_url, auth, surface=surface) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def admin_client(target: TargetConfig) -> Iterator[Any]:
+    """A GatewayClient carrying the target's admin key (auth.admin-env), else skipped."""
+    secret = target.admin_secret()
+    if not secret:
+        env = target.auth.admin_env
+        pytest.skip(f"set ${env} to run admin checks on target {target.name!r}" if env
+                    else f"target {target.name!r} has no admin key")
+    auth = Auth(scheme="bearer", secret=secret, env=target.auth.admin_env)
+    with GatewayClient(target.root_url, auth) as gateway:
+        yield gateway
+
+
+def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:
+    """Extra headers for a target whose surface takes its key in a custom header."""
+    secret = target.secret()
+    placement = target.surfaces[surface].preferred_auth if surface in target.surfaces else None
+    if placement == "header" and target.auth.header and secret:
+        return {target.auth.header: secret}
+    return {}
+
+
+@pytest.fixture
+def openai_sdk(target: TargetConfig) -> Iterator[Any]:
+    """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
+    sdk = openai.OpenAI(base_url=target.api_base_url("openai"),
+                        api_key=target.secret() or "gatecheck-no-key", max_retries=0,
+                        timeout=SDK_TIMEOUT_S, default_headers=_sdk_headers(target, "openai"))
+    yield sdk
+    sdk.close()
+
+
+@pytest.fixture
+def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
+    """The official Anthropic SDK pointed at the target (no retries, short timeouts)."""
+    secret = target.secret()
+    surface = target.surfaces.get("anthropic")
+    bearer = surface is not None and surface.preferred_auth == "bearer"
+    # The Anthropic SDK appends /v1/messages itself: it takes the root, not the base-url.
+    base = target.api_base_url("anthropic" if surface is not None else "openai")
+    sdk = anthropic.Anthropic(
+        base_url=base.removesuffix("/v1"), max_retries=0, timeout=SDK_TIMEOUT_S,
+        api_key=None if bearer else (secret or "gatecheck-no-key"),
+        auth_token=secret if bearer else None,
+        default_headers=_sdk_headers(target, "anthropic"),
+    )
+    yield sdk
+    sdk.close()
+
+
+class MockLog:
+    """Reads the mock upstream's log (``GET /_mock/log``): ground truth for accounting.
+
+    A mock that cannot be read leaves its check inconclusive: the ground truth is missing,
+    which says nothing about the gateway.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def entries(self) -> list[dict[str, Any]]:
+        try:
+            with GatewayClient(self.base_url, timeouts=Timeouts(total=5.0)) as client:
+                response = client.request("GET", "/_mock/log")
+            body = response.json() if response.status == 200 else None
+        except (HarnessError, ValueError) as exc:
+            inconclusive(f"the mock at {self.base_url} could not be read: {exc}")
+        entries = body.get("entries", body) if isinstance(body, dict) else body
+        if not isinstance(entries, list):
+            inconclusive(f"the mock at {self.base_url} answered GET /_mock/log with "
+                         f"{response.status}, not its log")
+        return entries
+
+
+@pytest.fixture
+def mock_log(request: pytest.FixtureRequest, target: TargetConfig) -> MockLog | None:
+    """A MockLog when the target fronts gatecheck's mock upstream, else None."""
+    state = _state(request)
+    url = state.mock_urls.get(target.name)
+    return MockLog(url) if url else None
+
+
+@pytest.fixture
+def record_exchange(request: pytest.FixtureRequest) -> Callable[[Any], None]:
+    """Attach an exchange to this check's result (the last one is shown in the report)."""
+    data = request.node.stash.get(ITEM, None)
+
+    def record(exchange: Any) -> None:
+        if data is not None and exchange is not None:
+            data.exchanges.append(exchange)
+
+    return record

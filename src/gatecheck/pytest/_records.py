@@ -1,0 +1,174 @@
+"""Build the CheckResult of one test phase from pytest's report and call info."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from gatecheck import ClientTimeoutError, ResponseTooLargeError, StreamError
+from gatecheck.checks import (
+    CheckInfo,
+    ConformanceFailure,
+    ConformanceWarning,
+    ExchangeLike,
+    Inconclusive,
+)
+from gatecheck.results import CaseResult, CheckResult, Outcome, utc_iso
+
+__all__ = [
+    "RECORD_KEY", "ItemData", "attach_result", "detach_result", "exchange_dict", "merge_phase",
+    "phase_result",
+]
+
+_TEXT_LIMIT = 2000  # characters of a message or an unexpected exception kept in a record
+
+# Which outcome wins when phases disagree: a failing teardown spoils a pass.
+_RANK: dict[Outcome, int] = {"passed": 0, "warned": 1, "xfailed": 2, "skipped": 3,
+                             "inconclusive": 4, "failed": 5}
+
+
+@dataclass
+class ItemData:
+    """What a running check accumulates: its exchanges, warnings and start time."""
+
+    start: float | None = None
+    exchanges: list[Any] = field(default_factory=list)
+    warnings: list[ConformanceWarning] = field(default_factory=list)
+
+
+def exchange_dict(exchange: ExchangeLike | None) -> dict[str, Any] | None:
+    """A redacted exchange as a JSON-ready dict that always carries its curl."""
+    if exchange is None:
+        return None
+    data = dict(exchange.to_dict())
+    if "curl" not in data:
+        data["curl"] = exchange.curl()
+    return data
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+# What the target did to the client: a hang past the deadline, a body past the size cap,
+# a stream that could not be read. These are the target's failures, named as such.
+_TARGET_FAULTS = (ClientTimeoutError, ResponseTooLargeError, StreamError)
+
+
+def _failure(call: pytest.CallInfo[None] | None) -> tuple[Outcome, dict[str, Any]]:
+    if call is None or call.excinfo is None:
+        return "failed", {}
+    exc = call.excinfo.value
+    if isinstance(exc, ConformanceFailure):
+        cases = tuple(CaseResult(label=str(f.case), message=f.message, expected=f.expected,
+                                 observed=f.observed, cause=f.cause,
+                                 exchange=exchange_dict(f.exchange)) for f in exc.cases)
+        return "failed", {"message": exc.message, "expected": exc.expected,
+                          "observed": exc.observed, "exchange": exc.exchange,
+                          "cause": exc.cause, "cases": cases}
+    if isinstance(exc, pytest.fail.Exception):
+        return "failed", {"message": exc.msg}
+    text = f"{type(exc).__name__}: {exc}"[:_TEXT_LIMIT]
+    exchange = getattr(exc, "exchange", None)
+    if isinstance(exc, _TARGET_FAULTS):
+        return "failed", {"message": f"the target's answer could not be used: {text}",
+                          "exchange": exchange}
+    # Not a finding: the harness could not judge (a fixture or check broke, the target went
+    # away mid-run). Say so rather than blame the target.
+    return "inconclusive", {"message": f"error while checking: {text}", "exchange": exchange}
+
+
+def phase_result(
+    item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None],
+    info: CheckInfo, target: str, data: ItemData,
+) -> CheckResult | None:
+    """The result of this phase, or None when the phase decides nothing (a passing setup)."""
+    if report.passed and report.when != "call":
+        return None
+    found: dict[str, Any] = {}
+    stale = False
+    outcome: Outcome
+    raised = call.excinfo.value if call.excinfo is not None else None
+    if report.skipped and isinstance(raised, Inconclusive):
+        outcome, found["message"] = "inconclusive", raised.reason
+    elif report.skipped and hasattr(report, "wasxfail"):
+        outcome, found["message"] = "xfailed", f"known deviation: {report.wasxfail}"
+    elif report.skipped:
+        outcome, found["message"] = "skipped", _skip_reason(report)
+    elif report.failed:
+        outcome = "failed"
+        longrepr = report.longrepr
+        if isinstance(longrepr, str) and longrepr.startswith("[XPASS(strict)]"):
+            # A listed deviation whose check passes now: the run fails on it whatever the
+            # check's level, so profiles cannot rot.
+            reason = longrepr.removeprefix("[XPASS(strict)]").strip()
+            stale = True
+            found["message"] = (f"known deviation no longer reproduces ({reason}): the check "
+                                f"passes now; remove the deviation from the target's profile")
+        else:
+            outcome, found = _failure(call)
+            if report.when != "call":
+                found["message"] = f"{report.when} failed: {found.get('message', '')}"
+    else:
+        outcome = "warned" if data.warnings else "passed"
+        if data.warnings:
+            found["message"] = "; ".join(w.message for w in data.warnings)[:_TEXT_LIMIT]
+    exchange = found.get("exchange")
+    if exchange is None and data.exchanges:
+        exchange = data.exchanges[-1]
+    if exchange is None and data.warnings:
+        exchange = next((w.exchange for w in data.warnings if w.exchange is not None), None)
+    start = data.start if data.start is not None else call.start
+    return CheckResult(
+        target=target, check_id=info.id, test=item.nodeid, title=info.title,
+        category=info.category, level=info.level, feature=info.feature, surface=info.surface,
+        outcome=outcome, started_at=utc_iso(start),
+        duration_s=round(max(call.stop - start, 0.0), 6), message=found.get("message"),
+        expected=found.get("expected"), observed=found.get("observed"),
+        warnings=tuple(w.message for w in data.warnings), exchange=exchange_dict(exchange),
+        stale=stale, cause=found.get("cause"), cases=found.get("cases", ()),
+    )
+
+
+def merge_phase(current: CheckResult | None, phase: CheckResult) -> CheckResult:
+    """Combine the result of one phase (setup/call/teardown) into the test's result."""
+    if current is None:
+        return phase
+    if _RANK[phase.outcome] <= _RANK[current.outcome]:
+        return current
+    return dataclasses.replace(
+        current, outcome=phase.outcome, message=phase.message, expected=phase.expected,
+        observed=phase.observed, stale=phase.stale, cause=phase.cause, cases=phase.cases,
+        exchange=phase.exchange if phase.exchange is not None else current.exchange)
+
+
+# A phase's result travels from an xdist worker to the controller in the report's
+# ``user_properties`` (the documented channel xdist serializes), as its JSON form under
+# this key; the controller takes it out again before junitxml would print it as a property.
+RECORD_KEY = "gatecheck.record"
+
+
+def attach_result(report: pytest.TestReport, result: CheckResult) -> None:
+    """Add ``result`` to ``report.user_properties`` (a new list: pytest shares the item's)."""
+    report.user_properties = [*report.user_properties, (RECORD_KEY, result.to_json())]
+
+
+def detach_result(report: pytest.TestReport) -> CheckResult | None:
+    """Take the result out of ``report.user_properties`` (pairs may arrive as lists)."""
+    found: dict[str, Any] | None = None
+    kept = []
+    for pair in report.user_properties:
+        if pair[0] == RECORD_KEY and isinstance(pair[1], dict):
+            found = pair[1]
+        else:
+            kept.append(pair)
+    if found is None:
+        return None
+    report.user_properties = kept
+    return CheckResult.from_json(found)

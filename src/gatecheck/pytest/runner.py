@@ -1,0 +1,271 @@
+"""A conformance run as ``gatecheck run`` does it: the suites in a child pytest, then reports.
+
+The run is a visible list of small steps: select targets -> locate suites -> a run directory
+-> start embedded targets -> pytest with this plugin (xdist spreads the checks), its output
+redacted line by line -> redact what pytest wrote -> report.md/html from results.jsonl ->
+point reports/latest at the run -> the verdict and its exit status.
+
+Exit statuses a CI can trust::
+
+    0  every MUST check passed
+    1  a MUST check failed, or a known deviation no longer reproduces
+    2  bad input (a flag, targets.toml)           (raised as UsageError/ConfigError)
+    3  inconclusive: no check ran to a verdict, or too many could not be judged
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from gatecheck import HarnessError, UsageError
+from gatecheck.artefacts import default_run_id, new_run_dir, point_latest, redact_tree
+from gatecheck.config import did_you_mean
+from gatecheck.console import relay, say
+from gatecheck.embedded import start_targets
+from gatecheck.options import parse_base_urls, resolve_profile, resolve_target_names
+from gatecheck.pytest.catalogue import load_catalogue, validate_registry
+from gatecheck.report import Tally, is_stale_deviation, overall_status, tally, write_report
+from gatecheck.targets import TargetConfig, load_targets
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INCONCLUSIVE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "RunOutcome",
+    "RunPlan",
+    "default_workers",
+    "exit_status",
+    "locate_suites",
+    "run_conformance",
+]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+# A run is inconclusive when at least this share of the checks that applied to a target
+# (judged + inconclusive) could not be judged: its PASS would describe too little.
+INCONCLUSIVE_SHARE = 0.25
+PLUGIN = "gatecheck.pytest.plugin"
+WORKERS_ENV = "GATECHECK_WORKERS"
+# Measured (benchmarks/README.md, "gatecheck run"): on 2 cores xdist's worker start-up
+# (each imports pytest, the SDKs, Hypothesis) costs more than it saves, and the embedded
+# servers already take a core; with more cores two workers spread the checks.
+SMALL_MACHINE_CORES = 2
+RUN_TIMEOUT_S = 1800  # the whole pytest run; each check has its own client timeouts
+# The suites shipped with gatecheck: the checkout's suites/, linked into the package.
+SHIPPED_SUITES = Path(str(resources.files("gatecheck.pytest").joinpath("suites")))
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """Everything a conformance run needs, checked before anything starts."""
+
+    targets: tuple[TargetConfig, ...]
+    suites: Path
+    out: Path
+    profile: str
+    workers: str
+    keyword: str | None = None
+    checks: tuple[str, ...] = ()  # only these check ids (--check)
+    targets_file: str | None = None
+    base_urls: tuple[str, ...] = ()
+
+    @classmethod
+    def from_options(
+        cls, *, target: Sequence[str] | None, targets_file: str | None,
+        base_url: Sequence[str] | None, profile: str | None, out: str, workers: str | None,
+        keyword: str | None, suites: str | None, checks: Sequence[str] = (),
+        environ: Mapping[str, str] = os.environ,
+    ) -> RunPlan:
+        """Select and check: unknown names, bad files and bad flags fail here."""
+        names = resolve_target_names(target, environ)
+        registry = load_targets(targets_file).with_base_urls(parse_base_urls(base_url))
+        located = locate_suites(suites)
+        catalogue = load_catalogue(located)
+        selected = tuple(registry.select(names))
+        # the deviations of the targets that run must name checks of the suites that run
+        validate_registry(registry, catalogue, only={t.name for t in selected})
+        known = sorted({entry.id for entry in catalogue})
+        wanted = tuple(dict.fromkeys(c.strip().upper() for c in checks if c.strip()))
+        for check_id in wanted:
+            if check_id not in known:
+                raise UsageError(f"--check {check_id}: no such check"
+                                 f"{did_you_mean(check_id, known)} (see `gatecheck checks`)")
+        for chosen in selected:  # register their secrets with the redactor before any output
+            chosen.secret(environ)
+            chosen.admin_secret(environ)
+        return cls(targets=selected, suites=located,
+                   out=Path(out), profile=resolve_profile(profile, environ),
+                   workers=_workers(workers, environ), keyword=keyword, checks=wanted,
+                   targets_file=targets_file, base_urls=tuple(base_url or ()))
+
+    def pytest_args(self, run_dir: Path, run_id: str) -> list[str]:
+        """The pytest command line for this run (also shown to the user to reproduce it)."""
+        ini = self.suites / "pytest.ini"
+        argv = [str(self.suites), "-p", PLUGIN, "-p", "no:cacheprovider",
+                "-c", str(ini) if ini.is_file() else os.devnull,
+                "--rootdir", str(self.suites.resolve().parent), "-q", "--tb=short",
+                "--no-header", "--gatecheck-run-id", run_id, "--gatecheck-profile",
+                self.profile, "--gatecheck-results", str(run_dir / "results.jsonl"),
+                "--junitxml", str(run_dir / "junit.xml"),
+                "--alluredir", str(run_dir / "allure-results")]
+        for target in self.targets:
+            argv += ["--gatecheck-target", target.name]
+        if self.targets_file:
+            argv += ["--gatecheck-targets-file", self.targets_file]
+        for pair in self.base_urls:
+            argv += ["--gatecheck-base-url", pair]
+        if self.workers != "0":
+            argv += ["-n", self.workers]
+        if self.keyword:
+            argv += ["-k", self.keyword]
+        for check_id in self.checks:
+            argv += ["--gatecheck-check", check_id]
+        return argv
+
+
+def locate_suites(explicit: str | None, cwd: Path | None = None) -> Path:
+    """The suites directory: --suites, ./suites, else the ones shipped with gatecheck."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_dir():
+            raise UsageError(f"--suites {explicit}: no such directory")
+        return path
+    for candidate in ((cwd or Path.cwd()) / "suites", SHIPPED_SUITES):
+        if candidate.is_dir() and any(candidate.glob("test_*.py")):
+            return candidate
+    raise UsageError("no suites found (looked in ./suites and the ones shipped with "
+                     "gatecheck); pass --suites DIR")
+
+
+def default_workers(cores: int | None = None) -> str:
+    """0 (no xdist) on small machines, where it was measured faster; else 2."""
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    return "0" if cores <= SMALL_MACHINE_CORES else "2"
+
+
+def _workers(value: str | None, environ: Mapping[str, str]) -> str:
+    raw = value or environ.get(WORKERS_ENV) or default_workers()
+    if raw != "auto" and not (raw.isdigit() and int(raw) <= 64):
+        raise UsageError(f"--workers {raw!r}: expected a number from 0 to 64 or 'auto'")
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What a conformance run left: its exit status and where it wrote."""
+
+    status: int
+    run_dir: Path
+
+
+def run_conformance(plan: RunPlan) -> RunOutcome:
+    """Run the suites, write the reports, print the verdict."""
+    run_id, run_dir = new_run_dir(plan.out, default_run_id([t.name for t in plan.targets]))
+    argv = plan.pytest_args(run_dir, run_id)
+    # Embedded targets start here, in this process, so the servers and the checks (a child
+    # pytest) run on different cores; the child finds them through the environment.
+    with ExitStack() as servers:
+        env = start_targets(plan.targets, servers)
+        code = _pytest(argv, {**os.environ, **env})
+    # The plugin redacted junit.xml and allure-results; again here, with this process's
+    # secrets, in case pytest never reached its unconfigure step.
+    redact_tree(run_dir)
+    results_path = run_dir / "results.jsonl"
+    if not results_path.is_file():
+        raise HarnessError(f"pytest exited {code} without writing {results_path}")
+    records, report_path = write_report(run_dir)
+    latest = point_latest(plan.out, run_dir)
+    return RunOutcome(_summarize(records, code, report_path, latest), run_dir)
+
+
+def _pytest(argv: list[str], env: dict[str, str]) -> int:
+    """Run pytest as a child and relay its output, every line redacted and neutralised.
+
+    A child process: pytest must import (and assert-rewrite) the suites and this package
+    itself, and a run leaves nothing behind in the caller (servers, env, modules). Its
+    output passes through here because a failure message can quote what a target sent:
+    a gateway that echoes the request's headers would otherwise print the user's key.
+    """
+    say("gatecheck: pytest " + " ".join(argv))
+    child = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    overdue = threading.Event()
+
+    def stop_overdue() -> None:
+        overdue.set()
+        _stop(child)
+
+    timer = threading.Timer(RUN_TIMEOUT_S, stop_overdue)
+    timer.start()
+    try:
+        assert child.stdout is not None
+        relay(child.stdout)
+        code = child.wait()
+    finally:
+        timer.cancel()
+        _stop(child)
+        if child.stdout is not None:
+            child.stdout.close()
+    if overdue.is_set():
+        raise HarnessError(f"the suites ran longer than {RUN_TIMEOUT_S} s; stopped")
+    return code
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """Kill the child's process group (pytest and any xdist workers) if it is still there."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
+def exit_status(total: Tally, stale: int) -> int:
+    """0, 1 or 3 from a run's outcomes (2, bad input, never reaches this far)."""
+    if total.failed_levels.get("MUST") or stale:
+        return EXIT_FAILED
+    applied = total.judged + total.inconclusive
+    if not total.judged or total.inconclusive >= INCONCLUSIVE_SHARE * applied:
+        return EXIT_INCONCLUSIVE
+    return EXIT_OK
+
+
+def _summarize(records: list[dict[str, object]], code: int, report: Path, latest: Path) -> int:
+    total = tally(records)
+    must = total.failed_levels.get("MUST", 0)
+    # A fixed deviation fails the run at any level (SHOULD and MAY too): otherwise a profile
+    # could keep excusing a check that passes, and hide the day it breaks again.
+    stale = sorted({f"{r.get('target')}:{r.get('check_id')}" for r in records
+                    if is_stale_deviation(r)})
+    say(f"gatecheck: {total.total} checks: {total.passed} passed, {total.failed} failed "
+        f"({must} MUST), {total.warned} warned, {total.skipped} skipped, "
+        f"{total.xfailed} known deviations, {total.inconclusive} inconclusive")
+    say(f"gatecheck: overall {overall_status(total)}")
+    if stale:
+        say(f"gatecheck: {len(stale)} known deviations no longer reproduce "
+            f"({', '.join(stale)}): remove them from targets.toml; the run fails until then")
+    status = exit_status(total, len(stale))
+    if status == EXIT_INCONCLUSIVE:
+        reasons = sorted({str(r.get("message")) for r in records
+                          if r.get("outcome") == "inconclusive"})
+        shown = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)"
+                                          if len(reasons) > 3 else "")
+        say(f"gatecheck: inconclusive: {total.inconclusive} checks could not be judged"
+            + (f": {shown}" if shown else ": no check ran"))
+    say(f"gatecheck: report {report} (also {latest / report.name})")
+    if code in (3, 4):  # pytest internal or usage error: the run itself did not happen
+        say(f"gatecheck: error: pytest exited {code}", file=sys.stderr)
+        return EXIT_USAGE if code == 4 else EXIT_FAILED
+    if code == 2:  # interrupted, or a suite failed to import: some checks never ran
+        say("gatecheck: error: the run was interrupted or a suite failed to collect",
+            file=sys.stderr)
+        return EXIT_FAILED
+    return status
