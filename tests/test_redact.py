@@ -237,6 +237,7 @@ def test_redaction_is_idempotent_on_any_text(text):
         # prose that happens to look like a header line
         ("missing-key: the request had no key", "missing-key: the request had no key"),
         ("accepts Authorization: Bearer", "accepts Authorization: Bearer"),
+        ("expected key=value, got 'after'", "expected key=value, got 'after'"),
         # but short credentials with digits, and every query value, are still masked
         ("x-api-key: hunter2", "x-api-key: [REDACTED]"),
         ("http://u:pw12345@127.0.0.1/?key=abc", "http://u:[REDACTED]@127.0.0.1/?key=[REDACTED]"),

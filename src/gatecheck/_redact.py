@@ -284,9 +284,12 @@ def _plain_pair(m: re.Match[str]) -> str:
     name, value = m.group(1), m.group(4)
     if value == REDACTED or not is_secret_name(name) or _ENV_REF.fullmatch(value):
         return m.group(0)
-    if m.group(2) != "=" and not m.group(3) and value.isalpha() and len(value) < 20:
-        # `name: word` in prose ("missing-key: the ...", "accepts Authorization: Bearer"):
-        # a credential after a colon is long or has digits or symbols.
+    start = m.start()
+    in_prose = m.group(2) != "=" or start == 0 or m.string[start - 1].isspace()
+    if in_prose and not m.group(3) and value.isalpha() and len(value) < 20:
+        # `name: word` or ` name=word` in prose ("missing-key: the ...", "accepts
+        # Authorization: Bearer", "expected key=value"): a credential there is long or has
+        # digits or symbols. In a query (`?key=abc`) every value is masked.
         return m.group(0)
     return f"{name}{m.group(2)}{m.group(3) or ''}{REDACTED}"
 
