@@ -23,3 +23,14 @@ def test_micro_benchmark_runs(script):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "/s" in proc.stdout  # each prints a rate per case
+
+
+def test_hostile_benchmark_parses_its_arguments():
+    # bench_hostile.py runs whole `gatecheck run`s for minutes: only its command line is
+    # checked here (its modes come from tests/apps/hostile.py, so a renamed mode fails).
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_hostile.py"), "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "gzip-bomb" in proc.stdout

@@ -35,7 +35,6 @@ from gatecheck._exceptions import (
 )
 from gatecheck._redact import Redactor
 from gatecheck._timing import e2e, itl, ttfb, ttft
-from gatecheck._watchdog import Watchdog
 from tests.apps import slow_target
 
 SECRET = "sk-live-canary-0123456789abcdef"
@@ -383,7 +382,7 @@ def test_slow_drip_past_total_deadline(server):
 
 
 def test_total_deadline_interrupts_a_blocked_read(server):
-    # The read timeout alone would wait 5 s; the deadline watchdog ends the read at ~0.4 s.
+    # The read timeout alone would wait 5 s; the deadline caps the read at ~0.4 s.
     start = time.monotonic()
     with client_for(server.url, read=5, total=0.4) as client, pytest.raises(
             ClientTimeoutError, match=r"deadline|read timeout"), client.stream(
@@ -525,32 +524,7 @@ def test_async_events_split_across_tcp_writes(server):
     assert response.stamps.end_ns is not None
 
 
-# -- the deadline watchdog ---------------------------------------------------------------------
-
-def test_watchdog_ends_a_blocked_recv():
-    left, right = socket.socketpair()
-    with left, right:
-        left.settimeout(10)  # the watchdog, not this timeout, must end the read
-        alarm = Watchdog().arm(time.monotonic() + 0.2, left)
-        start = time.monotonic()
-        assert left.recv(10) == b""
-        assert alarm.fired
-        assert time.monotonic() - start < 5
-
-
-def test_cancelled_alarm_never_fires():
-    left, right = socket.socketpair()
-    with left, right:
-        dog = Watchdog()
-        alarm = dog.arm(time.monotonic() + 0.05, left)
-        alarm.cancel()
-        dog.arm(time.monotonic() + 0.1, right).cancel()
-        time.sleep(0.3)
-        assert not alarm.fired
-        right.sendall(b"ok")
-        left.settimeout(5)
-        assert left.recv(2) == b"ok"  # the socket still works
-
+# -- leaving early ----------------------------------------------------------------------------
 
 def test_leaving_a_stream_early_closes_it_cleanly(server):
     with client_for(server.url) as client:
@@ -568,12 +542,3 @@ def test_leaving_a_stream_early_closes_it_cleanly(server):
             assert (await client.get("/json")).status == 200
 
     run(main())
-
-
-def test_cancelled_alarms_do_not_pile_up():
-    left, right = socket.socketpair()
-    with left, right:
-        dog = Watchdog()
-        for _ in range(10_000):
-            dog.arm(time.monotonic() + 60, left).cancel()
-        assert len(dog._heap) <= 4096

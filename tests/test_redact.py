@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name
+from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name, neutralise
 
 CANARY = "canary-Secret-9f8e7d6c5b4a"  # registered: matched exactly, wherever it appears
 OPENAI_KEY = "sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"
@@ -132,7 +132,7 @@ def test_obj_masks_nested_fields_and_values(redactor):
         "usage": {"prompt_tokens": 5, "completion_tokens": 7},
         "logprobs": {"content": [{"token": " Hello", "logprob": -0.1}]},
         "auth": {"token": B64_TOKEN, "refresh_token": "r"},
-        "tuple": ("x", HEX_TOKEN),
+        "tuple": ("x", f"api key {HEX_TOKEN}"),
         3: "non-str key",
     }
     out = redactor.obj(value)
@@ -237,6 +237,7 @@ def test_redaction_is_idempotent_on_any_text(text):
         # prose that happens to look like a header line
         ("missing-key: the request had no key", "missing-key: the request had no key"),
         ("accepts Authorization: Bearer", "accepts Authorization: Bearer"),
+        ("expected key=value, got 'after'", "expected key=value, got 'after'"),
         # but short credentials with digits, and every query value, are still masked
         ("x-api-key: hunter2", "x-api-key: [REDACTED]"),
         ("http://u:pw12345@127.0.0.1/?key=abc", "http://u:[REDACTED]@127.0.0.1/?key=[REDACTED]"),
@@ -252,3 +253,103 @@ def test_header_holding_an_env_reference_is_kept():
     assert Redactor().headers([("x-api-key", "$MY_KEY"), ("x-api-key", "k3y-value")]) == [
         ("x-api-key", "$MY_KEY"), ("x-api-key", "[REDACTED]"),
     ]
+
+
+# -- precision: secrets out, code untouched ---------------------------------------------------
+
+def _locust_assets() -> list:
+    import importlib.util
+    from pathlib import Path
+
+    # Found, not imported: importing locust monkey-patches the whole process for gevent.
+    spec = importlib.util.find_spec("locust")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    dist = Path(spec.submodule_search_locations[0]) / "webui" / "dist"
+    files = sorted(dist.glob("assets/*.js")) + sorted(dist.glob("*.html"))
+    assert files, f"no Locust web UI assets under {dist}"
+    return files
+
+
+def test_locust_minified_javascript_is_left_byte_identical():
+    # The kept Locust report inlines this bundle: one changed identifier blanks the page.
+    redactor = Redactor([CANARY, "sk-hostile-0123456789abcdef", "gk-admin-feedc0de12345678"])
+    for path in _locust_assets():
+        source = path.read_text(encoding="utf-8")
+        assert redactor.text(source) == source, path.name
+
+
+def test_a_secret_planted_in_minified_javascript_is_the_only_change():
+    path = next(p for p in _locust_assets() if p.suffix == ".js")
+    source = path.read_text(encoding="utf-8")
+    at = len(source) // 2
+    planted = source[:at] + CANARY + source[at:]
+    assert Redactor([CANARY]).text(planted) == source[:at] + REDACTED + source[at:]
+
+
+@pytest.mark.parametrize("code", [
+    "e.unstable_getCurrentPriorityLevel=function(){return f}",
+    "xe=t.unstable_getCurrentPriorityLevel,Se=t.unstable_ImmediatePriority",
+    "return{$$typeof:a,key:r==null?null:``+r,children:e}",
+    "if(r.key===l){if(l=o.type,l===y)",
+    "{email:!0,month:!0,number:!0,password:!0,range:!0}",
+    "typeof t.UNSAFE_componentWillReceiveProps==`function`",
+    "this.key=e.key,this.token=e.token,this.nonce=e.nonce",
+    'var u="://"+e+":"+t+"@"+n',
+    "url(data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8KeyTokenAuth9hAAAA)",
+    'class="sk-fading-circle sk-circle12" ASIAN_LANGUAGES_SUPPORTED_BY_DEFAULT',
+    "x-request-id: 3f9a2c4e8b7d6a5f1e0c9b8a7d6e5f4a3b2c1d0e",
+    "commit 3f9a2c4e8b7d6a5f1e0c9b8a7d6e5f4a3b2c1d0e, sha256 " + "ab12" * 16,
+])
+def test_code_and_evidence_are_not_secrets(code):
+    assert Redactor().text(code) == code
+
+
+GATEWAY_KEY = "gk-" "0a1b2c3d4e5f6a7b8c9d0e1f"
+SHAPES = [
+    ("openai", f"key sk-{'Ab3' * 16}", "key sk-[REDACTED]"),
+    ("openai project", f"{OPENAI_KEY}", "sk-proj-[REDACTED]"),
+    ("anthropic", f"{ANTHROPIC_KEY}!", "sk-ant-api03-[REDACTED]!"),
+    ("gateway", f"minted {GATEWAY_KEY}", "minted gk-[REDACTED]"),
+    ("groq", "gsk_" "abcdefgh12345678", "gsk_[REDACTED]"),
+    ("xai", "xai-" "Qw3rTy" * 5, "xai-[REDACTED]"),
+    ("hugging face", "hf_" "aBcDeFgHiJkLmNoPqRsTuVwXyZ012345", "hf_[REDACTED]"),
+    ("github", "ghp_" "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "ghp_[REDACTED]"),
+    ("aws", "AKIA" "IOSFODNN7EXAMPLE", "AKIA[REDACTED]"),
+    ("google", "AIza" "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "AIza[REDACTED]"),
+    ("jwt", "t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+     "t [REDACTED]"),
+    ("bearer", "Authorization: Bearer abc.def-123456", "Authorization: Bearer [REDACTED]"),
+    ("userinfo", "https://bob:hunter2x@gw.example/v1", "https://bob:[REDACTED]@gw.example/v1"),
+    ("query", "GET /v1/models?key=AbC123xyz&model=m", "GET /v1/models?key=[REDACTED]&model=m"),
+    ("query api_key", "?api_key=abc&x=1", "?api_key=[REDACTED]&x=1"),
+    ("cli flag", "gatecheck --api-key=abc123", "gatecheck --api-key=[REDACTED]"),
+    ("json field", '{"api_key": "short1"}', '{"api_key": "[REDACTED]"}'),
+    ("header line", "x-api-key: hunter2", "x-api-key: [REDACTED]"),
+    ("echoed headers", "you sent authorization: Bearer tok3n-abcdefgh; x-api-key: k3y-value1",
+     "you sent authorization: Bearer [REDACTED]; x-api-key: [REDACTED]"),
+    ("hex after key", f"Incorrect API key provided: {HEX_TOKEN}.",
+     "Incorrect API key provided: [REDACTED]."),
+    ("base64 after token", f"token rejected: {B64_TOKEN}", "token rejected: [REDACTED]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [s[1:] for s in SHAPES],
+                         ids=[s[0] for s in SHAPES])
+def test_every_secret_shape_is_removed(text, expected):
+    redactor = Redactor()
+    assert redactor.text(text) == expected
+    assert redactor.text(expected) == expected
+
+
+def test_a_registered_secret_split_by_escape_codes_is_still_removed():
+    secret = "sk-live-canary-0123456789"
+    hidden = "key sk-live-\x1b[0mcanary-01\x1b]0;title\x0723\u200b456789 end"
+    out = Redactor([secret]).text(hidden)
+    assert out == "key [REDACTED] end"
+    assert Redactor([secret]).text("plain \x1b[31mred\x1b[0m") == "plain \x1b[31mred\x1b[0m"
+
+
+def test_a_console_line_is_redacted_then_neutralised():
+    out = neutralise(Redactor([CANARY]).text(f"\x1b[2J{CANARY}\x07\nnext"))
+    assert out == "\\x1b[2J[REDACTED]\\x07\\nnext"

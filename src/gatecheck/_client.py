@@ -1,26 +1,26 @@
 """The gateway client on httpx (sync and async): auth, bounded time and size, timed, recorded.
 
-Every request is bounded three ways: ``Timeouts.connect`` and ``Timeouts.read`` per network
-operation (capped at ``total``), ``Timeouts.total`` across the whole exchange (httpx has no
-such deadline, so it is enforced here), and ``max_response_bytes`` for the body (read in
-chunks, never trusted from Content-Length alone). Every request leaves a redacted
-``Exchange`` (on the Response, or on the raised error as ``.exchange``; build cost is only
-paid when it is read). Non-2xx statuses are answers, not errors: the caller judges them.
+Every request is bounded: ``Timeouts.connect`` and ``Timeouts.read`` per network operation
+(capped at ``total``), ``Timeouts.total`` across the whole exchange (httpx has no such
+deadline), ``max_response_bytes`` for the body counted *decoded* (a gzip bomb stops at the
+cap), and caps on the response headers (count and bytes). It never leaves the base URL's
+origin: redirects are not followed (the wire references document no 3xx for any endpoint,
+so a redirect is an answer for the check to judge, never something to chase) and a request
+to another origin is refused. Every request leaves a redacted ``Exchange`` (on the Response,
+or on the raised error as ``.exchange``; build cost is only paid when it is read). Non-2xx
+statuses are answers, not errors: the caller judges them.
 
-How the total deadline is enforced: the async client (asyncio only) wraps each network wait
-in ``asyncio.timeout_at``. The sync client cannot interrupt a blocking read, so: the wait for
-the headers gets a read timeout capped at the time left (an httpcore trace hook adjusts it
-just before the wait starts, also on a reused connection); while a body or stream is read, a
-shared watchdog thread shuts the socket down at the deadline, which ends the read at once;
-and the deadline is checked after every read. The one wait it cannot cut short is a server
-dripping header bytes (each within the read timeout); the check right after the headers then
-raises. With a non-socket transport (e.g. ``httpx.MockTransport``) the deadline is checked
-between chunks.
+The bounds live in the transport (gatecheck._transport), so the SDK clients built by
+gatecheck._sdk_http share them. How the total deadline is enforced: the sync client puts it
+on the request, and the transport caps every socket operation (connect, write, each read,
+headers dripped byte by byte included) at the time left; the async client (asyncio only)
+wraps each network wait in ``asyncio.timeout_at``. With a non-socket transport (e.g.
+``httpx.MockTransport``) the deadline is checked between chunks.
 
 Auth per request: omit ``auth`` to use the client's; pass ``auth=None`` or ``auth=Auth()`` to
 send no credentials, or another ``Auth`` to override. Failures raise TargetUnreachableError,
-ClientTimeoutError, ResponseTooLargeError or StreamError (a body that could not be decoded),
-each carrying ``.exchange`` (read it with ``exchange_of(err)``).
+ClientTimeoutError, ResponseTooLargeError, OffOriginError or StreamError (a body that could
+not be decoded), each carrying ``.exchange`` (read it with ``exchange_of(err)``).
 """
 
 from __future__ import annotations
@@ -33,19 +33,22 @@ from typing import Any
 
 import httpx
 
+from gatecheck._bounds import Caps, accept_encoding
 from gatecheck._client_base import (
     DEFAULT_AUTH,
     AuthArg,
     StreamState,
     exchange_of,
-    failure,
     prepare,
+    read_all,
+    read_all_async,
 )
+from gatecheck._exceptions import HarnessError
 from gatecheck._exchange import Auth, Exchange, Timeouts
 from gatecheck._redact import Redactor, default_redactor, is_secret_name
 from gatecheck._responses import AsyncStreamResponse, Response, StreamResponse
 from gatecheck._timing import Wire
-from gatecheck._watchdog import Alarm, watchdog
+from gatecheck._transport import DEADLINE, AsyncBoundedTransport, BoundedTransport
 
 __all__ = [
     "AsyncGatewayClient",
@@ -87,7 +90,10 @@ class _ClientBase:
         self.surface = surface
         self.keep_raw_bytes = keep_raw_bytes
         self.on_exchange = on_exchange
-        self.headers = {"user-agent": _USER_AGENT, **(headers or {})}
+        # Only the codings whose decoding the transport can bound are offered.
+        self.headers = {"user-agent": _USER_AGENT, "accept-encoding": accept_encoding(),
+                        **(headers or {})}
+        self.caps = Caps(max_body_bytes=max_response_bytes)
         if auth.secret:
             self.redactor.add_secret(auth.secret)
         for name, value in self.headers.items():
@@ -106,29 +112,6 @@ class _ClientBase:
             max_response_bytes=self.max_response_bytes, keep_raw_bytes=self.keep_raw_bytes,
             on_exchange=self.on_exchange,
         )
-
-
-_TIGHTEN = frozenset({"http11.receive_response_headers.started",
-                      "http11.receive_response_body.started"})
-
-
-def _deadline_trace(state: StreamState) -> Callable[[str, dict[str, Any]], None]:
-    """An httpcore trace hook that caps the next phase's read timeout at the time left.
-
-    httpcore reads the request's timeout dict when it starts waiting for the headers and
-    again for the body, right after these trace events; so a reused connection that waits
-    for headers is bounded by the deadline too, not just by a fresh read timeout.
-    """
-
-    def trace(name: str, info: dict[str, Any]) -> None:
-        if name in _TIGHTEN:
-            timeouts = info["request"].extensions.get("timeout")
-            if isinstance(timeouts, dict):
-                left = max(state.deadline - time.monotonic(), 0.001)
-                read = timeouts.get("read")
-                timeouts["read"] = left if read is None else min(read, left)
-
-    return trace
 
 
 class GatewayClient(_ClientBase):
@@ -152,8 +135,11 @@ class GatewayClient(_ClientBase):
                          redactor=redactor, headers=headers, surface=surface,
                          keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange)
         # trust_env=False: proxy variables must never route loopback test traffic elsewhere.
-        self._http = httpx.Client(base_url=base_url, transport=transport, trust_env=False,
-                                  follow_redirects=False, timeout=timeouts.to_httpx())
+        bounded = BoundedTransport(origin=base_url, caps=self.caps, total=timeouts.total,
+                                   inner=transport)
+        self._http = httpx.Client(base_url=base_url, transport=bounded, trust_env=False,
+                                  follow_redirects=False, max_redirects=0,
+                                  timeout=timeouts.to_httpx())
 
     def request(self, method: str, path: str, *, json: Any = None, content: bytes | None = None,
                 headers: Mapping[str, str] | None = None,
@@ -164,13 +150,8 @@ class GatewayClient(_ClientBase):
                                        headers=headers, params=params, auth=auth,
                                        surface=surface, stream=False)
         with self._open(request, state) as chunks:
-            body = bytearray()
-            for chunk in chunks:
-                state.count(chunk)
-                body += chunk
-            content_bytes = bytes(body)
-            state.on_end(body=content_bytes)
-        return Response(state, content_bytes)
+            content = read_all(state, chunks)
+        return Response(state, content)
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
@@ -192,46 +173,33 @@ class GatewayClient(_ClientBase):
 
     @contextlib.contextmanager
     def _open(self, request: httpx.Request, state: StreamState) -> Iterator[Iterator[bytes]]:
-        request.extensions["trace"] = _deadline_trace(state)
         state.on_send()
+        request.extensions[DEADLINE] = state.deadline  # the transport caps each socket wait
         try:
             response = self._http.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            error = failure(state, exc, "before the response headers")
+        except (httpx.HTTPError, HarnessError) as exc:
+            error = state.adopt(exc, "before the response headers")
             state.on_close()
             raise error from exc
-        alarm = None
         try:
             state.on_headers(response)
-            stream = response.extensions.get("network_stream")
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            if sock is not None:
-                alarm = watchdog().arm(state.deadline, sock)
-            yield self._chunks(response, state, alarm)
+            yield self._chunks(response, state)
         finally:
-            if alarm is not None:
-                alarm.cancel()
             response.close()
             state.on_close()
 
     @staticmethod
-    def _chunks(response: httpx.Response, state: StreamState,
-                alarm: Alarm | None) -> Iterator[bytes]:
+    def _chunks(response: httpx.Response, state: StreamState) -> Iterator[bytes]:
         it = response.iter_bytes()
         while True:
             try:
                 chunk = next(it)
             except StopIteration:
-                # httpx has already handed the connection back; if the alarm fired in that
-                # window its socket reads EOF, so the pool drops it instead of reusing it.
-                if alarm is not None and alarm.fired:
-                    raise state.deadline_error() from None
                 return
-            except httpx.HTTPError as exc:
-                if alarm is not None and alarm.fired:
-                    raise state.deadline_error() from exc
-                raise failure(state, exc, "while reading the body") from exc
-            if time.monotonic() > state.deadline:
+            except (httpx.HTTPError, HarnessError) as exc:
+                del it  # httpx's generators hold the last decoded chunk: free them now
+                raise state.adopt(exc, "while reading the body") from exc
+            if time.monotonic() > state.deadline:  # a transport without sockets (mocks)
                 raise state.deadline_error()
             yield chunk
 
@@ -265,8 +233,10 @@ class AsyncGatewayClient(_ClientBase):
         super().__init__(base_url, auth, timeouts=timeouts, max_response_bytes=max_response_bytes,
                          redactor=redactor, headers=headers, surface=surface,
                          keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange)
-        self._http = httpx.AsyncClient(base_url=base_url, transport=transport, trust_env=False,
-                                       follow_redirects=False, timeout=timeouts.to_httpx())
+        bounded = AsyncBoundedTransport(origin=base_url, caps=self.caps, inner=transport)
+        self._http = httpx.AsyncClient(base_url=base_url, transport=bounded, trust_env=False,
+                                       follow_redirects=False, max_redirects=0,
+                                       timeout=timeouts.to_httpx())
 
     async def request(self, method: str, path: str, *, json: Any = None,
                       content: bytes | None = None, headers: Mapping[str, str] | None = None,
@@ -276,13 +246,8 @@ class AsyncGatewayClient(_ClientBase):
                                        headers=headers, params=params, auth=auth,
                                        surface=surface, stream=False)
         async with self._open(request, state) as chunks:
-            body = bytearray()
-            async for chunk in chunks:
-                state.count(chunk)
-                body += chunk
-            content_bytes = bytes(body)
-            state.on_end(body=content_bytes)
-        return Response(state, content_bytes)
+            content = await read_all_async(state, chunks)
+        return Response(state, content)
 
     async def get(self, path: str, **kwargs: Any) -> Response:
         return await self.request("GET", path, **kwargs)
@@ -315,8 +280,8 @@ class AsyncGatewayClient(_ClientBase):
             error = state.deadline_error("before the response headers")
             state.on_close()
             raise error from None
-        except httpx.HTTPError as exc:
-            error = failure(state, exc, "before the response headers")
+        except (httpx.HTTPError, HarnessError) as exc:
+            error = state.adopt(exc, "before the response headers")
             state.on_close()
             raise error from exc
         try:
@@ -338,8 +303,9 @@ class AsyncGatewayClient(_ClientBase):
                 return
             except TimeoutError:
                 raise state.deadline_error() from None
-            except httpx.HTTPError as exc:
-                raise failure(state, exc, "while reading the body") from exc
+            except (httpx.HTTPError, HarnessError) as exc:
+                del it  # httpx's generators hold the last decoded chunk: free them now
+                raise state.adopt(exc, "while reading the body") from exc
             yield chunk
 
     async def aclose(self) -> None:

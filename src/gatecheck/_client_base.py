@@ -8,7 +8,7 @@ error they raise is built here, once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any, Final
 
 import httpx
@@ -26,7 +26,8 @@ from gatecheck._redact import Redactor
 from gatecheck._sse import SseDecoder, SseEvent
 from gatecheck._timing import Stamps, StreamMeter, Usage, Wire, usage_from
 
-__all__ = ["DEFAULT_AUTH", "AuthArg", "StreamState", "exchange_of", "failure", "prepare"]
+__all__ = ["DEFAULT_AUTH", "AuthArg", "StreamState", "exchange_of", "failure", "prepare",
+           "read_all", "read_all_async"]
 
 
 class _DefaultAuth:
@@ -195,7 +196,51 @@ class StreamState:
     def too_large(self, size: int, how: str) -> HarnessError:
         return self._fail(ResponseTooLargeError(
             f"response body of {size} bytes ({how}) exceeds max_response_bytes="
-            f"{self.max_bytes} ({self._where()})"))
+            f"{self.max_bytes} ({self._where()})", size=size, how=how))
+
+    def adopt(self, exc: httpx.HTTPError | HarnessError, phase: str) -> HarnessError:
+        """The harness error for a failure of the transport or of httpx, with the exchange."""
+        if isinstance(exc, httpx.HTTPError):
+            return failure(self, exc, phase)
+        if isinstance(exc, ResponseTooLargeError) and exc.how != "headers":
+            # The transport's meter: say it with this client's redacted request line. Its
+            # traceback only runs through httpx's generators, whose frames hold decoded
+            # chunks: dropped, so a kept report does not keep them alive.
+            exc.__traceback__ = None
+            return self.too_large(exc.size or self.max_bytes + 1, exc.how)
+        return self._fail(exc)
+
+
+def read_all(state: StreamState, chunks: Iterable[bytes]) -> bytes:
+    """The rest of a body, counted against the cap; the exchange is marked ended."""
+    body = bytearray()
+    try:
+        for chunk in chunks:
+            state.count(chunk)
+            body += chunk
+    except BaseException:
+        # A test report can keep the traceback (and so this frame) alive: free the partial
+        # body now, or each failed check would hold up to max_response_bytes.
+        body.clear()
+        raise
+    content = bytes(body)
+    state.on_end(body=content)
+    return content
+
+
+async def read_all_async(state: StreamState, chunks: AsyncIterable[bytes]) -> bytes:
+    """``read_all`` for an async body."""
+    body = bytearray()
+    try:
+        async for chunk in chunks:
+            state.count(chunk)
+            body += chunk
+    except BaseException:
+        body.clear()
+        raise
+    content = bytes(body)
+    state.on_end(body=content)
+    return content
 
 
 def failure(state: StreamState, exc: httpx.HTTPError, phase: str) -> HarnessError:

@@ -5,7 +5,8 @@
     ├── ConfigError              a bad targets.toml or proxy.toml (names the file and field)
     ├── TargetUnreachableError   the target did not answer at the transport level
     ├── ClientTimeoutError       a connect, read or total deadline passed
-    ├── ResponseTooLargeError    a body grew past the client's size cap
+    ├── ResponseTooLargeError    a body (decoded) or the headers grew past the client's caps
+    ├── OffOriginError           a request (e.g. a redirect) pointed off the target's origin
     └── StreamError              an event stream could not be read
         ├── SseLimitError        an event or the whole stream grew past its bound
         └── SseDecodeError       the bytes were not valid UTF-8 event-stream text
@@ -23,6 +24,7 @@ __all__ = [
     "ConfigError",
     "ExchangeLike",
     "HarnessError",
+    "OffOriginError",
     "ResponseTooLargeError",
     "SseDecodeError",
     "SseLimitError",
@@ -65,7 +67,16 @@ class ClientTimeoutError(HarnessError):
 
 
 class ResponseTooLargeError(HarnessError):
-    """A response body grew past the client's configured cap."""
+    """A response body (counted decoded) or its headers grew past the client's caps."""
+
+    def __init__(self, message: str, *, size: int | None = None, how: str = "read") -> None:
+        super().__init__(message)
+        self.size = size  # bytes seen when the cap was hit (None: not known)
+        self.how = how  # "read", "decoded", "announced by Content-Length" or "headers"
+
+
+class OffOriginError(HarnessError):
+    """A request to another origin than the target's was refused before it was sent."""
 
 
 class StreamError(HarnessError):

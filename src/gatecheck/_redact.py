@@ -1,32 +1,40 @@
 """The one redactor every artefact writer calls: headers, text, URLs and JSON-like values.
 
-What is masked (replaced by ``[REDACTED]``):
+Redaction removes secrets, not code: a kept Locust HTML report or a body that quotes
+JavaScript must come out byte-identical unless it holds a secret. What is masked (replaced by
+``[REDACTED]``):
 
-- every registered secret value, wherever it occurs (exact match, also inside longer text);
-  values shorter than 4 characters are not registered: they would mangle ordinary text;
+- every registered secret value, wherever it occurs (exact match, also URL-encoded and
+  JSON-escaped, and also when control or zero-width characters were put inside it to hide
+  it: then those characters are dropped from the text); values shorter than 4 characters
+  are not registered: they would mangle text.
+  Registered secrets are the real protection: every key gatecheck sends is registered.
 - headers whose name is secret-like: Authorization and Proxy-Authorization (the scheme word
   is kept: ``Bearer [REDACTED]``), x-api-key, api-key and any ``*-key`` (except
   Idempotency-Key), any name containing ``token`` (but not ``tokens``: rate-limit headers
   such as ``x-ratelimit-remaining-tokens`` are evidence), ``secret``, ``password``, cookie
   and set-cookie;
-- the same names as JSON fields (``"api_key": "..."``) and as ``name=value`` pairs in URLs and
-  text (``?api_key=``, ``&key=``, ``token=``); a field named exactly ``token`` is masked only
-  when its value has 16+ characters, because logprobs use ``"token"`` for generated text;
-- key-shaped strings: ``sk-…`` (incl. ``sk-ant-``, ``sk-proj-``, ``sk-or-``), ``pk-…``, and
-  other providers' key prefixes (gsk_, xai-, pplx-, hf_, ghp_, github_pat_, glpat-, xox?-,
-  r8_, AIza, AKIA…), JWTs, ``Bearer <token>``, and passwords in ``scheme://user:pw@host``;
-- long bearer-like tokens: a run of 32+ ``[A-Za-z0-9_-]`` characters that is all hex, or
-  has a 16+ character segment (between ``-``/``_``) mixing letters with digits, or mixing
-  upper and lower case other than CamelCase words. Not masked, because they are evidence
-  rather than credentials: UUIDs and runs that start with a known response/request id prefix
-  (``chatcmpl-``, ``msg_``, ``req_``, ``toolu_``, ``call_``, …). Identifiers and model names
-  (``test_streaming_chunks_are_well_formed``, ``claude-3-5-sonnet-20241022-v2``) are short
-  words joined by separators, so they are left alone.
+- the same names in credential positions of text: a JSON field (``"api_key": "..."``), a
+  header line (``x-api-key: ...``, a space after the colon), a query or form parameter
+  (``?api_key=``, ``&key=``, ``token=`` after a space or ``?&;``); a field named exactly
+  ``token`` only when its value has 16+ characters, because logprobs use ``"token"`` for
+  generated text. Minified code (``e.key=t``, ``{key:e}``, ``password:!0``) is none of these;
+- key-shaped strings: provider key prefixes (``sk-``, ``sk-ant-``, ``sk-proj-``, ``gk-``,
+  ``gsk_``, ``xai-``, ``hf_``, ``ghp_``, ``AKIA``, …) followed by a random-looking run
+  (16+ characters with a digit, or 32+ mixing upper and lower case), JWTs,
+  ``Bearer <token>``, and passwords in ``scheme://user:pw@host``;
+- long random tokens in a credential position: a run of 32+ ``[A-Za-z0-9_-]`` characters that
+  is hex with a digit, or has a 16+ character segment mixing letters and digits, and that
+  follows a credential word (key, token, secret, password, auth, bearer, credential) within
+  6 words on the same line (``invalid api key provided: 3f9a…``). Anywhere else such a run
+  is evidence (request ids, hashes, base64 images), not a credential; UUIDs and known id
+  prefixes (``chatcmpl-``, ``msg_``, …) never count.
 
 The prefix of a key-shaped string is kept (``sk-ant-[REDACTED]``) so a reader still sees which
-kind of key leaked. Redacting is idempotent: ``[REDACTED]`` contains no token characters.
+kind of key leaked. Redacting is idempotent and linear in the text's length.
 Why not a library: detect-secrets and similar scan files for findings; none rewrite text in
-place with stable, documented rules.
+place with stable, documented rules. ``neutralise`` is the other half of making target text
+safe to print (gatecheck._terminal: escape codes shown, never emitted).
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
+
+from gatecheck._terminal import HIDING, for_terminal
 
 __all__ = [
     "REDACTED", "Redactor", "default_redactor", "is_secret_name", "neutralise", "redact_curl",
@@ -59,41 +69,50 @@ _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 # Scheme words kept in front of a masked credential.
 _SCHEME = re.compile(r"^(Bearer|Basic|Digest|Token|Bot)\s+", re.IGNORECASE)
 
-# `"name": "value"` / `'name': 'value'` (JSON-ish) and `name=value` / `name: value` pairs.
+# `"name": "value"` / `'name': 'value'` (JSON-ish).
 _QUOTED_PAIR = re.compile(
     r"""(["'])([A-Za-z][\w.-]{0,63})\1(\s*[:=]\s*)(["'])((?:(?!\4)[^\\]|\\.)*)\4"""
 )
+# `name=value` (a query, form or CLI parameter) and `Name: value` (a header line). The name
+# starts the text or follows whitespace, a quote, `?&;` or `-` (`--api-key=`): never `.`, `{`,
+# `(` or `,`, which is how code reads (`e.key=t`, `{key:e}`, `(password:!0)`). The header
+# form needs a space after the colon; the value never starts with `=` (`key===e`).
 _PLAIN_PAIR = re.compile(
-    r"(?<![\w.-])([A-Za-z][\w.-]{0,63})(=|:(?!//)[ \t]*)"  # `http://` is no field
+    r"(?<![^\s\"'?&;-])([A-Za-z][\w-]{0,63})(=(?!=)|:[ \t]+)"
     # the value swallows a marker an earlier pass left inside it (`sk-[REDACTED]`), so it is
     # masked once, not left as `[REDACTED][REDACTED]`
-    r"((?:Bearer|Basic)[ \t]+)?(\$\{\w+\}|[^\s\"'&#,;<>(){}\[\]]+(?:\[REDACTED\])?|\[REDACTED\])",
+    r"((?:Bearer|Basic)[ \t]+)?(\$\{\w+\}|[^\s\"'&#,;<>(){}\[\]=][^\s\"'&#,;<>(){}\[\]]*"
+    r"(?:\[REDACTED\])?|\[REDACTED\])",
     re.IGNORECASE,
 )
 # `$NAME` / `${NAME}`: a reference to an environment variable (how curl lines name secrets),
 # never the secret itself.
 _ENV_REF = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
-_USERINFO = re.compile(r"(://[^/@:\s]*:)([^/@\s]+)@")
+# RFC 3986 userinfo characters only, so code that builds a URL (`"://"+e+":"+t+"@"`) is no URL.
+_USERINFO = re.compile(r"(://[\w.~%!$&'()*+,;=-]*:)([\w.~%!$&'()*+,;=-]+)@")
 _BEARER = re.compile(r"\b(Bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 _KEY_PREFIXED = re.compile(
     r"(?<![A-Za-z0-9_-])("
-    r"sk-ant-(?:api\d+-|admin\d+-)?|sk-proj-|sk-svcacct-|sk-or-v\d+-|sk-or-|sk-|pk-|rk-|"
+    r"sk-ant-(?:api\d+-|admin\d+-)?|sk-proj-|sk-svcacct-|sk-or-v\d+-|sk-or-|sk-|pk-|rk-|gk-|"
     r"sk_live_|sk_test_|rk_live_|rk_test_|pk_live_|pk_test_|"
     r"gsk_|xai-|pplx-|hf_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpors]-|r8_|fw_|"
     r"AIza|AKIA|ASIA"
     r")([A-Za-z0-9_-]{8,})(?![A-Za-z0-9_-])(?!\[REDACTED\])"  # whole run, not yet masked
 )
 # Lower-case substrings that every match of _KEY_PREFIXED / a secret name contains.
-_KEY_HINTS = ("sk-", "pk-", "rk-", "sk_", "rk_", "pk_", "gsk_", "xai-", "pplx-", "hf_", "ghp_",
-              "gho_", "ghs_", "github_pat_", "glpat-", "xox", "r8_", "fw_", "aiza", "akia",
-              "asia")
+_KEY_HINTS = ("sk-", "pk-", "rk-", "gk-", "sk_", "rk_", "pk_", "gsk_", "xai-", "pplx-", "hf_",
+              "ghp_", "gho_", "ghs_", "github_pat_", "glpat-", "xox", "r8_", "fw_", "aiza",
+              "akia", "asia")
 _NAME_HINTS = ("key", "token", "secret", "passw", "cookie", "authoriz", "credential")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
+# What makes a position a credential position for a bare token run.
+_CREDENTIAL_WORD = re.compile(r"key|token|secret|passw|auth|bearer|credential", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+_WINDOW = 6  # words
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _SEPARATORS = re.compile(r"[-_]")
-_CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
 _ID_PREFIXES = (
     "chatcmpl-", "cmpl-", "msg_", "msgbatch_", "req_", "toolu_", "srvtoolu_", "call_",
     "resp_", "run_", "file-", "batch_", "asst_", "thread_", "gen-", "fp_", "rs_", "fc_",
@@ -120,24 +139,20 @@ def _mask_keeping_scheme(value: str) -> str:
     return scheme.group(0) + REDACTED if scheme else REDACTED
 
 
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
 def _looks_random(run: str) -> bool:
-    """Whether a 32+ character token run is a credential rather than an id or identifier."""
+    """Whether a 32+ character token run could be a credential rather than an id or a name."""
     if _UUID.fullmatch(run) or run.startswith(_ID_PREFIXES):
         return False
     if _HEX.fullmatch(run):
-        return True
-    # Random base64url rarely has a separator, so it keeps a long segment; identifiers and
-    # model names are short words joined by `-`/`_`, or CamelCase words without digits.
-    for segment in _SEPARATORS.split(run):
-        if len(segment) < 16:
-            continue
-        has_digit = any(c.isdigit() for c in segment)
-        if has_digit and not segment.isdigit():
-            return True
-        if not has_digit and not segment.islower() and not segment.isupper() \
-                and not _CAMEL_WORDS.fullmatch(segment):
-            return True
-    return False
+        return _has_digit(run) and not run.isdigit()
+    # Random base64url keeps long segments mixing letters and digits; identifiers and model
+    # names are words (joined by `-`/`_`, or CamelCase) with few digits in a long segment.
+    return any(len(segment) >= 16 and _has_digit(segment) and not segment.isdigit()
+               for segment in _SEPARATORS.split(run))
 
 
 class Redactor:
@@ -185,23 +200,29 @@ class Redactor:
         pattern = self._pattern
         if pattern is not None:
             text = pattern.sub(REDACTED, text)
+            if HIDING.search(text):
+                joined = HIDING.sub("", text)
+                if pattern.search(joined):  # a secret split by escape codes: drop them
+                    text = pattern.sub(REDACTED, joined)
         # Shapes first, then names: masking a shape can only shorten what the name rules see,
         # which keeps a second pass from finding anything new (idempotence).
         # Cheap substring checks skip the regex passes that cannot match (C-speed scans).
         low = text.lower()
         if any(hint in low for hint in _KEY_HINTS):
-            text = _KEY_PREFIXED.sub(lambda m: m.group(1) + REDACTED, text)
+            text = _KEY_PREFIXED.sub(_key_prefixed, text)
         if "eyj" in low:
             text = _JWT.sub(REDACTED, text)
-        if len(text) >= 32:
-            text = _TOKEN_RUN.sub(_token_run, text)
         if "bearer" in low:
             text = _BEARER.sub(_bearer, text)
-        if "@" in text:
+        if "://" in text and "@" in text:
             text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
         if any(hint in low for hint in _NAME_HINTS):
             text = _QUOTED_PAIR.sub(_quoted_pair, text)
             text = _PLAIN_PAIR.sub(_plain_pair, text)
+        # Last: its masks replace one word by one word, so no rule sees anything new on a
+        # second pass (the window is counted in words, not characters, for the same reason).
+        if len(text) >= 32 and _CREDENTIAL_WORD.search(text):
+            text = _mask_token_runs(text)
         return text
 
     def url(self, url: str) -> str:
@@ -232,6 +253,16 @@ class Redactor:
         return value
 
 
+def _key_prefixed(m: re.Match[str]) -> str:
+    body = m.group(2)
+    # Keys are long random runs: 16+ characters with a digit, or 32+ mixing upper and lower
+    # case. CSS classes and constants (`sk-circle12`, `ASIAN_LANGUAGES_SUPPORTED`) are not.
+    if len(body) >= 16 and (_has_digit(body) or (len(body) >= 32 and not body.isupper()
+                                                  and not body.islower())):
+        return m.group(1) + REDACTED
+    return m.group(0)
+
+
 def _bearer(m: re.Match[str]) -> str:
     token = m.group(2)
     # "Bearer authentication" is prose; credentials are long or contain digits or symbols.
@@ -253,16 +284,44 @@ def _plain_pair(m: re.Match[str]) -> str:
     name, value = m.group(1), m.group(4)
     if value == REDACTED or not is_secret_name(name) or _ENV_REF.fullmatch(value):
         return m.group(0)
-    if m.group(2) != "=" and not m.group(3) and value.isalpha() and len(value) < 20:
-        # `name: word` in prose ("missing-key: the ...", "accepts Authorization: Bearer"):
-        # a credential after a colon is long or has digits or symbols.
+    start = m.start()
+    in_prose = m.group(2) != "=" or start == 0 or m.string[start - 1].isspace()
+    if in_prose and not m.group(3) and value.isalpha() and len(value) < 20:
+        # `name: word` or ` name=word` in prose ("missing-key: the ...", "accepts
+        # Authorization: Bearer", "expected key=value"): a credential there is long or has
+        # digits or symbols. In a query (`?key=abc`) every value is masked.
         return m.group(0)
     return f"{name}{m.group(2)}{m.group(3) or ''}{REDACTED}"
 
 
-def _token_run(m: re.Match[str]) -> str:
-    run = m.group(0)
-    return REDACTED if _looks_random(run) else run
+def _mask_token_runs(text: str) -> str:
+    """Mask random-looking runs that follow a credential word within _WINDOW words (same line).
+
+    Each candidate reads back only as far as its window needs (doubling from 256
+    characters), so the cost stays linear in the text, however long its lines.
+    """
+    out: list[str] = []
+    at = 0
+    for m in _TOKEN_RUN.finditer(text):
+        if not _looks_random(m.group(0)):
+            continue
+        start = m.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        reach = 256
+        while True:
+            lo = max(line_start, start - reach)
+            words = _WORD.findall(text, lo, start)
+            if len(words) > _WINDOW or lo == line_start:
+                break
+            reach *= 2
+        # With more than _WINDOW words, the first (perhaps cut by the slice) is left out.
+        if any(_CREDENTIAL_WORD.search(word) for word in words[-_WINDOW:]):
+            out += [text[at:start], REDACTED]
+            at = m.end()
+    if not out:
+        return text
+    out.append(text[at:])
+    return "".join(out)
 
 
 _default: Redactor | None = None
@@ -301,18 +360,7 @@ def redact_curl(text: str, redactor: Redactor | None = None) -> str:
     return clean
 
 
-def _escaped(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def neutralise(text: str) -> str:
-    """``text`` with every character a terminal could act on shown escaped (``\\x1b[2J``).
-
-    Control characters (C0 but tab, DEL, C1: so every escape sequence loses its ESC/CSI),
-    and invisible format characters (bidirectional overrides) are written as escapes;
-    printable text, any script, is kept.
-    """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == "\t" else _escaped(ch) for ch in text)
+    """One console line: every character a terminal could act on shown escaped (``\x1b[2J``),
+    newlines included; printable text, any script, kept (gatecheck._terminal.for_terminal)."""
+    return for_terminal(text, newlines=False)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
-from gatecheck._client_base import StreamState
+from gatecheck._client_base import StreamState, read_all, read_all_async
 from gatecheck._exchange import Exchange
 from gatecheck._sse import SseEvent
 from gatecheck._timing import Stamps, StreamMeter, Usage
@@ -109,12 +109,7 @@ class StreamResponse(_StreamBase):
 
     def read(self) -> bytes:
         """The rest of the body (capped), for non-SSE and error bodies."""
-        out = bytearray()
-        for chunk in self._chunks:
-            self._state.count(chunk)
-            out += chunk
-        self._state.on_end(body=bytes(out))
-        return bytes(out)
+        return read_all(self._state, self._chunks)
 
 
 class AsyncStreamResponse(_StreamBase):
@@ -138,9 +133,4 @@ class AsyncStreamResponse(_StreamBase):
 
     async def read(self) -> bytes:
         """The rest of the body (capped), for non-SSE and error bodies."""
-        out = bytearray()
-        async for chunk in self._chunks:
-            self._state.count(chunk)
-            out += chunk
-        self._state.on_end(body=bytes(out))
-        return bytes(out)
+        return await read_all_async(self._state, self._chunks)
