@@ -29,10 +29,13 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff and mypy (strict on src/)."""
+    """ruff, mypy (strict on src/) and import-linter (the package's layers)."""
     session.install("-e", ".[lint]")
-    session.run("ruff", "check", "src", "tests", "suites", "locustfiles", "noxfile.py")
+    session.run(
+        "ruff", "check", "src", "tests", "suites", "locustfiles", "benchmarks", "noxfile.py"
+    )
     session.run("mypy")
+    session.run("lint-imports")
 
 
 @nox.session(python=PYTHON)

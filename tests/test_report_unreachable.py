@@ -40,7 +40,8 @@ def test_html_lists_the_reason_once_and_marks_the_checks_inconclusive(tmp_path):
     section = html.split('<section id="inconclusive">')[1].split("</section>")[0]
     assert section.count(escape(REASON)) == 1
     assert html.count('data-outcome="inconclusive"') == 24
-    assert 'id="findings"' in html and "No defect found" in html
+    assert 'id="findings"' in html
+    assert "No defect found" in html
 
 
 def test_a_reachable_failure_beside_is_a_finding_of_its_own(tmp_path):
