@@ -14,6 +14,7 @@ import openai
 import pytest
 
 from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
+from gatecheck._sdk_http import sdk_http_client
 from gatecheck.checks import inconclusive, info_of
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState
@@ -39,7 +40,9 @@ __all__ = [
 STATE = pytest.StashKey[RunState]()
 ITEM = pytest.StashKey[ItemData]()
 TARGET_PARAM = "gatecheck_target_name"  # the parameter every check is parametrized with
-SDK_TIMEOUT_S = 15.0  # per SDK request; retries are off so a check never waits longer
+# Per SDK request; retries are off so a check never waits longer. The SDKs' HTTP client
+# (gatecheck._sdk_http) adds gatecheck's caps: body size, headers, origin, a 30 s total.
+SDK_TIMEOUT_S = 15.0
 
 
 def target_name(item: pytest.Item) -> str | None:
@@ -131,9 +134,11 @@ def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:
 @pytest.fixture
 def openai_sdk(target: TargetConfig) -> Iterator[Any]:
     """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
-    sdk = openai.OpenAI(base_url=target.api_base_url("openai"),
-                        api_key=target.secret() or "gatecheck-no-key", max_retries=0,
-                        timeout=SDK_TIMEOUT_S, default_headers=_sdk_headers(target, "openai"))
+    base = target.api_base_url("openai")
+    sdk = openai.OpenAI(base_url=base, api_key=target.secret() or "gatecheck-no-key",
+                        max_retries=0, timeout=SDK_TIMEOUT_S,
+                        default_headers=_sdk_headers(target, "openai"),
+                        http_client=sdk_http_client(base))
     yield sdk
     sdk.close()
 
@@ -146,8 +151,9 @@ def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
     bearer = surface is not None and surface.preferred_auth == "bearer"
     # The Anthropic SDK appends /v1/messages itself: it takes the root, not the base-url.
     base = target.api_base_url("anthropic" if surface is not None else "openai")
+    root = base.removesuffix("/v1")
     sdk = anthropic.Anthropic(
-        base_url=base.removesuffix("/v1"), max_retries=0, timeout=SDK_TIMEOUT_S,
+        base_url=root, max_retries=0, timeout=SDK_TIMEOUT_S, http_client=sdk_http_client(root),
         api_key=None if bearer else (secret or "gatecheck-no-key"),
         auth_token=secret if bearer else None,
         default_headers=_sdk_headers(target, "anthropic"),

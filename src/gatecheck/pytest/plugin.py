@@ -32,6 +32,7 @@ import allure
 import pytest
 
 from gatecheck import HarnessError, UsageError
+from gatecheck._bounds import release_frames
 from gatecheck.artefacts import redact_tree
 from gatecheck.checks import (
     MARK,
@@ -285,6 +286,10 @@ class GatecheckSession:
         result = phase_result(item, report, call, info, name, data)
         if result is not None:
             attach_result(report, result)  # xdist ships user_properties to the controller
+        if call.excinfo is not None:
+            # The report holds the failure as text by now; the traceback's frames would keep
+            # up to a body cap of decoded bytes alive per failed check for the whole run.
+            release_frames(call.excinfo.value)
         return report
 
     @pytest.hookimpl(tryfirst=True)
