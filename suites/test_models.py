@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.checks import auth, check, errors, expect, models
+from gatecheck.checks import auth, check, errors, expect, models, observe
 from gatecheck.checks.support import (
     conforms,
     headers_for,
@@ -26,6 +26,7 @@ def test_mod1_openai_list(client, target, profile, record_exchange):
     record_exchange(response.exchange)
     conforms("openai/model-list", body, profile=profile, what="model list",
              exchange=response.exchange)
+    observe("models", models.listing(body))
     ids = models.openai_model_list(body, exchange=response.exchange)
     if target.models.listed is not None:
         models.listed_exactly(ids, target.models.listed, exchange=response.exchange)
@@ -55,6 +56,7 @@ def test_mod2_retrieve(client, profile, record_exchange):
 def test_mod3_anthropic_list(client, profile, record_exchange):
     response, body = _list(client, headers_for("anthropic"))
     record_exchange(response.exchange)
+    observe("models", models.listing(body))
     conforms("anthropic/model-list", body, profile=profile, what="model list",
              exchange=response.exchange)
     models.anthropic_model_list(body, exchange=response.exchange)

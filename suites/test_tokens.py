@@ -51,9 +51,12 @@ def test_tok1_ground_truth_openai(client, chat_model, mock_log, record_exchange)
     body = body_for("openai", chat_model, mock=directive(text=f"red green blue {marker}"))
     response, reply = _post(client, "openai", body)
     record_exchange(response.exchange)
+    figures: dict = {}
+    tokens.note_usage(figures, "response", "openai", reply.get("usage"))
     truth = _ground_truth(mock_log, marker)
     expect(truth is not None, "request not found in the mock's log", expected="a log entry",
            observed="none", exchange=response.exchange)
+    tokens.note_usage(figures, "upstream", "anthropic", truth)
     usage = tokens.openai_usage_adds_up(reply.get("usage"), exchange=response.exchange)
     tokens.usage_matches({"prompt_tokens": usage["prompt_tokens"],
                           "completion_tokens": usage["completion_tokens"]},
@@ -77,11 +80,14 @@ def test_tok3_stream_equals_nonstream(client, chat_model, record_exchange):
     body = body_for("openai", chat_model, text=PROMPT, max_tokens=8)
     response, reply = _post(client, "openai", body)
     record_exchange(response.exchange)
+    figures: dict = {}
+    tokens.note_usage(figures, "response", "openai", reply.get("usage"))
     reference = tokens.openai_usage_adds_up(reply.get("usage"), exchange=response.exchange)
     captured = capture_stream(client, "openai", {**body, "stream": True,
                                                  "stream_options": {"include_usage": True}})
     record_exchange(captured.exchange)
     streamed = oc.read_openai_stream(captured.events).usage()
+    tokens.note_usage(figures, "stream", "openai", streamed)
     expect(streamed is not None and streamed.get("completion_tokens", 0) > 0,
            "streamed usage missing or zero", expected="a non-zero usage chunk",
            observed=repr(streamed), exchange=captured.exchange)
@@ -100,10 +106,13 @@ def test_tok4_cache_semantics(client, chat_model, mock_log, record_exchange):
     response, reply = _post(client, "anthropic", body)
     record_exchange(response.exchange)
     usage = reply.get("usage") or {}
+    figures: dict = {}
+    tokens.note_usage(figures, "response", "anthropic", usage)
     tokens.anthropic_usage_is_complete(usage, exchange=response.exchange)
     truth = _ground_truth(mock_log, marker)
     expect(truth is not None, "request not found in the mock's log", expected="a log entry",
            observed="none", exchange=response.exchange)
+    tokens.note_usage(figures, "upstream", "anthropic", truth)
     total_in = sum(usage.get(k) or 0 for k in ("input_tokens", "cache_creation_input_tokens",
                                                "cache_read_input_tokens"))
     tokens.usage_matches({"input": total_in, "output": usage.get("output_tokens")},
@@ -119,10 +128,13 @@ def test_tok5_stream_usage(client, chat_model, record_exchange):
     response, reply = _post(client, "anthropic", body)
     record_exchange(response.exchange)
     reference = reply.get("usage") or {}
+    figures: dict = {}
+    tokens.note_usage(figures, "response", "anthropic", reference)
     tokens.anthropic_usage_is_complete(reference, exchange=response.exchange)
     captured = capture_stream(client, "anthropic", {**body, "stream": True})
     record_exchange(captured.exchange)
     stream = ac.read_anthropic_stream(captured.events)
+    tokens.note_usage(figures, "stream", "anthropic", stream.usage())
     ac.message_start_is_complete(stream, exchange=captured.exchange)
     tokens.usage_matches(stream.usage(), reference, ("input_tokens", "output_tokens"),
                          "stream vs non-stream", exchange=captured.exchange)

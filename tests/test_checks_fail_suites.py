@@ -143,6 +143,8 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "anthropic-reset-duration": (("test_rate_limits.py",), {"test_hdr5_anthropic_headers"}),
     "html-413": (("test_limits.py",), {"test_lim4_too_large"}),
     "health-auth": (("test_health.py",), {"test_health1_liveness"}),
+    "every-third-500": (("test_performance.py", "test_health.py"),  # health: the passing side
+                        {"test_perf1_timed_openai", "test_perf1_timed_anthropic"}),
     "health-secret": (("test_health.py",), {"test_health3_no_secrets"}),
     "health-429": (("test_health.py",), {"test_health4_not_rate_limited"}),
     "empty-finish-reason": (("test_streaming_openai.py",),

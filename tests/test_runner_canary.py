@@ -1,7 +1,8 @@
 """No secret survives into any artefact of `gatecheck run` (canaries planted in the env).
 
 The inline suite leaks every secret it can reach on purpose: in failure messages, expected
-and observed values, warnings, stdout and stderr (allure attaches them), and exchanges. The
+and observed values, warnings, observations (the report shows them), stdout and stderr
+(allure attaches them), and exchanges. The
 run covers the embedded reference (admin key from the env, chat key minted by the run) and
 a remote target whose key comes from the env, under xdist.
 """
@@ -29,13 +30,16 @@ MINTED_KEY = re.compile(r"gk-[A-Za-z0-9_-]{40,}")  # the shape of the proxy's ke
 LEAKY_SUITE = '''
 import sys
 
-from gatecheck.checks import check, expect, warn
+from gatecheck.checks import check, expect, observe, warn
 
 
 def leak(label, secret):
     print(f"stdout {label} {secret}")
     print(f"stderr {label} {secret}", file=sys.stderr)
     warn(f"warning {label} {secret}")
+    observe("models", {"ids": [f"model-{secret}"], "count": 1})
+    observe("usage", {"wire": "openai", "response": {"input": 1, "output": 2, "total": 3},
+                      "note": f"observed {label} {secret}"})
 
 
 @check("AUTH-8", level="MUST", category="Authentication", title="leaks the client key")

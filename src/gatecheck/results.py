@@ -124,6 +124,9 @@ class CheckResult:
     stale: bool = False  # failed because a listed known deviation passes now
     cause: str | None = None  # what the failure shows, as a gatecheck.findings cause id
     cases: tuple[CaseResult, ...] = ()  # every failed case, when the check tried several
+    # What the check saw for the report, not the verdict (gatecheck.checks.observe): e.g.
+    # "models" (the ids listed), "usage" (the gateway's token figures), "timings".
+    observations: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (the line results.jsonl holds)."""
@@ -131,6 +134,7 @@ class CheckResult:
         out["warnings"] = list(self.warnings)
         out["exchange"] = dict(self.exchange) if self.exchange is not None else None
         out["cases"] = [case.to_json() for case in self.cases]
+        out["observations"] = dict(self.observations)
         return out
 
     @classmethod
@@ -140,6 +144,7 @@ class CheckResult:
         values = {key: value for key, value in data.items() if key in known}
         values["warnings"] = tuple(values.get("warnings") or ())
         values["cases"] = tuple(CaseResult(**case) for case in values.get("cases") or ())
+        values["observations"] = dict(values.get("observations") or {})
         return cls(**values)
 
     def redacted(self, redactor: Redactor | None = None) -> CheckResult:

@@ -14,9 +14,11 @@ from gatecheck.checks._failures import (
     ExchangeLike,
     Inconclusive,
     cases,
+    collect_observations,
     collect_warnings,
     expect,
     inconclusive,
+    observe,
     warn,
 )
 from gatecheck.checks._registry import (
@@ -46,9 +48,11 @@ __all__ = [
     "Registry",
     "cases",
     "check",
+    "collect_observations",
     "collect_warnings",
     "expect",
     "inconclusive",
     "info_of",
+    "observe",
     "warn",
 ]

@@ -20,7 +20,7 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -33,9 +33,11 @@ __all__ = [
     "ExchangeLike",
     "Inconclusive",
     "cases",
+    "collect_observations",
     "collect_warnings",
     "expect",
     "inconclusive",
+    "observe",
     "warn",
 ]
 
@@ -177,6 +179,37 @@ def warn(message: str, *, exchange: ExchangeLike | None = None) -> None:
             target.append(warning)
             return
     warnings.warn(warning, stacklevel=2)
+
+
+# What the running check measured or was told, for the report rather than the verdict: the
+# models a target listed, the usage it reported, request timings. Same lock as warnings.
+_observed: dict[str, Any] | None = None
+
+
+@contextmanager
+def collect_observations() -> Iterator[dict[str, Any]]:
+    """Collect observe() calls made while the block runs (the plugin wraps each check)."""
+    global _observed
+    collected: dict[str, Any] = {}
+    with _lock:
+        previous, _observed = _observed, collected
+    try:
+        yield collected
+    finally:
+        with _lock:
+            _observed = previous
+
+
+def observe(name: str, value: Any) -> None:
+    """Record a JSON-ready fact the running check saw (``observe("models", ids)``).
+
+    Observations never change a verdict: the report shows them (the model list, token
+    figures, timed requests) the way the hand-written reports did, but measured. A later
+    observation of the same name replaces the earlier one. Outside a run it does nothing.
+    """
+    with _lock:
+        if _observed is not None:
+            _observed[name] = value
 
 
 class Inconclusive(pytest.skip.Exception):  # type: ignore[name-defined,misc]

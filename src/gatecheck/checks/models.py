@@ -9,7 +9,8 @@ from gatecheck.checks._common import as_object, excerpt
 from gatecheck.checks._failures import ExchangeLike, expect
 
 __all__ = [
-    "anthropic_model_list", "listed_exactly", "model_ids", "openai_model", "openai_model_list",
+    "LISTING_KEPT", "anthropic_model_list", "listed_exactly", "listing", "model_ids",
+    "openai_model", "openai_model_list",
 ]
 
 _MAX_SECONDS = 10**11  # larger `created` values are milliseconds
@@ -92,6 +93,15 @@ def model_ids(body: Any) -> list[str]:
     """The ids a listing names, leniently (its shape is MOD-1's business)."""
     data = body.get("data") if isinstance(body, dict) else None
     return [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+
+
+LISTING_KEPT = 500  # ids an observation keeps; a hostile listing can name a million
+
+
+def listing(body: Any) -> dict[str, Any]:
+    """The ids a listing names, for the report: the first LISTING_KEPT and how many in all."""
+    ids = model_ids(body)
+    return {"ids": ids[:LISTING_KEPT], "count": len(ids)}
 
 
 def listed_exactly(ids: list[str], expected: tuple[str, ...], *,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gatecheck import Wire, usage_from
 from gatecheck.checks._common import as_object, excerpt
-from gatecheck.checks._failures import ExchangeLike, expect
+from gatecheck.checks._failures import ExchangeLike, expect, observe
 
 __all__ = [
     "anthropic_usage_is_complete",
     "count_tokens_matches",
+    "note_usage",
     "openai_usage_adds_up",
     "openai_usage_details_are_subsets",
     "output_tokens_counted",
@@ -95,3 +97,24 @@ def count_tokens_matches(count_body: Any, input_tokens: Any, *,
     expect(body["input_tokens"] == input_tokens,
            "count_tokens disagrees with usage.input_tokens of the same request",
            expected=str(input_tokens), observed=str(body["input_tokens"]), exchange=exchange)
+
+
+def note_usage(figures: dict[str, Any], source: str, wire: Wire, usage: Any) -> None:
+    """Add what ``source`` reported ("response", "stream", or "upstream" for the mock's exact
+    counts) to ``figures`` and record them as the check's "usage" observation.
+
+    The report's token table reads it (prompt / completion / total as the gateway said);
+    it never judges: the checks above do. Call it before judging, so a failed check still
+    shows the figures it judged.
+    """
+    read = usage_from(wire, usage)
+    row: dict[str, int | None] = {"input": read.input_tokens, "output": read.output_tokens}
+    total = usage.get("total_tokens") if isinstance(usage, dict) else None
+    row["total"] = total if _int(total) else None
+    if read.cache_read_input_tokens is not None:
+        row["cache_read"] = read.cache_read_input_tokens
+    if read.cache_creation_input_tokens is not None:
+        row["cache_creation"] = read.cache_creation_input_tokens
+    figures.setdefault("wire", wire)
+    figures[source] = row
+    observe("usage", figures)

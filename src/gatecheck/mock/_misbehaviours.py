@@ -68,6 +68,7 @@ MODES: dict[str, str] = {
     "health-auth": "/health/live needs credentials",
     "health-secret": "a key-shaped secret in health bodies",
     "health-429": "every 5th request to /health/live answered 429",
+    "every-third-500": "every 3rd request, if a successful plain chat answer, answered 500",
     "accept-stream-options": "stream_options without stream silently dropped (200)",
     "wrong-error-type": "Anthropic 404 errors typed invalid_request_error",
     "no-expose-headers": "no Access-Control-Expose-Headers",
@@ -356,6 +357,10 @@ def _statuses(ex: Exchange, status: int, value: Any) -> tuple[int, Any]:
                                "code": None}}
     if ex.on("models-public") and ex.path.endswith("/models") and status == 401:
         return 200, {"object": "list", "data": []}
+    if ex.on("every-third-500") and ex.surface is not None and status == 200 \
+            and ex.count % 3 == 0:
+        return 500, {"error": {"message": "upstream hiccup", "type": "server_error",
+                               "param": None, "code": None}}
     live = ex.path.endswith("/health/live")
     if ex.on("health-auth") and live:
         return 401, {

@@ -28,6 +28,7 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   models-public (MOD-4) no-anthropic-models (MOD-3)
   headers, limits no-request-id (HDR-1, HDR-2) no-retry-after (LIM-3) html-413 (LIM-4)
   health          health-auth (HEALTH-1) health-secret (HEALTH-3) health-429 (HEALTH-4)
+  performance     every-third-500 (PERF-1)
   more            accept-stream-options (STR-O9) wrong-error-type (ERR-3) no-expose-headers
                   (CORS-7) origin-500 (CORS-9) small-body-limit (LIM-5) model-retrieve-404
                   (MOD-2) resolved-header-wrong (ALIAS-1) unlisted-alias (ALIAS-4)

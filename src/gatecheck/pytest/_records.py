@@ -37,6 +37,7 @@ class ItemData:
     start: float | None = None
     exchanges: list[Any] = field(default_factory=list)
     warnings: list[ConformanceWarning] = field(default_factory=list)
+    observations: dict[str, Any] = field(default_factory=dict)
 
 
 def exchange_dict(exchange: ExchangeLike | None) -> dict[str, Any] | None:
@@ -133,6 +134,7 @@ def phase_result(
         expected=found.get("expected"), observed=found.get("observed"),
         warnings=tuple(w.message for w in data.warnings), exchange=exchange_dict(exchange),
         stale=stale, cause=found.get("cause"), cases=found.get("cases", ()),
+        observations=dict(data.observations) if report.when == "call" else {},
     )
 
 
@@ -145,7 +147,8 @@ def merge_phase(current: CheckResult | None, phase: CheckResult) -> CheckResult:
     return dataclasses.replace(
         current, outcome=phase.outcome, message=phase.message, expected=phase.expected,
         observed=phase.observed, stale=phase.stale, cause=phase.cause, cases=phase.cases,
-        exchange=phase.exchange if phase.exchange is not None else current.exchange)
+        exchange=phase.exchange if phase.exchange is not None else current.exchange,
+        observations=current.observations or phase.observations)
 
 
 # A phase's result travels from an xdist worker to the controller in the report's

@@ -38,6 +38,7 @@ from gatecheck.checks import (
     MARK,
     CheckInfo,
     ConformanceFailure,
+    collect_observations,
     collect_warnings,
     inconclusive,
     info_of,
@@ -258,7 +259,7 @@ class GatecheckSession:
         info, data = info_of(item), item.stash.get(ITEM, None)
         if info is None or data is None:
             return (yield)
-        with collect_warnings() as collected:
+        with collect_warnings() as collected, collect_observations() as observed:
             try:
                 return (yield)
             except ConformanceFailure as failure:
@@ -269,6 +270,7 @@ class GatecheckSession:
                 raise
             finally:
                 data.warnings.extend(collected)
+                data.observations.update(observed)
                 if getattr(self.config.option, "allure_report_dir", None):
                     _allure_attach(data)
 

@@ -8,14 +8,16 @@ per level, category and target; ``report.md.j2`` and ``report.html.j2`` only lay
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gatecheck.findings import Finding, derive_findings
 from gatecheck.report._format import plural
 from gatecheck.report._model import RunMeta, Tally, check_sort_key, overall_status, tally
+from gatecheck.report._observed import Observed, observed
 from gatecheck.report.performance import LoadRun, Performance, performance
 from gatecheck.results import CATEGORIES, LEVELS, CheckResult
 
@@ -96,6 +98,7 @@ class Slice:
     tally: Tally
     number: int = 0  # categories: the section number
     url: str | None = None  # targets: the URL
+    observed: Observed = field(default_factory=Observed)  # categories: examples, figures
 
     @property
     def summary(self) -> str:
@@ -246,7 +249,8 @@ def report_view(results: Sequence[dict[str, Any]], meta: RunMeta,
     total = tally(records)
     present = {str(r.get("category", "")) for r in records}
     ordered = [c for c in CATEGORIES if c in present]
-    categories = _slices(checks, "category", ordered + sorted(present - set(ordered)))
+    categories = tuple(dataclasses.replace(s, observed=observed(s.checks)) for s in
+                       _slices(checks, "category", ordered + sorted(present - set(ordered))))
     levels = tuple(s for s in _slices(checks, "level", LEVELS) if s.name in LEVELS and
                    s.tally.total)
     targets = tuple(Slice(s.name, s.checks, s.tally, url=url) for s, (_, url) in zip(
