@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from gatecheck._exceptions import UsageError
 from gatecheck.artefacts import new_run_dir, point_latest
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
+from gatecheck.findings import read_findings
 from gatecheck.pytest.runner import default_workers, locate_suites
 from tests.apps.fake_target import app
 from tests.test_plugin import targets_toml
@@ -74,6 +76,9 @@ def test_a_failed_must_check_fails_the_run_and_reports_land_in_latest(project, c
     lines = (latest / "results.jsonl").read_text().splitlines()
     outcomes = [json.loads(line)["outcome"] for line in lines]
     assert sorted(outcomes) == ["failed", "passed"]
+    (finding,) = read_findings(latest / "findings.json")  # schema-validated as it is read
+    assert (finding.id, finding.checks, finding.severity) == ("W-1/test-must", ("W-1",), "high")
+    assert "1 defect" in out
 
 
 @pytest.mark.slow  # a child pytest run
@@ -203,3 +208,31 @@ def test_both_embedded_references_start_with_their_own_keys_and_upstream_format(
     # the OpenAI-surface request reached each mock in that reference's upstream format
     assert paths == {"REFERENCE": "/v1/chat/completions",
                      "REFERENCE_ANTHROPIC": "/v1/messages"}
+
+
+def _reproduce_commands(report: str) -> list[list[str]]:
+    block = report.split("## How to reproduce", 1)[1].split("```bash\n", 1)[1].split("```")[0]
+    return [shlex.split(line) for line in block.splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def _tests_run(project: Path) -> list[str]:
+    lines = (project / "reports" / "latest" / "results.jsonl").read_text().splitlines()
+    return sorted(json.loads(line)["test"] for line in lines)
+
+
+@pytest.mark.slow  # three child pytest runs
+def test_the_reproduce_commands_rerun_the_same_checks(project, capsys):
+    write_suite(project, should_pass=True, must_pass=False)
+    assert run("--profile", "strict") == 1
+    first = _tests_run(project)
+    report = (project / "reports" / "latest" / "report.md").read_text()
+    whole, failed_only = _reproduce_commands(report)
+    assert whole[:2] == ["gatecheck", "run"]
+    assert "--profile" in whole
+    assert whole[whole.index("--profile") + 1] == "strict"
+    assert main(whole[1:]) == 1
+    assert _tests_run(project) == first
+    assert main(failed_only[1:]) == 1
+    assert _tests_run(project) == [t for t in first if "test_must" in t]
+    capsys.readouterr()

@@ -109,3 +109,11 @@ def test_no_canary_survives_in_any_artefact(tmp_path, fake_url, monkeypatch, cap
     results = [json.loads(p.read_text()) for p in run_dir.glob("allure-results/*-result.json")]
     assert results
     assert all(re.fullmatch(r"[0-9a-f]{32}", r["historyId"]) for r in results)
+    # Every attachment declared JSON parses after redaction (an escaped quote kept, a
+    # redacted secret inside a JSON string still a string), and the observations are there.
+    declared = [a for r in results for a in r.get("attachments", [])
+                if a.get("type") == "application/json"]
+    assert declared
+    for attachment in declared:
+        json.loads((run_dir / "allure-results" / attachment["source"]).read_text())
+    assert "model-[REDACTED]" in (run_dir / "report.md").read_text(encoding="utf-8")

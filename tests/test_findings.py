@@ -1,0 +1,108 @@
+"""Findings: failures grouped by cause into defects, findings.json and its schema.
+
+A gateway with one root defect is one finding, witnessed by every check (and every case of
+a check) that showed it; a failure of no known cause is its own finding; severity is the
+strongest level among the witnesses; findings.json round-trips through its schema.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gatecheck.findings import CAUSES, MAX_EVIDENCE, derive_findings, read_findings, write_findings
+from gatecheck.results import CaseResult, CheckResult
+from gatecheck.schemas import validator
+
+
+def _result(check_id, *, outcome="failed", level="MUST", cause=None, cases=(), target="gw",
+            test=None, message="it failed", exchange=None):
+    return CheckResult(target=target, check_id=check_id, title=f"{check_id} title",
+                       test=test or f"suites/test_x.py::test_{check_id.lower()}[{target}]",
+                       category="Authentication", level=level, outcome=outcome, cause=cause,
+                       cases=tuple(cases), message=message, exchange=exchange)
+
+
+EXCHANGE = {"method": "POST", "url": "http://127.0.0.1:1/v1/chat/completions", "status": 200,
+            "response_body": '{"id":"x"}', "curl": "curl -sS http://127.0.0.1:1/v1/chat"}
+
+
+def test_one_root_defect_is_one_finding_with_every_witness():
+    results = [
+        _result("AUTH-3", cause="no-auth", exchange=EXCHANGE),
+        _result("AUTH-4", cases=[CaseResult(label=f"{s} wrong key", message="200",
+                                            cause="no-auth") for s in ("openai", "anthropic")]),
+        _result("MOD-4", level="SHOULD", cause="no-auth"),
+        _result("HEALTH-1", outcome="passed"),
+    ]
+    (finding,) = derive_findings(results)
+    assert finding.id == "no-auth"
+    assert finding.title == CAUSES["no-auth"].title
+    assert finding.recommendation == CAUSES["no-auth"].recommendation
+    assert finding.checks == ("AUTH-3", "AUTH-4", "MOD-4")
+    assert finding.witnesses == 4  # AUTH-4's two cases count apart
+    assert finding.severity == "high"  # a MUST among the witnesses
+    assert len(finding.evidence) == MAX_EVIDENCE
+    assert finding.more_evidence == 1
+    first = finding.evidence[0]
+    assert (first.request, first.status, first.curl) == (
+        "POST http://127.0.0.1:1/v1/chat/completions", 200, EXCHANGE["curl"])
+
+
+def test_cases_of_one_check_split_by_their_causes_and_unknown_failures_stand_alone():
+    results = [
+        _result("AUTH-4", cases=[CaseResult(label="openai", message="m", cause="no-auth"),
+                                 CaseResult(label="malformed", message="400",
+                                            cause="auth-status")]),
+        _result("W-1", message="choices missing\nmore detail"),
+        _result("W-1", message="other", test="suites/test_y.py::test_other[gw]"),
+    ]
+    findings = {f.id: f for f in derive_findings(results)}
+    assert set(findings) == {"no-auth", "auth-status", "W-1/test-w-1", "W-1/test-other"}
+    assert findings["W-1/test-w-1"].title == "W-1 title: choices missing"
+    assert "no known cause" in findings["W-1/test-w-1"].recommendation
+
+
+def test_targets_are_kept_apart_and_order_is_severity_then_breadth():
+    results = [
+        _result("MOD-4", level="SHOULD", cause="no-auth", target="a"),
+        _result("AUTH-3", cause="no-auth", target="b"),
+        _result("AUTH-4", cause="no-auth", target="b"),
+    ]
+    found = derive_findings(results)
+    assert [(f.target, f.severity, f.checks) for f in found] == [
+        ("b", "high", ("AUTH-3", "AUTH-4")), ("a", "medium", ("MOD-4",))]
+
+
+def test_skips_inconclusive_and_deviations_are_not_defects_but_a_stale_one_is():
+    results = [_result("AUTH-3", outcome=o, cause="no-auth")
+               for o in ("skipped", "inconclusive", "xfailed", "warned")]
+    assert derive_findings(results) == []
+    stale = CheckResult(target="gw", check_id="ERR-1", title="t", test="s::t[gw]",
+                        category="Errors", level="SHOULD", outcome="failed", stale=True,
+                        message="known deviation no longer reproduces")
+    (finding,) = derive_findings([stale])
+    assert finding.id == "stale-deviation"
+
+
+def test_a_cool_down_that_failed_nothing_is_information_only():
+    note = _result("AUTH-3", outcome="passed", cause="cool-down")
+    (finding,) = derive_findings([note])
+    assert finding.severity == "info"
+
+
+def test_findings_json_round_trips_and_is_schema_valid(tmp_path):
+    results = [_result("AUTH-3", cause="no-auth", exchange=EXCHANGE), _result("W-1")]
+    path = tmp_path / "findings.json"
+    write_findings(path, derive_findings(results))
+    data = json.loads(path.read_text())
+    assert not list(validator("gatecheck/findings").iter_errors(data))
+    assert read_findings(path) == derive_findings(results)
+
+
+def test_a_findings_json_off_its_schema_is_refused(tmp_path):
+    path = tmp_path / "findings.json"
+    path.write_text('[{"id": "x"}]')
+    with pytest.raises(ValueError, match=r"findings\.json"):
+        read_findings(path)
