@@ -214,7 +214,8 @@ def _message(error: ValidationError, rules: FileRules) -> tuple[list[str | int],
         wanted_names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in wanted_names)
         got = _TOML_TYPES.get(type(instance).__name__, type(instance).__name__)
-        shown = "" if secret_field else f" {_show(instance)}"
+        plain = not secret_field and not isinstance(instance, dict | list)  # got names those
+        shown = f" {_show(instance)}" if plain else ""
         return path, f"expected {wanted}, got {got}{shown}"
     if kind in ("minimum", "exclusiveMinimum"):
         return path, f"{instance!r} is below the minimum {expected!r}"
