@@ -38,7 +38,9 @@ def test_rates_accept_fractions():
 def _parsed(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
 
-    def add(*args, include_in_web_ui=True, **kwargs):
+    def add(*args, include_in_web_ui=True, env_var=None, **kwargs):
+        assert include_in_web_ui  # every option is shown and editable in the web UI
+        assert env_var == "GATECHECK_LOAD_" + args[0][12:].upper().replace("-", "_")
         return parser.add_argument(*args, **kwargs)
 
     add_locust_arguments(add)

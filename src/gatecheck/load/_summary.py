@@ -15,7 +15,7 @@ from typing import Any
 from gatecheck.load._samples import BURST_GAP_MS, Sample
 from gatecheck.load._stats import describe, percentile
 
-__all__ = ["DEFINITIONS", "SCHEMA", "buffering", "client_health", "summarize"]
+__all__ = ["DEFINITIONS", "SCHEMA", "buffering", "client_health", "overhead", "summarize"]
 
 SCHEMA = "gatecheck.load.summary/1"
 
@@ -123,7 +123,54 @@ DEFINITIONS: dict[str, str] = {
             "intended time",
     "dropped": "open loop, overload policy 'drop': arrivals skipped because no user was free "
                "before they were max-lag late",
+    "overhead": "what the target added to the mock's own figures, per request (the mock behind "
+                "it timed each marked request on its own clock, GET /_mock/timings): added = "
+                "client figure - mock figure; overhead = added - the load generator's floor",
+    "overhead.ttft": "client ttft - the mock's own first-token time (request in -> first "
+                     "content event out) - floor.ttft (ms)",
+    "overhead.itl": "client itl - the mock's own itl (same formula over the mock's writes) - "
+                    "floor.itl (ms): what the target adds to each token's gap",
+    "overhead.e2e": "client e2e - the mock's own e2e (request in -> last byte out) - "
+                    "floor.e2e (ms)",
+    "added": "overhead before the floor is subtracted: client figure - mock figure (ms)",
+    "mock": "the mock's own ttft, itl and e2e of the same requests (ms, its clock)",
+    "floor_ms": "the load generator's own added figures (p50 of added ttft, itl and e2e on "
+                "a direct mock run, gatecheck calibrate): subtracted from every request; "
+                "null when not calibrated (nothing subtracted)",
+    "matched": "successful marked requests whose mock timing was found (the overhead's n)",
+    "unmatched": "successful marked requests without a mock timing (mock log overrun, "
+                 "or a mock that is not the one behind the target)",
+    "measured_from": "run: epoch seconds of the end of the warm-up; requests sent before it "
+                     "are in samples.jsonl but in no figure",
+    "unfinished_at_stop": "requests still in flight when the run stopped, by how far they "
+                          "got: no response headers yet, headers but no content, mid-stream",
 }
+
+# The overhead's figures: (name, client field, mock field) of a Sample.
+_OVERHEAD = (("ttft", "ttft", "mock_ttft"), ("itl", "itl", "mock_itl"),
+             ("e2e", "e2e", "mock_e2e"))
+
+
+def overhead(samples: Sequence[Sample], floor: Mapping[str, Any] | None = None
+             ) -> dict[str, Any] | None:
+    """The gateway-overhead distributions of marked samples (None: none was marked)."""
+    marked = [s for s in samples if s.ok and s.nonce is not None]
+    if not marked:
+        return None
+    joined = [s for s in marked if s.mock_e2e is not None]
+    cut = {name: float((floor or {}).get(name) or 0.0) for name, _, _ in _OVERHEAD}
+    out: dict[str, Any] = {"matched": len(joined), "unmatched": len(marked) - len(joined),
+                           "floor_ms": dict(floor) if floor else None}
+    added: dict[str, Any] = {}
+    mock: dict[str, Any] = {}
+    for name, client, own in _OVERHEAD:
+        pairs = [(getattr(s, client), getattr(s, own)) for s in joined]
+        raw = [c - m for c, m in pairs if c is not None and m is not None]
+        added[name] = describe(raw)
+        mock[name] = describe(m for _, m in pairs)
+        out[name] = describe(v - cut[name] for v in raw)
+    out["added"], out["mock"] = added, mock
+    return out
 
 
 def _ok(samples: Sequence[Sample]) -> list[Sample]:
@@ -208,7 +255,8 @@ def summarize(
     health: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     open_loop: Mapping[str, Any] | None = None,
     stages: Sequence[Mapping[str, Any]] = (), started: float | None = None,
-    begun: int | None = None, warmup_s: float = 0.0,
+    begun: int | None = None, warmup_s: float = 0.0, floor: Mapping[str, Any] | None = None,
+    in_flight: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The summary of one run (a JSON-ready dict, figures in ms unless named otherwise).
 
@@ -220,11 +268,14 @@ def summarize(
             flight when the run stopped (``requests.unfinished``).
         warmup_s: requests sent in the first ``warmup_s`` seconds after ``started`` are left
             out of every figure (counted in ``requests.warmup_excluded``).
+        floor: the load generator's calibrated floor (ms per overhead figure), subtracted.
+        in_flight: requests still in flight at the stop, by phase (``unfinished_at_stop``).
     """
     unfinished = None if begun is None else max(0, begun - len(samples))
     excluded = 0
-    if warmup_s > 0 and started is not None:
-        kept = [s for s in samples if s.t >= started + warmup_s]
+    measured_from = started + warmup_s if started is not None else None
+    if warmup_s > 0 and measured_from is not None:
+        kept = [s for s in samples if s.t >= measured_from]
         excluded, samples = len(samples) - len(kept), kept
     ok = _ok(samples)
     window = _window(samples)
@@ -239,10 +290,13 @@ def summarize(
     }
     summary: dict[str, Any] = {
         "schema": SCHEMA,
-        "run": dict(run),
+        # measured_from (epoch s): sends before it are the warm-up; reports cut
+        # samples.jsonl at the same instant, so their charts count what the tables count
+        "run": {**run, "measured_from": measured_from},
         "requests": {
             "total": len(samples), "ok": len(ok), "failed": len(samples) - len(ok),
             "unfinished": unfinished, "warmup_excluded": excluded,
+            "unfinished_at_stop": dict(in_flight) if in_flight else None,
             "error_rate": round((len(samples) - len(ok)) / len(samples), 4) if samples else None,
             "errors": dict(errors.most_common(10)),
         },
@@ -262,6 +316,9 @@ def summarize(
         },
         "buffering": buffering(samples),
     }
+    gateway = overhead(samples, floor)
+    if gateway is not None:
+        summary["overhead"] = gateway
     lag_p99 = None
     if open_loop is not None:
         lags = [s.lag for s in samples if s.lag is not None]
@@ -287,6 +344,10 @@ def summarize(
             f"buffering suspected: {summary['buffering']['buffered']} of "
             f"{summary['buffering']['judged']} streams were buffered (content in one burst, "
             f"or ttft / e2e >= {BUFFER_RATIO:g})")
+    if gateway is not None and gateway["unmatched"]:
+        summary["warnings"].append(
+            f"{gateway['unmatched']} of {gateway['unmatched'] + gateway['matched']} "
+            "successful requests have no timing from the mock: their overhead is unknown")
     if ok and len(out_tokens) < len(ok):
         summary["warnings"].append(f"{len(ok) - len(out_tokens)} successful requests reported "
                                    "no usage: output tokens unknown for them")

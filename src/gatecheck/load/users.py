@@ -15,11 +15,15 @@ runs nothing::
     class StreamUser(users.StreamUser):
         pass
 
-Locust's own response time stops at the headers for a stream, so every request also fires
-``ttft``, ``itl`` and ``e2e`` as request events of type ``LLM`` (the web UI shows them) and
-appends an exact ``Sample``. Samples travel to the master inside Locust's worker reports;
-the master (or the single process) writes ``samples.jsonl`` and ``summary.json`` to
-``--gatecheck-out`` when Locust quits.
+Locust's own response time stops at the headers for a stream, so every request also logs
+``ttft``, ``itl`` and ``e2e`` into Locust statistics rows of type ``LLM`` (the web UI's table
+shows them) and appends an exact ``Sample``. Those rows are logged straight into their
+entries, not fired as request events: an event also counts in Locust's *Aggregated* row,
+whose rate the UI shows as the run's requests/s, and one stream would count four times.
+Samples travel to the master inside Locust's worker reports; the master (or the single
+process) joins them to the mock's own timings (``--gatecheck-mock-url``), serves live exact
+figures in a "gatecheck" tab of the web UI, and writes ``samples.jsonl`` and
+``summary.json`` to ``--gatecheck-out`` when Locust quits.
 """
 
 from __future__ import annotations
@@ -27,30 +31,43 @@ from __future__ import annotations
 import locust  # first: gevent patches sockets before anything else is imported
 from locust import User, constant, events, task
 
+import functools
 import os
 import socket
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import gevent
 
-from gatecheck import Auth, ConfigError, default_redactor
+from gatecheck import Auth, ConfigError, Stamps
+from gatecheck.load import _webui
 from gatecheck.load._health import HealthMonitor
 from gatecheck.load._options import LoadSettings, add_locust_arguments
 from gatecheck.load._pacer import Pacer
-from gatecheck.load._samples import SampleBook, sample_from
-from gatecheck.load._summary import summarize
-from gatecheck.load._transport import Outcome, Prepared, client_for, prepare, send
+from gatecheck.load._samples import Sample, SampleBook, sample_from
+from gatecheck.load._transport import Outcome, Prepared, client_for, prepare, route, send
+from gatecheck.load._truth import GroundTruth
 from gatecheck.load._writer import write_run
 
-__all__ = ["ChatUser", "LlmUser", "RateChatUser", "RateUser", "StreamUser"]
+__all__ = ["BOOK", "STATE", "TRUTH", "ChatUser", "LlmUser", "RateChatUser", "RateUser",
+           "StreamUser", "poll_truth"]
 
-LLM = "LLM"  # request_type of the metric events
+LLM = "LLM"  # request_type of the metric rows
 ERROR_BACKOFF_S = 0.05  # closed loop: pause after a transport error (no busy loop on refusal)
 SCHEDULE_LEAD_S = 0.2  # open loop: the schedule starts this long after test_start
+TRUTH_POLL_S = 1.0  # how often the mock's timings are read
+# A run stops itself when its first EARLY_STOP_AFTER finished requests all got the same one
+# of these: nothing it could measure, and a wrong base URL would otherwise send thousands.
+EARLY_STOP_AFTER = 20
+EARLY_STOP_STATUSES = {401: "the target refused the credentials: check the key and its env var",
+                       403: "the target refused the credentials: check the key and its env var",
+                       404: "the route does not exist there: is the base URL missing /v1?",
+                       405: "the route does not take POST there: is the base URL right?"}
 
 BOOK = SampleBook()  # this process's samples (the master's: everyone's)
+TRUTH = GroundTruth()  # the mock's timings, joined to BOOK's samples (book-owning process)
 MONITOR: HealthMonitor | None = None
 
 
@@ -61,6 +78,12 @@ class _RunState:
     requests: int = 0  # requests this process began sending (some may be cut by the stop)
     pacer: Pacer | None = None
     schedule: tuple[int, int, float] | None = None  # (index, processes, start epoch)
+    in_flight: dict[int, Stamps] = {}  # user id -> the stamps of its request in flight
+    cut: dict[str, int] = {}  # requests the run's stop cut, by how far they had got
+    first: list[Sample] = []  # the first finished requests (for the early stop)
+    stopped: str | None = None  # why the run stopped itself, if it did
+    nonce_prefix: str = ""
+    nonces: int = 0
 
 
 STATE = _RunState()
@@ -74,6 +97,12 @@ def node() -> str:
 def settings_of(environment: Any) -> LoadSettings:
     options = getattr(environment, "parsed_options", None)
     return LoadSettings() if options is None else LoadSettings.from_options(options)
+
+
+def next_nonce() -> str:
+    """A nonce unique in the run: this process's random prefix and a counter."""
+    STATE.nonces += 1
+    return f"{STATE.nonce_prefix}{STATE.nonces:010x}"
 
 
 def _is_worker(environment: Any) -> bool:
@@ -96,35 +125,63 @@ def _on_init(environment: Any, **_: Any) -> None:
     # imports: on a busy machine it is seconds stale and the timer fires at once.
     gevent.get_hub().loop.update_now()
     if _is_master(environment):
-        environment.events.worker_report.add_listener(_on_worker_report)
+        environment.events.worker_report.add_listener(
+            functools.partial(_on_worker_report, environment=environment))
         environment.events.test_stopping.add_listener(_flush_workers)
         environment.runner.register_message("gatecheck_final", _on_final)
     if _is_worker(environment):
         environment.events.report_to_master.add_listener(_on_report_to_master)
         environment.runner.register_message("gatecheck_schedule", _on_schedule)
         environment.runner.register_message("gatecheck_flush", _on_flush)
-    web_ui = getattr(environment, "web_ui", None)
-    if web_ui is not None:
-        web_ui.app.add_url_rule("/gatecheck/summary", "gatecheck_summary",
-                                lambda: _live_summary(environment))
+    if getattr(environment, "web_ui", None) is not None:
+        _webui.extend(environment, BOOK)
+    if not _is_worker(environment):
+        gevent.spawn(_truth_loop, environment)
 
 
-def _live_summary(environment: Any) -> Any:
-    """The web UI's /gatecheck/summary: exact figures of the samples so far (JSON)."""
-    from flask import jsonify
+def _truth_loop(environment: Any) -> None:
+    """Read the mock's new timings about once a second (bounded by the process's life)."""
+    while True:
+        gevent.sleep(TRUTH_POLL_S)
+        if getattr(environment.runner, "state", None) in (locust.runners.STATE_RUNNING,
+                                                          locust.runners.STATE_SPAWNING):
+            poll_truth(environment)
 
-    run = {"scenario": "live", "host": environment.host, "samples_so_far": len(BOOK.samples)}
-    summary = summarize(BOOK.samples, run=run, health=BOOK.health)
-    return jsonify(default_redactor().obj(summary))
+
+def poll_truth(environment: Any) -> int:
+    """One read of the mock's timings into the book's samples (0 without a mock URL)."""
+    url = settings_of(environment).mock_url
+    if not url:
+        return 0
+    client = STATE.__dict__.get("truth_client")
+    if client is None:
+        client = client_for(url, connect_timeout=5.0, network_timeout=10.0)
+        STATE.truth_client = client  # type: ignore[attr-defined]
+    prefix = urlsplit(url).path.rstrip("/")
+
+    def fetch(path: str) -> bytes:
+        response = client.get(prefix + path)
+        try:
+            body: bytes = response.read()
+            if response.status_code != 200:
+                raise ConnectionError(f"GET {path.split('?')[0]}: status {response.status_code}")
+            return body
+        finally:
+            response.release()
+
+    return TRUTH.poll(fetch)
 
 
 def _on_test_start(environment: Any, **_: Any) -> None:
     global MONITOR
     gevent.get_hub().loop.update_now()  # see _on_init
     BOOK.clear()
+    TRUTH.clear()
     STATE.started = time.time()
     STATE.requests = 0
     STATE.pacer = None
+    STATE.in_flight, STATE.cut, STATE.first, STATE.stopped = {}, {}, [], None
+    STATE.nonce_prefix = os.urandom(3).hex()
     if _is_master(environment):
         # One schedule for every worker: each takes arrivals i with i % n == its index.
         runner = environment.runner
@@ -190,16 +247,37 @@ def _on_final(environment: Any, msg: Any, **_: Any) -> None:
 def _on_report_to_master(client_id: str, data: dict[str, Any]) -> None:
     cpu, lag = MONITOR.drain() if MONITOR is not None else ([], [])
     data["gatecheck"] = {"rows": BOOK.drain(), "node": node(), "cpu": cpu, "lag": lag,
-                         "dropped": dropped(), "started": STATE.requests}
+                         "dropped": dropped(), "started": STATE.requests, "cut": STATE.cut}
 
 
-def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
+def _on_worker_report(client_id: str, data: dict[str, Any], environment: Any = None) -> None:
     payload = data.get("gatecheck")
     if payload:
-        BOOK.receive(payload["rows"])
+        arrived = BOOK.receive(payload["rows"])
+        TRUTH.expect(arrived)
         BOOK.add_health(payload["node"], payload["cpu"], payload["lag"])
         BOOK.dropped[payload["node"]] = int(payload.get("dropped", 0))
         BOOK.started[payload["node"]] = int(payload.get("started", 0))
+        BOOK.cut[payload["node"]] = dict(payload.get("cut") or {})
+        if environment is not None:
+            _watch_first(environment, arrived)
+
+
+def _watch_first(environment: Any, arrived: list[Sample]) -> None:
+    """Stop the run when its first finished requests all got one status that ends it."""
+    if STATE.stopped is not None or len(STATE.first) >= EARLY_STOP_AFTER:
+        return
+    STATE.first.extend(arrived[: EARLY_STOP_AFTER - len(STATE.first)])
+    if len(STATE.first) < EARLY_STOP_AFTER:
+        return
+    statuses = {s.status for s in STATE.first}
+    status = statuses.pop() if len(statuses) == 1 else None
+    if status not in EARLY_STOP_STATUSES or any(s.ok for s in STATE.first):
+        return
+    url = (environment.host or "").rstrip("/") + route(settings_of(environment).surface)
+    STATE.stopped = (f"stopped after the first {EARLY_STOP_AFTER} requests: every one "
+                     f"answered {status} to POST {url}; {EARLY_STOP_STATUSES[status]}")
+    gevent.spawn(environment.runner.quit)
 
 
 def _on_quitting(environment: Any, **_: Any) -> None:
@@ -211,14 +289,24 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     if not _is_master(environment):
         BOOK.dropped[node()] = dropped()
         BOOK.started[node()] = STATE.requests
+        BOOK.cut[node()] = dict(STATE.cut)
+    poll_truth(environment)  # the last rows: every finished request's are in the mock's log
     settings = settings_of(environment)
     if settings.out:
-        write_run(Path(settings.out), BOOK, environment, settings, started=STATE.started)
+        write_run(Path(settings.out), BOOK, environment, settings, started=STATE.started,
+                  truth=TRUTH, stopped=STATE.stopped)
 
 
 def _on_reset_stats(**_: Any) -> None:
     # The web UI's "reset stats": the exact samples restart with Locust's own statistics.
     BOOK.samples.clear()
+    TRUTH.clear()
+
+
+def _stopping_phase(stamps: Stamps) -> str:
+    if stamps.headers_ns is None:
+        return "waiting_for_headers"
+    return "waiting_for_content" if not stamps.content_ns else "mid_stream"
 
 
 for _hook, _listener in (
@@ -260,15 +348,23 @@ class LlmUser(User):
             self.prepared: Prepared = prepare(
                 base_url=self.host, surface=settings.surface, stream=self.stream,
                 model=settings.model, prompt=settings.full_prompt,
-                max_tokens=settings.max_tokens, auth=auth,
+                max_tokens=settings.max_tokens, auth=auth, nonces=bool(settings.mock_url),
             )
         except ValueError as exc:  # e.g. a stream user on the embeddings surface
             raise locust.exception.StopUser(str(exc)) from None
+        self.marked = bool(settings.mock_url)
         self.http = client_for(self.host, connect_timeout=min(10.0, settings.timeout),
                                network_timeout=settings.timeout)
         self.label = f"{self.prepared.path} ({'stream' if self.stream else 'chat'})"
 
     def on_stop(self) -> None:
+        cut = STATE.in_flight.pop(id(self), None)
+        state = getattr(self.environment.runner, "state", None)
+        if cut is not None and state in (locust.runners.STATE_CLEANUP,
+                                         locust.runners.STATE_STOPPING,
+                                         locust.runners.STATE_STOPPED):
+            phase = _stopping_phase(cut)  # the run's end stopped it mid-request
+            STATE.cut[phase] = STATE.cut.get(phase, 0) + 1
         http = getattr(self, "http", None)
         if http is not None:
             http.close()
@@ -279,36 +375,53 @@ class LlmUser(User):
 
     def one(self) -> None:
         """One request (subclasses change when it is sent, never how it is measured)."""
-        wall = time.time()
-        STATE.requests += 1
-        outcome = send(self.http, self.prepared, total_timeout=self.settings.timeout)
-        self.record(outcome, wall)
-        if not outcome.ok and outcome.status == 0:
+        self.exchange()
+        if self.last_failed_early:  # no answer at all: no busy loop on a refusing port
             gevent.sleep(ERROR_BACKOFF_S)
 
-    def record(self, outcome: Outcome, wall: float) -> None:
-        """Append the exact sample and fire Locust's events for it."""
+    last_failed_early = False
+
+    def exchange(self, intended_ns: int | None = None) -> None:
+        """Send one request and record it; in flight meanwhile (for the stop's count)."""
+        wall = time.time()
+        STATE.requests += 1
+        stamps = Stamps(send_ns=0)
+        STATE.in_flight[id(self)] = stamps
+        nonce = next_nonce() if self.marked else None
+        outcome = send(self.http, self.prepared, total_timeout=self.settings.timeout,
+                       intended_ns=intended_ns, nonce=nonce, stamps=stamps)
+        del STATE.in_flight[id(self)]
+        self.last_failed_early = not outcome.ok and outcome.status == 0
+        self.record(outcome, wall, nonce)
+
+    def record(self, outcome: Outcome, wall: float, nonce: str | None = None) -> None:
+        """Append the exact sample, fire Locust's request event and log the LLM rows."""
         sample = sample_from(
             outcome.stamps, t=wall, kind="stream" if self.stream else "chat", ok=outcome.ok,
-            status=outcome.status, error=outcome.error, in_tokens=outcome.in_tokens, node=self.node,
+            status=outcome.status, error=outcome.error, in_tokens=outcome.in_tokens,
+            node=self.node, nonce=nonce,
         )
         BOOK.add(sample)
-        fire = self.environment.events.request.fire
+        if not _is_worker(self.environment):
+            TRUTH.expect((sample,))
+            if len(STATE.first) < EARLY_STOP_AFTER:
+                _watch_first(self.environment, [sample])
         elapsed = sample.ttfb if self.stream else sample.e2e
-        fire(request_type="POST", name=self.label,
-             response_time=elapsed if elapsed is not None else (sample.e2e or 0.0),
-             response_length=sample.out_tokens or 0, response=None, context={},
-             exception=None if sample.ok else RuntimeError(sample.error), start_time=wall,
-             url=self.prepared.path)
+        self.environment.events.request.fire(
+            request_type="POST", name=self.label,
+            response_time=elapsed if elapsed is not None else (sample.e2e or 0.0),
+            response_length=sample.out_tokens or 0, response=None, context={},
+            exception=None if sample.ok else RuntimeError(sample.error), start_time=wall,
+            url=self.prepared.path)
         if not sample.ok:
             return
-        tokens = sample.out_tokens or 0
+        # Straight into their own rows, never through the request event: see the docstring.
+        stats, tokens = self.environment.stats, sample.out_tokens or 0
         for name, value in (("ttft", sample.ttft), ("itl", sample.itl), ("e2e", sample.e2e),
                             ("ttft from intended", sample.ttft_i),
                             ("e2e from intended", sample.e2e_i), ("schedule lag", sample.lag)):
             if value is not None:
-                fire(request_type=LLM, name=name, response_time=value, response_length=tokens,
-                     response=None, context={}, exception=None, start_time=wall)
+                stats.get(name, LLM).log(value, tokens)
 
 
 class ChatUser(LlmUser):
@@ -344,11 +457,7 @@ class RateUser(StreamUser):
             if wait <= 0:
                 break
             gevent.sleep(wait / 1e9)
-        wall = time.time()
-        STATE.requests += 1
-        outcome = send(self.http, self.prepared, total_timeout=self.settings.timeout,
-                       intended_ns=arrival.due_ns)
-        self.record(outcome, wall)
+        self.exchange(intended_ns=arrival.due_ns)
 
 
 class RateChatUser(RateUser):
