@@ -292,7 +292,7 @@ def summarize(
         "schema": SCHEMA,
         # measured_from (epoch s): sends before it are the warm-up; reports cut
         # samples.jsonl at the same instant, so their charts count what the tables count
-        "run": {**run, "measured_from": measured_from},
+        "run": {"warmup_s": warmup_s, **run, "measured_from": measured_from},
         "requests": {
             "total": len(samples), "ok": len(ok), "failed": len(samples) - len(ok),
             "unfinished": unfinished, "warmup_excluded": excluded,
