@@ -80,9 +80,9 @@ class Option:
         extra: dict[str, Any] = {"choices": self.choices} if self.choices else {}
         if (not self.append and self.kind is not str) or self.parse is not None:
             extra["type"] = self.parse or self.kind
+        text = f"{self.help}{self._default_note()} [env: {self.env}]"
         add(*flags, dest=self.dest, action="append" if self.append else "store", default=None,
-            metavar=self.metavar, help=f"{self.help}{self._default_note()} [env: {self.env}]",
-            **extra)
+            metavar=self.metavar, help=text.replace("%", "%%"), **extra)  # argparse formats it
 
     def add_to_locust(self, add: Callable[..., Any]) -> None:
         """Declare it on Locust's parser: ``--gatecheck-NAME``, typed, shown in the web UI.
@@ -93,7 +93,7 @@ class Option:
         extra: dict[str, Any] = {"choices": list(self.choices)} if self.choices else {}
         default = self.kind() if self.default is None else self.default
         add(self.namespaced_flag, type=self.kind, default=default, env_var=self.env,
-            help=self.help, include_in_web_ui=True, **extra)
+            help=self.help.replace("%", "%%"), include_in_web_ui=True, **extra)
 
     def resolve(self, given: Any, environ: Mapping[str, str]) -> Any:
         """The command line's value, else the environment's (parsed), else the default."""

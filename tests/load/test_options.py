@@ -130,3 +130,33 @@ def test_a_wire_is_served_on_its_front_door_family_and_may_need_a_feature():
         "openai", "anthropic", "openai", "openai"]
     assert [feature_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
         None, None, "responses", "embeddings"]
+
+
+def test_every_load_option_is_on_both_front_ends_and_documented():
+    from pathlib import Path
+
+    from gatecheck.cli import build_parser
+    from gatecheck.load import LOAD_OPTIONS, LOCUST_OPTIONS
+
+    readme = (Path(__file__).parents[2] / "locustfiles" / "README.md").read_text()
+    help_text = build_parser(only="load")._subparsers._group_actions[0].choices[  # noqa: SLF001
+        "load"].format_help()
+    locust = _parsed()
+    for option in (*LOAD_OPTIONS, *LOCUST_OPTIONS):
+        assert f"`{option.namespaced_flag}`" in readme or option.namespaced_flag in readme
+        assert hasattr(locust, option.dest)  # declared once, on Locust's parser too
+    for option in LOAD_OPTIONS:
+        assert option.flag in help_text
+        assert option.env in help_text  # the help names the environment variable
+
+
+def test_the_command_line_beats_the_environment_which_beats_the_default():
+    from gatecheck.load._options import RATE, SURFACE, option_values
+
+    assert RATE.resolve(None, {}) == 10.0
+    assert RATE.resolve(None, {"GATECHECK_LOAD_RATE": "2.5"}) == 2.5
+    assert RATE.resolve(7.0, {"GATECHECK_LOAD_RATE": "2.5"}) == 7.0
+    with pytest.raises(UsageError, match="GATECHECK_LOAD_SURFACE='grpc': expected one of"):
+        SURFACE.resolve(None, {"GATECHECK_LOAD_SURFACE": "grpc"})
+    values = option_values({"gatecheck_rate": 3.0}, {"GATECHECK_LOAD_SEED": "9"})
+    assert (values["rate"], values["seed"], values["model"]) == (3.0, 9, None)

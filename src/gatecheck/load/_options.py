@@ -121,9 +121,9 @@ MOCK_URL = _opt("mock-url", "root URL of the gatecheck mock behind the target: i
 CALIBRATION = _opt("calibration", "calibration.json from gatecheck calibrate: the load "
                    "generator's floor, subtracted from the overhead (gatecheck load: default "
                    ".gatecheck/calibration.json when present)", metavar="PATH")
-SLO = _opt("slo", "capacity scenario: what a step must meet, comma-separated, e.g. "
-           "'overhead.ttft.p99<10ms,error_rate<1%' (the default; 'ttft.p99<500ms' without a "
-           "mock)", metavar="SLO")
+SLO = _opt("slo", "capacity scenario: what each step must meet, comma-separated FIGURE<LIMIT, "
+           "e.g. ttft.p99<500ms (default: overhead.ttft.p99<10ms and error_rate under 1 "
+           "percent; without a mock, ttft.p99<500ms and the same error rate)", metavar="SLO")
 STEP_DURATION = _opt("step-duration", "capacity scenario: seconds each load step runs", float,
                      10.0, metavar="D", parse=parse_duration)
 LOAD_OPTIONS: tuple[Option, ...] = (
