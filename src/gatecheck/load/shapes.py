@@ -28,6 +28,7 @@ from gatecheck.load._capacity import (
     step_record,
 )
 from gatecheck.load._options import LoadSettings, plan_stages
+from gatecheck.load._process import BOOK, poll_truth
 from gatecheck.load._summary import summarize
 
 __all__ = ["CapacityShape", "StepShape", "plan_stages"]
@@ -129,16 +130,15 @@ class CapacityShape(LoadTestShape):
         return users, float(users)
 
     def _judge(self) -> None:
-        from gatecheck.load import users as load_users
 
         assert self._search is not None
         assert self._current is not None
         users, begun, wall = self._current
         environment = self.runner.environment if self.runner is not None else None
         if environment is not None:
-            load_users.poll_truth(environment)
+            poll_truth(environment)
         lo, hi = wall + self.settle_s, wall + self.step_s
-        window = [s for s in load_users.BOOK.samples
+        window = [s for s in BOOK.samples
                   if lo <= s.t + (s.e2e or 0.0) / 1000.0 < hi]
         summary = summarize(window, run={"users": users}, floor=self._floor)
         met, checks = judge(summary, self._slos)
