@@ -160,3 +160,26 @@ def test_the_command_line_beats_the_environment_which_beats_the_default():
         SURFACE.resolve(None, {"GATECHECK_LOAD_SURFACE": "grpc"})
     values = option_values({"gatecheck_rate": 3.0}, {"GATECHECK_LOAD_SEED": "9"})
     assert (values["rate"], values["seed"], values["model"]) == (3.0, 9, None)
+
+
+def test_extra_headers_take_literals_and_environment_variables():
+    from gatecheck import ConfigError
+
+    settings = LoadSettings(headers="X-Provider=openai; x-host=$MY_HOST ;")
+    settings.check()
+    assert settings.header_values({"MY_HOST": "http://up"}) == {
+        "x-provider": "openai", "x-host": "http://up"}
+    with pytest.raises(ConfigError, match=r"header x-host: set \$MY_HOST"):
+        settings.header_values({})
+    with pytest.raises(UsageError, match="needs name=value"):
+        LoadSettings(headers="novalue").check()
+
+
+def test_a_targets_headers_reach_the_users_by_name_never_by_secret():
+    from gatecheck.load._run import _header_spec
+    from gatecheck.targets import load_targets
+
+    portkey = load_targets().get("portkey")
+    assert _header_spec(portkey, "openai") == (
+        "x-portkey-custom-host=$GATECHECK_PORTKEY_CUSTOM_HOST;x-portkey-provider=openai")
+    assert _header_spec(portkey, "anthropic").endswith("x-portkey-provider=anthropic")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from gatecheck import Surface, UsageError, Wire
+from gatecheck import ConfigError, Surface, UsageError, Wire
 from gatecheck.options import Option
 
 __all__ = [
@@ -136,6 +136,8 @@ LOCUST_OPTIONS: tuple[Option, ...] = (
          choices=("none", "bearer", "x-api-key", "header")),
     _opt("auth-env", "NAME of the environment variable holding the API key (never the key)"),
     _opt("auth-header", "header name for --gatecheck-auth header"),
+    _opt("headers", "extra request headers, 'name=value;name=$ENV_VAR' ($: the value is in "
+         "that environment variable, never on the command line)"),
     _opt("out", "directory for samples.jsonl and summary.json (master / single process)"),
     _opt("label", "run label copied into summary.json (e.g. the target)"),
 )
@@ -182,6 +184,7 @@ class LoadSettings:
     auth: str = "none"
     auth_env: str = ""
     auth_header: str = ""
+    headers: str = ""
     out: str = ""
     label: str = ""
 
@@ -229,6 +232,23 @@ class LoadSettings:
         if self.auth != "none" and not self.auth_env:
             raise UsageError(f"auth {self.auth}: name the env var holding the key "
                              "(--gatecheck-auth-env)")
+        for pair in filter(None, (p.strip() for p in self.headers.split(";"))):
+            name, sep, _ = pair.partition("=")
+            if not sep or not name.strip():
+                raise UsageError(f"headers: {name.strip()!r} needs name=value or name=$ENV_VAR")
+
+    def header_values(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The extra headers, ``$NAME`` values read from ``environ`` (unset: ConfigError)."""
+        out = {}
+        for pair in filter(None, (p.strip() for p in self.headers.split(";"))):
+            name, _, value = (part.strip() for part in pair.partition("="))
+            if value.startswith("$"):
+                found = environ.get(value[1:])
+                if not found:
+                    raise ConfigError(f"header {name}: set ${value[1:]}")
+                value = found
+            out[name.lower()] = value
+        return out
 
 
 assert {f.name for f in fields(LoadSettings)} == {_field(o) for o in (*LOAD_OPTIONS,

@@ -59,7 +59,8 @@ def run_load(plan: LoadPlan) -> LoadOutcome:
         settings = dataclasses.replace(
             plan.settings, mock_url=plan.settings.mock_url or mock_url or "",
             auth=scheme if secret_env and scheme != "none" else "none",
-            auth_env=secret_env or "", auth_header=target.auth.header or "")
+            auth_env=secret_env or "", auth_header=target.auth.header or "",
+            headers=_header_spec(target, surface))
         options = {k: v for k, v in settings.to_locust().items() if k != "out"}
         launch = LocustRun(
             locustfile=locustfile, host=base_url, run_dir=run_dir, users=plan.users,
@@ -90,6 +91,15 @@ def run_load(plan: LoadPlan) -> LoadOutcome:
         say(f"gatecheck: error: {stopped}")
     say(f"gatecheck: {summary_path} (Locust CSV/HTML beside it)")
     return LoadOutcome(run_dir, summary, code, ok and not stopped and code in (0, 130))
+
+
+def _header_spec(target: TargetConfig, surface: Surface) -> str:
+    """The target's static headers for Locust: literal values, ``$NAME`` for a variable."""
+    merged = dict(target.headers)
+    if surface in target.surfaces:
+        merged.update(target.surfaces[surface].headers)
+    return ";".join(f"{name}={value.literal}" if value.literal is not None
+                    else f"{name}=${value.env}" for name, value in merged.items())
 
 
 @contextmanager

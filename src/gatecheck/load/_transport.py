@@ -105,14 +105,15 @@ def route(surface: Wire) -> str:
 
 def prepare(
     *, base_url: str, surface: Wire, stream: bool, model: str, prompt: str, max_tokens: int,
-    auth: Auth, nonces: bool = False,
+    auth: Auth, nonces: bool = False, extra_headers: dict[str, str] | None = None,
 ) -> Prepared:
     """The path, body and headers of a request on ``surface``.
 
     OpenAI streams always ask for ``stream_options.include_usage``: without it a gateway
     sends no usage and output tokens would be unknown (never counted from chunks). A
     Responses stream reports usage in its terminal event; embeddings are never streamed.
-    ``nonces``: leave room at the end of the prompt for each request's nonce.
+    ``nonces``: leave room at the end of the prompt for each request's nonce;
+    ``extra_headers``: a target's own (a gateway's provider header), sent before the auth.
     """
     prefix = urlsplit(base_url).path.rstrip("/")
     prompt += _SLOT_MARK if nonces else ""
@@ -129,6 +130,7 @@ def prepare(
     else:
         body = chat_request(surface, model, prompt, max_tokens=max_tokens, stream=stream)
         headers.update(protocol_headers(surface))
+    headers.update(extra_headers or {})
     auth.apply(headers)
     raw = orjson.dumps(body)
     if not nonces:

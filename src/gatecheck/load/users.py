@@ -31,6 +31,7 @@ from __future__ import annotations
 import locust  # first: gevent patches sockets before anything else is imported
 from locust import User, constant, task
 
+import os
 import time
 
 import gevent
@@ -89,8 +90,9 @@ class LlmUser(User):
                 base_url=self.host, surface=settings.surface, stream=self.stream,
                 model=settings.model, prompt=settings.full_prompt,
                 max_tokens=settings.max_tokens, auth=auth, nonces=bool(settings.mock_url),
+                extra_headers=settings.header_values(os.environ),
             )
-        except ValueError as exc:  # e.g. a stream user on the embeddings surface
+        except (ValueError, ConfigError) as exc:  # a stream user on embeddings, a header unset
             raise locust.exception.StopUser(str(exc)) from None
         self.marked = bool(settings.mock_url)
         self.http = client_for(self.host, connect_timeout=min(10.0, settings.timeout),
