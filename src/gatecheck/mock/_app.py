@@ -196,7 +196,6 @@ class MockApp:
         path: str,
         headers: list[tuple[bytes, bytes]],
     ) -> None:
-        start_ns = time.perf_counter_ns()  # the mock's own clock starts here (see _timings)
         try:
             raw = await self._read(conn)
         except _TooLarge:
@@ -211,7 +210,9 @@ class MockApp:
             return
         nonce, raw = split_nonce(raw)  # before the cache: a marked body hits the same plan
         if nonce is not None:
-            conn.stopwatch = Stopwatch(nonce, start_ns)  # kept by _http when the answer ends
+            # The mock's own clock starts once the body is in (for a load request, one read
+            # of bytes that came with the headers); unmarked requests never read the clock.
+            conn.stopwatch = Stopwatch(nonce, time.perf_counter_ns())  # kept by _http
         plan = self._plans[route].get(raw)
         if plan.status != 200:
             await conn.respond(plan.status, plan.error)

@@ -8,9 +8,9 @@ answer left (``perf_counter_ns``, its own clock: only its own differences are ke
 clock is shared with the client). ``GET /_mock/timings?since=SEQ`` hands the rows out in
 batches (a load generator polls it about once a second), ``?nonce=X`` one row.
 
-Each row's durations are measured from the moment the request reached the mock's app,
-with the formulas of ``gatecheck._timing`` (ttfb, ttft, itl, e2e): what the mock itself
-took, which a client subtracts from what it measured to get what sat in between.
+Each row's durations are measured from the moment the request's body was in the mock's
+app, with the formulas of ``gatecheck._timing`` (ttfb, ttft, itl, e2e): what the mock
+itself took, which a client subtracts from what it measured to get what sat in between.
 """
 
 from __future__ import annotations
