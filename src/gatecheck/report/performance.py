@@ -258,8 +258,9 @@ def _time_plots(load: LoadRun, head: str) -> list[tuple[Markup, str]]:
     if not series["x"]:
         return []
     xs = series["x"]
+    steps = (load.summary.get("capacity") or {}).get("steps") or []  # the search's steps
     vlines = [(float(stage["start_s"]), f"{stage.get('users')} users")
-              for stage in load.summary.get("stages") or []
+              for stage in [*(load.summary.get("stages") or []), *steps]
               if isinstance(stage, dict) and isinstance(stage.get("start_s"), int | float)]
     lines = [Series(f"{head} {p}", list(zip(xs, series[p], strict=True)))
              for p in ("p50", "p90", "p99")]
