@@ -254,3 +254,30 @@ def test_web_with_a_duration_starts_and_stops_by_itself(tmp_path):
     assert summary["requests"]["ok"] > 0
     assert summary["run"]["run_time_s"] == 4
     assert summary["run"]["users"] == 2
+
+
+def test_the_hostile_gateway_cannot_pass_a_load_run(tmp_path, capsys):
+    # tests/apps/hostile.py (issue 12): megabytes of headers, an API that never answers, a
+    # route that is a 404: none passes, each says what happened in one line.
+    from tests.apps.hostile import serve
+
+    def run(mode: str, *argv: str) -> tuple[int, dict[str, Any], str]:
+        with serve(mode, max_seconds=30) as server:
+            code, summary, _ = _load(tmp_path / mode, "--target", "mock", "--base-url",
+                                     f"mock={server.url}/v1", "--duration", "2s",
+                                     "--users", "2", *argv)
+        return code, summary, capsys.readouterr().out
+
+    code, summary, _ = run("huge-headers", "--scenario", "chat")
+    assert code == 1
+    assert summary["requests"]["ok"] == 0
+    assert any("response headers past 256 lines or 64 KiB" in e
+               for e in summary["requests"]["errors"])
+    code, summary, out = run("stall")
+    assert code == 1
+    assert summary["requests"]["unfinished_at_stop"] == {"waiting_for_headers": 2}
+    assert "no request finished: 2 were still waiting for the target" in out
+    code, summary, out = run("not-found-first", "--duration", "30s")
+    assert code == 1
+    assert "every one answered 404 to POST" in out
+    assert summary["requests"]["total"] < 2000
