@@ -37,9 +37,11 @@ def test_rows_join_samples_in_either_order():
     truth = GroundTruth()
     early = _sample("a", ttft=101.0, itl=10.5, e2e=143.0)
     truth.expect([early])  # the sample first (one process: the usual order)
+    assert truth.waiting == 1
     assert truth.absorb(FIELDS, [_row(1, "a", ttft=100.0, itl=10.0, e2e=140.0),
                                  _row(2, "b", ttft=100.0, itl=10.0, e2e=140.0)]) == 1
     assert (early.mock_ttft, early.mock_itl, early.mock_e2e) == (100.0, 10.0, 140.0)
+    assert truth.waiting == 0
     late = _sample("b", ttft=103.0, itl=10.0, e2e=150.0)
     truth.expect([late])  # the row first (a worker's samples arrive seconds later)
     assert late.mock_e2e == 140.0

@@ -40,6 +40,7 @@ __all__ = ["BOOK", "EARLY_STOP_AFTER", "LLM", "STATE", "TRUTH", "dropped", "is_w
 LLM = "LLM"  # request_type of the metric rows
 SCHEDULE_LEAD_S = 0.2  # open loop: the schedule starts this long after test_start
 TRUTH_POLL_S = 1.0  # how often the mock's timings are read
+FINAL_ROWS_S = 2.0  # at the end, how long samples without their row wait for it
 # A run stops itself when its first EARLY_STOP_AFTER finished requests all got the same one
 # of these: nothing it could measure, and a wrong base URL would otherwise send thousands.
 EARLY_STOP_AFTER = 20
@@ -273,11 +274,22 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         BOOK.dropped[node()] = dropped()
         BOOK.started[node()] = STATE.requests
         BOOK.cut[node()] = dict(STATE.cut)
-    poll_truth(environment)  # the last rows: every finished request's are in the mock's log
+    _last_rows(environment)
     settings = settings_of(environment)
     if settings.out:
         write_run(Path(settings.out), BOOK, environment, settings, started=STATE.started,
                   truth=TRUTH, stopped=STATE.stopped)
+
+
+def _last_rows(environment: Any) -> None:
+    """Read the mock's last rows. A request's row is logged as its last byte leaves the
+    mock, which a loaded machine can run a moment after the client read that byte: samples
+    still without a row get a few more reads (bounded: FINAL_ROWS_S)."""
+    poll_truth(environment)
+    deadline = time.monotonic() + FINAL_ROWS_S
+    while TRUTH.waiting and time.monotonic() < deadline and settings_of(environment).mock_url:
+        gevent.sleep(0.1)
+        poll_truth(environment)
 
 
 def _on_reset_stats(**_: Any) -> None:

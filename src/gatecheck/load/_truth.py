@@ -38,6 +38,11 @@ class GroundTruth:
         self._samples: dict[str, Sample] = {}  # nonce -> sample, waiting for its row
         self._index: dict[str, int] | None = None  # field name -> column
 
+    @property
+    def waiting(self) -> int:
+        """Samples still without their row."""
+        return len(self._samples)
+
     def clear(self) -> None:
         self._rows.clear()
         self._samples.clear()
