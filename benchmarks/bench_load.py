@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_load.py accuracy [--users 100] [--duration 30s]
     .venv/bin/python benchmarks/bench_load.py capacity [--users 50] [--duration 20s]
     .venv/bin/python benchmarks/bench_load.py guidellm [--duration 20s]
+    .venv/bin/python benchmarks/bench_load.py overhead [--users 100] [--duration 20s]
+    .venv/bin/python benchmarks/bench_load.py slo [--users 512] [--duration 3m]
 
 accuracy: ``gatecheck calibrate`` (the mock at ttft 200 ms, itl 20 ms, 50 tokens, no proxy)
 with 100 concurrent streams: reported ttft / itl / e2e p50 against the model's true values.
@@ -11,6 +13,12 @@ drives against the zero-latency mock, with the load process's CPU.
 guidellm: the open-loop run GuideLLM 0.8.1 was measured with on this machine (research notes:
 server ttft 100 ms, itl 10 ms, 64 tokens, constant 100 requests/s, 20 s; GuideLLM reported
 a ttft of 110 ms): ``gatecheck load --target mock --scenario rate`` with the same model.
+overhead: ``gatecheck calibrate`` (the self-check: added ttft p50 within 1 ms of 0 on the
+direct mock, and the floor), then the overhead of the mock itself and of the embedded
+reference proxy at 1 and N streams (mock at ttft 100 ms, itl 10 ms, 64 tokens), the floor
+subtracted.
+slo: ``gatecheck load --scenario capacity`` against the embedded reference proxy with the
+default SLO (overhead.ttft.p99 < 10 ms, error rate < 1 %), 10 s steps, within the time cap.
 
 Each run is bounded by its duration plus a minute; the machine's load average is printed
 beside every figure, since other work on a shared machine moves them.
@@ -50,8 +58,8 @@ def _loadavg() -> str:
 def accuracy(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         print(_loadavg())
-        _run(["calibrate", "--users", str(args.users), "--duration", args.duration],
-             Path(tmp), timeout=600)
+        _run(["calibrate", "--users", str(args.users), "--duration", args.duration,
+              "--calibration", str(Path(tmp) / "calibration.json")], Path(tmp), timeout=600)
         print(_loadavg())
 
 
@@ -89,9 +97,52 @@ def guidellm(args: argparse.Namespace) -> None:
         print(_loadavg())
 
 
+MODEL = "ttft=100 itl=10 tokens=64"  # issue 15's side-by-side model
+
+
+def overhead(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        calibration = str(Path(tmp) / "calibration.json")
+        print(_loadavg())
+        _run(["calibrate", "--users", "20", "--duration", args.duration, "--warmup", "2s",
+              "--ttft-ms", "100", "--itl-ms", "10", "--tokens", "64", "--calibration",
+              calibration], Path(tmp), timeout=600)
+        rows = []
+        for target, users in (("mock", args.users), ("reference", 1), ("reference", args.users)):
+            before = _loadavg()
+            summary = _run(["load", "--target", target, "--users", str(users), "--duration",
+                            args.duration, "--warmup", "2s", "--directive", MODEL,
+                            "--calibration", calibration], Path(tmp), timeout=600)
+            own = summary["overhead"]
+            rows.append((target, users, *(own[k][p] for k in ("ttft", "itl", "e2e")
+                                          for p in ("p50", "p99")), own["matched"], before))
+        print("\n| target | streams | overhead ttft p50 / p99 ms | itl p50 / p99 ms | "
+              "e2e p50 / p99 ms | n | before |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        for r in rows:
+            print(f"| {r[0]} | {r[1]} | {r[2]:.2f} / {r[3]:.2f} | {r[4]:.3f} / {r[5]:.3f} | "
+                  f"{r[6]:.2f} / {r[7]:.2f} | {r[8]} | {r[9]} |")
+
+
+def slo(args: argparse.Namespace) -> None:
+    import time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        print(_loadavg())
+        started = time.monotonic()
+        summary = _run(["load", "--target", "reference", "--scenario", "capacity",
+                        "--users", str(args.users), "--duration", args.duration,
+                        "--step-duration", "10s", "--directive", MODEL], Path(tmp),
+                       timeout=900)
+        wall = time.monotonic() - started
+        capacity = summary["capacity"]
+        print(f"\nwall {wall:.0f} s (cap {capacity['cap_s']:g} s); {capacity['result']}")
+        print(_loadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", choices=("accuracy", "capacity", "guidellm"))
+    parser.add_argument("which", choices=("accuracy", "capacity", "guidellm", "overhead", "slo"))
     parser.add_argument("--users", type=int, default=None)
     parser.add_argument("--duration", default=None)
     args = parser.parse_args()
@@ -101,6 +152,12 @@ def main() -> None:
     elif args.which == "guidellm":
         args.duration = args.duration or "20s"
         guidellm(args)
+    elif args.which == "overhead":
+        args.users, args.duration = args.users or 100, args.duration or "20s"
+        overhead(args)
+    elif args.which == "slo":
+        args.users, args.duration = args.users or 512, args.duration or "3m"
+        slo(args)
     else:
         args.users, args.duration = args.users or 50, args.duration or "20s"
         capacity(args)

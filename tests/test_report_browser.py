@@ -224,3 +224,35 @@ def test_the_problem_detector_sees_console_errors_and_blocked_fetches(page, tmp_
     problems = page.problems()
     assert any("boom" in p for p in problems), problems
     assert any("Content Security Policy" in p for p in problems), problems
+
+
+@pytest.mark.load
+def test_the_kept_locust_report_renders_and_shows_the_real_request_rate(page, tmp_path):
+    # Issue 13: the kept load/locust.html must render (13.3: redaction must leave Locust's
+    # code alone) and its rate must be the real one (13.5: the LLM rows, one per figure,
+    # made the Aggregated row count each stream four times).
+    import orjson
+
+    out = tmp_path / "reports"
+    assert main(["load", "--target", "mock", "--duration", "3s", "--users", "4",
+                 "--directive", "ttft=20 itl=5 tokens=10", "--out", str(out)]) == 0
+    load_dir = out / (out / "latest.txt").read_text().strip() / "load"
+    summary = orjson.loads((load_dir / "summary.json").read_bytes())
+    page.open(load_dir / "locust.html")
+    page.js("new Promise(r => setTimeout(r, 300))")
+    exceptions = [p for p in page.problems() if p.startswith("exception")]
+    assert exceptions == [], exceptions  # a SyntaxError here: the redactor broke Locust's JS
+    rows = page.js("Array.from(document.querySelectorAll('table')[0].querySelectorAll('tr'))"
+                   ".map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
+    header, *body = rows
+    by_name = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in body}
+    post = next(v for (kind, _), v in by_name.items() if kind == "POST")
+    aggregated = by_name[("", "Aggregated")]
+    assert {name for kind, name in by_name if kind == "LLM"} >= {"ttft", "itl", "e2e"}
+    assert aggregated["# Requests"] == post["# Requests"]  # once per request, not 4x
+    rps = float(aggregated["RPS"])
+    assert rps == float(post["RPS"])
+    # Locust's rate (requests / its run time) is the real one: the summary's, within the
+    # two clocks' edges (Locust divides by its whole run, the summary by first send ->
+    # last completion), never a multiple of it.
+    assert rps == pytest.approx(summary["throughput"]["requests_per_s"], rel=0.35)

@@ -97,3 +97,39 @@ def test_buffering_and_client_health_flips_are_listed(run_a):
     only_client = compare(records, records, meta, meta, load, LoadRun(summary, load.points))
     assert _headline(only_client)[0] == "same"
     assert "load generator" in render_comparison_html(only_client)
+
+
+@pytest.mark.parametrize(("group", "key", "value", "said"), [
+    ("run", "users", 8, "users 16 -> 8"),
+    ("run", "scenario", "chat", "scenario ramp -> chat"),
+    ("run", "directive", "ttft=10", "directive [[mock ttft=120 itl=20]] -> ttft=10"),
+    ("run", "surface", "anthropic", "surface openai -> anthropic"),
+    ("open_loop", "rate_per_s", 20.0, "rate none -> 20"),
+])
+def test_load_runs_of_different_workloads_are_not_called_regressed(
+        run_a, group, key, value, said):
+    records, meta, load = load_run(run_a)
+    assert load is not None
+    slower = copy.deepcopy(load.summary)
+    slower.setdefault(group, {})[key] = value
+    for figures in slower["latency_ms"].values():  # every latency doubled: a real regression
+        for stat in ("p50", "p90", "p99", "p99.9"):  # ... between runs of one workload
+            if isinstance(figures.get(stat), int | float):
+                figures[stat] *= 2
+    slower["buffering"] = {**slower["buffering"], "suspected": True}
+    result = compare(records, records, meta, meta, load, LoadRun(slower, load.points))
+    assert said in result.workload
+    status, line = _headline(result)
+    assert status == "same"
+    assert "performance NOT COMPARED: the load runs ran different workloads (" in line
+    assert said in line
+    assert {d.verdict for d in (*result.latency, *result.throughput)} == {"not comparable"}
+    md = render_comparison_markdown(result)
+    assert "| not comparable |" in md
+    # the same runs with one workload: the doubled latency is a regression again
+    slower.setdefault(group, {})[key] = (load.summary.get(group) or {}).get(key)
+    if group == "open_loop" and load.summary.get(group) is None:
+        del slower[group]
+    again = compare(records, records, meta, meta, load, LoadRun(slower, load.points))
+    assert again.workload == ()
+    assert _headline(again)[0] == "regressed"

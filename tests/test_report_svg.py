@@ -58,48 +58,54 @@ def test_bucket_width_keeps_at_most_forty_buckets():
     assert bucket_width(3600) == 120
 
 
-def test_over_time_buckets_by_send_time_and_rates_the_partial_last_bucket():
+def test_over_time_buckets_by_send_time_and_rates_every_request_once():
     points = tuple(Point(t=1000.0 + i * 0.5, ok=i % 10 != 9, ttft=100.0 + i, e2e=500.0)
                    for i in range(20))  # 10 s of sends, every 10th failed
     load = LoadRun({"run": {"started": None}, "latency_ms": {"ttft": {"count": 18}}}, points)
     series = over_time(load, "ttft")
+    assert series["window"] == [0.0, 10.0]  # first send -> last completion (9.5 + 0.5 s)
     assert series["width"] == 1  # 0.25 s would cut 10 s into 40, but 20 sends need 1 s
-    assert len(series["x"]) == len(series["p50"]) == len(series["ok_rate"])
-    assert sum(r for r in series["ok_rate"] if r is not None) == pytest.approx(18, abs=1)
+    assert len(series["x"]) == len(series["p50"]) == len(series["ok_rate"]) == 10
+    assert sum(series["ok_rate"]) * series["width"] == pytest.approx(18)
+    assert sum(series["fail_rate"]) * series["width"] == pytest.approx(2)
     assert series["p50"][0] == 100.0
 
 
-def test_over_time_runs_to_the_window_end_without_a_false_spike_at_the_end():
-    # 2.5 req/s from 0.3 s to 5.1 s of a 6 s run whose start is written to the whole second;
-    # requests sent after 5.1 s were still in flight at the stop (no sample). Ending the
-    # buckets at the last send made its sliver of a bucket read 10 req/s.
-    started = 1_800_000_000.0
-    points = tuple(Point(t=started + 0.3 + i * 0.4, ok=True, ttft=50.0, e2e=900.0)
-                   for i in range(13))
-    run = {"started": "2027-01-15T08:00:00Z", "run_time_s": 6}
-    load = LoadRun({"run": run, "latency_ms": {"ttft": {"count": 13}}}, points)
+def _closed_loop(users: int, e2e_s: float, seconds: float) -> tuple[Point, ...]:
+    """Every user sends at the same instant, again as soon as its answer ends."""
+    start = 1_800_000_000.0
+    cycles = int(seconds / e2e_s)
+    return tuple(Point(t=start + c * e2e_s, ok=True, ttft=100.0, e2e=e2e_s * 1000)
+                 for c in range(cycles) for _ in range(users))
+
+
+def test_a_closed_loop_reads_its_steady_rate_not_a_sawtooth():
+    # 10 users, 1.18 s per request: sends come in bursts of 10 every 1.18 s. Counted at
+    # their send instant in 0.5 s buckets they read 20, 0, 20, 0 (the reported bug).
+    points = _closed_loop(users=10, e2e_s=1.18, seconds=20.0)
+    load = LoadRun({"run": {}, "latency_ms": {"ttft": {"count": len(points)}}}, points)
     series = over_time(load, "ttft")
-    assert series["width"] == 1  # two sends per bucket on average, not 0.25 s combs
-    rates = [r for r in series["ok_rate"] if r is not None]
-    assert max(rates) <= 3.0
-    assert series["x"][-1] > 6.0  # the window reaches start + run time (+ the lost second)
-    assert series["ok_rate"][-1] is None  # a final bucket under half covered is left out
-    assert series["p50"][-1] is None  # buckets with no send have no percentile
-    assert sum(rates) == pytest.approx(13)  # 1 s buckets: every send counted once
-    # Without a run time the last send ends the window; a thin last bucket is still left out.
-    bare = over_time(LoadRun({"run": {}, "latency_ms": {}}, points), "ttft")
-    assert max(r for r in bare["ok_rate"] if r is not None) < 4.0  # was 16
+    window = series["window"][1] - series["window"][0]
+    steady = 10 / 1.18
+    assert all(rate == pytest.approx(steady, rel=1e-6) for rate in series["ok_rate"])
+    # the chart agrees with the table: its mean is ok requests / the summary's window
+    assert sum(series["ok_rate"]) / len(series["ok_rate"]) == pytest.approx(
+        len(points) / window)
+    assert set(series["fail_rate"]) == {0.0}
 
 
-def test_over_time_scales_a_final_bucket_by_the_part_the_window_covers():
-    started = 1_800_000_000.0
-    points = tuple(Point(t=started + i * 0.5, ok=True, ttft=50.0, e2e=90.0) for i in range(80))
-    run = {"started": "2027-01-15T08:00:00.000Z", "run_time_s": 41}
-    series = over_time(LoadRun({"run": run, "latency_ms": {}}, points), "ttft")
-    assert series["width"] == 2
-    assert series["x"][-1] == 41.0  # [40, 42) covers 1 s of the window
-    assert series["ok_rate"][-1] == 0.0  # no send after 39.5 s: no false spike, no gap
-    assert set(series["ok_rate"][:-1]) == {2.0}
+def test_the_window_ends_at_the_last_completion_and_instant_requests_count_once():
+    start = 1_800_000_000.0
+    points = (Point(t=start, ok=True, ttft=None, e2e=None),  # no e2e: counted at its send
+              Point(t=start + 1.0, ok=False, ttft=None, e2e=0.0),
+              Point(t=start + 2.0, ok=True, ttft=None, e2e=3000.0))  # ends at +5 s
+    run = {"started": "2027-01-15T08:00:00Z", "measured_from": start, "warmup_s": 0}
+    series = over_time(LoadRun({"run": run, "latency_ms": {}}, points), "e2e")
+    assert series["window"] == [0.0, 5.0]
+    width = series["width"]
+    assert sum(series["ok_rate"]) * width == pytest.approx(2)
+    assert sum(series["fail_rate"]) * width == pytest.approx(1)
+    assert series["x"][0] == pytest.approx(width / 2)
 
 
 def test_strip_has_one_cell_per_run():

@@ -37,7 +37,13 @@ PROFILES = ("sdk-compat", "strict")
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One option: its name, its environment variable, and its help."""
+    """One option: its name, its environment variable, its help, its type and its default.
+
+    ``kind`` is the value's type as Locust's web UI edits it (str, int or float: the UI
+    converts what is typed to the type of the default); ``parse`` reads the command line's
+    text when it is richer than that (a duration "30s" for seconds). ``default`` None means
+    the value is resolved later (the environment, targets.toml, the scenario).
+    """
 
     name: str  # "target": --target on gatecheck's commands, --gatecheck-target elsewhere
     env: str
@@ -47,6 +53,9 @@ class Option:
     choices: tuple[str, ...] | None = None
     # Other flags a namespaced front end also accepts, where no well-known plugin uses them.
     aliases: tuple[str, ...] = ()
+    kind: type = str
+    default: Any = None
+    parse: Callable[[str], Any] | None = None
 
     @property
     def dest(self) -> str:
@@ -63,12 +72,52 @@ class Option:
     def add_to(self, add: Callable[..., Any], *, namespaced: bool = False) -> None:
         """Declare it on argparse (``add_argument``) or pytest (``addoption``).
 
-        ``namespaced``: as ``--gatecheck-NAME`` (pytest, Locust) plus its aliases.
+        ``namespaced``: as ``--gatecheck-NAME`` (pytest, Locust) plus its aliases. The
+        value stays None when the flag is not given: :meth:`resolve` applies the
+        environment and the default, so "not given" can still fall back to targets.toml.
         """
         flags = (self.namespaced_flag, *self.aliases) if namespaced else (self.flag,)
         extra: dict[str, Any] = {"choices": self.choices} if self.choices else {}
+        if (not self.append and self.kind is not str) or self.parse is not None:
+            extra["type"] = self.parse or self.kind
+        text = f"{self.help}{self._default_note()} [env: {self.env}]"
         add(*flags, dest=self.dest, action="append" if self.append else "store", default=None,
-            metavar=self.metavar, help=f"{self.help} [env: {self.env}]", **extra)
+            metavar=self.metavar, help=text.replace("%", "%%"), **extra)  # argparse formats it
+
+    def add_to_locust(self, add: Callable[..., Any]) -> None:
+        """Declare it on Locust's parser: ``--gatecheck-NAME``, typed, shown in the web UI.
+
+        Locust's parser reads the environment variable itself (configargparse) and its web
+        UI edits the value with the default's type, so both get the plain ``kind``.
+        """
+        extra: dict[str, Any] = {"choices": list(self.choices)} if self.choices else {}
+        default = self.kind() if self.default is None else self.default
+        add(self.namespaced_flag, type=self.kind, default=default, env_var=self.env,
+            help=self.help.replace("%", "%%"), include_in_web_ui=True, **extra)
+
+    def resolve(self, given: Any, environ: Mapping[str, str]) -> Any:
+        """The command line's value, else the environment's (parsed), else the default."""
+        value = self.given_or_env(given, environ)
+        return self.default if value is None else value
+
+    def given_or_env(self, given: Any, environ: Mapping[str, str]) -> Any:
+        """The command line's value, else the environment's (parsed), else None."""
+        if given is not None:
+            return given
+        raw = environ.get(self.env, "").strip()
+        if not raw:
+            return None
+        try:
+            value = (self.parse or self.kind)(raw)
+        except (ValueError, UsageError) as exc:
+            raise UsageError(f"{self.env}={default_redactor().text(raw)!r}: {exc}") from None
+        if self.choices and value not in self.choices:
+            raise UsageError(f"{self.env}={value!r}: expected one of {', '.join(self.choices)}")
+        return value
+
+    def _default_note(self) -> str:
+        return "" if self.default in (None, "") else f" (default {self.default:g})" if isinstance(
+            self.default, float) else f" (default {self.default})"
 
 
 TARGET = Option(

@@ -38,7 +38,9 @@ def test_rates_accept_fractions():
 def _parsed(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
 
-    def add(*args, include_in_web_ui=True, **kwargs):
+    def add(*args, include_in_web_ui=True, env_var=None, **kwargs):
+        assert include_in_web_ui  # every option is shown and editable in the web UI
+        assert env_var == "GATECHECK_LOAD_" + args[0][12:].upper().replace("-", "_")
         return parser.add_argument(*args, **kwargs)
 
     add_locust_arguments(add)
@@ -128,3 +130,57 @@ def test_a_wire_is_served_on_its_front_door_family_and_may_need_a_feature():
         "openai", "anthropic", "openai", "openai"]
     assert [feature_of(w) for w in ("openai", "anthropic", "responses", "embeddings")] == [
         None, None, "responses", "embeddings"]
+
+
+def test_every_load_option_is_on_both_front_ends_and_documented(capsys):
+    from pathlib import Path
+
+    from gatecheck.cli import main
+    from gatecheck.load import LOAD_OPTIONS, LOCUST_OPTIONS
+
+    readme = (Path(__file__).parents[2] / "locustfiles" / "README.md").read_text()
+    with pytest.raises(SystemExit):
+        main(["load", "--help"])
+    help_text = capsys.readouterr().out
+    locust = _parsed()
+    for option in (*LOAD_OPTIONS, *LOCUST_OPTIONS):
+        assert f"`{option.namespaced_flag}`" in readme or option.namespaced_flag in readme
+        assert hasattr(locust, option.dest)  # declared once, on Locust's parser too
+    for option in LOAD_OPTIONS:
+        assert option.flag in help_text
+        assert option.env in help_text  # the help names the environment variable
+
+
+def test_the_command_line_beats_the_environment_which_beats_the_default():
+    from gatecheck.load._options import RATE, SURFACE, option_values
+
+    assert RATE.resolve(None, {}) == 10.0
+    assert RATE.resolve(None, {"GATECHECK_LOAD_RATE": "2.5"}) == 2.5
+    assert RATE.resolve(7.0, {"GATECHECK_LOAD_RATE": "2.5"}) == 7.0
+    with pytest.raises(UsageError, match="GATECHECK_LOAD_SURFACE='grpc': expected one of"):
+        SURFACE.resolve(None, {"GATECHECK_LOAD_SURFACE": "grpc"})
+    values = option_values({"gatecheck_rate": 3.0}, {"GATECHECK_LOAD_SEED": "9"})
+    assert (values["rate"], values["seed"], values["model"]) == (3.0, 9, None)
+
+
+def test_extra_headers_take_literals_and_environment_variables():
+    from gatecheck import ConfigError
+
+    settings = LoadSettings(headers="X-Provider=openai; x-host=$MY_HOST ;")
+    settings.check()
+    assert settings.header_values({"MY_HOST": "http://up"}) == {
+        "x-provider": "openai", "x-host": "http://up"}
+    with pytest.raises(ConfigError, match=r"header x-host: set \$MY_HOST"):
+        settings.header_values({})
+    with pytest.raises(UsageError, match="needs name=value"):
+        LoadSettings(headers="novalue").check()
+
+
+def test_a_targets_headers_reach_the_users_by_name_never_by_secret():
+    from gatecheck.load._run import _header_spec
+    from gatecheck.targets import load_targets
+
+    portkey = load_targets().get("portkey")
+    assert _header_spec(portkey, "openai") == (
+        "x-portkey-custom-host=$GATECHECK_PORTKEY_CUSTOM_HOST;x-portkey-provider=openai")
+    assert _header_spec(portkey, "anthropic").endswith("x-portkey-provider=anthropic")

@@ -59,6 +59,19 @@ def test_stream_against_the_embedded_default(tmp_path):
     counts = _locust_counts(run_dir)
     for name in ("ttft", "itl", "e2e"):
         assert counts[("LLM", name)] == summary["requests"]["ok"]
+    # Locust's Aggregated row (the UI's requests/s) counts requests once, not once per row
+    # (both rows from the one CSV: it is rewritten once a second, the JSON at the end)
+    rows = {tuple(r[:2]): r for r in (line.split(",") for line in (
+        run_dir / "locust_stats.csv").read_text().splitlines())}
+    post, aggregated = rows[("POST", "/v1/chat/completions (stream)")], rows[("", "Aggregated")]
+    assert (aggregated[2], aggregated[9]) == (post[2], post[9])  # requests, requests/s
+    # the mock behind the proxy timed every request: the overhead covers all of them
+    gateway = summary["overhead"]
+    assert gateway["matched"] == summary["requests"]["ok"]
+    assert gateway["unmatched"] == 0
+    assert gateway["mock"]["ttft"]["p50"] >= 50  # the mock's own first token: its directive
+    assert set(gateway) >= {"ttft", "itl", "e2e", "added", "floor_ms"}
+    assert summary["run"]["mock_timings"]["lost"] == 0
     assert (run_dir / "locust.html").is_file()
     assert len((run_dir / "samples.jsonl").read_text().splitlines()) == summary["requests"]["total"]
 
@@ -127,13 +140,146 @@ def test_unreachable_target_counts_errors_and_ends_on_time(tmp_path):
 
 
 def test_calibrate_prints_measured_against_true(tmp_path, capsys):
+    calibration = tmp_path / "calibration.json"
     code = main(["calibrate", "--ttft-ms", "30", "--itl-ms", "5", "--tokens", "10",
-                 "--users", "3", "--duration", "3s", "--warmup", "1s", "--out", str(tmp_path)])
-    assert code == 0
+                 "--users", "3", "--duration", "3s", "--warmup", "1s", "--out", str(tmp_path),
+                 "--calibration", str(calibration)])
     lines = capsys.readouterr().out.splitlines()
+    check = next(line for line in lines if "overhead self-check" in line)
+    # the self-check's verdict is timing (never asserted); that it ran and was written is not
+    assert check.startswith("gatecheck: overhead self-check: added ttft p50 ")
+    assert code == (0 if "(within 1 ms of 0)" in check else 1)
+    record = orjson.loads(calibration.read_bytes())
+    assert set(record["floor_ms"]) == {"ttft", "itl", "e2e"}
+    assert record["users"] == 3
     rows = {line.split()[0] + " " + line.split()[1]: line.split() for line in lines
             if line.startswith(("ttft ms", "itl ms", "e2e ms", "rate /s"))}
     assert set(rows) == {"ttft ms", "itl ms", "e2e ms", "rate /s"}
     assert float(rows["ttft ms"][2]) == 30.0  # the true value
     assert 28 <= float(rows["ttft ms"][3]) <= 90  # the measured p50, generous
     assert float(rows["e2e ms"][2]) == 30.0 + 9 * 5
+
+
+def _served_mock():
+    from gatecheck.mock import MockConfig, create_app
+    from tests.mock.conftest import ServedApp
+
+    return ServedApp(create_app(MockConfig()))
+
+
+def test_a_base_url_without_v1_stops_the_run_with_one_line(tmp_path, capsys):
+    with _served_mock() as mock:  # http://host:port, not .../v1: every route is a 404
+        started = time.monotonic()
+        code, summary, _ = _load(tmp_path, "--target", "mock", "--base-url",
+                                 f"mock={mock.url}", "--duration", "30s", "--users", "4")
+    assert code == 1
+    assert time.monotonic() - started < 25  # stopped, not run for its 30 s
+    out = capsys.readouterr().out
+    line = (f"gatecheck: error: stopped after the first 20 requests: every one answered 404 "
+            f"to POST {mock.url}/chat/completions; the route does not exist there: is the "
+            "base URL missing /v1?")
+    assert line in out.splitlines()
+    assert summary["run"]["stopped"] in line
+    assert summary["requests"]["total"] < 2000  # not the hundred thousand of a full run
+
+
+def test_a_hanging_target_says_what_happened(tmp_path, capsys):
+    code, summary, _ = _load(tmp_path, "--target", "mock", "--duration", "2s", "--users", "3",
+                             "--directive", "fault=hang hold_ms=30000")
+    assert code == 1
+    assert summary["requests"]["total"] == 0
+    assert summary["requests"]["unfinished_at_stop"] == {"waiting_for_headers": 3}
+    first = capsys.readouterr().out.splitlines()[1]
+    assert first == ("gatecheck: no request finished: 3 were still waiting for the target (3 "
+                     "without response headers) when the run stopped after 2 s; it accepted "
+                     "the connections but never answered")
+
+
+def test_capacity_search_ends_within_its_cap_and_names_a_load(tmp_path, capsys):
+    started = time.monotonic()
+    code, summary, _ = _load(tmp_path, "--target", "mock", "--scenario", "capacity",
+                             "--users", "4", "--step-duration", "2s", "--duration", "30s",
+                             "--directive", "ttft=20 itl=5 tokens=5",
+                             "--slo", "ttft.p99<5s,error_rate<1%")
+    assert time.monotonic() - started < 60
+    assert code == 0
+    capacity = summary["capacity"]
+    assert capacity["slo"] == ["ttft.p99<5000ms", "error_rate<1%"]
+    assert [s["users"] for s in capacity["steps"]] == [1, 2, 4]  # doubling to the ceiling
+    assert all(s["met"] and s["ok"] > 0 for s in capacity["steps"])
+    assert capacity["result"]["users"] == 4
+    assert all(s["overhead_ms"]["ttft"]["count"] > 0 for s in capacity["steps"])
+    out = capsys.readouterr().out
+    assert "gatecheck: capacity at ttft.p99<5000ms and error_rate<1%: 4 concurrent users" in out
+
+
+def test_web_with_a_duration_starts_and_stops_by_itself(tmp_path):
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [sys.executable, "-m", "gatecheck", "load", "--target", "mock", "--web",
+            "--web-port", str(port), "--duration", "4s", "--users", "2",
+            "--directive", "ttft=20 itl=5 tokens=5", "--out", str(tmp_path)]
+    log = tmp_path / "output.txt"
+    with log.open("wb") as sink:
+        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
+    seen: list[dict] = []
+    try:
+        deadline = time.monotonic() + 60
+        while child.poll() is None and time.monotonic() < deadline:
+            try:
+                stats = httpx.get(f"http://127.0.0.1:{port}/stats/requests", timeout=2).json()
+            except httpx.HTTPError:
+                time.sleep(0.2)
+                continue
+            seen.append(stats)
+            time.sleep(0.5)
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=10)
+    output = log.read_text()
+    assert code == 0, output
+    assert "(the test starts now and stops at the duration)" in output
+    running = [s for s in seen if s.get("state") == "running"]
+    assert running, seen  # the UI was up while the test ran, started without a click
+    assert max(s["user_count"] for s in running) == 2
+    assert any(s.get("extended_stats") for s in running)  # the gatecheck tab's rows
+    run_id = (tmp_path / "latest.txt").read_text().strip()
+    summary = orjson.loads((tmp_path / run_id / "load" / "summary.json").read_bytes())
+    assert summary["requests"]["ok"] > 0
+    assert summary["run"]["run_time_s"] == 4
+    assert summary["run"]["users"] == 2
+
+
+def test_the_hostile_gateway_cannot_pass_a_load_run(tmp_path, capsys):
+    # tests/apps/hostile.py (issue 12): megabytes of headers, an API that never answers, a
+    # route that is a 404: none passes, each says what happened in one line.
+    from tests.apps.hostile import serve
+
+    def run(mode: str, *argv: str) -> tuple[int, dict[str, Any], str]:
+        with serve(mode, max_seconds=30) as server:
+            code, summary, _ = _load(tmp_path / mode, "--target", "mock", "--base-url",
+                                     f"mock={server.url}/v1", "--duration", "2s",
+                                     "--users", "2", *argv)
+        return code, summary, capsys.readouterr().out
+
+    code, summary, _ = run("huge-headers", "--scenario", "chat")
+    assert code == 1
+    assert summary["requests"]["ok"] == 0
+    assert any("response headers past 256 lines or 64 KiB" in e
+               for e in summary["requests"]["errors"])
+    code, summary, out = run("stall")
+    assert code == 1
+    assert summary["requests"]["unfinished_at_stop"] == {"waiting_for_headers": 2}
+    assert "no request finished: 2 were still waiting for the target" in out
+    code, summary, out = run("not-found-first", "--duration", "30s")
+    assert code == 1
+    assert "every one answered 404 to POST" in out
+    assert summary["requests"]["total"] < 2000

@@ -71,7 +71,8 @@ def test_closed_loop_summary_has_no_open_loop_figures():
     assert "schedule_lag" not in summary["latency_ms"]
     assert summary["definitions"] is DEFINITIONS
     assert summary["requests"] == {"total": 1, "ok": 1, "failed": 0, "unfinished": None,
-                                   "warmup_excluded": 0, "error_rate": 0.0, "errors": {}}
+                                   "warmup_excluded": 0, "error_rate": 0.0, "errors": {},
+                                   "unfinished_at_stop": None}
 
 
 def test_content_bursts_split_on_gaps_of_a_millisecond():

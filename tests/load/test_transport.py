@@ -77,3 +77,21 @@ def test_responses_and_embeddings_bodies_give_usage_tokens(cases):
         True, "/v1/embeddings", 4)
     assert embeddings["tokens"] is None  # an embedding generates no tokens
     assert embeddings["body"] == {"model": "m", "input": "p"}
+
+
+def test_megabytes_of_response_headers_fail_the_request_at_the_cap(cases):
+    case = cases["huge_headers"]
+    assert case["ok"] is False
+    assert "response headers past 256 lines or 64 KiB" in case["error"]
+
+
+def test_a_nonce_goes_at_the_end_of_the_prompt_as_the_mock_reads_it(cases):
+    from gatecheck.mock._timings import split_nonce
+
+    prompt = cases["nonce"]["body"]["messages"][0]["content"]
+    assert prompt == "p [[nonce:0123abcd]]"
+    plain = cases["chat_json"]["body"]
+    raw = json.dumps(cases["nonce"]["body"], separators=(",", ":")).encode()
+    nonce, rest = split_nonce(raw)
+    assert nonce == "0123abcd"
+    assert json.loads(rest) == plain  # without its marker, the body every request shares

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import locust  # noqa: F401  (first: gevent patches sockets before anything else is imported)
 
+import contextlib
 import json
 import sys
 
@@ -58,18 +59,28 @@ CASES: dict[str, bytes] = {
     + _sized(b'{"output":[],"usage":{"input_tokens":3,"output_tokens":9,"total_tokens":12}}'),
     "embeddings_json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
     + _sized(b'{"object":"list","data":[],"usage":{"prompt_tokens":4,"total_tokens":4}}'),
+    # 2 MiB of header lines before a valid body: capped, never a success
+    "huge_headers": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + b"".join(b"x-pad-%05d: %s\r\n" % (i, b"a" * 1000) for i in range(2048))
+    + _sized(b'{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":9}}'),
+    # a chat answer to a request that carries a nonce (what the server got is printed)
+    "nonce": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + _sized(b'{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":9}}'),
 }
 SURFACE = {"responses_stream": "responses", "responses_failed": "responses",
            "responses_cut": "responses", "responses_json": "responses",
            "embeddings_json": "embeddings"}
-NOT_STREAMED = {"chat_json", "responses_json", "embeddings_json"}
+NOT_STREAMED = {"chat_json", "responses_json", "embeddings_json", "huge_headers", "nonce"}
 
 
 def main() -> None:
     for name, answer in CASES.items():
-        def handle(sock, _addr, answer=answer):
-            sock.recv(65536)
-            sock.sendall(answer)
+        received: list[bytes] = []
+
+        def handle(sock, _addr, answer=answer, received=received):
+            received.append(sock.recv(65536))
+            with contextlib.suppress(OSError):  # the client left (the header cap)
+                sock.sendall(answer)
             sock.close()
 
         server = gevent.server.StreamServer(("127.0.0.1", 0), handle)
@@ -77,15 +88,16 @@ def main() -> None:
         url = f"http://127.0.0.1:{server.server_port}/v1"
         req = prepare(base_url=url, surface=SURFACE.get(name, "openai"),
                       stream=name not in NOT_STREAMED, model="m", prompt="p", max_tokens=16,
-                      auth=Auth())
+                      auth=Auth(), nonces=name == "nonce")
         outcome = send(client_for(url, connect_timeout=2, network_timeout=2), req,
-                       total_timeout=5)
-        server.stop()
+                       total_timeout=5, nonce="0123abcd" if name == "nonce" else None)
+        server.stop(timeout=2)
+        sent = received[0].split(b"\r\n\r\n", 1)[1] if received else b"{}"
         print(json.dumps({"case": name, "ok": outcome.ok, "status": outcome.status,
                           "error": outcome.error, "tokens": outcome.stamps.output_tokens,
                           "content": len(outcome.stamps.content_ns),
                           "in_tokens": outcome.in_tokens, "path": req.path,
-                          "body": json.loads(req.body)}))
+                          "body": json.loads(sent)}))
     sys.stdout.flush()
 
 

@@ -38,8 +38,10 @@ COMMANDS: dict[str, str] = {
     "mock": "serve the mock upstream (an OpenAI + Anthropic simulator with latency and faults)",
     "proxy": "serve the reference proxy (OpenAI + Anthropic front doors over either upstream "
              "format)",
-    "load": "load a target with Locust (chat, stream, ramp or open-loop rate) and summarise it",
-    "calibrate": "measure the load generator's accuracy against the mock's known latency model",
+    "load": "load a target with Locust (chat, stream, ramp, open-loop rate, capacity at an "
+            "SLO) and summarise it, with the gateway's own overhead when a mock is behind it",
+    "calibrate": "measure the load generator's accuracy and its overhead floor against the "
+                 "mock's known latency model",
     "report": "re-render a run's reports (Markdown, HTML) from its results, or compare two runs",
     "matrix": "probe provider models through targets and keep an availability history",
     "publish": "publish reports/ as a static site (index of runs, latest per target, matrix, "

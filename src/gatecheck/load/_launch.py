@@ -26,8 +26,9 @@ from gatecheck.load._options import locust_duration
 
 __all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]
 
-SCENARIOS = ("chat", "stream", "ramp", "rate")
+SCENARIOS = ("chat", "stream", "ramp", "rate", "capacity")
 STARTUP_GRACE_S = 60.0  # process start, worker connection, final reports
+WEB_AUTOQUIT_S = 5  # a timed web run: the UI stays up this long after the end
 
 
 @contextmanager
@@ -77,7 +78,12 @@ def locate_locustfile(scenario: str, cwd: Path | None = None) -> Path:
 
 @dataclass
 class LocustRun:
-    """One Locust command line and the environment it runs in."""
+    """One Locust command line and the environment it runs in.
+
+    Headless with a duration; ``web`` serves Locust's UI on 127.0.0.1 instead: with a
+    duration the test starts at once with the given users and quits WEB_AUTOQUIT_S after
+    the duration (``--autostart --autoquit``), without one a person starts and stops it.
+    """
 
     locustfile: Path
     host: str
@@ -89,6 +95,11 @@ class LocustRun:
     web_port: int = 8089
     options: dict[str, str] = field(default_factory=dict)  # --gatecheck-* values
     env: dict[str, str] = field(default_factory=dict)  # secrets, by the names options give
+    web: bool = False
+
+    @property
+    def with_web_ui(self) -> bool:
+        return self.web or self.duration_s is None  # without a duration only a person ends it
 
     def argv(self) -> list[str]:
         run_dir = self.run_dir.resolve()
@@ -99,9 +110,13 @@ class LocustRun:
                 "--json-file", str(run_dir / "locust_stats"),
                 "--exit-code-on-error", "0", "--stop-timeout", "0",
                 "--gatecheck-out", str(run_dir)]
-        if self.duration_s is None:
+        if self.with_web_ui:
             argv += ["--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
+            if self.duration_s is not None:
+                argv += ["--autostart", "--autoquit", str(WEB_AUTOQUIT_S),
+                         "-t", locust_duration(self.duration_s)]
         else:
+            assert self.duration_s is not None
             argv += ["--headless", "--only-summary", "-t", locust_duration(self.duration_s)]
         if self.processes is not None:
             # Local workers talk to the master on loopback, on a free port: never Locust's
@@ -118,11 +133,13 @@ class LocustRun:
         """Run Locust to its end (headless: bounded by the duration plus a grace period)."""
         argv = self.argv()
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
-        timeout = None if self.duration_s is None else self.duration_s + STARTUP_GRACE_S
+        timeout = None
+        if self.duration_s is not None:
+            timeout = self.duration_s + STARTUP_GRACE_S + (WEB_AUTOQUIT_S if self.web else 0)
         # cwd: the run directory, so a locust.conf or [tool.locust] of the caller's project
         # cannot change the run behind the command line's back.
         with open(self.run_dir / "locust.log", "wb") as log:
-            output = None if self.duration_s is None else log  # the web UI: the terminal's
+            output = None if self.with_web_ui else log  # the web UI: the terminal's
             # Its own process group: --processes forks workers, and one that outlives a
             # crashed master must not keep running; the group is killed once Locust is done.
             child = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT

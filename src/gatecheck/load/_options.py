@@ -1,139 +1,51 @@
-"""gatecheck's own Locust options (declared once) and the checks on durations and rates.
+"""The load options, each declared once, and the checks on durations and rates.
 
-Every option is a ``--gatecheck-*`` Locust argument, so it works the same with
-``gatecheck load``, with ``locust -f locustfiles/stream.py`` and in the Locust web UI (which
-shows and edits them); a master passes them on to its workers. This module imports neither
-Locust nor gevent: ``gatecheck load --help`` and the parsers here stay cheap.
+One :class:`gatecheck.options.Option` per option feeds both front ends: ``gatecheck load``
+(plain ``--rate``) and Locust (``--gatecheck-rate``, so ``locust -f locustfiles/stream.py``
+works the same, its web UI shows and edits them, and a master passes them on to its
+workers). ``LOAD_OPTIONS`` are on both; ``LOCUST_OPTIONS`` only on Locust (``gatecheck
+load`` derives them from the target). Each reads ``GATECHECK_LOAD_<NAME>`` when not given.
+This module imports neither Locust nor gevent: ``gatecheck load --help`` stays cheap.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from gatecheck import Surface, UsageError, Wire
+from gatecheck import ConfigError, Surface, UsageError, Wire
+from gatecheck.options import Option
 
-__all__ = ["ARGS", "WIRES", "LoadSettings", "add_locust_arguments", "calibration_options",
-           "feature_of", "parse_duration", "parse_processes", "parse_rate", "plan_stages",
-           "surface_of"]
+__all__ = [
+    "LOAD_OPTIONS",
+    "LOCUST_OPTIONS",
+    "WIRES",
+    "LoadSettings",
+    "add_load_options",
+    "add_locust_arguments",
+    "calibration_options",
+    "feature_of",
+    "option_values",
+    "parse_duration",
+    "parse_processes",
+    "parse_rate",
+    "parse_warmup",
+    "plan_stages",
+    "surface_of",
+]
 
 Overload = Literal["queue", "drop"]
 ArrivalKind = Literal["constant", "poisson"]
 
 MAX_RATE = 100_000.0
 # The wires a load run can drive: POST /v1/chat/completions, /v1/messages, /v1/responses and
-# /v1/embeddings (embeddings are never streamed: the chat and rate-chat users only).
+# /v1/embeddings (embeddings are never streamed: the chat and rate-chat users only). A new
+# wire is one more entry here and in the transport's request builders.
 WIRES: tuple[Wire, ...] = ("openai", "anthropic", "responses", "embeddings")
-
-# (flag, type, default, choices, help); types are the ones Locust's web UI can edit.
-ARGS: tuple[tuple[str, type, Any, tuple[str, ...] | None, str], ...] = (
-    ("--gatecheck-surface", str, "openai", WIRES,
-     "wire to load: chat completions, messages, the Responses API, or embeddings (non-stream)"),
-    ("--gatecheck-model", str, "mock-chat", None, "model (or alias) to request"),
-    ("--gatecheck-prompt", str, "Write a short story about a lighthouse.", None,
-     "the user message"),
-    ("--gatecheck-directive", str, "", None,
-     "mock directive appended to the prompt, e.g. 'ttft=200 itl=20 tokens=50'"),
-    ("--gatecheck-max-tokens", int, 256, None, "max_tokens of each request"),
-    ("--gatecheck-auth", str, "none", ("none", "bearer", "x-api-key", "header"),
-     "where the API key goes"),
-    ("--gatecheck-auth-env", str, "", None,
-     "NAME of the environment variable holding the API key (never the key itself)"),
-    ("--gatecheck-auth-header", str, "", None, "header name for --gatecheck-auth header"),
-    ("--gatecheck-timeout", float, 120.0, None, "seconds one request may take in all"),
-    ("--gatecheck-rate", float, 10.0, None, "rate scenario: arrivals per second (all workers)"),
-    ("--gatecheck-arrival", str, "constant", ("constant", "poisson"),
-     "rate scenario: arrival process"),
-    ("--gatecheck-seed", int, 0, None, "rate scenario: seed of the Poisson arrivals"),
-    ("--gatecheck-overload", str, "queue", ("queue", "drop"),
-     "rate scenario: when no user is free, send late (queue) or skip (drop)"),
-    ("--gatecheck-max-lag-ms", float, 1000.0, None,
-     "rate scenario, overload drop: skip arrivals later than this"),
-    ("--gatecheck-steps", int, 5, None,
-     "ramp scenario: number of equal user steps (or of reported windows with shape ramp)"),
-    ("--gatecheck-shape", str, "step", ("step", "ramp"),
-     "ramp scenario: user steps, or a straight line from 1 to -u users"),
-    ("--gatecheck-warmup", float, 0.0, None,
-     "seconds from the start left out of summary.json (samples.jsonl keeps every request)"),
-    ("--gatecheck-out", str, "", None,
-     "directory for samples.jsonl and summary.json (master / single process; empty: none)"),
-    ("--gatecheck-label", str, "", None, "run label copied into summary.json (e.g. target)"),
-)
-
-
-def add_locust_arguments(add: Callable[..., Any]) -> None:
-    """Declare every option on Locust's parser (``parser.add_argument``)."""
-    for flag, kind, default, choices, help_text in ARGS:
-        extra: dict[str, Any] = {"choices": list(choices)} if choices else {}
-        add(flag, type=kind, default=default, help=help_text, include_in_web_ui=True, **extra)
-
-
-@dataclass(frozen=True, slots=True)
-class LoadSettings:
-    """The validated options of one run, as the users read them."""
-
-    surface: Wire = "openai"
-    model: str = "mock-chat"
-    prompt: str = "Write a short story about a lighthouse."
-    directive: str = ""
-    max_tokens: int = 256
-    auth: str = "none"
-    auth_env: str = ""
-    auth_header: str = ""
-    timeout: float = 120.0
-    rate: float = 10.0
-    arrival: ArrivalKind = "constant"
-    seed: int = 0
-    overload: Overload = "queue"
-    max_lag_ms: float = 1000.0
-    steps: int = 5
-    shape: str = "step"
-    warmup: float = 0.0
-    out: str = ""
-    label: str = ""
-
-    @classmethod
-    def from_options(cls, options: Any) -> LoadSettings:
-        """From Locust's parsed options (attributes ``gatecheck_*``); bad values: UsageError."""
-        values = {f[2:].removeprefix("gatecheck-").replace("-", "_"):
-                  getattr(options, f[2:].replace("-", "_"), d) for f, _, d, _, _ in ARGS}
-        settings = cls(**values)
-        settings.check()
-        return settings
-
-    @property
-    def full_prompt(self) -> str:
-        return f"{self.prompt} [[mock {self.directive}]]" if self.directive else self.prompt
-
-    def check(self) -> None:
-        if self.surface not in WIRES:
-            raise UsageError(f"surface {self.surface!r}: expected {', '.join(WIRES)}")
-        parse_rate(str(self.rate))
-        if self.max_tokens < 1:
-            raise UsageError(f"max tokens {self.max_tokens}: expected at least 1")
-        if not self.timeout > 0:
-            raise UsageError(f"timeout {self.timeout}: expected a positive number of seconds")
-        if not 0 <= self.warmup < 7 * 86400:
-            raise UsageError(f"warmup {self.warmup}: expected 0 or more seconds")
-        if self.shape not in ("step", "ramp"):
-            raise UsageError(f"shape {self.shape!r}: expected step or ramp")
-        if self.steps < 1:
-            raise UsageError(f"steps {self.steps}: expected at least 1")
-        if self.arrival not in ("constant", "poisson"):
-            raise UsageError(f"arrival {self.arrival!r}: expected constant or poisson")
-        if self.overload not in ("queue", "drop"):
-            raise UsageError(f"overload {self.overload!r}: expected queue or drop")
-        if self.auth not in ("none", "bearer", "x-api-key", "header"):
-            raise UsageError(f"auth {self.auth!r}: expected none, bearer, x-api-key or header")
-        if self.auth != "none" and not self.auth_env:
-            raise UsageError(f"auth {self.auth}: name the env var holding the key "
-                             "(--gatecheck-auth-env)")
-
-
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s?)?")
+DEFAULT_PROMPT = "Write a short story about a lighthouse."
 
 
 def parse_duration(text: str) -> float:
@@ -149,6 +61,14 @@ def parse_duration(text: str) -> float:
     return total
 
 
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def parse_warmup(text: str) -> float:
+    """A warm-up: 0 (none) or a duration."""
+    return 0.0 if text.strip().lower() in ("0", "0s", "") else parse_duration(text)
+
+
 def parse_rate(text: str) -> float:
     """A positive finite rate (per second) up to MAX_RATE; else UsageError."""
     try:
@@ -158,6 +78,181 @@ def parse_rate(text: str) -> float:
     if not math.isfinite(rate) or not 0 < rate <= MAX_RATE:
         raise UsageError(f"rate {text!r}: expected more than 0 and at most {MAX_RATE:g} per s")
     return rate
+
+
+def _opt(name: str, help_text: str, kind: type = str, default: Any = "", *,
+         choices: tuple[str, ...] | None = None, metavar: str | None = None,
+         parse: Callable[[str], Any] | None = None) -> Option:
+    env = "GATECHECK_LOAD_" + name.upper().replace("-", "_")
+    return Option(name=name, env=env, help=help_text, kind=kind, default=default,
+                  choices=choices, metavar=metavar, parse=parse)
+
+
+# On `gatecheck load` and on Locust. Types are the ones Locust's web UI can edit.
+SURFACE = _opt("surface", "wire to load: chat completions, messages, the Responses API, or "
+               "embeddings (non-stream)", default="openai", choices=WIRES)
+MODEL = _opt("model", "model or alias to request (gatecheck load: default the target's)",
+             default="mock-chat")
+PROMPT = _opt("prompt", "the user message", default=DEFAULT_PROMPT)
+DIRECTIVE = _opt("directive", "mock directive appended to the prompt, e.g. 'ttft=200 itl=20 "
+                 "tokens=50' (gatecheck load: default that for embedded targets; '' for none)",
+                 metavar="TEXT")
+MAX_TOKENS = _opt("max-tokens", "max_tokens of each request", int, 256, metavar="N")
+TIMEOUT = _opt("timeout", "seconds one request may take in all, stream included", float,
+               120.0, metavar="S")
+RATE = _opt("rate", "rate scenario: arrivals per second (all workers)", float, 10.0,
+            metavar="R", parse=parse_rate)
+ARRIVAL = _opt("arrival", "rate scenario: arrival process", default="constant",
+               choices=("constant", "poisson"))
+SEED = _opt("seed", "rate scenario: seed of the Poisson arrivals", int, 0)
+OVERLOAD = _opt("overload", "rate scenario: with no free user, send late and report the lag "
+                "(queue) or skip the arrival (drop)", default="queue", choices=("queue", "drop"))
+MAX_LAG_MS = _opt("max-lag-ms", "rate scenario, overload drop: skip arrivals later than this",
+                  float, 1000.0, metavar="MS")
+STEPS = _opt("steps", "ramp scenario: equal user steps (or reported windows with shape ramp)",
+             int, 5, metavar="N")
+SHAPE = _opt("shape", "ramp scenario: user steps, or a straight line from 1 to the users",
+             default="step", choices=("step", "ramp"))
+WARMUP = _opt("warmup", "seconds from the start left out of the summary (samples keep every "
+              "request), e.g. 5s", float, 0.0, metavar="D", parse=parse_warmup)
+MOCK_URL = _opt("mock-url", "root URL of the gatecheck mock behind the target: its own "
+                "timings give the gateway's overhead (gatecheck load: set for embedded "
+                "targets)", metavar="URL")
+CALIBRATION = _opt("calibration", "calibration.json from gatecheck calibrate: the load "
+                   "generator's floor, subtracted from the overhead (gatecheck load: default "
+                   ".gatecheck/calibration.json when present)", metavar="PATH")
+SLO = _opt("slo", "capacity scenario: what each step must meet, comma-separated FIGURE<LIMIT, "
+           "e.g. ttft.p99<500ms (default: overhead.ttft.p99<10ms and error_rate under 1 "
+           "percent; without a mock, ttft.p99<500ms and the same error rate)", metavar="SLO")
+STEP_DURATION = _opt("step-duration", "capacity scenario: seconds each load step runs", float,
+                     10.0, metavar="D", parse=parse_duration)
+LOAD_OPTIONS: tuple[Option, ...] = (
+    SURFACE, MODEL, PROMPT, DIRECTIVE, MAX_TOKENS, TIMEOUT, RATE, ARRIVAL, SEED, OVERLOAD,
+    MAX_LAG_MS, STEPS, SHAPE, WARMUP, MOCK_URL, CALIBRATION, SLO, STEP_DURATION)
+
+# On Locust only: `gatecheck load` fills them from the target and the run directory.
+LOCUST_OPTIONS: tuple[Option, ...] = (
+    _opt("auth", "where the API key goes", default="none",
+         choices=("none", "bearer", "x-api-key", "header")),
+    _opt("auth-env", "NAME of the environment variable holding the API key (never the key)"),
+    _opt("auth-header", "header name for --gatecheck-auth header"),
+    _opt("headers", "extra request headers, 'name=value;name=$ENV_VAR' ($: the value is in "
+         "that environment variable, never on the command line)"),
+    _opt("out", "directory for samples.jsonl and summary.json (master / single process)"),
+    _opt("label", "run label copied into summary.json (e.g. the target)"),
+)
+
+
+def add_load_options(add: Callable[..., Any]) -> None:
+    """Declare the shared options as plain flags (``gatecheck load``'s argparse)."""
+    for option in LOAD_OPTIONS:
+        option.add_to(add)
+
+
+def add_locust_arguments(add: Callable[..., Any]) -> None:
+    """Declare every option on Locust's parser (``parser.add_argument``)."""
+    for option in (*LOAD_OPTIONS, *LOCUST_OPTIONS):
+        option.add_to_locust(add)
+
+
+def _field(option: Option) -> str:
+    return option.name.replace("-", "_")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSettings:
+    """The validated options of one run, as the users read them (defaults: the table's)."""
+
+    surface: Wire = "openai"
+    model: str = "mock-chat"
+    prompt: str = DEFAULT_PROMPT
+    directive: str = ""
+    max_tokens: int = 256
+    timeout: float = 120.0
+    rate: float = 10.0
+    arrival: ArrivalKind = "constant"
+    seed: int = 0
+    overload: Overload = "queue"
+    max_lag_ms: float = 1000.0
+    steps: int = 5
+    shape: str = "step"
+    warmup: float = 0.0
+    mock_url: str = ""
+    calibration: str = ""
+    slo: str = ""
+    step_duration: float = 10.0
+    auth: str = "none"
+    auth_env: str = ""
+    auth_header: str = ""
+    headers: str = ""
+    out: str = ""
+    label: str = ""
+
+    @classmethod
+    def from_options(cls, options: Any) -> LoadSettings:
+        """From Locust's parsed options (attributes ``gatecheck_*``); bad values: UsageError."""
+        values = {_field(o): getattr(options, o.dest, o.default)
+                  for o in (*LOAD_OPTIONS, *LOCUST_OPTIONS)}
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def to_locust(self) -> dict[str, str]:
+        """Every value as ``--gatecheck-NAME`` arguments (name without the prefix -> text)."""
+        out = {}
+        for option in (*LOAD_OPTIONS, *LOCUST_OPTIONS):
+            value = getattr(self, _field(option))
+            out[option.name] = f"{value:g}" if isinstance(value, float) else str(value)
+        return out
+
+    @property
+    def full_prompt(self) -> str:
+        return f"{self.prompt} [[mock {self.directive}]]" if self.directive else self.prompt
+
+    def check(self) -> None:
+        if self.surface not in WIRES:
+            raise UsageError(f"surface {self.surface!r}: expected {', '.join(WIRES)}")
+        parse_rate(str(self.rate))
+        if self.max_tokens < 1:
+            raise UsageError(f"max tokens {self.max_tokens}: expected at least 1")
+        if not (math.isfinite(self.timeout) and 0 < self.timeout <= 3600):
+            raise UsageError(f"timeout {self.timeout:g}: expected more than 0 and at most "
+                             "3600 s")
+        if not 0 <= self.warmup < 7 * 86400:
+            raise UsageError(f"warmup {self.warmup}: expected 0 or more seconds")
+        if self.steps < 1:
+            raise UsageError(f"steps {self.steps}: expected at least 1")
+        if not (math.isfinite(self.step_duration) and 1 <= self.step_duration <= 3600):
+            raise UsageError(f"step duration {self.step_duration:g}: expected 1 to 3600 s")
+        for option in (*LOAD_OPTIONS, *LOCUST_OPTIONS):
+            value = getattr(self, _field(option))
+            if option.choices and value not in option.choices:
+                raise UsageError(f"{option.name} {value!r}: expected one of "
+                                 f"{', '.join(option.choices)}")
+        if self.auth != "none" and not self.auth_env:
+            raise UsageError(f"auth {self.auth}: name the env var holding the key "
+                             "(--gatecheck-auth-env)")
+        for pair in filter(None, (p.strip() for p in self.headers.split(";"))):
+            name, sep, _ = pair.partition("=")
+            if not sep or not name.strip():
+                raise UsageError(f"headers: {name.strip()!r} needs name=value or name=$ENV_VAR")
+
+    def header_values(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The extra headers, ``$NAME`` values read from ``environ`` (unset: ConfigError)."""
+        out = {}
+        for pair in filter(None, (p.strip() for p in self.headers.split(";"))):
+            name, _, value = (part.strip() for part in pair.partition("="))
+            if value.startswith("$"):
+                found = environ.get(value[1:])
+                if not found:
+                    raise ConfigError(f"header {name}: set ${value[1:]}")
+                value = found
+            out[name.lower()] = value
+        return out
+
+
+assert {f.name for f in fields(LoadSettings)} == {_field(o) for o in (*LOAD_OPTIONS,
+                                                                      *LOCUST_OPTIONS)}
 
 
 def parse_processes(value: str | None) -> int | None:
@@ -183,6 +278,14 @@ def plan_stages(users: int, duration_s: float, steps: int) -> list[dict[str, Any
          "start_s": round(k * length, 3), "end_s": round((k + 1) * length, 3)}
         for k in range(steps)
     ]
+
+
+def option_values(given: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The shared options' values from a parsed command line (dests), else env, else None.
+
+    None where neither gave one: the plan then applies the target's or the table's default.
+    """
+    return {_field(o): o.given_or_env(given.get(o.dest), environ) for o in LOAD_OPTIONS}
 
 
 def calibration_options(surface: Wire, *, tokens: int, warmup_s: float) -> dict[str, str]:

@@ -60,6 +60,12 @@ class Sample:
     events: int = 0  # content events (chunks or content_block_deltas) received
     bursts: int = 0  # runs of content events separated by gaps >= BURST_GAP_MS
     node: str = ""  # the process that sent it
+    nonce: str | None = None  # the mark the mock times it by (runs with a mock behind)
+    # The mock's own figures for this request (ms from when it reached the mock), joined
+    # by nonce from GET /_mock/timings: the ground truth the overhead is measured against.
+    mock_ttft: float | None = None
+    mock_itl: float | None = None
+    mock_e2e: float | None = None
 
     def to_row(self) -> tuple[Any, ...]:
         return _row(self)
@@ -93,7 +99,7 @@ def content_bursts(content_ns: list[int]) -> int:
 
 def sample_from(
     stamps: Stamps, *, t: float, kind: str, ok: bool, status: int, error: str | None,
-    in_tokens: int | None, node: str,
+    in_tokens: int | None, node: str, nonce: str | None = None,
 ) -> Sample:
     """A Sample from the core timing model's stamps (one formula per name, gatecheck._timing)."""
     return Sample(
@@ -102,20 +108,21 @@ def sample_from(
         lag=schedule_lag(stamps), ttft_i=ttft_from_intended(stamps),
         e2e_i=e2e_from_intended(stamps), out_tokens=stamps.output_tokens,
         in_tokens=in_tokens, events=len(stamps.content_ns),
-        bursts=content_bursts(stamps.content_ns), node=node,
+        bursts=content_bursts(stamps.content_ns), node=node, nonce=nonce,
     )
 
 
 class SampleBook:
     """Samples and client-health readings of one process (or, on the master, of all)."""
 
-    __slots__ = ("_sent", "dropped", "health", "samples", "started")
+    __slots__ = ("_sent", "cut", "dropped", "health", "samples", "started")
 
     def __init__(self) -> None:
         self.samples: list[Sample] = []
         self.health: dict[str, dict[str, list[float]]] = {}  # node -> {"cpu": [...], "lag": [...]}
         self.dropped: dict[str, int] = {}  # node -> open-loop arrivals it skipped (cumulative)
         self.started: dict[str, int] = {}  # node -> requests it began sending (cumulative)
+        self.cut: dict[str, dict[str, int]] = {}  # node -> requests the stop cut, by phase
         self._sent = 0  # samples already drained into a worker report
 
     def clear(self) -> None:
@@ -123,6 +130,7 @@ class SampleBook:
         self.health.clear()
         self.dropped.clear()
         self.started.clear()
+        self.cut.clear()
         self._sent = 0
 
     def add(self, sample: Sample) -> None:
@@ -139,9 +147,19 @@ class SampleBook:
         self._sent = len(self.samples)
         return rows
 
-    def receive(self, rows: Iterable[Iterable[Any]]) -> None:
-        """Rows from a worker report (master side)."""
-        self.samples.extend(Sample.from_row(r) for r in rows)
+    def receive(self, rows: Iterable[Iterable[Any]]) -> list[Sample]:
+        """Rows from a worker report (master side); returns the new samples."""
+        arrived = [Sample.from_row(r) for r in rows]
+        self.samples.extend(arrived)
+        return arrived
+
+    def cut_total(self) -> dict[str, int]:
+        """Requests the run's stop cut, by phase, over every process."""
+        out: dict[str, int] = {}
+        for phases in self.cut.values():
+            for phase, count in phases.items():
+                out[phase] = out.get(phase, 0) + count
+        return out
 
 
 def write_samples(path: Path, samples: Iterable[Sample]) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from geventhttpclient import HTTPClient
+from geventhttpclient.header import Headers
 
 from gatecheck import Auth, SseDecoder, Stamps, StreamMeter, Wire, usage_from
 from gatecheck.protocols import chat_path, chat_request, protocol_headers
@@ -29,23 +30,59 @@ from gatecheck.protocols.responses.wire import (
     responses_request,
 )
 
-__all__ = ["Outcome", "Prepared", "prepare", "send"]
+__all__ = ["MAX_HEADER_BYTES", "NONCE_SLOT", "Outcome", "Prepared", "prepare", "route", "send"]
 
 _RESPONSES_FAILURE = (EVENT.ERROR, EVENT.FAILED)
 MAX_ERROR_EXCERPT = 200
 MAX_BODY_BYTES = 8 << 20
+# The response head's bounds (gatecheck's client keeps the same): a gateway that answers
+# megabytes of headers gets a failed request, not a pass and a process full of them.
+MAX_HEADER_BYTES = 64 << 10
+MAX_HEADERS = 256
 _READ_BLOCK = 64 << 10
+# Where a request's nonce goes in its prompt (the mock's ground truth, mock._timings).
+NONCE_SLOT = "[[nonce:{}]]"
+_SLOT_MARK = "\x00gatecheck-nonce\x00"
+
+
+class HeadersTooLargeError(ValueError):
+    """The response head passed MAX_HEADERS or MAX_HEADER_BYTES."""
+
+
+class _CappedHeaders(Headers):
+    """geventhttpclient's header map, refusing a head past the caps as it is parsed."""
+
+    _bytes = 0
+    _count = 0
+
+    def add(self, field: str, value: str | list[str] | tuple[str, ...]) -> None:
+        self._count += 1
+        self._bytes += len(field) + (len(value) if isinstance(value, str) else 0)
+        if self._count > MAX_HEADERS or self._bytes > MAX_HEADER_BYTES:
+            raise HeadersTooLargeError(f"response headers past {MAX_HEADERS} lines or "
+                                       f"{MAX_HEADER_BYTES // 1024} KiB")
+        super().add(field, value)
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A request built once per user and sent many times (the body is pre-serialised)."""
+    """A request built once per user and sent many times (the body is pre-serialised).
+
+    With ``nonce_tail`` the body is cut where each request's nonce goes: ``body`` is the
+    part before it, ``nonce_tail`` the part after (see :meth:`body_for`).
+    """
 
     surface: Wire
     stream: bool
     path: str
     body: bytes
     headers: dict[str, str]
+    nonce_tail: bytes | None = None
+
+    def body_for(self, nonce: str | None) -> bytes:
+        if self.nonce_tail is None or nonce is None:
+            return self.body if self.nonce_tail is None else self.body + self.nonce_tail
+        return b"".join((self.body, b" ", NONCE_SLOT.format(nonce).encode(), self.nonce_tail))
 
 
 @dataclass(slots=True)
@@ -59,40 +96,58 @@ class Outcome:
     in_tokens: int | None = None
 
 
+def route(surface: Wire) -> str:
+    """The path a load run posts to on ``surface``, under the API root (``.../v1``)."""
+    if surface == "responses":
+        return RESPONSES_PATH
+    return EMBEDDINGS_PATH if surface == "embeddings" else chat_path(surface)
+
+
 def prepare(
     *, base_url: str, surface: Wire, stream: bool, model: str, prompt: str, max_tokens: int,
-    auth: Auth,
+    auth: Auth, nonces: bool = False, extra_headers: dict[str, str] | None = None,
 ) -> Prepared:
     """The path, body and headers of a request on ``surface``.
 
     OpenAI streams always ask for ``stream_options.include_usage``: without it a gateway
     sends no usage and output tokens would be unknown (never counted from chunks). A
     Responses stream reports usage in its terminal event; embeddings are never streamed.
+    ``nonces``: leave room at the end of the prompt for each request's nonce;
+    ``extra_headers``: a target's own (a gateway's provider header), sent before the auth.
     """
     prefix = urlsplit(base_url).path.rstrip("/")
+    prompt += _SLOT_MARK if nonces else ""
     headers = {"content-type": "application/json",
                "accept": "text/event-stream" if stream else "application/json"}
     body: dict[str, Any]
     if surface == "embeddings" and stream:
         raise ValueError("embeddings are not streamed: use a non-stream (chat) user")
+    path = prefix + route(surface)
     if surface == "responses":
-        path = prefix + RESPONSES_PATH
         body = responses_request(model, prompt, max_output_tokens=max_tokens, stream=stream)
     elif surface == "embeddings":
-        path, body = prefix + EMBEDDINGS_PATH, embeddings_body(model, prompt)
+        body = embeddings_body(model, prompt)
     else:
-        path = prefix + chat_path(surface)
         body = chat_request(surface, model, prompt, max_tokens=max_tokens, stream=stream)
         headers.update(protocol_headers(surface))
+    headers.update(extra_headers or {})
     auth.apply(headers)
-    return Prepared(surface, stream, path, orjson.dumps(body), headers)
+    raw = orjson.dumps(body)
+    if not nonces:
+        return Prepared(surface, stream, path, raw, headers)
+    # The mark is serialised as JSON escapes, which no prompt text produces by accident.
+    head, mark, tail = raw.partition(orjson.dumps(_SLOT_MARK)[1:-1])
+    if not mark:
+        raise ValueError("the request body has no room for a nonce")
+    return Prepared(surface, stream, path, head, headers, nonce_tail=tail)
 
 
 def client_for(base_url: str, *, connect_timeout: float, network_timeout: float,
                insecure: bool = False) -> HTTPClient:
     """One keep-alive connection to the target (per user: users never share a socket)."""
     return HTTPClient.from_url(base_url, concurrency=1, connection_timeout=connect_timeout,
-                               network_timeout=network_timeout, insecure=insecure)
+                               network_timeout=network_timeout, insecure=insecure,
+                               headers_type=_CappedHeaders)
 
 
 def _read_some(response: Any) -> bytes:
@@ -118,14 +173,23 @@ def _excerpt(data: bytes) -> str:
 
 
 def send(client: HTTPClient, req: Prepared, *, total_timeout: float,
-         intended_ns: int | None = None) -> Outcome:
-    """Send ``req`` and read the whole answer; never raises for the target's faults."""
+         intended_ns: int | None = None, nonce: str | None = None,
+         stamps: Stamps | None = None) -> Outcome:
+    """Send ``req`` and read the whole answer; never raises for the target's faults.
+
+    ``stamps``: the caller's (filled as the exchange goes, so a run that stops mid-request
+    can still say how far it got); by default a new one.
+    """
+    body = req.body_for(nonce)
     send_ns = time.perf_counter_ns()
-    stamps = Stamps(send_ns=send_ns, intended_ns=intended_ns)
+    if stamps is None:
+        stamps = Stamps(send_ns=send_ns, intended_ns=intended_ns)
+    else:
+        stamps.send_ns, stamps.intended_ns = send_ns, intended_ns
     deadline = send_ns + int(total_timeout * 1e9)
     response = None
     try:
-        response = client.request("POST", req.path, body=req.body, headers=req.headers)
+        response = client.request("POST", req.path, body=body, headers=req.headers)
         stamps.headers_ns = time.perf_counter_ns()
         status = response.status_code
         if status != 200 or not req.stream:

@@ -10,17 +10,19 @@ from typing import Any
 import orjson
 
 from gatecheck import Redactor, default_redactor
+from gatecheck.load._calibration import read_floor
 from gatecheck.load._options import LoadSettings
 from gatecheck.load._samples import SampleBook, write_samples
 from gatecheck.load._summary import summarize
+from gatecheck.load._truth import GroundTruth
 
 __all__ = ["scenario_of", "write_outputs", "write_run"]
 
 
 def scenario_of(environment: Any) -> str:
-    """chat, stream, ramp or rate, from the user classes and shape Locust is running."""
+    """chat, stream, ramp, rate or capacity, from the user classes and shape Locust runs."""
     if environment.shape_class is not None:
-        return "ramp"
+        return str(getattr(environment.shape_class, "scenario", "ramp"))
     classes = list(environment.user_classes or ())
     if any(getattr(c, "open_loop", False) for c in classes):
         return "rate"
@@ -36,7 +38,8 @@ def _redactor(settings: LoadSettings) -> Redactor:
 
 
 def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSettings, *,
-              started: float) -> Path:
+              started: float, truth: GroundTruth | None = None, stopped: str | None = None
+              ) -> Path:
     """Describe the Locust run, then write its samples.jsonl and summary.json into ``out``."""
     import locust
 
@@ -66,20 +69,31 @@ def write_run(out: Path, book: SampleBook, environment: Any, settings: LoadSetti
     stages = environment.shape_class.stages() if scenario == "ramp" else ()
     if scenario == "ramp":
         run.update({"shape": settings.shape, "steps": len(stages)})
+    if stopped:
+        run["stopped"] = stopped
+    if truth is not None and settings.mock_url:
+        run["mock_timings"] = {"read_to": truth.cursor, "lost": truth.lost,
+                               "orphans": truth.orphans, "error": truth.error}
+    extra = {}
+    if scenario == "capacity":
+        extra["capacity"] = environment.shape_class.report()
     return write_outputs(out, book, settings, run=run, open_loop=open_loop, stages=stages,
-                         started=started)
+                         started=started, extra=extra)
 
 
 def write_outputs(
     out: Path, book: SampleBook, settings: LoadSettings, *, run: dict[str, Any],
     open_loop: dict[str, Any] | None = None, stages: Any = (), started: float | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """samples.jsonl and summary.json, through the redactor (error texts quote keys back)."""
     redactor = _redactor(settings)
+    floor = read_floor(Path(settings.calibration)) if settings.calibration else None
     summary = summarize(book.samples, run=run, health=book.health, open_loop=open_loop,
                         stages=stages, started=started,
                         begun=sum(book.started.values()) if book.started else None,
-                        warmup_s=settings.warmup)
+                        warmup_s=settings.warmup, floor=floor, in_flight=book.cut_total())
+    summary.update(extra or {})
     out.mkdir(parents=True, exist_ok=True)
     for sample in book.samples:
         if sample.error:

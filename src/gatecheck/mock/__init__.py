@@ -5,7 +5,9 @@ Surfaces: ``POST /v1/chat/completions``, ``POST /v1/responses`` (typed event str
 ``POST /v1/messages`` and ``/v1/messages/count_tokens`` (Anthropic), ``GET /v1/models`` and
 ``/v1/models/{id}``
 (Anthropic-shaped when ``anthropic-version`` is sent), ``GET /_mock/log`` (``?limit=N``,
-``?since=SEQ``) and ``POST /_mock/reset``. ``anthropic-version`` is accepted, not required,
+``?since=SEQ``), ``GET /_mock/timings`` (``?since=SEQ``, ``?limit=N``, ``?nonce=X``: when the
+headers and content of each request marked ``[[nonce:X]]`` in its prompt left the mock, see
+``_timings``) and ``POST /_mock/reset``. ``anthropic-version`` is accepted, not required,
 so a gateway that drops it is not masked by a 400 here. With ``api_keys`` configured, every
 ``/v1`` route wants one of them as ``Authorization: Bearer`` or ``x-api-key`` (401 otherwise).
 

@@ -26,6 +26,7 @@ from gatecheck.mock._log import RequestLog
 from gatecheck.mock._openai import OpenAISurface, model_object, models_list
 from gatecheck.mock._plan import PlanCache, Surface
 from gatecheck.mock._responses import ResponsesSurface
+from gatecheck.mock._timings import Stopwatch, TimingLog, split_nonce
 
 __all__ = ["MockApp"]
 
@@ -74,6 +75,7 @@ class MockApp:
     def __init__(self, config: MockConfig) -> None:
         self.config = config
         self.log = RequestLog(config.log_size)
+        self.timings = TimingLog(config.timing_size)
         self.models = list(PRESETS)
         self.openai = OpenAISurface()
         self.anthropic = AnthropicSurface()
@@ -139,12 +141,22 @@ class MockApp:
                 limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
                 since = int(query["since"]) if query.get("since", "").isdigit() else 0
                 await conn.respond(200, orjson.dumps(self.log.render(limit, since)))
+            elif path == "/_mock/timings" and method == "GET":
+                query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+                since = int(query["since"]) if query.get("since", "").isdigit() else 0
+                limit = min(int(query["limit"]), 100_000) if query.get(
+                    "limit", "").isdigit() else 10_000
+                body = self.timings.render(since=since, limit=limit, nonce=query.get("nonce"))
+                await conn.respond(200, body)
             elif path == "/_mock/reset" and method == "POST":
                 self.log.reset()
+                self.timings.reset()
                 await conn.respond(200, b'{"reset":true}')
             else:
                 await conn.respond(404, _unknown_path(surface.name, method, path))
         finally:
+            if conn.stopwatch is not None:  # before close() yields: the row is there as soon
+                self.timings.add(conn.stopwatch)  # as the answer's last byte has left
             await conn.close()
 
     def _authorised(self, headers: list[tuple[bytes, bytes]]) -> bool:
@@ -196,6 +208,11 @@ class MockApp:
             await conn.respond(413, surface.error_body(413))
             self.log.add(method, path, headers, surface=surface.name, status=413)
             return
+        nonce, raw = split_nonce(raw)  # before the cache: a marked body hits the same plan
+        if nonce is not None:
+            # The mock's own clock starts once the body is in (for a load request, one read
+            # of bytes that came with the headers); unmarked requests never read the clock.
+            conn.stopwatch = Stopwatch(nonce, time.perf_counter_ns())  # kept by _http
         plan = self._plans[route].get(raw)
         if plan.status != 200:
             await conn.respond(plan.status, plan.error)

@@ -28,6 +28,7 @@ class MockConfig:
     accept_any_model: bool = False
     api_keys: frozenset[str] = field(default_factory=frozenset)
     log_size: int = 1000
+    timing_size: int = 100_000  # rows of GET /_mock/timings (marked load-run requests)
     max_hold_s: float = 120.0  # upper bound for hang / silence / stalls
     max_request_bytes: int = 32 << 20  # larger bodies get a 413
 
@@ -37,7 +38,7 @@ class MockConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.tokens < 0:
             raise ValueError("tokens must be >= 0")
-        for name in ("log_size", "max_request_bytes"):
+        for name in ("log_size", "timing_size", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
         if self.fault_rate is not None and not 0.0 <= self.fault_rate <= 1.0:

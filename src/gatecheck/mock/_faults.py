@@ -15,6 +15,7 @@ from typing import Any
 from gatecheck.mock._directives import Directive
 from gatecheck.mock._errors import context_length_error, context_window
 from gatecheck.mock._plan import Plan, Surface
+from gatecheck.mock._timings import Stopwatch
 
 __all__ = ["JSON", "SSE", "Conn", "deliver"]
 
@@ -27,9 +28,12 @@ _AFTER = 2  # events sent before reset / malformed / bad-utf8 / error-event, unl
 
 
 class Conn:
-    """One exchange's ``send`` plus a lazily started watch for the client going away."""
+    """One exchange's ``send`` plus a lazily started watch for the client going away.
 
-    __slots__ = ("_gone", "_watch", "receive", "send")
+    ``stopwatch`` (a load run's marked request) is stamped as each write returns.
+    """
+
+    __slots__ = ("_gone", "_watch", "receive", "send", "stopwatch")
 
     def __init__(
         self, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
@@ -37,12 +41,19 @@ class Conn:
         self.receive, self.send = receive, send
         self._gone: asyncio.Event | None = None
         self._watch: asyncio.Task[None] | None = None
+        self.stopwatch: Stopwatch | None = None
 
     async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         await self.send({"type": "http.response.start", "status": status, "headers": headers})
+        if self.stopwatch is not None:
+            self.stopwatch.status = status
+            self.stopwatch.wrote(0)
 
-    async def write(self, data: bytes, more: bool = True) -> None:
+    async def write(self, data: bytes, more: bool = True, content: int = 0) -> None:
+        """Send body bytes holding ``content`` content events (for the stopwatch)."""
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
+        if self.stopwatch is not None:
+            self.stopwatch.wrote(content, end=not more)
 
     async def respond(
         self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = JSON
@@ -55,6 +66,9 @@ class Conn:
             }
         )
         await self.send({"type": "http.response.body", "body": body})
+        if self.stopwatch is not None:
+            self.stopwatch.status = status
+            self.stopwatch.wrote(0, end=True)
 
     async def sleep(self, seconds: float) -> bool:
         """Wait; False as soon as the client disconnects (then stop sending)."""
@@ -99,6 +113,7 @@ async def _stream(
     due = loop.time()
     buf: list[bytes] = []
     k = 0
+    held = 0  # content events in buf
     for data, content in events:
         if content:
             delay = delays[k] if k < len(delays) else 0.0
@@ -106,13 +121,14 @@ async def _stream(
             if delay > 0:
                 due += delay
                 if buf:
-                    await conn.write(b"".join(buf))
-                    buf = []
+                    await conn.write(b"".join(buf), content=held)
+                    buf, held = [], 0
                 if not await conn.sleep(due - loop.time()):
                     return False
+            held += 1
         buf.append(data)
     if buf or end:
-        await conn.write(b"".join(buf), more=not end)
+        await conn.write(b"".join(buf), more=not end, content=held)
     return True
 
 
@@ -197,7 +213,8 @@ async def deliver(
     await conn.start(200, SSE)
     if name == "fake-stream":
         if await conn.sleep(sum(delays)):
-            await conn.write(b"".join(e for e, _ in events), more=False)
+            await conn.write(b"".join(e for e, _ in events), more=False,
+                             content=sum(1 for _, c in events if c))
         return 200
     if name == "reset":
         await _stream(conn, events[: after if after is not None else _AFTER], delays, end=False)

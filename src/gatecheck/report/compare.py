@@ -8,7 +8,11 @@ warn that they compare two gateways, not one gateway over time).
 
 The verdict is REGRESSED when a check went to failed (a check new in the after run that
 fails at MUST or SHOULD level counts), when MUST failures rose, or when a performance
-figure got worse by more than NOISE (buffering newly suspected included).
+figure got worse by more than NOISE (buffering newly suspected included). Performance
+figures are compared only between load runs of the same workload (WORKLOAD: scenario,
+surface, users, rate, arrival, directive, max tokens): 5 users against 10 is another
+experiment, not a regression, so those figures are shown "not comparable", count for
+nothing, and the verdict line says which settings differ.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from gatecheck.report._svg import Series, line_chart
 from gatecheck.report.page import Markup, esc, render
 from gatecheck.report.performance import METRICS, PCTS, LoadRun
 
-__all__ = ["CheckChange", "Comparison", "MetricDelta", "VerdictFlip", "compare",
-           "render_comparison_html", "render_comparison_markdown"]
+__all__ = ["WORKLOAD", "CheckChange", "Comparison", "MetricDelta", "VerdictFlip", "compare",
+           "render_comparison_html", "render_comparison_markdown", "workload_differences"]
 
 # A figure moved when it changed by more than this share of the before value; smaller
 # moves are run-to-run noise on a loopback target and are shown without a verdict.
@@ -33,6 +37,11 @@ NOISE = 0.10
 
 _THROUGHPUT = (("requests_per_s", "requests/s", False), ("output_tokens_per_s",
                "output tokens/s", False), ("error_rate", "error rate", True))
+# What makes two load runs the same experiment: (name, where in summary.json).
+WORKLOAD = (("scenario", ("run", "scenario")), ("surface", ("run", "surface")),
+            ("users", ("run", "users")), ("rate", ("open_loop", "rate_per_s")),
+            ("arrival", ("open_loop", "arrival")), ("directive", ("run", "directive")),
+            ("max tokens", ("run", "max_tokens")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,7 @@ class MetricDelta:
     before: float
     after: float
     higher_is_worse: bool = True
+    comparable: bool = True  # False: the runs' workloads differ (see WORKLOAD)
 
     @property
     def delta(self) -> float:
@@ -78,7 +88,10 @@ class MetricDelta:
 
     @property
     def verdict(self) -> str:
-        """worse, better or same (within NOISE of the before value)."""
+        """worse, better or same (within NOISE of the before value); "not comparable"
+        between runs of different workloads."""
+        if not self.comparable:
+            return "not comparable"
         ratio = self.ratio
         if ratio is None:
             moved = self.after != self.before
@@ -116,6 +129,7 @@ class Comparison:
     latency: tuple[MetricDelta, ...] = ()
     throughput: tuple[MetricDelta, ...] = ()
     flips: tuple[VerdictFlip, ...] = ()
+    workload: tuple[str, ...] = ()  # how the load runs' workloads differ ("users 10 -> 5")
 
     @property
     def targets_differ(self) -> bool:
@@ -164,6 +178,23 @@ def _flips(before: LoadRun, after: LoadRun) -> list[VerdictFlip]:
     return flips
 
 
+def workload_differences(before: LoadRun, after: LoadRun) -> tuple[str, ...]:
+    """The WORKLOAD settings two load runs differ in, as "users 10 -> 5"."""
+    out = []
+    for name, (group, key) in WORKLOAD:
+        a = (before.summary.get(group) or {}).get(key)
+        b = (after.summary.get(group) or {}).get(key)
+        if a != b:
+            out.append(f"{name} {_shown(a)} -> {_shown(b)}")
+    return tuple(out)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]],
             before_meta: RunMeta, after_meta: RunMeta, before_load: LoadRun | None = None,
             after_load: LoadRun | None = None) -> Comparison:
@@ -188,22 +219,27 @@ def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]],
     latency: list[MetricDelta] = []
     throughput: list[MetricDelta] = []
     flips: list[VerdictFlip] = []
+    workload: tuple[str, ...] = ()
     if before_load is not None and after_load is not None:
-        flips = _flips(before_load, after_load)
+        workload = workload_differences(before_load, after_load)
+        same = not workload
+        flips = [f if same else VerdictFlip(f.name, f.before, f.after, f.worse, counts=False)
+                 for f in _flips(before_load, after_load)]
         for name, _ in METRICS:
             x, y = before_load.latency(name), after_load.latency(name)
             if x.get("count") and y.get("count"):
-                latency += [MetricDelta(name, p, float(x[p]), float(y[p])) for p in PCTS
-                            if isinstance(x.get(p), int | float)
+                latency += [MetricDelta(name, p, float(x[p]), float(y[p]), comparable=same)
+                            for p in PCTS if isinstance(x.get(p), int | float)
                             and isinstance(y.get(p), int | float)]
         for key_name, label, worse in _THROUGHPUT:
             group = "requests" if key_name == "error_rate" else "throughput"
             x_v = (before_load.summary.get(group) or {}).get(key_name)
             y_v = (after_load.summary.get(group) or {}).get(key_name)
             if isinstance(x_v, int | float) and isinstance(y_v, int | float):
-                throughput.append(MetricDelta(label, "", float(x_v), float(y_v), worse))
+                throughput.append(MetricDelta(label, "", float(x_v), float(y_v), worse,
+                                              comparable=same))
     return Comparison(before_meta, after_meta, tuple(before), tuple(after), tuple(changes),
-                      unchanged, tuple(latency), tuple(throughput), tuple(flips))
+                      unchanged, tuple(latency), tuple(throughput), tuple(flips), workload)
 
 
 def _headline(c: Comparison) -> tuple[str, str]:
@@ -219,7 +255,10 @@ def _headline(c: Comparison) -> tuple[str, str]:
     line = ", ".join(parts) + " checks"
     if must_after != must_before:
         line += f"; MUST failures {must_before} -> {must_after}"
-    if c.latency or c.throughput or c.flips:
+    if c.workload:
+        line += ("; performance NOT COMPARED: the load runs ran different workloads ("
+                 + ", ".join(c.workload) + ")")
+    elif c.latency or c.throughput or c.flips:
         line += f"; {worse} performance figures worse by more than {NOISE:.0%}"
         line += "".join(f", {f.name} {f.before} -> {f.after}" for f in c.flips)
     return status, line + "."

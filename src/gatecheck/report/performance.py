@@ -1,32 +1,37 @@
 """The performance section of a report, for both formats: a load run and what it shows.
 
-A load run is summary.json plus the few sample fields the plots need. The figures
-(percentiles, rates, verdicts) are the load summary's own and are shown as they are; the
-samples only feed the plots (percentiles over time, the histogram), which aggregate them
-so a report stays small however long the run was. :func:`performance` builds the section's
-content once; ``_performance.md.j2`` and ``_performance.html.j2`` render it.
+A load run is summary.json plus the few sample fields the plots need (``_loadrun``). The
+figures (percentiles, rates, verdicts, the gateway's overhead, the capacity search) are the
+load summary's own and are shown as they are; the samples only feed the plots (percentiles
+over time, requests per second, the histogram), which aggregate them so a report stays
+small however long the run was. :func:`performance` builds the section's content once;
+``_performance.md.j2`` and ``_performance.html.j2`` render it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import orjson
 from markupsafe import Markup
 
-from gatecheck.load import percentile
 from gatecheck.report._format import ms, num, when
+from gatecheck.report._loadrun import (
+    LoadRun,
+    Point,
+    bucket_width,
+    find_load,
+    histogram_bins,
+    over_time,
+    read_load,
+)
 from gatecheck.report._svg import Series, fmt, histogram, line_chart
 from gatecheck.report.page import render
 
-__all__ = ["ERROR_RATE_FAIL", "METRICS", "PCTS", "LoadRun", "LoadVerdict", "Performance",
-           "Point", "find_load", "histogram_bins", "load_verdict", "over_time", "performance",
-           "read_load", "render_load_markdown"]
+__all__ = ["ERROR_RATE_FAIL", "METRICS", "OVERHEAD", "PCTS", "LoadRun", "LoadVerdict",
+           "Performance", "Point", "bucket_width", "find_load", "histogram_bins",
+           "load_verdict", "over_time", "performance", "read_load", "render_load_markdown"]
 
 # Rows of the latency table, in reading order (summary.json's latency_ms keys).
 METRICS: tuple[tuple[str, str], ...] = (
@@ -40,70 +45,21 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("schedule_lag", "schedule lag"),
 )
 PCTS = ("p50", "p90", "p99", "p99.9")
+# Rows of the overhead table (summary.json's overhead keys): what the target itself added.
+OVERHEAD: tuple[tuple[str, str], ...] = (
+    ("ttft", "added to the time to first token"),
+    ("itl", "added to each token's gap"),
+    ("e2e", "added end to end"),
+)
 _TOKENS = (("output_tokens", "output tokens (usage)"), ("input_tokens", "input tokens (usage)"),
            ("content_events", "content events per stream"),
            ("output_tokens_per_s_per_request",
             "output tokens/s per request (what one user sees)"))
 
-# Bucket widths for the over-time plots (seconds); the smallest giving <= _MAX_BUCKETS.
-_WIDTHS = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
-_MAX_BUCKETS = 40
-_HIST_BINS = 30
-_MIN_SENDS_PER_BUCKET = 2
-
 # A load run fails when more than this share of its requests failed (or none succeeded):
 # past a few percent the latency figures describe the survivors, not the gateway under
 # that load. Any error or warning below it makes the run a WARN.
 ERROR_RATE_FAIL = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """The fields of one samples.jsonl record that the plots read."""
-
-    t: float  # wall-clock send time, epoch seconds
-    ok: bool
-    ttft: float | None
-    e2e: float | None
-    ttft_i: float | None = None  # open loop: from the intended send (coordinated omission)
-    e2e_i: float | None = None
-
-    def value(self, metric: str) -> float | None:
-        """ttft, e2e, ttft_from_intended or e2e_from_intended of this request."""
-        return {"ttft": self.ttft, "e2e": self.e2e, "ttft_from_intended": self.ttft_i,
-                "e2e_from_intended": self.e2e_i}.get(metric)
-
-
-@dataclass(frozen=True, slots=True)
-class LoadRun:
-    """summary.json (already redacted) and the plot points from samples.jsonl."""
-
-    summary: dict[str, Any]
-    points: tuple[Point, ...] = ()
-
-    @property
-    def run(self) -> dict[str, Any]:
-        value = self.summary.get("run")
-        return value if isinstance(value, dict) else {}
-
-    def latency(self, name: str) -> dict[str, Any]:
-        value = (self.summary.get("latency_ms") or {}).get(name)
-        return value if isinstance(value, dict) else {"count": 0}
-
-    @property
-    def headline_metric(self) -> str:
-        """ttft when the run streamed (it has first-content times), else e2e."""
-        return "ttft" if self.latency("ttft").get("count") else "e2e"
-
-    def origin(self) -> float | None:
-        """Epoch seconds the run's clock starts at (summary's run.started, else 1st send)."""
-        started = self.run.get("started")
-        if isinstance(started, str):
-            try:
-                return dt.datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                pass
-        return min((p.t for p in self.points), default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,144 +108,8 @@ def _count(value: object, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def find_load(run_dir: Path) -> Path | None:
-    """The directory holding a load summary: RUN_DIR/load, or RUN_DIR itself."""
-    for candidate in (run_dir / "load", run_dir):
-        if (candidate / "summary.json").is_file():
-            return candidate
-    return None
-
-
-def read_load(load_dir: Path, redactor: Any) -> LoadRun:
-    """Read summary.json (and samples.jsonl when present) through the redactor."""
-    path = load_dir / "summary.json"
-    try:
-        summary = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not JSON ({exc})") from None
-    if not isinstance(summary, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    points: list[Point] = []
-    samples = load_dir / "samples.jsonl"
-    if samples.is_file():
-        with samples.open("rb") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = orjson.loads(line)
-                    points.append(Point(float(row["t"]), bool(row.get("ok")),
-                                        _float(row.get("ttft")), _float(row.get("e2e")),
-                                        _float(row.get("ttft_i")), _float(row.get("e2e_i"))))
-                except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-                    raise ValueError(f"{samples}:{number}: not a sample record") from None
-    points.sort(key=lambda p: p.t)
-    return LoadRun(redactor.obj(summary), tuple(points))
-
-
 def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
-
-
-def bucket_width(duration_s: float, sends: int | None = None) -> float:
-    """The smallest round width that cuts ``duration_s`` into <= 40 buckets.
-
-    With ``sends`` it is also wide enough for two sends per bucket on average: narrower
-    buckets of a sparse run hold 0 or 1 send each and the rate plot becomes a comb.
-    """
-    floor = _MIN_SENDS_PER_BUCKET * duration_s / sends if sends else 0.0
-    return next((w for w in _WIDTHS if duration_s / w <= _MAX_BUCKETS and w >= floor),
-                _WIDTHS[-1])
-
-
-def over_time(load: LoadRun, metric: str,
-              pcts: Sequence[float] = (50.0, 90.0, 99.0)) -> dict[str, Any]:
-    """Per time bucket (by send time): percentiles of ``metric`` and ok/failed request rates.
-
-    Buckets run from the origin to the end of the run window (run.started + run_time_s).
-    Returns {"width": s, "x": [bucket mid, s since origin], "p50": [...], ..., "ok_rate":
-    [...], "fail_rate": [...]}; a bucket with no successful value has None percentiles, a
-    final bucket the window covers less than half of has None rates.
-    """
-    origin = load.origin()
-    if origin is None or not load.points:
-        return {"width": 0.0, "x": []}
-    end = _window_end(load, origin)
-    width = bucket_width(end, len(load.points))
-    count = max(1, math.ceil(end / width - 1e-9))
-    values: list[list[float]] = [[] for _ in range(count)]
-    ok = [0] * count
-    failed = [0] * count
-    for p in load.points:
-        index = min(max(int((p.t - origin) // width), 0), count - 1)
-        if p.ok:
-            ok[index] += 1
-            value = p.value(metric)
-            if value is not None:
-                values[index].append(value)
-        else:
-            failed[index] += 1
-    out: dict[str, Any] = {"width": width, "x": [round((i + 0.5) * width, 3)
-                                                  for i in range(count)]}
-    for pct in pcts:
-        out[f"p{pct:g}"] = [percentile(sorted(v), pct) if v else None for v in values]
-    # The last bucket is usually cut by the window's end: its rates are divided by the part
-    # of it the window covers, and left out (a gap) when that is under half a bucket, where
-    # one send more or less would swing the rate several-fold.
-    spans = [min(width, end - i * width) for i in range(count)]
-    out["ok_rate"] = [round(n / s, 3) if s >= width / 2 else None
-                      for n, s in zip(ok, spans, strict=True)]
-    out["fail_rate"] = [round(n / s, 3) if s >= width / 2 else None
-                        for n, s in zip(failed, spans, strict=True)]
-    return out
-
-
-def _window_end(load: LoadRun, origin: float) -> float:
-    """Seconds from ``origin`` to the end of the run window (never before the last send).
-
-    The window is run.started + run.run_time_s. ``started`` is written to the whole second,
-    so the run really began up to 1 s after it: the first send's offset (at most 1 s)
-    stands in for that fraction. Without a run time the last send is the best end known.
-    The last send alone is not the end: requests still in flight at the stop leave no
-    sample, so the sends thin out well before the window closes.
-    """
-    last = max(p.t for p in load.points) - origin
-    run_time = load.run.get("run_time_s")
-    if not isinstance(run_time, int | float) or isinstance(run_time, bool) or run_time <= 0:
-        return max(last, 1e-3)
-    lead = 0.0
-    started = load.run.get("started")
-    if isinstance(started, str) and "." not in started:
-        lead = min(max(min(p.t for p in load.points) - origin, 0.0), 1.0)
-    return max(float(run_time) + lead, last, 1e-3)
-
-
-def histogram_bins(values: Sequence[float], p99: float | None) -> tuple[
-        list[tuple[float, float, int]], int, float]:
-    """Bins of round width from 0 over the bulk of ``values``.
-
-    Values past max(p99 * 1.5, ...) are counted in the last bin so one outlier cannot
-    squeeze the rest into a single bar. Returns (bins, how many were clipped, the clip edge).
-    """
-    if not values:
-        return [], 0, 0.0
-    top = max(values)
-    if p99 is not None and top > p99 * 1.5:
-        top = p99 * 1.5
-    raw = max(top, 1e-6) / _HIST_BINS
-    power = 10.0 ** math.floor(math.log10(raw))
-    width = next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
-    count = max(1, math.ceil(top / width + 1e-9))
-    counts = [0] * count
-    clipped = 0
-    for value in values:
-        index = int(value // width)
-        if index >= count:
-            clipped += value > top
-            index = count - 1
-        counts[max(index, 0)] += 1
-    bins = [(round(i * width, 6), round((i + 1) * width, 6), n) for i, n in enumerate(counts)]
-    return bins, clipped, count * width
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +125,18 @@ class Performance:
     stages: tuple[dict[str, Any], ...]
     tokens: tuple[tuple[str, dict[str, Any]], ...]  # (label, figures)
     figures: tuple[tuple[Markup, str], ...]  # (inline SVG, caption)
+    # The gateway's own overhead (summary's "overhead"): (figure, label, distribution)
+    overhead: tuple[tuple[str, str, dict[str, Any]], ...] = ()
+    capacity: dict[str, Any] | None = None  # summary's "capacity": SLO, steps, result
+
+    @property
+    def floor(self) -> str:
+        """The load generator's floor subtracted from the overhead, in words."""
+        floor = (self.part("overhead").get("floor_ms") or {})
+        if not floor:
+            return "no floor subtracted (run gatecheck calibrate on this machine)"
+        cut = ", ".join(f"{k} {floor[k]:.3f} ms" for k in ("ttft", "itl", "e2e") if k in floor)
+        return f"floor subtracted: {cut} (gatecheck calibrate, {floor.get('measured') or '?'})"
 
     @property
     def fail_above(self) -> float:
@@ -348,11 +180,59 @@ def performance(load: LoadRun) -> Performance:
     hist = _histogram(load, head)
     figures += [hist] if hist else []
     figures += _stage_plots(stages, head)
+    capacity = load.summary.get("capacity")
+    capacity = capacity if isinstance(capacity, dict) else None
+    figures += _capacity_plots(capacity) if capacity else []
+    gateway = load.summary.get("overhead") or {}
+    overhead = tuple((name, label, gateway[name]) for name, label in OVERHEAD
+                     if isinstance(gateway.get(name), dict) and gateway[name].get("count"))
     return Performance(
         load, load_verdict(load), head, tuple(facts), cards,
         tuple((m, label, load.latency(m)) for m, label in METRICS if load.latency(m).get("count")),
         stages, tuple((label, tokens[key]) for key, label in _TOKENS
-                      if (tokens.get(key) or {}).get("count")), tuple(figures))
+                      if (tokens.get(key) or {}).get("count")), tuple(figures), overhead,
+        capacity)
+
+
+def _capacity_plots(capacity: dict[str, Any]) -> list[tuple[Markup, str]]:
+    """The search's steps against users: the overhead (else client ttft) p50/p99 with the
+    SLO's bound, and the error rate."""
+    steps = sorted((s for s in capacity.get("steps") or [] if isinstance(s, dict)
+                    and _float(s.get("users")) is not None), key=lambda s: float(s["users"]))
+    if not steps:
+        return []
+    own = any((s.get("overhead_ms") or {}).get("ttft", {}).get("count") for s in steps)
+    key, what = ("overhead_ms", "overhead ttft") if own else ("ttft_ms", "ttft")
+
+    def figure(step: dict[str, Any], stat: str) -> float | None:
+        group = step.get(key) or {}
+        found = (group.get("ttft") or {}) if own else group
+        return _float(found.get(stat))
+
+    users = [float(s["users"]) for s in steps]
+    lines = [Series(f"{what} {stat}", [(u, figure(s, stat)) for u, s in zip(users, steps,
+                                                                            strict=True)],
+                    markers=True) for stat in ("p50", "p99")]
+    for bound in capacity.get("slo") or []:
+        prefix = "overhead.ttft." if own else "ttft."
+        if isinstance(bound, str) and bound.startswith(prefix) and bound.endswith("ms"):
+            limit = _float(float(bound.split("<")[-1].lstrip("=").removesuffix("ms")))
+            lines.append(Series(f"SLO {bound}", [(users[0], limit), (users[-1], limit)],
+                                color="#cf222e", dash="4 4"))
+    latency = line_chart("perf-capacity", lines, title=f"{what} vs users (capacity search)",
+                         x_label="concurrent users", y_label="ms")
+    errors = line_chart("perf-capacity-errors", [Series(
+        "error rate", [(u, None if _float(s.get("error_rate")) is None else
+                        float(s["error_rate"]) * 100) for u, s in zip(users, steps,
+                                                                    strict=True)],
+        markers=True, color="#cf222e")], title="error rate vs users (capacity search)",
+        x_label="concurrent users", y_label="% of requests")
+    result = capacity.get("result") or {}
+    found = result.get("users")
+    note = (f"the highest that met the SLO: {found} users" if found is not None
+            else "no load met the SLO")
+    return [(Markup(latency), f"{what} p50 and p99 at each step of the search; {note}."),
+            (Markup(errors), "Failed / finished requests at each step of the search.")]
 
 
 def _stage_plots(stages: Sequence[dict[str, Any]], head: str) -> list[tuple[Markup, str]]:
@@ -378,8 +258,9 @@ def _time_plots(load: LoadRun, head: str) -> list[tuple[Markup, str]]:
     if not series["x"]:
         return []
     xs = series["x"]
+    steps = (load.summary.get("capacity") or {}).get("steps") or []  # the search's steps
     vlines = [(float(stage["start_s"]), f"{stage.get('users')} users")
-              for stage in load.summary.get("stages") or []
+              for stage in [*(load.summary.get("stages") or []), *steps]
               if isinstance(stage, dict) and isinstance(stage.get("start_s"), int | float)]
     lines = [Series(f"{head} {p}", list(zip(xs, series[p], strict=True)))
              for p in ("p50", "p90", "p99")]
@@ -391,17 +272,21 @@ def _time_plots(load: LoadRun, head: str) -> list[tuple[Markup, str]]:
         lines.append(Series(f"{head} p99 from intended send",
                             list(zip(late["x"], late["p99"], strict=True)), color="#8250df"))
     lat = line_chart("perf-time", lines, title=f"{head} percentiles over time",
-                     x_label=f"seconds since start ({series['width']:g} s buckets)",
+                     x_label=f"seconds since start ({series['width']:.3g} s buckets)",
                      y_label="ms", vlines=vlines)
     rate = line_chart("perf-rate", [
         Series("ok", list(zip(xs, series["ok_rate"], strict=True)), color="#1a7f37"),
         Series("failed", list(zip(xs, series["fail_rate"], strict=True)), color="#cf222e")],
-        title="Requests per second over time", x_label="seconds since start (by send time)",
-        y_label="requests/s", vlines=vlines)
-    caption = (f"Nearest-rank percentiles of {head} per {series['width']:g} s bucket of "
+        title="Requests per second over time",
+        x_label=f"seconds since start ({series['width']:.3g} s buckets)", y_label="requests/s",
+        vlines=vlines)
+    caption = (f"Nearest-rank percentiles of {head} per {series['width']:.3g} s bucket of "
                "send time; dashed guides mark ramp stages (users).")
+    mean = sum(series["ok_rate"]) / len(series["ok_rate"])
     return [(Markup(lat), caption),
-            (Markup(rate), "Successful and failed requests per second, by send time.")]
+            (Markup(rate), "Successful and failed requests per second, each request counted "
+                           "over its own lifetime (send to end) across the summary's window: "
+                           f"the ok line averages {mean:,.1f}/s, the table's requests/s.")]
 
 
 def _histogram(load: LoadRun, head: str) -> tuple[Markup, str] | None:
