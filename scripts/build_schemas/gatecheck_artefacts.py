@@ -65,6 +65,12 @@ _RESULT: Schema = {
             "description": "the redacted exchange that showed the outcome, with its curl",
             "anyOf": [{"type": "object"}, {"type": "null"}],
         },
+        "observations": {
+            "description": "what the check saw for the report, not the verdict "
+                           "(gatecheck.checks.observe): models listed, token figures, "
+                           "request timings",
+            "type": "object",
+        },
     },
 }
 
