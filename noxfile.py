@@ -29,13 +29,14 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff, mypy (strict on src/) and import-linter (the package's layers)."""
+    """ruff, mypy (strict on src/), import-linter (the package's layers), actionlint."""
     session.install("-e", ".[lint]")
     session.run(
         "ruff", "check", "src", "tests", "suites", "locustfiles", "benchmarks", "noxfile.py"
     )
     session.run("mypy")
     session.run("lint-imports")
+    session.run("actionlint")  # every workflow, with shellcheck on each run: script
 
 
 @nox.session(python=PYTHON)

@@ -230,3 +230,18 @@ def test_env_named_missing_file_is_a_usage_error(tmp_path):
     env = {"GATECHECK_TARGETS_FILE": str(tmp_path / "nope.toml")}
     with pytest.raises(UsageError, match=r"^\$GATECHECK_TARGETS_FILE .*: no such file$"):
         load_targets(environ=env)
+
+
+def test_ready_names_only_the_targets_whose_keys_are_set(monkeypatch, capsys):
+    from gatecheck.cli import main
+
+    monkeypatch.delenv("PORTKEY_API_KEY", raising=False)
+    monkeypatch.delenv("GATEWAYZ_API_KEY", raising=False)
+    monkeypatch.setenv("GATECHECK_TARGET", "portkey-cloud,gatewayz")
+    assert main(["targets", "--ready"]) == 0
+    assert capsys.readouterr().out == ""  # none: a nightly job skips
+    monkeypatch.setenv("GATEWAYZ_API_KEY", "k")
+    assert main(["targets", "--ready"]) == 0
+    assert capsys.readouterr().out == "gatewayz\n"
+    assert main(["targets", "--ready", "reference", "portkey-cloud"]) == 0
+    assert capsys.readouterr().out == "reference\n"  # embedded: its keys are minted

@@ -19,9 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 NAMES = ("ci.yml", "nightly.yml", "load.yml")
 # Plain shell tools a step may use besides gatecheck, nox and pip.
-SHELL = {"cat", "echo", "mkdir", "ls", "test", "true"}
+SHELL = {"cat", "curl", "echo", "mkdir", "ls", "test", "true", "["}
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _OPERATORS = {"&&", "||", ";", "|"}
+# Shell keywords split commands like operators do (`if CMD; then CMD; fi`).
+_KEYWORDS = {"if", "then", "else", "elif", "fi"}
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=")  # NAME=value: no command, or its output
 _REDIRECTS = {">", ">>", "2>", "2>&1", "<"}
 
 
@@ -65,15 +68,19 @@ def commands(script: str) -> list[list[str]]:
     for line in script.replace("\\\n", " ").splitlines():
         current: list[str] = []
         skip_next = False
-        for token in shlex.split(line, comments=True):
+        for token in shlex.split(line.replace(";", " ; "), comments=True):
             if skip_next:
                 skip_next = False
-            elif token in _OPERATORS:
+            elif token in _OPERATORS or (token in _KEYWORDS and not current):
                 if current:
                     out.append(current)
                 current = []
             elif token in _REDIRECTS:
                 skip_next = token != "2>&1"
+            elif not current and _ASSIGNMENT.match(token):
+                inner = token.partition("=")[2]  # ready="$(cmd args)": check cmd args
+                if inner.startswith("$(") and inner.endswith(")"):
+                    out += commands(inner[2:-1])
             else:
                 current.append(token)
         if current:
@@ -202,3 +209,44 @@ def test_no_expression_is_pasted_into_a_script() -> None:
 def test_the_command_splitter_sees_every_command() -> None:
     assert commands('a x && b "y z" | c >> "$OUT"\nd \\\n  e') == [
         ["a", "x"], ["b", "y z"], ["c"], ["d", "e"]]
+
+
+# The first major of each action that runs on Node.js 24 (Node 20 left the runners in
+# September 2026); a workflow pinned below it breaks.
+NODE24 = {"actions/checkout": 5, "actions/setup-python": 6, "actions/cache": 5,
+          "actions/cache/restore": 5, "actions/cache/save": 5, "actions/upload-artifact": 6,
+          "actions/download-artifact": 7, "actions/upload-pages-artifact": 5,
+          "actions/deploy-pages": 5}
+
+
+def test_every_action_is_pinned_on_a_supported_runtime() -> None:
+    for name in NAMES:
+        for step in steps(load(name)):
+            if "uses" not in step:
+                continue
+            action, _, version = step["uses"].partition("@")
+            assert action in NODE24, f"{name}: {action} is not known to run on Node 24"
+            assert int(version.lstrip("v").split(".")[0]) >= NODE24[action], step["uses"]
+
+
+def test_nightly_skips_without_keys_keeps_its_history_and_fails_under_a_threshold() -> None:
+    workflow = load("nightly.yml")
+    job = workflow["jobs"]["matrix"]
+    ran = [argv for wf, argv in all_commands() if wf == "nightly.yml"]
+    assert ["gatecheck", "targets", "--ready"] in ran
+    matrix = next(argv for argv in ran if argv[:2] == ["gatecheck", "matrix"])
+    assert "--fail-under" in matrix
+    probed = "steps.keys.outputs.probed == 'true'"
+    later = [s for s in job["steps"] if s.get("name") not in (None, "Install gatecheck",
+                                                               "Which targets have their keys")]
+    assert all(probed in str(s.get("if", "")) for s in later), "a step runs without keys"
+    assert "needs.matrix.outputs.probed == 'true'" in workflow["jobs"]["deploy"]["if"]
+    uses = [s.get("uses", "") for s in job["steps"]]
+    assert any(u.startswith("actions/cache/restore@") for u in uses)
+    assert any(u.startswith("actions/cache/save@") for u in uses)
+    last = job["steps"][-1]
+    assert last["run"] == 'test "$STATUS" = 0'  # the threshold fails the job after publishing
+
+
+def test_lint_runs_actionlint() -> None:
+    assert '"actionlint"' in (ROOT / "noxfile.py").read_text(encoding="utf-8")

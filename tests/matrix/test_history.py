@@ -162,3 +162,27 @@ def test_a_file_that_is_not_a_database_is_bad_input(tmp_path: Path) -> None:
     path.write_text("hello, this is not SQLite\n" * 200)
     with pytest.raises(UsageError, match="not a gatecheck history"):
         History(path).matrix()
+
+
+def test_each_provider_has_an_availability_trend_and_the_page_draws_it(tmp_path: Path) -> None:
+    from gatecheck.matrix.page import provider_trends, render_matrix_html
+    from gatecheck.site import build_site
+
+    clock = Nights()
+    history = History(tmp_path / "reports" / "history.sqlite", clock=clock)
+    for night in range(3):  # a: 2 models, one down on the second night; b: joins on night 2
+        history.record(results("a", {"x/m1": OK, "x/m2": DOWN if night == 1 else OK}))
+        if night:
+            history.record(results("b", {"y/m3": HALF if night == 2 else OK}))
+        clock.next()
+    rows = history.matrix()
+    trends = provider_trends(rows)
+    assert [v for _, v in trends["a"]] == [100.0, 50.0, 100.0]
+    assert [v for _, v in trends["b"]] == [100.0, 0.0]  # degraded is not available
+    page = render_matrix_html(rows, generated_at="now")
+    assert 'id="trend"' in page
+    assert "Models available per provider" in page
+    site = build_site(tmp_path / "reports", tmp_path / "site")
+    copied = tmp_path / "site" / "matrix" / "history.sqlite"
+    assert copied in site.files
+    assert History(copied).matrix() == rows  # the next night can carry on from the site

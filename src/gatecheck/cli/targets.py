@@ -21,6 +21,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="targets to show (default: all; 'embedded' and 'remote' select groups)",
     )
     parser.add_argument("--json", action="store_true", help="print each target as JSON")
+    parser.add_argument("--ready", action="store_true",
+                        help="print only the names (comma-separated, one line) of the "
+                             "targets whose credentials are set, of NAME... or else "
+                             "$GATECHECK_TARGET; nothing when none is (a nightly job skips)")
     parser.add_argument("--suites", default=None, metavar="DIR",
                         help="the suites whose check ids deviations may name (default: "
                              "./suites, else the shipped ones)")
@@ -51,6 +55,14 @@ def run(args: argparse.Namespace) -> int:
     """Load (which validates) the registry and print it; a bad file raises ConfigError."""
     registry = load_targets(args.gatecheck_targets_file)
     validate_registry(registry, load_catalogue(locate_suites(args.suites)))
+    if args.ready:
+        wanted = args.names or [n.strip() for n in os.environ.get("GATECHECK_TARGET", "")
+                                .split(",") if n.strip()] or ["all"]
+        ready = [t.name for t in registry.select(wanted)
+                 if t.needs_start or t.missing_secret is None]  # embedded: minted by the run
+        if ready:
+            print(",".join(ready))
+        return 0
     selected = registry.select(args.names or ["all"])
     if args.json:
         for target in selected:

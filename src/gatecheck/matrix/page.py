@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from gatecheck.matrix.history import TREND_RUNS, MatrixRow, Status
+from gatecheck.report import Series, line_chart
 from gatecheck.report.page import Markup, esc, render
 
-__all__ = ["render_matrix_html", "render_matrix_md", "summary_line"]
+__all__ = ["provider_trends", "render_matrix_html", "render_matrix_md", "summary_line",
+           "trend_chart"]
 
 _COLOURS: dict[Status | None, str] = {"up": "#1a7f37", "degraded": "#bf8700", "down": "#cf222e",
                                       None: "#d1d9e0"}
@@ -55,13 +57,42 @@ def trend_svg(trend: Sequence[tuple[str, Status | None]], cells: int = TREND_RUN
     return Markup("".join(parts))
 
 
+def provider_trends(rows: Sequence[MatrixRow]) -> dict[str, list[tuple[str, float | None]]]:
+    """Per target, oldest run first: (run start, % of its probed models available).
+
+    A target's rows share its runs (History.matrix aligns every row on them); a run that
+    probed none of the target's current models is None, a gap rather than a false 0 %.
+    """
+    out: dict[str, list[tuple[str, float | None]]] = {}
+    for target in sorted({r.target for r in rows}):
+        mine = [r for r in rows if r.target == target]
+        points = []
+        for index, (when, _) in enumerate(mine[0].trend):
+            probed = [r.trend[index][1] for r in mine if r.trend[index][1] is not None]
+            up = sum(1 for s in probed if s == "up")
+            points.append((when, 100.0 * up / len(probed) if probed else None))
+        out[target] = points
+    return out
+
+
+def trend_chart(rows: Sequence[MatrixRow]) -> Markup:
+    """The availability of each provider over its last runs, one line each (inline SVG)."""
+    trends = provider_trends(rows)
+    runs = max((len(points) for points in trends.values()), default=0)
+    series = [Series(target, [(float(runs - len(points) + i + 1), value)
+                              for i, (_, value) in enumerate(points)], markers=True)
+              for target, points in trends.items()]
+    return Markup(line_chart("availability", series, title="Models available per provider",
+                             x_label="run (oldest to latest)", y_label="% available"))
+
+
 def _context(rows: Sequence[MatrixRow], generated_at: str) -> dict[str, Any]:
     up = sum(1 for r in rows if r.status == "up")
     degraded = sum(1 for r in rows if r.status == "degraded")
     return {"rows": rows, "generated_at": generated_at, "summary": summary_line(rows),
             "counts": (up, degraded, len(rows) - up - degraded),
             "targets": sorted({r.target for r in rows}), "duration": _ms, "trend": trend_svg,
-            "words": _WORDS}
+            "words": _WORDS, "chart": trend_chart(rows) if rows else Markup("")}
 
 
 def render_matrix_html(rows: Sequence[MatrixRow], *, generated_at: str,

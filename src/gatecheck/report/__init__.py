@@ -18,6 +18,7 @@ from gatecheck.report._model import (
     overall_status,
     tally,
 )
+from gatecheck.report._svg import Series, line_chart
 from gatecheck.report.allure import build_allure
 from gatecheck.report.compare import (
     compare,
@@ -29,8 +30,9 @@ from gatecheck.report.markdown import render_markdown
 from gatecheck.report.performance import LoadRun, find_load
 
 __all__ = [
-    "DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Tally", "build_allure", "compare",
-    "find_load", "is_inconclusive", "is_stale_deviation", "load_run", "overall_status",
+    "DEFAULT_FORMATS", "FORMATS", "LoadRun", "RunMeta", "Series", "Tally", "build_allure",
+    "compare", "find_load", "is_inconclusive", "is_stale_deviation", "line_chart", "load_run",
+    "overall_status",
     "parse_formats", "render_comparison_html", "render_comparison_markdown", "render_html",
     "render_markdown", "tally", "write_comparison", "write_report",
 ]
