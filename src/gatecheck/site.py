@@ -225,7 +225,9 @@ def build_site(reports: Path, out: Path, *, history: Path | None = None,
         writer.text("matrix/matrix.md", render_matrix_md(rows, generated_at=generated))
         # The history itself (redacted as it was recorded): the next nightly run carries
         # it on from here when its own copy is gone, so the trend never restarts.
-        writer.verbatim(db, "matrix/history.sqlite")
+        published = out / "matrix" / "history.sqlite"
+        History(db).export(published, redact)
+        writer.files.append(published)
     writer.text("index.html", _index(entries, matrix_line))
     writer.text(".nojekyll", "")  # GitHub Pages: serve every path as is
     return Site(out, entries, len(rows), writer.files, writer.skipped)

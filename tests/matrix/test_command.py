@@ -75,7 +75,7 @@ def test_the_page_is_self_contained(demo_run) -> None:
     _, _, _, html = demo_run
     assert "default-src 'none'" in html
     assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", html)
-    assert html.count("<svg") == 8  # one trend strip per model
+    assert html.count("<svg") == 8 + 1  # one trend strip per model, and the providers' chart
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -157,6 +157,26 @@ class History:
             raise
         return conn
 
+    def export(self, dest: Path, redact: Callable[[str], str]) -> None:
+        """A copy of the history at ``dest`` with every text value passed through ``redact``
+        (a published copy: the next run may carry on from it; no secret goes with it)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.unlink(missing_ok=True)
+        with closing(self._connect()) as source, closing(sqlite3.connect(dest)) as copy:
+            source.backup(copy)
+            copy.create_function("gc_redact", 1, lambda v: redact(v) if isinstance(v, str)
+                                 else v, deterministic=True)
+            tables = [r[0] for r in copy.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'")]
+            for table in tables:
+                columns = [r[1] for r in copy.execute(f'PRAGMA table_info("{table}")')
+                           if str(r[2]).upper() in ("TEXT", "")]
+                for column in columns:
+                    copy.execute(f'UPDATE "{table}" SET "{column}" = gc_redact("{column}")')
+            copy.commit()
+            copy.execute("VACUUM")  # no redacted value left in a free page
+
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
