@@ -21,12 +21,8 @@ Exit statuses a CI can trust::
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -39,7 +35,7 @@ import orjson
 from gatecheck import HarnessError, UsageError, default_redactor
 from gatecheck.artefacts import default_run_id, new_run_dir, point_latest, redact_tree
 from gatecheck.config import did_you_mean
-from gatecheck.console import relay, say
+from gatecheck.console import say
 from gatecheck.embedded import start_targets
 from gatecheck.findings import Finding, derive_findings, write_findings
 from gatecheck.options import (
@@ -52,6 +48,7 @@ from gatecheck.options import (
     resolve_seconds,
     resolve_target_names,
 )
+from gatecheck.pytest._child import GRACE_S, keep_whole_lines, run_pytest
 from gatecheck.pytest.catalogue import load_catalogue, validate_registry
 from gatecheck.report import (
     Tally,
@@ -84,10 +81,6 @@ WORKERS_ENV = "GATECHECK_WORKERS"
 # (each imports pytest, the SDKs, Hypothesis) costs more than it saves, and the embedded
 # servers already take a core; with more cores two workers spread the checks.
 SMALL_MACHINE_CORES = 2
-# Past the deadline, how long the child pytest may take to record the checks it did not run
-# and exit on its own (each is a skip, milliseconds) before it is stopped.
-GRACE_S = 60.0
-INTERRUPT_WAIT_S = 10.0  # from SIGINT (pytest records what is pending) to SIGKILL
 # The suites shipped with gatecheck: the checkout's suites/, linked into the package.
 SHIPPED_SUITES = Path(str(resources.files("gatecheck.pytest").joinpath("suites")))
 
@@ -248,8 +241,8 @@ def run_conformance(plan: RunPlan) -> RunOutcome:
         (run_dir / "run.json").write_bytes(orjson.dumps(
             {"command": [redact(a) for a in plan.command()],
              "pytest": [redact(a) for a in argv]}, option=orjson.OPT_INDENT_2) + b"\n")
-        code, stopped = _pytest(argv, {**os.environ, **env},
-                                None if left is None else max(left, 0) + GRACE_S)
+        code, stopped = run_pytest(argv, {**os.environ, **env},
+                                   None if left is None else max(left, 0) + GRACE_S)
     # The plugin redacted junit.xml and allure-results; again here, with this process's
     # secrets, in case pytest never reached its unconfigure step.
     redact_tree(run_dir)
@@ -259,7 +252,7 @@ def run_conformance(plan: RunPlan) -> RunOutcome:
         say(f"gatecheck: the suites overran the run's deadline (--max-time "
             f"{plan.max_time:g} s) by {GRACE_S:g} s and were stopped; the report has the "
             f"checks that finished", file=sys.stderr)
-        _keep_whole_lines(results_path)
+        keep_whole_lines(results_path)
     elif not results_path.is_file():
         raise HarnessError(f"pytest exited {code} without writing {results_path}")
     findings = derive_findings(read_results(results_path))
@@ -268,60 +261,6 @@ def run_conformance(plan: RunPlan) -> RunOutcome:
     latest = point_latest(plan.out, run_dir)
     status = _summarize(records, findings, code, report_path, latest, stopped=stopped)
     return RunOutcome(status, run_dir)
-
-
-def _keep_whole_lines(path: Path) -> None:
-    """Drop a record cut short by a killed writer (results.jsonl is one record a line)."""
-    data = path.read_bytes() if path.is_file() else b""
-    path.write_bytes(data[:data.rfind(b"\n") + 1])
-
-
-def _pytest(argv: list[str], env: dict[str, str], limit: float | None) -> tuple[int, bool]:
-    """Run pytest as a child and relay its output, every line redacted and neutralised.
-
-    A child process: pytest must import (and assert-rewrite) the suites and this package
-    itself, and a run leaves nothing behind in the caller (servers, env, modules). Its
-    output passes through here because a failure message can quote what a target sent:
-    a gateway that echoes the request's headers would otherwise print the user's key.
-
-    Past ``limit`` seconds the child is interrupted (SIGINT: pytest records the checks in
-    flight), then killed; returns its exit code and whether it had to be stopped.
-    """
-    say("gatecheck: pytest " + " ".join(argv))
-    child = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)
-    overdue = threading.Event()
-
-    def stop_overdue() -> None:
-        overdue.set()
-        _stop(child, signal.SIGINT)
-        try:
-            child.wait(INTERRUPT_WAIT_S)
-        except subprocess.TimeoutExpired:
-            _stop(child)
-
-    timer = threading.Timer(limit, stop_overdue) if limit is not None else None
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
-    try:
-        assert child.stdout is not None
-        relay(child.stdout)
-        code = child.wait()
-    finally:
-        if timer is not None:
-            timer.cancel()
-        _stop(child)
-        if child.stdout is not None:
-            child.stdout.close()
-    return code, overdue.is_set()
-
-
-def _stop(child: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    """Signal the child's process group (pytest and any xdist workers) if it is still there."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, sig)
 
 
 def exit_status(total: Tally, stale: int) -> int:
