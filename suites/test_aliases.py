@@ -5,6 +5,7 @@ from __future__ import annotations
 from gatecheck.checks import aliases, check, errors, expect, models
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import openai as oc
+from gatecheck.checks import streaming as st
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -56,8 +57,12 @@ def test_alias2_echo(client, target, record_exchange):
                 captured = capture_stream(client, "openai", body_for("openai", alias,
                                                                      max_tokens=2, stream=True))
                 record_exchange(captured.exchange)
-                for n, chunk in enumerate(oc.read_openai_stream(captured.events).chunks):
-                    _echo(chunk.get("model"), alias, target, f"chunk {n}", captured.exchange)
+                exchange = captured.exchange
+                st.stream_has_events(captured.events, error=captured.error, exchange=exchange)
+                stream = oc.read_openai_stream(captured.events)
+                oc.stream_carries_chunks(stream, exchange=exchange)
+                for n, chunk in enumerate(stream.chunks):
+                    _echo(chunk.get("model"), alias, target, f"chunk {n}", exchange)
         if target.has_surface("anthropic"):
             response = client.request("POST", PATHS["anthropic"], headers=headers_for("anthropic"),
                                       json=body_for("anthropic", alias, max_tokens=2))
@@ -68,7 +73,11 @@ def test_alias2_echo(client, target, record_exchange):
                 captured = capture_stream(client, "anthropic",
                                           body_for("anthropic", alias, max_tokens=2, stream=True))
                 record_exchange(captured.exchange)
-                starts = ac.read_anthropic_stream(captured.events).of_type("message_start")
+                exchange = captured.exchange
+                st.stream_has_events(captured.events, error=captured.error, exchange=exchange)
+                stream = ac.read_anthropic_stream(captured.events)
+                ac.stream_carries_events(stream, exchange=exchange)
+                starts = stream.of_type("message_start")
                 for start in starts:
                     _echo((start.get("message") or {}).get("model"), alias, target,
                           "message_start", captured.exchange)
@@ -129,6 +138,7 @@ def test_alias5_aux_404(client, target, chat_model, record_exchange):
     expect(response.status == 200, "the model became unavailable after count_tokens 404s",
            expected="200", observed=f"{response.status} {response.text[:160]}",
            exchange=response.exchange)
+    response_json(response, "the answer after them")  # a 200 page is not the model's answer
 
 
 @check("ALIAS-5", level="SHOULD", category="Aliases", feature="mock-upstream",
@@ -149,3 +159,4 @@ def test_alias5_client_errors_do_not_trip(client, target, record_exchange):
     expect(response.status == 200, "the model became unavailable after upstream 400s",
            expected="200", observed=f"{response.status} {response.text[:160]}",
            exchange=response.exchange)
+    response_json(response, "the answer after them")  # a 200 page is not the model's answer

@@ -16,6 +16,7 @@ from gatecheck.checks.support import (
     no_auth,
     nonce,
     require_credentials,
+    response_json,
 )
 
 
@@ -123,7 +124,7 @@ def test_auth5_permission(client, admin_client, target, record_exchange):
     record_exchange(created.exchange)
     expect(created.status in (200, 201), "could not create a chat key", expected="201",
            observed=f"{created.status} {created.text[:200]}", exchange=created.exchange)
-    body = created.json()
+    body = response_json(created, "the created key")
     try:
         response = client.request("GET", "/v1/keys", auth=auth_as("bearer", body["key"]))
         record_exchange(response.exchange)
@@ -202,7 +203,7 @@ def test_auth10_beta_and_cache_control(client, chat_model, mock_log, stream, rec
     response = client.request("POST", PATHS["anthropic"], json=body,
                               headers={**headers_for("anthropic"), "anthropic-beta": _BETA})
     record_exchange(response.exchange)
-    auth.credentials_accepted(response, "x-api-key with anthropic-beta")
+    auth.credentials_accepted(response, "x-api-key with anthropic-beta", stream=stream)
     entry = next((e for e in reversed(mock_log.entries())
                   if marker in str((e.get("directive") or {}).get("text"))), None)
     expect(entry is not None, "request not found in the mock's log", expected="a log entry",

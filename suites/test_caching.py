@@ -16,6 +16,7 @@ from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, tokens
 from gatecheck.checks import openai as oc
 from gatecheck.checks import responses as rc
+from gatecheck.checks import streaming as st
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -70,6 +71,7 @@ def test_cache1_anthropic(client, chat_model, mock_log, record_exchange):
                          exchange=response.exchange)
     captured = capture_stream(client, "anthropic", {**body, "stream": True})
     record_exchange(captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     streamed = ac.read_anthropic_stream(captured.events).usage()
     tokens.usage_matches(streamed, usage, ("input_tokens", "cache_read_input_tokens",
                                            "output_tokens"), "stream vs non-stream",
@@ -96,6 +98,7 @@ def test_cache2_openai(client, target, chat_model, mock_log, record_exchange):
         captured = capture_stream(client, "openai", {
             **body, "stream": True, "stream_options": {"include_usage": True}})
         record_exchange(captured.exchange)
+        st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
         streamed = oc.read_openai_stream(captured.events).usage() or {}
         tokens.usage_matches(streamed, usage, ("prompt_tokens", "prompt_tokens_details"),
                              "stream vs non-stream", exchange=captured.exchange)

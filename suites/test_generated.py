@@ -14,7 +14,7 @@ from gatecheck._exceptions import HarnessError
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, errors, expect
 from gatecheck.checks import openai as oc
-from gatecheck.checks.support import PATHS, capture_stream, conforms, headers_for
+from gatecheck.checks.support import PATHS, capture_stream, conforms, headers_for, response_json
 from gatecheck.schemas.strategies import invalid_requests, valid_requests
 
 # Bounded, reproducible, no example database: the same 25 requests on every run.
@@ -66,7 +66,8 @@ def _valid(client, surface, model, body, profile, record_exchange):
     expect(response.status == 200, "valid request refused", expected="200",
            observed=f"{response.status} {response.text[:200]}", exchange=response.exchange)
     name = "openai/chat-completion" if surface == "openai" else "anthropic/message"
-    conforms(name, response.json(), profile=profile, what="response", exchange=response.exchange)
+    conforms(name, response_json(response, "response"), profile=profile, what="response",
+             exchange=response.exchange)
 
 
 def _invalid(client, surface, model, case, record_exchange):

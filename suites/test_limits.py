@@ -24,7 +24,7 @@ def _limited_key(admin_client, record_exchange):
     record_exchange(created.exchange)
     expect(created.status in (200, 201), "could not create a rate-limited key", expected="201",
            observed=f"{created.status} {created.text[:160]}", exchange=created.exchange)
-    return created.json()
+    return response_json(created, "the created key")
 
 
 def _exhaust(client, surface, model, key, record_exchange):

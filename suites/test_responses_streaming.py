@@ -24,6 +24,7 @@ def _stream(client, body, record_exchange):
                               wire="responses")
     record_exchange(captured.exchange)
     st.stream_opened(captured.status, captured.headers, captured.body, exchange=captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     return captured, rc.read_responses_stream(captured.events)
 
 

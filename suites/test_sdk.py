@@ -8,9 +8,11 @@ conformance it depends on is broken for every real user.
 from __future__ import annotations
 
 import pytest
+from anthropic.types import Message
+from openai.types.chat import ChatCompletion
 
 from gatecheck.checks import check, expect
-from gatecheck.checks.support import PROMPT, WEATHER_TOOL, takes_credentials
+from gatecheck.checks.support import PROMPT, WEATHER_TOOL, sdk_parsed, takes_credentials
 
 OPENAI_TOOLS = [{"type": "function", "function": WEATHER_TOOL}]
 ANTHROPIC_TOOLS = [{"name": WEATHER_TOOL["name"], "description": WEATHER_TOOL["description"],
@@ -23,8 +25,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:Depre
 @check("W-1", level="MUST", category="SDK compatibility", surface="openai",
        title="openai SDK: chat.completions.create parses the completion")
 def test_sdk_openai_create(openai_sdk, chat_model):
-    completion = openai_sdk.chat.completions.create(model=chat_model, messages=MESSAGES,
-                                                    max_tokens=8)
+    completion = sdk_parsed(openai_sdk.chat.completions.create(
+        model=chat_model, messages=MESSAGES, max_tokens=8), ChatCompletion,
+        "chat.completions.create")
     choice = completion.choices[0]
     expect(choice.message.role == "assistant" and completion.usage is not None
            and completion.usage.total_tokens == (completion.usage.prompt_tokens
@@ -58,9 +61,9 @@ def test_sdk_openai_stream(openai_sdk, target, chat_model):
        title="openai SDK: a streamed tool call assembles (stream helper)")
 def test_sdk_openai_tools(openai_sdk, chat_model):
     tool_choice = {"type": "function", "function": {"name": "get_weather"}}
-    completion = openai_sdk.chat.completions.create(
+    completion = sdk_parsed(openai_sdk.chat.completions.create(
         model=chat_model, messages=MESSAGES, max_tokens=16, tools=OPENAI_TOOLS,
-        tool_choice=tool_choice)
+        tool_choice=tool_choice), ChatCompletion, "chat.completions.create with tools")
     calls = completion.choices[0].message.tool_calls or []
     expect(len(calls) == 1 and calls[0].function.name == "get_weather",
            "SDK non-stream tool call missing", expected="one get_weather call",
@@ -99,7 +102,8 @@ def test_sdk_openai_errors(openai_sdk, target, chat_model):
 @check("W-5", level="MUST", category="SDK compatibility", surface="anthropic",
        title="anthropic SDK: messages.create parses the Message")
 def test_sdk_anthropic_create(anthropic_sdk, chat_model):
-    message = anthropic_sdk.messages.create(model=chat_model, messages=MESSAGES, max_tokens=8)
+    message = sdk_parsed(anthropic_sdk.messages.create(
+        model=chat_model, messages=MESSAGES, max_tokens=8), Message, "messages.create")
     expect(message.role == "assistant" and message.stop_reason is not None
            and message.usage.input_tokens > 0 and bool(message.content),
            "SDK message lacks content, stop_reason or usage",

@@ -15,6 +15,7 @@ def _opened(client, surface, model, record_exchange):
     captured = capture_stream(client, surface, body_for(surface, model, stream=True))
     record_exchange(captured.exchange)
     st.stream_opened(captured.status, captured.headers, captured.body, exchange=captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     return captured
 
 
@@ -89,6 +90,7 @@ def _opened_body(client, surface, body, record_exchange):
     captured = capture_stream(client, surface, body)
     record_exchange(captured.exchange)
     st.stream_opened(captured.status, captured.headers, captured.body, exchange=captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     return captured
 
 

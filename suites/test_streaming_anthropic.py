@@ -5,7 +5,14 @@ from __future__ import annotations
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, warn
 from gatecheck.checks import streaming as st
-from gatecheck.checks.support import body_for, capture_stream, conforms, directive, headers_for
+from gatecheck.checks.support import (
+    body_for,
+    capture_stream,
+    conforms,
+    directive,
+    headers_for,
+    response_json,
+)
 
 _SCHEMAS = {"message_start": "anthropic/message-start",
             "content_block_start": "anthropic/content-block-start",
@@ -20,7 +27,10 @@ def _stream(client, model, record_exchange, **kw):
                               body_for("anthropic", model, stream=True, **kw))
     record_exchange(captured.exchange)
     st.stream_opened(captured.status, captured.headers, captured.body, exchange=captured.exchange)
-    return captured, ac.read_anthropic_stream(captured.events)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
+    stream = ac.read_anthropic_stream(captured.events)
+    ac.stream_carries_events(stream, exchange=captured.exchange)
+    return captured, stream
 
 
 @check("STR-A1", level="MUST", category="Streaming", surface="anthropic", feature="streaming",
@@ -75,8 +85,10 @@ def test_stra5_tool_input(client, chat_model, target, record_exchange):
     response = client.request("POST", "/v1/messages", headers=headers_for("anthropic"),
                               json=body_for("anthropic", chat_model, tools=True, mock=mock))
     record_exchange(response.exchange)
-    inputs = [b.get("input") for b in response.json().get("content", [])
-              if b.get("type") == "tool_use"]
+    message = response_json(response, "the non-streamed message")
+    content = message.get("content") if isinstance(message, dict) else None
+    inputs = [b.get("input") for b in content or [] if isinstance(b, dict)
+              and b.get("type") == "tool_use"]
     streamed = [b["input"] for _, b in sorted(blocks.items())]
     expect(streamed == inputs, "streamed tool input differs from the non-streamed one",
            expected=repr(inputs), observed=repr(streamed), exchange=response.exchange)

@@ -12,7 +12,10 @@ def _stream(client, model, record_exchange, **kw):
     captured = capture_stream(client, "openai", body_for("openai", model, stream=True, **kw))
     record_exchange(captured.exchange)
     st.stream_opened(captured.status, captured.headers, captured.body, exchange=captured.exchange)
-    return captured, oc.read_openai_stream(captured.events)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
+    stream = oc.read_openai_stream(captured.events)
+    oc.stream_carries_chunks(stream, exchange=captured.exchange)
+    return captured, stream
 
 
 USAGE = {"stream_options": {"include_usage": True}}

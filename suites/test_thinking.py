@@ -14,6 +14,7 @@ import pytest
 
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, thinking
+from gatecheck.checks import streaming as st
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -81,6 +82,7 @@ def test_think2_stream_order(client, target, chat_model, mock_log, record_exchan
     marker, body = _body(chat_model, target, stream=True)
     captured = capture_stream(client, "anthropic", body)
     record_exchange(captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     stream = ac.read_anthropic_stream(captured.events)
     ac.event_order_is_valid(stream, exchange=captured.exchange)
     blocks = thinking.thinking_stream_blocks(stream.events, exchange=captured.exchange)
@@ -108,6 +110,7 @@ def test_think3_redacted(client, target, chat_model, mock_log, record_exchange):
     marker, body = _body(chat_model, target, mock=directive(redacted=1), stream=True)
     captured = capture_stream(client, "anthropic", body)
     record_exchange(captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     streamed = thinking.thinking_stream_blocks(ac.read_anthropic_stream(captured.events).events,
                                                exchange=captured.exchange)
     _exact(mock_log, marker, streamed, captured.exchange)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import check, expect, tokens
 from gatecheck.checks import openai as oc
+from gatecheck.checks import streaming as st
 from gatecheck.checks.support import (
     PATHS,
     body_for,
@@ -86,6 +87,7 @@ def test_tok3_stream_equals_nonstream(client, chat_model, record_exchange):
     captured = capture_stream(client, "openai", {**body, "stream": True,
                                                  "stream_options": {"include_usage": True}})
     record_exchange(captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     streamed = oc.read_openai_stream(captured.events).usage()
     tokens.note_usage(figures, "stream", "openai", streamed)
     expect(streamed is not None and streamed.get("completion_tokens", 0) > 0,
@@ -133,6 +135,7 @@ def test_tok5_stream_usage(client, chat_model, record_exchange):
     tokens.anthropic_usage_is_complete(reference, exchange=response.exchange)
     captured = capture_stream(client, "anthropic", {**body, "stream": True})
     record_exchange(captured.exchange)
+    st.stream_has_events(captured.events, error=captured.error, exchange=captured.exchange)
     stream = ac.read_anthropic_stream(captured.events)
     tokens.note_usage(figures, "stream", "anthropic", stream.usage())
     ac.message_start_is_complete(stream, exchange=captured.exchange)
@@ -173,7 +176,8 @@ def test_tok7_count_tokens(client, chat_model, profile, record_exchange):
     record_exchange(counted.exchange)
     expect(counted.status == 200, "count_tokens failed", expected="200",
            observed=f"{counted.status} {counted.text[:160]}", exchange=counted.exchange)
-    conforms("anthropic/count-tokens-response", counted.json(), profile=profile,
+    body = response_json(counted, "count_tokens")
+    conforms("anthropic/count-tokens-response", body, profile=profile,
              what="count_tokens", exchange=counted.exchange)
-    tokens.count_tokens_matches(counted.json(), (reply.get("usage") or {}).get("input_tokens"),
+    tokens.count_tokens_matches(body, (reply.get("usage") or {}).get("input_tokens"),
                                 exchange=counted.exchange)

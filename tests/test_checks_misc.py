@@ -211,7 +211,7 @@ def test_lenient_readers_and_generic_judges():
     errors.status_in(Canned(404), {404}, "x")
     with pytest.raises(ConformanceFailure, match="unexpected status 500"):
         errors.status_in(Canned(500), {400, 422}, "x")
-    auth.credentials_accepted(Canned(200), "bearer")
+    auth.credentials_accepted(Canned.json(200, {"id": "x"}), "bearer")  # an empty 200: no
     with pytest.raises(ConformanceFailure, match="x-api-key"):
         auth.credentials_accepted(Canned(401), "x-api-key")
 

@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatecheck._exceptions import UsageError
+from gatecheck._exchange import Timeouts
 from gatecheck._redact import default_redactor
 
 __all__ = [
     "BASE_URL",
+    "CHECK_BUDGET",
+    "DEFAULT_CHECK_BUDGET_S",
+    "DEFAULT_MAX_TIME_S",
     "DEFAULT_TARGETS",
+    "MAX_TIME",
     "PROFILE",
     "PROFILES",
     "TARGET",
@@ -28,6 +33,7 @@ __all__ = [
     "base_url_env",
     "parse_base_urls",
     "resolve_profile",
+    "resolve_seconds",
     "resolve_target_names",
 ]
 
@@ -141,6 +147,27 @@ PROFILE = Option(
 )
 TARGET_OPTIONS = (TARGET, TARGETS_FILE, BASE_URL)
 
+# Time bounds (issue 12): a target may stall every request, so a run has a deadline and each
+# check a budget. The run's default bounds a run against a gateway that stalls every API
+# request to ten minutes with its report (the checks still to run when it passes are
+# inconclusive, naming it), while a whole run against a real gateway fits (LiteLLM over the
+# paced mock: 139 s on this 2-core machine); lower it in CI for a tighter bound. A check's default is two requests
+# that each use their client's whole total deadline (Timeouts().total): far above what a
+# check of a healthy gateway, even a slow one, takes (tenths of a second against the
+# reference proxy), and enough for a stalled one to show two timeouts.
+DEFAULT_MAX_TIME_S = 600.0
+DEFAULT_CHECK_BUDGET_S = 2 * Timeouts().total
+MAX_TIME = Option(
+    name="max-time", env="GATECHECK_MAX_TIME", metavar="SECONDS",
+    help=f"the run's deadline: checks not started by then are inconclusive, the one running "
+         f"is stopped, and the reports are written (default {DEFAULT_MAX_TIME_S:g}; 0: none)",
+)
+CHECK_BUDGET = Option(
+    name="check-budget", env="GATECHECK_CHECK_BUDGET", metavar="SECONDS",
+    help=f"each check's time budget; a check that overruns it is inconclusive (default "
+         f"{DEFAULT_CHECK_BUDGET_S:g}; 0: none)",
+)
+
 
 def add_target_options(add: Callable[..., Any], *, namespaced: bool = False) -> None:
     """Declare --target, --targets-file and --base-url with ``add`` (see Option.add_to)."""
@@ -171,6 +198,23 @@ def resolve_profile(cli: str | None, environ: Mapping[str, str]) -> str:
     if value not in PROFILES:  # the environment escapes argparse's `choices`
         raise UsageError(f"{PROFILE.env}={value!r}: expected one of {', '.join(PROFILES)}")
     return value
+
+
+def resolve_seconds(option: Option, cli: str | float | None, environ: Mapping[str, str],
+                    default: float) -> float | None:
+    """Seconds from the command line, else the option's variable, else ``default``; None
+    for 0 (no bound). Anything but a number from 0 to a day is a UsageError."""
+    raw = cli if cli is not None else environ.get(option.env, "").strip() or None
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:  # NaN fails this too
+        where = option.flag if cli is not None else option.env
+        raise UsageError(f"{where} {raw!r}: expected seconds, from 0 (none) to 86400")
+    return value or None
 
 
 def parse_base_urls(values: Sequence[str] | None) -> dict[str, str]:

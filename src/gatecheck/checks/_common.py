@@ -14,6 +14,7 @@ __all__ = [
     "EventLike",
     "ResponseLike",
     "as_object",
+    "content_kind",
     "excerpt",
     "exchange_of",
     "header",
@@ -90,6 +91,11 @@ def media_type(headers: Mapping[str, str]) -> str:
     """The Content-Type without parameters, lower-cased ("" when absent)."""
     value = header(headers, "content-type") or ""
     return value.split(";", 1)[0].strip().lower()
+
+
+def content_kind(response: ResponseLike) -> str:
+    """What a body says it is, for a failure: its media type, else that it names none."""
+    return media_type(response.headers) or "no Content-Type"
 
 
 def excerpt(value: Any, limit: int = 300) -> str:

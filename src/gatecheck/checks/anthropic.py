@@ -22,6 +22,7 @@ __all__ = [
     "no_done_marker",
     "read_anthropic_stream",
     "stop_reason_is_valid",
+    "stream_carries_events",
     "stream_error_is_reported",
     "tool_use_blocks_assemble",
     "tool_use_input_is_object",
@@ -154,6 +155,18 @@ def tool_use_input_is_object(body: dict[str, Any], *, exchange: ExchangeLike | N
 
 
 # --- streams ------------------------------------------------------------------------------
+
+
+def stream_carries_events(stream: AnthropicStream, *,
+                          exchange: ExchangeLike | None = None) -> None:
+    """STR-A*: the stream carries a Messages event (JSON with a type): a grammar check of a
+    stream with none would judge nothing, and must not pass."""
+    typed = [e for e in stream.events if isinstance(e.type, str)]
+    first = f", e.g. {excerpt(stream.events[0].raw, 120)!r}" if stream.events else ""
+    expect(bool(typed), "no event of the stream is a Messages stream event",
+           expected="events whose data is JSON with a type",
+           observed=f"{len(stream.events)} events without one{first}",
+           exchange=exchange, cause="stream-grammar")
 
 
 def events_are_named(stream: AnthropicStream, *, exchange: ExchangeLike | None = None) -> None:

@@ -6,7 +6,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gatecheck import Surface
-from gatecheck.checks._common import ResponseLike, excerpt, exchange_of
+from gatecheck.checks._common import (
+    NOT_JSON,
+    ResponseLike,
+    content_kind,
+    excerpt,
+    exchange_of,
+    json_of,
+    media_type,
+)
 from gatecheck.checks._failures import expect
 from gatecheck.checks.errors import error_envelope, error_message_is_clean, is_retryable
 
@@ -17,11 +25,23 @@ __all__ = [
 
 
 
-def credentials_accepted(response: ResponseLike, how: str) -> None:
-    """AUTH-1 / AUTH-2 / AUTH-9: a request with valid credentials is served (2xx)."""
+def credentials_accepted(response: ResponseLike, how: str, *, stream: bool = False) -> None:
+    """AUTH-1 / AUTH-2 / AUTH-9: a request with valid credentials is served: 2xx with the
+    API's answer (JSON; a text/event-stream for a ``stream`` request), not a page that only
+    looks like success (a login page or a proxy's, answered 200 to anything)."""
+    exchange = exchange_of(response)
     expect(200 <= response.status < 300, f"valid credentials ({how}) were not accepted",
            expected="2xx", observed=f"{response.status} {excerpt(response.content, 200)}",
-           exchange=exchange_of(response))
+           exchange=exchange)
+    if stream:
+        served, wanted = media_type(response.headers) == "text/event-stream", "a stream"
+    else:
+        served, wanted = json_of(response.content) is not NOT_JSON, "a JSON body"
+    expect(served, f"valid credentials ({how}) got a {response.status} that is not the API's "
+                   f"answer: the body is not {'a stream' if stream else 'JSON'}: "
+                   f"{content_kind(response)}",
+           expected=f"2xx with {wanted}", observed=excerpt(response.content, 200),
+           exchange=exchange, cause="not-json")
 
 
 def rejection_is_final(response: ResponseLike) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "first_delta_has_role",
     "no_usage_without_include_usage",
     "read_openai_stream",
+    "stream_carries_chunks",
     "stream_ends_with_done",
     "stream_error_is_reported",
     "stream_has_no_event_ids",
@@ -111,6 +112,18 @@ def read_openai_stream(events: Iterable[EventLike]) -> OpenAIStream:
             stream.not_json.append(excerpt(data, 120))
             stream.order.append("other")
     return stream
+
+
+def stream_carries_chunks(stream: OpenAIStream, *,
+                          exchange: ExchangeLike | None = None) -> None:
+    """STR-O*: the stream carries a chunk (or an error event): a grammar check of a stream
+    with none would judge nothing, and must not pass."""
+    first = f", e.g. {stream.not_json[0]!r}" if stream.not_json else ""
+    expect(bool(stream.chunks or stream.errors), "no event of the stream is a completion chunk",
+           expected="chat.completion.chunk objects",
+           observed=f"{len(stream.not_json)} data payloads that are not JSON objects{first}"
+                    + (", then [DONE]" if stream.done_seen else ""),
+           exchange=exchange, cause="stream-grammar")
 
 
 def _choices(chunk: dict[str, Any]) -> list[dict[str, Any]]:

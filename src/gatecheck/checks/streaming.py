@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
 
 from gatecheck import Stamps, e2e, itl, ttft
 from gatecheck.checks._common import excerpt, header, media_type
 from gatecheck.checks._failures import ExchangeLike, expect
 
-__all__ = ["delivery_is_incremental", "stream_is_not_buffered", "stream_opened"]
+__all__ = ["delivery_is_incremental", "stream_has_events", "stream_is_not_buffered",
+           "stream_opened"]
 
 # A paced stream whose content spread is below this share of the pacing is one burst. Low on
 # purpose: a buffering gateway delivers within a few ms, while a busy test machine may batch
@@ -24,6 +25,20 @@ def stream_opened(status: int, headers: Mapping[str, str], body: bytes = b"", *,
            expected="200, Content-Type: text/event-stream",
            observed=f"{status}, Content-Type: {header(headers, 'content-type')!r} "
                     f"{excerpt(body, 160)}", exchange=exchange)
+
+
+def stream_has_events(events: Sized, *, error: str | None = None,
+                      exchange: ExchangeLike | None = None) -> None:
+    """STR-1: the stream that answers a chat request carries at least one server-sent event.
+
+    A body served as text/event-stream from which no event parses (no ``data:`` field, only
+    comments, lines that are not SSE) is no stream: no check of it may pass.
+    """
+    expect(len(events) > 0, "the stream carried no server-sent event",
+           expected="at least one event with a data: field",
+           observed=f"no event before the stream broke: {error}" if error
+           else "0 events: no data: field in the body (comments or lines that are not SSE)",
+           exchange=exchange, cause="stream-grammar")
 
 
 def stream_is_not_buffered(headers: Mapping[str, str], *,

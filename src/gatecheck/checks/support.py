@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gatecheck import SURFACES, Auth, HarnessError, SseEvent, Stamps, Surface, Wire
-from gatecheck.checks._common import NOT_JSON, excerpt, json_of
+from gatecheck.checks._common import NOT_JSON, content_kind, excerpt, json_of
 from gatecheck.checks._failures import ExchangeLike, expect, warn
 from gatecheck.protocols import anthropic, chat_path, openai, protocol_headers
 from gatecheck.schemas import validate
@@ -33,6 +33,7 @@ __all__ = [
     "nonce",
     "require_credentials",
     "response_json",
+    "sdk_parsed",
     "takes_credentials",
 ]
 
@@ -92,12 +93,26 @@ def headers_for(surface: Surface, extra: Mapping[str, str] | None = None) -> dic
 
 
 def response_json(response: Any, what: str) -> Any:
-    """The JSON body of a finished response, or a failure saying what came back instead."""
+    """The JSON body of a finished response, or a failure saying what came back instead
+    (an HTML page in front of the API must not pass for one)."""
     body = json_of(response.content)
-    expect(body is not NOT_JSON, f"{what}: body is not JSON", expected="a JSON body",
-           observed=f"{response.status} {excerpt(response.content, 200)}",
-           exchange=getattr(response, "exchange", None))
+    expect(body is not NOT_JSON, f"{what}: the body is not JSON: {content_kind(response)}",
+           expected="a JSON body", observed=f"{response.status} {excerpt(response.content, 200)}",
+           exchange=getattr(response, "exchange", None), cause="not-json")
     return body
+
+
+def sdk_parsed(value: Any, kind: type[Any], what: str) -> Any:
+    """What an official SDK call returned, or a failure when it is not the SDK's model: both
+    SDKs hand a body back as text when it is not JSON (an HTML page, say) instead of raising,
+    and a check reading ``.choices`` of it would break rather than judge."""
+    text = isinstance(value, str)
+    expect(isinstance(value, kind),
+           f"{what}: the body is not JSON, and the SDK returned it as text" if text
+           else f"{what}: the SDK returned a {type(value).__name__}, not a {kind.__name__}",
+           expected=f"a {kind.__name__}", observed=excerpt(value, 200),
+           cause="not-json" if text else "sdk-breaks")
+    return value
 
 
 def conforms(name: str, instance: Any, *, profile: str, what: str,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from gatecheck.options import PROFILE, add_target_options
+from gatecheck.options import CHECK_BUDGET, MAX_TIME, PROFILE, add_target_options
 from gatecheck.pytest.runner import RunPlan, run_conformance
 
 EPILOG = """exit status: 0 every MUST check passed; 1 a MUST check failed or a known deviation
 no longer reproduces; 2 bad input; 3 inconclusive (no check ran to a verdict, or a quarter
-or more of them could not be judged: an unreachable target, a missing secret)"""
+or more of them could not be judged: an unreachable target, a missing secret, the run's
+deadline)"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser.add_argument)
-    PROFILE.add_to(parser.add_argument)
+    for option in (PROFILE, MAX_TIME, CHECK_BUDGET):
+        option.add_to(parser.add_argument)
     parser.add_argument("--out", default="reports", metavar="DIR",
                         help="where run directories go (default: reports)")
     parser.add_argument(
@@ -38,5 +40,6 @@ def run(args: argparse.Namespace) -> int:
     plan = RunPlan.from_options(
         target=args.gatecheck_target, targets_file=args.gatecheck_targets_file,
         base_url=args.gatecheck_base_url, profile=args.gatecheck_profile, out=args.out,
-        workers=args.workers, keyword=args.keyword, suites=args.suites, checks=args.checks)
+        workers=args.workers, keyword=args.keyword, suites=args.suites, checks=args.checks,
+        max_time=args.gatecheck_max_time, check_budget=args.gatecheck_check_budget)
     return run_conformance(plan).status

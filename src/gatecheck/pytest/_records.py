@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import anthropic
+import openai
 import pytest
 
 from gatecheck import ClientTimeoutError, ResponseTooLargeError, StreamError
@@ -58,31 +60,87 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 
 # What the target did to the client: a hang past the deadline, a body past the size cap,
-# a stream that could not be read. These are the target's failures, named as such.
+# a stream that could not be read. These are the target's failures, named as such; the SDKs
+# raise them chained under their own errors, or as their own timeout errors.
 _TARGET_FAULTS = (ClientTimeoutError, ResponseTooLargeError, StreamError)
+_SDK_TIMEOUTS = (openai.APITimeoutError, anthropic.APITimeoutError)
+# No answer at all (refused, reset): the target went away, which says nothing of its API.
+_SDK_CONNECTION = (openai.APIConnectionError, anthropic.APIConnectionError)
+_SDKS = ("openai", "anthropic")
+
+
+def _target_fault(exc: BaseException) -> BaseException | None:
+    """The target's fault ``exc`` is, or was raised from (an SDK error's cause chain)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (*_TARGET_FAULTS, *_SDK_TIMEOUTS)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _sdk_frame(exc: BaseException) -> str | None:
+    """The innermost frame of an official SDK's that ``exc`` passed through, if any: the SDK
+    broke on what the target sent (a body it could not parse, a stream it could not build)."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.partition(".")[0] in _SDKS:
+            found = f"{module}.{tb.tb_frame.f_code.co_name}"
+        tb = tb.tb_next
+    return found
+
+
+def _cases(failures: list[ConformanceFailure]) -> tuple[CaseResult, ...]:
+    return tuple(CaseResult(label=str(f.case) if f.case is not None else f"failure {n}",
+                            message=f.message, expected=f.expected, observed=f.observed,
+                            cause=f.cause, exchange=exchange_dict(f.exchange))
+                 for n, f in enumerate(failures, 1))
+
+
+def _conformance(exc: BaseException) -> list[ConformanceFailure]:
+    """The conformance failures in ``exc``: itself, or those of an exception group (Hypothesis
+    raises one when it finds several distinct failing examples)."""
+    if isinstance(exc, ConformanceFailure):
+        return [exc]
+    if isinstance(exc, BaseExceptionGroup):
+        return [f for inner in exc.exceptions for f in _conformance(inner)]
+    return []
 
 
 def _failure(call: pytest.CallInfo[None] | None) -> tuple[Outcome, dict[str, Any]]:
     if call is None or call.excinfo is None:
         return "failed", {}
     exc = call.excinfo.value
-    if isinstance(exc, ConformanceFailure):
-        cases = tuple(CaseResult(label=str(f.case), message=f.message, expected=f.expected,
-                                 observed=f.observed, cause=f.cause,
-                                 exchange=exchange_dict(f.exchange)) for f in exc.cases)
-        return "failed", {"message": exc.message, "expected": exc.expected,
-                          "observed": exc.observed, "exchange": exc.exchange,
-                          "cause": exc.cause, "cases": cases}
+    failures = _conformance(exc)
+    if failures:
+        first = failures[0]
+        cases = first.cases if isinstance(exc, ConformanceFailure) else failures
+        return "failed", {"message": first.message, "expected": first.expected,
+                          "observed": first.observed, "exchange": first.exchange,
+                          "cause": first.cause, "cases": _cases(list(cases))}
     if isinstance(exc, pytest.fail.Exception):
         return "failed", {"message": exc.msg}
-    text = f"{type(exc).__name__}: {exc}"[:_TEXT_LIMIT]
+    text = _text(exc)
     exchange = getattr(exc, "exchange", None)
-    if isinstance(exc, _TARGET_FAULTS):
-        return "failed", {"message": f"the target's answer could not be used: {text}",
-                          "exchange": exchange}
+    fault = _target_fault(exc)
+    if fault is not None:
+        return "failed", {"message": f"the target's answer could not be used: {_text(fault)}",
+                          "exchange": exchange or getattr(fault, "exchange", None)}
+    sdk = _sdk_frame(exc)
+    if sdk is not None and not isinstance(exc, _SDK_CONNECTION):
+        return "failed", {"message": f"an official SDK failed on the target's answer: {text} "
+                                     f"(in {sdk})"[:_TEXT_LIMIT], "cause": "sdk-breaks"}
     # Not a finding: the harness could not judge (a fixture or check broke, the target went
     # away mid-run). Say so rather than blame the target.
     return "inconclusive", {"message": f"error while checking: {text}", "exchange": exchange}
+
+
+def _text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc) or '(no message)'}"[:_TEXT_LIMIT]
 
 
 def phase_result(

@@ -26,7 +26,17 @@ from gatecheck import (
 )
 from gatecheck.artefacts import default_run_id
 from gatecheck.embedded import mock_url_env, start_targets
-from gatecheck.options import base_url_env, parse_base_urls, resolve_target_names
+from gatecheck.options import (
+    CHECK_BUDGET,
+    DEFAULT_CHECK_BUDGET_S,
+    DEFAULT_MAX_TIME_S,
+    MAX_TIME,
+    base_url_env,
+    parse_base_urls,
+    resolve_seconds,
+    resolve_target_names,
+)
+from gatecheck.pytest._budget import ENV_DEADLINE, RunClock
 from gatecheck.targets import TargetConfig, load_targets
 
 __all__ = ["ENV_UNREACHABLE", "PROFILES", "RunState"]
@@ -45,6 +55,7 @@ class RunState:
     profile: str
     targets: dict[str, TargetConfig]
     unreachable: dict[str, str] = field(default_factory=dict)
+    clock: RunClock = field(default_factory=lambda: RunClock(None, None))
     mock_urls: dict[str, str] = field(default_factory=dict)
     stack: ExitStack = field(default_factory=ExitStack)
     _restore: dict[str, str | None] = field(default_factory=dict)
@@ -58,12 +69,18 @@ class RunState:
             registry = load_targets(opt.gatecheck_targets_file)
             registry = registry.with_base_urls(parse_base_urls(opt.gatecheck_base_url))
             selected = registry.select(resolve_target_names(opt.gatecheck_target, os.environ))
+            clock = RunClock(
+                max_time=resolve_seconds(MAX_TIME, opt.gatecheck_max_time, os.environ,
+                                         DEFAULT_MAX_TIME_S),
+                check_budget=resolve_seconds(CHECK_BUDGET, opt.gatecheck_check_budget,
+                                             os.environ, DEFAULT_CHECK_BUDGET_S))
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
         state = cls(
             run_id=opt.gatecheck_run_id or default_run_id([t.name for t in selected]),
             profile=opt.gatecheck_profile,
             targets={t.name: t for t in selected},
+            clock=clock,
         )
         state._read_environment(os.environ)
         for target in selected:  # register every secret with the redactor before any output
@@ -81,11 +98,18 @@ class RunState:
         raw = environ.get(ENV_UNREACHABLE)
         if raw:
             self.unreachable.update(json.loads(raw))
+        deadline = environ.get(ENV_DEADLINE)
+        if deadline is not None:  # a worker runs to its controller's deadline
+            self.clock.deadline = float(deadline) if deadline else None
 
     # -- controller only ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Start embedded servers, probe every target, and export both for xdist workers."""
+        """Start the run's clock and embedded servers, probe every target, and export all
+        three for xdist workers."""
+        self.clock.deadline = None  # this process's own, not one left in the environment
+        self.clock.start()
+        self._export(ENV_DEADLINE, "" if self.clock.deadline is None else repr(self.clock.deadline))
         for key, value in start_targets(self.targets.values(), self.stack).items():
             self._export(key, value)
         self._read_environment(os.environ)

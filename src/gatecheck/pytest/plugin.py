@@ -43,8 +43,9 @@ from gatecheck.checks import (
     inconclusive,
     info_of,
 )
-from gatecheck.options import PROFILE, add_target_options, resolve_profile
+from gatecheck.options import CHECK_BUDGET, MAX_TIME, PROFILE, add_target_options, resolve_profile
 from gatecheck.pytest import newhooks
+from gatecheck.pytest._budget import CheckBudget
 from gatecheck.pytest._deviations import DeviationLedger
 from gatecheck.pytest._fixtures import (
     ITEM,
@@ -100,7 +101,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gatecheck", "gatecheck conformance checks")
     add_target_options(group.addoption, namespaced=True)
-    PROFILE.add_to(group.addoption, namespaced=True)
+    for option in (PROFILE, MAX_TIME, CHECK_BUDGET):
+        option.add_to(group.addoption, namespaced=True)
     group.addoption("--gatecheck-results", dest="gatecheck_results", metavar="FILE",
                     help="write one JSON line per check x target to FILE (results.jsonl)")
     group.addoption("--gatecheck-run-id", dest="gatecheck_run_id", metavar="ID",
@@ -120,6 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = RunState.from_config(config)
     config.stash[STATE] = state
     config.pluginmanager.register(GatecheckSession(config, state), "gatecheck-session")
+    config.pluginmanager.register(CheckBudget(state.clock), "gatecheck-budget")
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -164,6 +167,13 @@ class GatecheckSession:
         for name, selected in self.state.targets.items():
             where = "embedded (starting)" if selected.needs_start else selected.base_url
             lines.append(f"gatecheck: target {name} -> {where}")
+        clock = self.state.clock
+        bounds = [f"run deadline {clock.max_time:g} s" if clock.max_time else "no run deadline",
+                  f"check budget {clock.check_budget:g} s" if clock.check_budget
+                  else "no check budget"]
+        if not config.pluginmanager.hasplugin("timeout"):
+            bounds[1] = "no check budget (pytest-timeout is not loaded)"
+        lines.append(f"gatecheck: {', '.join(bounds)}")
         return lines
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -253,6 +263,9 @@ class GatecheckSession:
             inconclusive(self.state.unreachable[name])
         if selected.missing_secret is not None:
             inconclusive(f"set ${selected.missing_secret} to run target {name!r}")
+        overdue = self.state.clock.overdue()
+        if overdue is not None:
+            inconclusive(overdue)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -5,6 +5,12 @@ The run is a visible list of small steps: select targets -> locate suites -> a r
 redacted line by line -> redact what pytest wrote -> report.md/html from results.jsonl ->
 point reports/latest at the run -> the verdict and its exit status.
 
+Time: the run has a deadline (``--max-time``), counted from the start of ``gatecheck run``;
+the child pytest gets what is left of it when it starts, and its plugin makes the checks it
+cannot start in time inconclusive, so it ends by itself soon after. Should it not (a check
+stuck where no signal reaches it), the child is stopped a grace period later and the report
+is written from the results it left.
+
 Exit statuses a CI can trust::
 
     0  every MUST check passed
@@ -15,12 +21,9 @@ Exit statuses a CI can trust::
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
-import threading
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -32,10 +35,20 @@ import orjson
 from gatecheck import HarnessError, UsageError, default_redactor
 from gatecheck.artefacts import default_run_id, new_run_dir, point_latest, redact_tree
 from gatecheck.config import did_you_mean
-from gatecheck.console import relay, say
+from gatecheck.console import say
 from gatecheck.embedded import start_targets
 from gatecheck.findings import Finding, derive_findings, write_findings
-from gatecheck.options import parse_base_urls, resolve_profile, resolve_target_names
+from gatecheck.options import (
+    CHECK_BUDGET,
+    DEFAULT_CHECK_BUDGET_S,
+    DEFAULT_MAX_TIME_S,
+    MAX_TIME,
+    parse_base_urls,
+    resolve_profile,
+    resolve_seconds,
+    resolve_target_names,
+)
+from gatecheck.pytest._child import GRACE_S, keep_whole_lines, run_pytest
 from gatecheck.pytest.catalogue import load_catalogue, validate_registry
 from gatecheck.report import (
     Tally,
@@ -68,7 +81,6 @@ WORKERS_ENV = "GATECHECK_WORKERS"
 # (each imports pytest, the SDKs, Hypothesis) costs more than it saves, and the embedded
 # servers already take a core; with more cores two workers spread the checks.
 SMALL_MACHINE_CORES = 2
-RUN_TIMEOUT_S = 1800  # the whole pytest run; each check has its own client timeouts
 # The suites shipped with gatecheck: the checkout's suites/, linked into the package.
 SHIPPED_SUITES = Path(str(resources.files("gatecheck.pytest").joinpath("suites")))
 
@@ -86,12 +98,15 @@ class RunPlan:
     checks: tuple[str, ...] = ()  # only these check ids (--check)
     targets_file: str | None = None
     base_urls: tuple[str, ...] = ()
+    max_time: float | None = DEFAULT_MAX_TIME_S  # the run's deadline, None: none
+    check_budget: float | None = DEFAULT_CHECK_BUDGET_S  # each check's, None: none
 
     @classmethod
     def from_options(
         cls, *, target: Sequence[str] | None, targets_file: str | None,
         base_url: Sequence[str] | None, profile: str | None, out: str, workers: str | None,
         keyword: str | None, suites: str | None, checks: Sequence[str] = (),
+        max_time: str | None = None, check_budget: str | None = None,
         environ: Mapping[str, str] = os.environ,
     ) -> RunPlan:
         """Select and check: unknown names, bad files and bad flags fail here."""
@@ -114,7 +129,10 @@ class RunPlan:
         return cls(targets=selected, suites=located,
                    out=Path(out), profile=resolve_profile(profile, environ),
                    workers=_workers(workers, environ), keyword=keyword, checks=wanted,
-                   targets_file=targets_file, base_urls=tuple(base_url or ()))
+                   targets_file=targets_file, base_urls=tuple(base_url or ()),
+                   max_time=resolve_seconds(MAX_TIME, max_time, environ, DEFAULT_MAX_TIME_S),
+                   check_budget=resolve_seconds(CHECK_BUDGET, check_budget, environ,
+                                                DEFAULT_CHECK_BUDGET_S))
 
     def command(self) -> list[str]:
         """The ``gatecheck run`` command line that makes this run again."""
@@ -130,12 +148,20 @@ class RunPlan:
             argv += ["--check", check_id]
         if self.keyword:
             argv += ["-k", self.keyword]
+        if self.max_time != DEFAULT_MAX_TIME_S:
+            argv += [MAX_TIME.flag, _seconds(self.max_time)]
+        if self.check_budget != DEFAULT_CHECK_BUDGET_S:
+            argv += [CHECK_BUDGET.flag, _seconds(self.check_budget)]
         if self.suites.resolve() != SHIPPED_SUITES.resolve():
             argv += ["--suites", str(self.suites)]
         return argv
 
-    def pytest_args(self, run_dir: Path, run_id: str) -> list[str]:
-        """The pytest command line for this run (also shown to the user to reproduce it)."""
+    def pytest_args(self, run_dir: Path, run_id: str, max_time: float | None = None) -> list[str]:
+        """The pytest command line for this run (also shown to the user to reproduce it).
+
+        ``max_time``: what is left of the run's deadline when pytest starts (default: all).
+        """
+        left = self.max_time if max_time is None or self.max_time is None else max_time
         ini = self.suites / "pytest.ini"
         argv = [str(self.suites), "-p", PLUGIN, "-p", "no:cacheprovider",
                 "-c", str(ini) if ini.is_file() else os.devnull,
@@ -156,7 +182,14 @@ class RunPlan:
             argv += ["-k", self.keyword]
         for check_id in self.checks:
             argv += ["--gatecheck-check", check_id]
+        argv += [MAX_TIME.namespaced_flag, _seconds(left),
+                 CHECK_BUDGET.namespaced_flag, _seconds(self.check_budget)]
         return argv
+
+
+def _seconds(value: float | None) -> str:
+    """Seconds as an option value: 0 for none, else at least a millisecond."""
+    return "0" if value is None else f"{max(value, 0.001):.3f}".rstrip("0").rstrip(".")
 
 
 def locate_suites(explicit: str | None, cwd: Path | None = None) -> Path:
@@ -196,68 +229,38 @@ class RunOutcome:
 
 def run_conformance(plan: RunPlan) -> RunOutcome:
     """Run the suites, write the reports, print the verdict."""
+    started = time.monotonic()
     run_id, run_dir = new_run_dir(plan.out, default_run_id([t.name for t in plan.targets]))
-    argv = plan.pytest_args(run_dir, run_id)
     redact = default_redactor().text  # a base URL may carry user:password@
-    (run_dir / "run.json").write_bytes(orjson.dumps(
-        {"command": [redact(a) for a in plan.command()],
-         "pytest": [redact(a) for a in argv]}, option=orjson.OPT_INDENT_2) + b"\n")
     # Embedded targets start here, in this process, so the servers and the checks (a child
     # pytest) run on different cores; the child finds them through the environment.
     with ExitStack() as servers:
         env = start_targets(plan.targets, servers)
-        code = _pytest(argv, {**os.environ, **env})
+        left = None if plan.max_time is None else plan.max_time - (time.monotonic() - started)
+        argv = plan.pytest_args(run_dir, run_id, max_time=left)
+        (run_dir / "run.json").write_bytes(orjson.dumps(
+            {"command": [redact(a) for a in plan.command()],
+             "pytest": [redact(a) for a in argv]}, option=orjson.OPT_INDENT_2) + b"\n")
+        code, stopped = run_pytest(argv, {**os.environ, **env},
+                                   None if left is None else max(left, 0) + GRACE_S)
     # The plugin redacted junit.xml and allure-results; again here, with this process's
     # secrets, in case pytest never reached its unconfigure step.
     redact_tree(run_dir)
     results_path = run_dir / "results.jsonl"
-    if not results_path.is_file():
+    if stopped:
+        # Stopped from outside: keep every whole record it wrote, and still report them.
+        say(f"gatecheck: the suites overran the run's deadline (--max-time "
+            f"{plan.max_time:g} s) by {GRACE_S:g} s and were stopped; the report has the "
+            f"checks that finished", file=sys.stderr)
+        keep_whole_lines(results_path)
+    elif not results_path.is_file():
         raise HarnessError(f"pytest exited {code} without writing {results_path}")
     findings = derive_findings(read_results(results_path))
     write_findings(run_dir / "findings.json", findings)
     records, report_path = write_report(run_dir)
     latest = point_latest(plan.out, run_dir)
-    return RunOutcome(_summarize(records, findings, code, report_path, latest), run_dir)
-
-
-def _pytest(argv: list[str], env: dict[str, str]) -> int:
-    """Run pytest as a child and relay its output, every line redacted and neutralised.
-
-    A child process: pytest must import (and assert-rewrite) the suites and this package
-    itself, and a run leaves nothing behind in the caller (servers, env, modules). Its
-    output passes through here because a failure message can quote what a target sent:
-    a gateway that echoes the request's headers would otherwise print the user's key.
-    """
-    say("gatecheck: pytest " + " ".join(argv))
-    child = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)
-    overdue = threading.Event()
-
-    def stop_overdue() -> None:
-        overdue.set()
-        _stop(child)
-
-    timer = threading.Timer(RUN_TIMEOUT_S, stop_overdue)
-    timer.start()
-    try:
-        assert child.stdout is not None
-        relay(child.stdout)
-        code = child.wait()
-    finally:
-        timer.cancel()
-        _stop(child)
-        if child.stdout is not None:
-            child.stdout.close()
-    if overdue.is_set():
-        raise HarnessError(f"the suites ran longer than {RUN_TIMEOUT_S} s; stopped")
-    return code
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    """Kill the child's process group (pytest and any xdist workers) if it is still there."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, signal.SIGKILL)
+    status = _summarize(records, findings, code, report_path, latest, stopped=stopped)
+    return RunOutcome(status, run_dir)
 
 
 def exit_status(total: Tally, stale: int) -> int:
@@ -268,7 +271,7 @@ def exit_status(total: Tally, stale: int) -> int:
 
 
 def _summarize(records: list[dict[str, object]], findings: list[Finding], code: int,
-               report: Path, latest: Path) -> int:
+               report: Path, latest: Path, *, stopped: bool = False) -> int:
     total = tally(records)
     defects = [f for f in findings if f.severity != "info"]
     witnessed = {(f.target, c) for f in defects for c in f.checks}
@@ -299,6 +302,8 @@ def _summarize(records: list[dict[str, object]], findings: list[Finding], code: 
         say(f"gatecheck: inconclusive: {total.inconclusive} checks could not be judged"
             + (f": {shown}" if shown else ": no check ran"))
     say(f"gatecheck: report {report} (also {latest / report.name})")
+    if stopped:  # some checks never ran: never a pass
+        return EXIT_FAILED if status == EXIT_FAILED else EXIT_INCONCLUSIVE
     if code in (3, 4):  # pytest internal or usage error: the run itself did not happen
         say(f"gatecheck: error: pytest exited {code}", file=sys.stderr)
         return EXIT_USAGE if code == 4 else EXIT_FAILED
