@@ -28,7 +28,7 @@ import httpcore  # noqa: F401  (see below)
 import httpx
 import pytest
 
-from gatecheck.embedded import serve_in_thread
+from gatecheck.embedded import mock_url_env, serve_in_thread
 from gatecheck.mock import create_app as create_mock
 from gatecheck.mock.misbehave import wrap
 from gatecheck.proxy import create_app as create_proxy
@@ -289,9 +289,9 @@ ANTHROPIC_CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "cache-creation-dropped": (("test_caching.py",), {"test_cache4_cache_writes"}),
 }
 # target -> (chat key env, admin key env, mock url env), as targets.toml and the runner name them
-ENV = {"reference": ("GATECHECK_API_KEY", "GATECHECK_ADMIN_KEY", "GATECHECK_MOCK_URL_REFERENCE"),
+ENV = {"reference": ("GATECHECK_API_KEY", "GATECHECK_ADMIN_KEY", mock_url_env("reference")),
        "reference-anthropic": ("GATECHECK_REF_ANT_API_KEY", "GATECHECK_REF_ANT_ADMIN_KEY",
-                               "GATECHECK_MOCK_URL_REFERENCE_ANTHROPIC")}
+                               mock_url_env("reference-anthropic"))}
 
 
 @pytest.fixture(scope="module")
