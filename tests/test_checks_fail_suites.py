@@ -47,7 +47,6 @@ SUITES = ROOT / "suites"
 CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "no-done": (("test_streaming_openai.py",), {"test_stro2_done"}),
     "event-names": (("test_streaming_openai.py",), {"test_stro3_data_only"}),
-    "no-finish-reason-key": (("test_streaming_openai.py",), {"test_stro1_chunks"}),
     "no-role": (("test_streaming_openai.py",), {"test_stro5_role"}),
     "no-usage-chunk": (("test_streaming_openai.py", "test_tokens.py"),
                        {"test_stro7_usage_chunk", "test_tok3_stream_equals_nonstream"}),
@@ -122,8 +121,9 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "new-key-wrong-prefix": (("test_keys.py",),  # the key-created schema wants gk- as well
                              {"test_keys_new_key_works", "test_keys_listing_hides_secret",
                               "test_keys_revoked_key_refused"}),
-    "no-stop-sequence-key": (("test_completions.py",),  # W-8 reads the matched sequence
-                             {"test_w5_message_body", "test_w8_stop_anthropic"}),
+    # sdk-compat: the SDK reads a missing stop_sequence as None (W-5 passes, see
+    # STRICT_CASES); W-8 reads the matched sequence, which is gone
+    "no-stop-sequence-key": (("test_completions.py",), {"test_w8_stop_anthropic"}),
     "assistant-role-user": (("test_completions.py",),  # W-1 validates the role enum too
                             {"test_w1_chat_completion_body", "test_w2_assistant_message",
                              "test_w2_tool_calls"}),
@@ -269,6 +269,17 @@ WARN_CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     # validation reports the event it has no schema for as a deviation (sdk-compat profile)
     "unknown-event": (("test_streaming_anthropic.py", "test_sdk.py"),
                       {"test_stra8_unknown_events", "test_stra1_named_events"}),
+    # STR-O1: a choice without the finish_reason key is a SHOULD under sdk-compat
+    # (openai-python defaults it to None), a MUST in strict (STRICT_CASES)
+    "no-finish-reason-key": (("test_streaming_openai.py",), {"test_stro1_chunks"}),
+}
+
+
+# What the spec requires but the SDKs do without: failed only under --profile strict.
+STRICT_CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
+    "no-finish-reason-key": (("test_streaming_openai.py",), {"test_stro1_chunks"}),
+    "no-stop-sequence-key": (("test_completions.py",),
+                             {"test_w5_message_body", "test_w8_stop_anthropic"}),
 }
 
 
@@ -324,7 +335,8 @@ def _broken(upstream_format):
             yield wrapper, proxy_url, mock_url, admin, created.json()["key"]
 
 
-def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", results=()):
+def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", results=(),
+               profile="sdk-compat"):
     wrapper, proxy_url, mock_url, admin, key = broken
     key_env, admin_env, mock_env = ENV[target]
     monkeypatch.setenv(key_env, key)
@@ -338,7 +350,8 @@ def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", r
             *(str(SUITES / f) for f in files), "--target", target,
             "--gatecheck-targets-file", str(ROOT / "targets.toml"),
             "--gatecheck-base-url", f"{target}={proxy_url}/v1", "-p", "no:randomly",
-            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", *results)
+            "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
+            "--gatecheck-profile", profile, *results)
     finally:
         wrapper.modes = set()
     passed, _, failed = recorder.listoutcomes()
@@ -366,6 +379,16 @@ def test_exactly_the_check_fails_over_anthropic(pytester, monkeypatch, broken_an
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", sorted(STRICT_CASES))
+def test_exactly_the_check_fails_in_strict(pytester, monkeypatch, broken, mode):
+    files, expected = STRICT_CASES[mode]
+    passed, failed = run_suites(pytester, monkeypatch, broken, mode, files, profile="strict")
+    # the Responses checks fail strict on the reference too (pre-existing); not in these files
+    assert failed == expected, f"{mode}: failed {sorted(failed)}, expected {sorted(expected)}"
+    assert passed, f"{mode}: nothing passed (harness broken?)"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", sorted(WARN_CASES) if ALL else ["unknown-event"])
 def test_exactly_the_check_warns(pytester, monkeypatch, broken, mode):
     import orjson
@@ -385,7 +408,7 @@ def test_exactly_the_check_warns(pytester, monkeypatch, broken, mode):
 def test_every_case_names_a_known_mode():
     from gatecheck.mock.misbehave import MODES
 
-    assert set(CASES) | set(ANTHROPIC_CASES) | set(WARN_CASES) <= set(MODES)
+    assert set(CASES) | set(ANTHROPIC_CASES) | set(WARN_CASES) | set(STRICT_CASES) <= set(MODES)
     assert set(CASES) >= REPRESENTATIVE
 
 
@@ -394,7 +417,7 @@ def test_every_suite_test_has_a_fail_proof():
 
     defined = {name for path in SUITES.glob("test_*.py")
                for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
-    proven = {name for cases in (CASES, ANTHROPIC_CASES, WARN_CASES)
+    proven = {name for cases in (CASES, ANTHROPIC_CASES, WARN_CASES, STRICT_CASES)
               for _, expected in cases.values() for name in expected}
     assert defined - proven == set(), "suite tests no case shows failing (or warning)"
     assert proven - defined == set(), "cases name suite tests that do not exist"
@@ -415,3 +438,4 @@ def test_unbroken_reference_passes_the_same_files(pytester, monkeypatch, broken)
     passed, failed = run_suites(pytester, monkeypatch, broken, None, files)
     assert failed == set(), f"the unbroken reference fails {sorted(failed)}"
     assert len(passed) > 50
+
