@@ -1,11 +1,17 @@
-"""Health: liveness without auth, readiness, no secrets, never rate limited (HEALTH-*)."""
+"""Health: an endpoint at all, liveness without auth, readiness, no secrets, never rate
+limited (HEALTH-*)."""
 
 from __future__ import annotations
 
-from gatecheck.checks import cases, check, expect, health
+from gatecheck.checks import cases, check, expect, health, warn
 from gatecheck.checks.support import conforms, no_auth
 
 POLLS = 20  # a short burst, well above any sane per-second limit on chat routes
+# Where gateways put liveness and readiness (LiteLLM, Kubernetes conventions, Envoy, Kong,
+# gatecheck's proxy). Probed once each, without credentials, as a load balancer would.
+USUAL_PATHS = ("/health/liveliness", "/health/liveness", "/health/live", "/health",
+               "/healthz", "/livez", "/health/readiness", "/health/ready", "/readyz",
+               "/ready", "/ping", "/status")
 # Only gatecheck's own proxy promises gatecheck's health bodies; any other gateway's liveness
 # is judged by its status alone (LiteLLM answers the JSON string "I'm alive!").
 GATECHECK_PROXIES = ("reference", "reference-anthropic")
@@ -73,3 +79,31 @@ def test_health4_not_rate_limited(client, target, record_exchange):
     record_exchange(response.exchange)
     health.health_not_rate_limited(statuses)
 
+
+@check("HEALTH-5", level="SHOULD", category="Health",
+       title="The gateway has a health endpoint (declared, or at a usual path)")
+def test_health5_endpoint_exists(client, target, record_exchange):
+    info = target.quirks.health
+    declared = [p for p in ((info.liveness_path, info.path) if info else ()) if p]
+    never = set(info.never_poll) if info else set()
+    probes = [p for p in dict.fromkeys([*declared, *USUAL_PATHS]) if p not in never]
+    seen = []
+    for path in probes:
+        response = client.request("GET", path, auth=no_auth())
+        record_exchange(response.exchange)
+        if response.status == 200:
+            if path not in declared:
+                warn(f"health endpoint at {path} is not in the profile: claim the `health` "
+                     f"feature with quirks.health.path = {path!r} to have it checked",
+                     exchange=response.exchange)
+            return
+        seen.append(f"{path} {response.status}")
+    if info is not None and info.requires_auth and declared:
+        response = client.request("GET", declared[0])  # with the target's credentials
+        record_exchange(response.exchange)
+        if response.status == 200:
+            return
+        seen.append(f"{declared[0]} (with credentials) {response.status}")
+    expect(False, "no health endpoint: nothing a load balancer or orchestrator can poll "
+           "answers 200", expected="200 from a liveness path (e.g. /health, /healthz, "
+           "/health/liveliness)", observed="; ".join(seen), cause="no-health")

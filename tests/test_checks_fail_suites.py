@@ -30,7 +30,7 @@ import pytest
 
 from gatecheck.embedded import mock_url_env, serve_in_thread
 from gatecheck.mock import create_app as create_mock
-from gatecheck.mock.misbehave import wrap
+from gatecheck.mock.misbehave import UPSTREAM_SIDE, wrap
 from gatecheck.proxy import create_app as create_proxy
 from gatecheck.proxy.config import default_config
 from gatecheck.proxy.keystore import KeyStore, new_key
@@ -248,6 +248,18 @@ CASES: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "dimensions-ignored": (("test_embeddings.py",), {"test_emb2_options"}),
     "embedding-usage-off": (("test_embeddings.py",), {"test_emb3_ground_truth"}),
     "embedding-errors-500": (("test_embeddings.py",), {"test_emb4_bad_request"}),
+    # the upstream leg (issue 16): ERR-12's envelope case sees the null type too
+    "null-error-type": (("test_upstream.py",), {"test_err11_error_type_is_a_string",
+                                                "test_err12_unreachable_upstream"}),
+    "unreachable-as-500": (("test_upstream.py",), {"test_err12_unreachable_upstream"}),
+    "no-health": (("test_health.py",),  # no health body: nothing for HEALTH-3/4 to judge
+                  {"test_health1_liveness", "test_health2_readiness",
+                   "test_health5_endpoint_exists"}),
+    "retry-429-behind-client": (("test_upstream.py",), {"test_lim7_no_wait_behind_upstream_429"}),
+    "prefixed-retry-after": (("test_limits.py",), {"test_lim3_upstream_429"}),
+    "forward-client-key": (("test_upstream.py",), {"test_auth11_client_key_not_forwarded"}),
+    "placeholder-credential": (("test_upstream.py",),
+                               {"test_auth12_no_placeholder_credential"}),
 }
 # Run by default: one or two faults per category (each run costs a pytest session, ~1-3 s).
 # GATECHECK_FAIL_PROOFS=all runs every case above (about two minutes on one core).
@@ -255,6 +267,7 @@ REPRESENTATIVE = {
     "no-done", "one-burst", "fake-stop-on-error", "block-before-start", "integer-code",
     "collapse-upstream-errors", "cors-auth", "usage-off-by-one", "context-length-sse",
     "resp-skip-created", "resp-fake-complete-on-error", "image-data-altered",
+    "null-error-type", "forward-client-key",
 }
 ALL = os.environ.get("GATECHECK_FAIL_PROOFS") == "all"
 SELECTED = sorted(CASES) if ALL else sorted(REPRESENTATIVE)
@@ -321,12 +334,16 @@ def _broken(upstream_format):
     import dataclasses
 
     admin = new_key()
-    with serve_in_thread(create_mock()) as mock_url:
+    # the mock behind a wrapper of its own: the modes that act on what the gateway sends
+    # upstream (UPSTREAM_SIDE) are applied there, sharing state with the gateway's wrapper
+    outbound = wrap(create_mock(), (), side="upstream")
+    with serve_in_thread(outbound) as mock_url:
         config = default_config(mock_url)
         provider = dataclasses.replace(config.providers[0], format=upstream_format)
         config = dataclasses.replace(config, providers=(provider,))
         proxy = create_proxy(config, admin_key=admin, store=KeyStore(":memory:"))
-        wrapper = wrap(proxy, ())
+        wrapper = wrap(proxy, (), shared=outbound.shared)
+        wrapper.outbound = outbound
         with serve_in_thread(wrapper) as proxy_url:
             created = httpx.post(f"{proxy_url}/v1/keys", timeout=5, trust_env=False,
                                  headers={"authorization": f"Bearer {admin}"},
@@ -343,6 +360,7 @@ def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", r
     monkeypatch.setenv(admin_env, admin)
     monkeypatch.setenv(mock_env, mock_url)
     wrapper.modes = {mode} if mode else set()
+    wrapper.outbound.modes = {mode} & UPSTREAM_SIDE if mode else set()
     wrapper.counter = 0
     wrapper.shared.clear()
     try:
@@ -354,6 +372,7 @@ def run_suites(pytester, monkeypatch, broken, mode, files, target="reference", r
             "--gatecheck-profile", profile, *results)
     finally:
         wrapper.modes = set()
+        wrapper.outbound.modes = set()
     passed, _, failed = recorder.listoutcomes()
     name = lambda report: report.nodeid.split("::")[-1].split("[")[0]  # noqa: E731
     return {name(r) for r in passed}, {name(r) for r in failed}
@@ -439,3 +458,25 @@ def test_unbroken_reference_passes_the_same_files(pytester, monkeypatch, broken)
     assert failed == set(), f"the unbroken reference fails {sorted(failed)}"
     assert len(passed) > 50
 
+
+@pytest.mark.slow
+def test_generated_checks_report_the_failing_example_not_hypothesis(pytester, monkeypatch,
+                                                                    broken):
+    # The first 4xx of each surface turns into a 500 once: Hypothesis finds the failure, then
+    # cannot reproduce it (FlakyFailure). The result must carry the example's own message.
+    import orjson
+
+    results = pytester.path / "results.jsonl"
+    _, failed = run_suites(pytester, monkeypatch, broken, "flaky-invalid-500",
+                           ("test_generated.py",),
+                           results=("--gatecheck-results", str(results)))
+    assert failed == {"test_generated_invalid_openai", "test_generated_invalid_anthropic"}
+    records = [orjson.loads(line) for line in results.read_bytes().splitlines() if line]
+    for record in records:
+        if record["outcome"] != "failed":
+            continue
+        assert "not a 4xx" in record["message"]
+        assert "seen once" in record["message"]
+        assert "Flaky" not in record["message"]
+        assert "Hypothesis" not in record["message"]
+        assert record["cause"] == "bad-request-5xx"
