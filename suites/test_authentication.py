@@ -6,10 +6,11 @@ import secrets
 
 import pytest
 
-from gatecheck.checks import auth, check, cors, expect
+from gatecheck.checks import auth, cases, check, cors, expect
 from gatecheck.checks.support import (
     PATHS,
     auth_as,
+    auth_for,
     body_for,
     directive,
     headers_for,
@@ -107,13 +108,16 @@ def test_auth4_wrong_anthropic(client, target, chat_model, record_exchange):
 @check("AUTH-4", level="MUST", category="Authentication", surface="openai",
        title="A malformed Authorization header gets 401, not 400/500")
 def test_auth4_malformed(client, target, chat_model, record_exchange):
-    for headers in ({"Authorization": "Bearer"}, {"Authorization": "Basic Zm9vOmJhcg=="},
-                    {"Authorization": "Bearer not a key at all"}):
-        response = client.request("POST", PATHS["openai"], auth=no_auth(), headers=headers,
-                                  json=body_for("openai", chat_model, max_tokens=1))
-        record_exchange(response.exchange)
-        auth.credentials_rejected("openai", response, why=f"malformed {headers}",
-                                  check_envelope=False)
+    with cases() as case:
+        for value in ("Bearer", "Basic Zm9vOmJhcg==", "Bearer not a key at all"):
+            response = client.request("POST", PATHS["openai"], auth=no_auth(),
+                                      headers={"Authorization": value},
+                                      json=body_for("openai", chat_model, max_tokens=1))
+            record_exchange(response.exchange)
+            with case(f"Authorization: {value.split()[0]}..."):
+                auth.credentials_rejected("openai", response,
+                                          why=f"malformed {{'Authorization': {value!r}}}",
+                                          check_envelope=False)
 
 
 @check("AUTH-5", level="SHOULD", category="Authentication", feature="keys",
@@ -137,33 +141,40 @@ def test_auth5_permission(client, admin_client, target, record_exchange):
 @check("AUTH-6", level="MUST", category="Authentication",
        title="Auth failures use statuses SDKs do not retry (never 408/409/429/5xx)")
 def test_auth6_not_retryable(client, target, record_exchange):
-    for surface in target.surfaces:
-        model = target.models.for_surface(surface) or "gatecheck-model"
-        for auth_ in (no_auth(), auth_as("bearer", _wrong_key(target))):
-            response = _post(client, surface, model, auth_=auth_)
-            record_exchange(response.exchange)
-            auth.rejection_is_final(response)
+    with cases() as case:
+        for surface in target.surfaces:
+            model = target.models.for_surface(surface) or "gatecheck-model"
+            for why, auth_ in (("no credentials", no_auth()),
+                               ("wrong key", auth_for(target, surface, _wrong_key(target)))):
+                response = _post(client, surface, model, auth_=auth_)
+                record_exchange(response.exchange)
+                with case(f"{surface} {why}"):
+                    auth.rejection_is_final(response, why)
 
 
 @check("AUTH-7", level="MUST", category="Authentication", feature="cors",
        title="CORS preflight is answered without credentials")
 def test_auth7_preflight_without_credentials(client, target, record_exchange):
-    for surface in target.surfaces:
-        response = client.request("OPTIONS", PATHS[surface], auth=no_auth(),
-                                  headers=cors.preflight_headers(surface))
-        record_exchange(response.exchange)
-        cors.preflight_succeeds(response)
+    with cases() as case:
+        for surface in target.surfaces:
+            response = client.request("OPTIONS", PATHS[surface], auth=no_auth(),
+                                      headers=cors.preflight_headers(surface))
+            record_exchange(response.exchange)
+            with case(surface):
+                cors.preflight_succeeds(response)
 
 
 @check("AUTH-8", level="SHOULD", category="Authentication",
        title="Error messages never echo the key that was sent")
 def test_auth8_key_not_echoed(client, target, record_exchange):
     wrong = _wrong_key(target)
-    for surface in target.surfaces:
-        model = target.models.for_surface(surface) or "gatecheck-model"
-        response = _post(client, surface, model, auth_=auth_as("bearer", wrong))
-        record_exchange(response.exchange)
-        auth.secrets_not_echoed(response, [wrong])
+    with cases() as case:
+        for surface in target.surfaces:
+            model = target.models.for_surface(surface) or "gatecheck-model"
+            response = _post(client, surface, model, auth_=auth_for(target, surface, wrong))
+            record_exchange(response.exchange)
+            with case(surface):
+                auth.secrets_not_echoed(response, [wrong])
 
 
 @check("AUTH-9", level="MUST", category="Authentication", surface="anthropic",

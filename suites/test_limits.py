@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gatecheck.checks import check, expect, limits
+from gatecheck.checks import cases, check, expect, limits
 from gatecheck.checks.support import (
     PATHS,
-    auth_as,
+    auth_for,
     body_for,
     directive,
     headers_for,
@@ -27,11 +27,10 @@ def _limited_key(admin_client, record_exchange):
     return response_json(created, "the created key")
 
 
-def _exhaust(client, surface, model, key, record_exchange):
+def _exhaust(client, target, surface, model, key, record_exchange):
     """Send up to LIMITED_RPM + 3 requests; the first 429 (or the last answer)."""
     for _ in range(LIMITED_RPM + 3):
-        scheme = "x-api-key" if surface == "anthropic" else "bearer"
-        response = client.request("POST", PATHS[surface], auth=auth_as(scheme, key),
+        response = client.request("POST", PATHS[surface], auth=auth_for(target, surface, key),
                                   headers=headers_for(surface),
                                   json=body_for(surface, model, max_tokens=1))
         if response.status == 429:
@@ -49,7 +48,7 @@ def test_lim1_rate_limited(client, admin_client, target, surface, record_exchang
     created = _limited_key(admin_client, record_exchange)
     try:
         model = target.models.for_surface(surface) or "gatecheck-model"
-        response = _exhaust(client, surface, model, created["key"], record_exchange)
+        response = _exhaust(client, target, surface, model, created["key"], record_exchange)
         limits.rate_limited(surface, response, retry_after=target.quirks.rate_limits.retry_after)
     finally:
         admin_client.request("DELETE", f"/v1/keys/{created['id']}")
@@ -60,24 +59,33 @@ def test_lim1_rate_limited(client, admin_client, target, surface, record_exchang
 def test_lim2_retry_after_range(client, admin_client, target, chat_model, record_exchange):
     created = _limited_key(admin_client, record_exchange)
     try:
-        response = _exhaust(client, "openai", chat_model, created["key"], record_exchange)
+        response = _exhaust(client, target, "openai", chat_model, created["key"],
+                            record_exchange)
         expect(response.status == 429, "no 429 to judge", expected="429",
-               observed=str(response.status), exchange=response.exchange)
+               observed=str(response.status), exchange=response.exchange,
+               cause="rate-limit-response")
         limits.retry_after_within_sdk_limits("anthropic", response)  # the stricter (60 s)
     finally:
         admin_client.request("DELETE", f"/v1/keys/{created['id']}")
 
 
+# Small, so a gateway that waits it out and retries (LiteLLM, twice) keeps the run short.
+UPSTREAM_RETRY_AFTER = 2
+
+
 @check("LIM-3", level="MUST", category="Limits", feature="mock-upstream",
-       title="An upstream 429 passes through with its Retry-After")
+       title="An upstream 429 reaches the client as 429 with the standard Retry-After")
 def test_lim3_upstream_429(client, target, record_exchange):
-    for surface in target.surfaces:
-        model = target.models.for_surface(surface) or "gatecheck-model"
-        response = client.request("POST", PATHS[surface], headers=headers_for(surface),
-                                  json=body_for(surface, model,
-                                                mock=directive(fault=429, retry_after=7)))
-        record_exchange(response.exchange)
-        limits.upstream_429_passed_through(surface, response, upstream_retry_after=7)
+    with cases() as case:
+        for surface in target.surfaces:
+            model = target.models.for_surface(surface) or "gatecheck-model"
+            mock = directive(fault=429, retry_after=UPSTREAM_RETRY_AFTER)
+            response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                      json=body_for(surface, model, mock=mock))
+            record_exchange(response.exchange)
+            with case(surface):
+                limits.upstream_retry_after_kept(response,
+                                                 upstream_retry_after=UPSTREAM_RETRY_AFTER)
 
 
 def _sized(surface, model, size):
@@ -101,14 +109,16 @@ def _limit(target):
        title="A body 10% over the limit gets 413 in the surface's JSON envelope")
 def test_lim4_too_large(client, target, record_exchange):
     limit = _limit(target)
-    for surface in target.surfaces:
-        model = target.models.for_surface(surface) or "gatecheck-model"
-        response = client.request("POST", PATHS[surface],
-                                  content=_sized(surface, model, int(limit * 1.1)),
-                                  headers=headers_for(surface,
-                                                      {"content-type": "application/json"}))
-        record_exchange(response.exchange)
-        limits.too_large(surface, response)
+    with cases() as case:
+        for surface in target.surfaces:
+            model = target.models.for_surface(surface) or "gatecheck-model"
+            response = client.request("POST", PATHS[surface],
+                                      content=_sized(surface, model, int(limit * 1.1)),
+                                      headers=headers_for(surface,
+                                                          {"content-type": "application/json"}))
+            record_exchange(response.exchange)
+            with case(surface):
+                limits.too_large(surface, response)
 
 
 @check("LIM-5", level="SHOULD", category="Limits", feature="body-limit",
@@ -117,16 +127,19 @@ def test_lim5_below_limit(client, target, record_exchange):
     # The unknown model keeps this free on billed gateways: the size check comes first, so
     # anything but 413 (a 404 for the model) shows the body was accepted.
     limit = _limit(target)
-    for surface in target.surfaces:
-        response = client.request("POST", PATHS[surface],
-                                  content=_sized(surface, "gatecheck-no-such-model",
-                                                 int(limit * 0.9)),
-                                  headers=headers_for(surface,
-                                                      {"content-type": "application/json"}))
-        record_exchange(response.exchange)
-        expect(response.status != 413 and response.status < 500,
-               f"{surface}: body at 90% of the limit refused", expected="not 413, not 5xx",
-               observed=f"{response.status} {response.text[:160]}", exchange=response.exchange)
+    with cases() as case:
+        for surface in target.surfaces:
+            response = client.request("POST", PATHS[surface],
+                                      content=_sized(surface, "gatecheck-no-such-model",
+                                                     int(limit * 0.9)),
+                                      headers=headers_for(surface,
+                                                          {"content-type": "application/json"}))
+            record_exchange(response.exchange)
+            with case(surface):
+                expect(response.status != 413 and response.status < 500,
+                       f"{surface}: body at 90% of the limit refused", expected="not 413, not 5xx",
+                       observed=f"{response.status} {response.text[:160]}",
+                       exchange=response.exchange, cause="limits")
 
 
 @check("LIM-4", level="MUST", category="Limits", feature="message-limit",
@@ -154,10 +167,12 @@ def test_lim4_message_count(client, target, chat_model, record_exchange):
 @check("LIM-6", level="SHOULD", category="Limits", feature="mock-upstream",
        title="Upstream overload is 529 overloaded_error (Anthropic) / 503 (OpenAI)")
 def test_lim6_overload(client, target, record_exchange):
-    for surface in target.surfaces:
-        model = target.models.for_surface(surface) or "gatecheck-model"
-        fault = 529 if surface == "anthropic" else 503
-        response = client.request("POST", PATHS[surface], headers=headers_for(surface),
-                                  json=body_for(surface, model, mock=directive(fault=fault)))
-        record_exchange(response.exchange)
-        limits.overload_reported(surface, response)
+    with cases() as case:
+        for surface in target.surfaces:
+            model = target.models.for_surface(surface) or "gatecheck-model"
+            fault = 529 if surface == "anthropic" else 503
+            response = client.request("POST", PATHS[surface], headers=headers_for(surface),
+                                      json=body_for(surface, model, mock=directive(fault=fault)))
+            record_exchange(response.exchange)
+            with case(f"{surface} upstream {fault}"):
+                limits.overload_reported(surface, response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.checks import auth, check, errors, expect, models, observe
+from gatecheck.checks import auth, cases, check, errors, expect, models, observe
 from gatecheck.checks.support import (
     conforms,
     headers_for,
@@ -36,20 +36,26 @@ def test_mod1_openai_list(client, target, profile, record_exchange):
        title="GET /v1/models/{id} returns the model; an unknown id is a 404 envelope")
 def test_mod2_retrieve(client, profile, record_exchange):
     _, body = _list(client)
-    for model_id in models.model_ids(body)[:3]:
-        one = client.request("GET", f"/v1/models/{model_id}")
-        record_exchange(one.exchange)
-        expect(one.status == 200, f"GET /v1/models/{model_id} failed", expected="200",
-               observed=f"{one.status} {one.text[:160]}", exchange=one.exchange)
-        model = response_json(one, f"GET /v1/models/{model_id}")
-        conforms("openai/model", model, profile=profile, what="model", exchange=one.exchange)
-        got = model.get("id") if isinstance(model, dict) else None
-        expect(got == model_id, "retrieved model has another id",
-               expected=model_id, observed=repr(got), exchange=one.exchange)
-    missing = client.request("GET", "/v1/models/gatecheck-no-such-model")
-    record_exchange(missing.exchange)
-    errors.status_in(missing, {404}, "unknown model id")
-    errors.openai_error_envelope(missing)
+    with cases() as case:
+        for model_id in models.model_ids(body)[:3]:
+            one = client.request("GET", f"/v1/models/{model_id}")
+            record_exchange(one.exchange)
+            with case(model_id):
+                expect(one.status == 200, f"GET /v1/models/{model_id} failed", expected="200",
+                       observed=f"{one.status} {one.text[:160]}", exchange=one.exchange,
+                       cause="models-list")
+                model = response_json(one, f"GET /v1/models/{model_id}")
+                conforms("openai/model", model, profile=profile, what="model",
+                         exchange=one.exchange)
+                got = model.get("id") if isinstance(model, dict) else None
+                expect(got == model_id, "retrieved model has another id",
+                       expected=model_id, observed=repr(got), exchange=one.exchange,
+                       cause="models-list")
+        missing = client.request("GET", "/v1/models/gatecheck-no-such-model")
+        record_exchange(missing.exchange)
+        with case("unknown id"):
+            errors.status_in(missing, {404}, "unknown model id", cause="unknown-model-status")
+            errors.openai_error_envelope(missing)
 
 
 @check("MOD-3", level="SHOULD", category="Models", feature="models", surface="anthropic",

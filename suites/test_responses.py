@@ -12,7 +12,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from gatecheck.checks import check, errors, expect, tokens
+from gatecheck.checks import cases, check, errors, expect, tokens
 from gatecheck.checks import responses as rc
 from gatecheck.checks.evidence import PNG_BASE64
 from gatecheck.checks.support import conforms, directive, nonce, response_json
@@ -162,11 +162,15 @@ def _logged(mock_log, marker):
 @check("RESP-E1", level="MUST", category="Errors", surface="openai", feature="responses",
        title="Responses: a bad request is a 400 in the OpenAI error envelope")
 def test_respe1_bad_request(client, chat_model, profile, record_exchange):
-    for body in ({"model": chat_model}, {"model": chat_model, "input": 42},
-                 {"input": "hello"}):
-        response = client.request("POST", PATH, json=body)
-        record_exchange(response.exchange)
-        errors.status_in(response, (400, 422), f"Responses body {sorted(body)}")
-        errors.openai_error_envelope(response)
-        conforms("openai/error", response.json(), profile=profile, what="error body",
-                 exchange=response.exchange)
+    with cases() as case:
+        for body in ({"model": chat_model}, {"model": chat_model, "input": 42},
+                     {"input": "hello"}):
+            response = client.request("POST", PATH, json=body)
+            record_exchange(response.exchange)
+            with case(f"body {sorted(body)}"):
+                errors.status_in(response, (400, 422), f"Responses body {sorted(body)}",
+                                 cause="bad-request-5xx" if response.status >= 500 else
+                                 "bad-request-accepted" if response.status < 300 else None)
+                errors.openai_error_envelope(response)
+                conforms("openai/error", response.json(), profile=profile, what="error body",
+                         exchange=response.exchange, cause="openai-envelope")

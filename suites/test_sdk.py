@@ -11,6 +11,7 @@ import pytest
 from anthropic.types import Message
 from openai.types.chat import ChatCompletion
 
+from gatecheck.checks import cases as each
 from gatecheck.checks import check, expect
 from gatecheck.checks.support import PROMPT, WEATHER_TOOL, sdk_parsed, takes_credentials
 
@@ -18,6 +19,8 @@ OPENAI_TOOLS = [{"type": "function", "function": WEATHER_TOOL}]
 ANTHROPIC_TOOLS = [{"name": WEATHER_TOOL["name"], "description": WEATHER_TOOL["description"],
                     "input_schema": WEATHER_TOOL["parameters"]}]
 MESSAGES = [{"role": "user", "content": PROMPT}]
+# What a wrong exception class shows (the SDK picks the class from the status alone).
+_CAUSES = {"AuthenticationError": "auth-status", "NotFoundError": "unknown-model-status"}
 # The anthropic SDK warns about retired model names; a gateway's alias may well use one.
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 
@@ -83,20 +86,23 @@ def test_sdk_openai_tools(openai_sdk, chat_model):
 def test_sdk_openai_errors(openai_sdk, target, chat_model):
     import openai
 
-    raised = []
     bad = openai_sdk.with_options(api_key=(target.auth.key_prefix or "sk-") + "0" * 40)
     cases = [(bad, chat_model, openai.AuthenticationError),
              (openai_sdk, "gatecheck-no-such-model", openai.NotFoundError)]
     cases = cases if takes_credentials(target) else cases[1:]
-    for sdk, model, wanted in cases:
-        try:
-            sdk.chat.completions.create(model=model, messages=MESSAGES, max_tokens=1)
-        except openai.APIStatusError as exc:
-            raised.append(type(exc).__name__)
-            expect(isinstance(exc, wanted), "SDK raised the wrong exception class",
-                   expected=wanted.__name__, observed=f"{type(exc).__name__} ({exc.status_code})")
-    expect(len(raised) == len(cases), "SDK raised no error for a bad key or unknown model",
-           expected="an APIStatusError each", observed=repr(raised))
+    with each() as case:
+        for sdk, model, wanted in cases:
+            with case(wanted.__name__):
+                try:
+                    sdk.chat.completions.create(model=model, messages=MESSAGES, max_tokens=1)
+                except openai.APIStatusError as exc:
+                    expect(isinstance(exc, wanted), "SDK raised the wrong exception class",
+                           expected=wanted.__name__,
+                           observed=f"{type(exc).__name__} ({exc.status_code})",
+                           cause=_CAUSES[wanted.__name__])
+                else:
+                    expect(False, "SDK raised no error", expected=wanted.__name__,
+                           observed="a successful call", cause=_CAUSES[wanted.__name__])
 
 
 @check("W-5", level="MUST", category="SDK compatibility", surface="anthropic",
@@ -144,18 +150,21 @@ def test_sdk_anthropic_tools(anthropic_sdk, chat_model):
 def test_sdk_anthropic_errors(anthropic_sdk, target, chat_model):
     import anthropic
 
-    raised = []
     wrong = (target.auth.key_prefix or "sk-") + "0" * 40
     bad = anthropic_sdk.with_options(api_key=wrong, auth_token=None)
     cases = [(bad, chat_model, anthropic.AuthenticationError),
              (anthropic_sdk, "gatecheck-no-such-model", anthropic.NotFoundError)]
     cases = cases if takes_credentials(target) else cases[1:]
-    for sdk, model, wanted in cases:
-        try:
-            sdk.messages.create(model=model, messages=MESSAGES, max_tokens=1)
-        except anthropic.APIStatusError as exc:
-            raised.append(type(exc).__name__)
-            expect(isinstance(exc, wanted), "SDK raised the wrong exception class",
-                   expected=wanted.__name__, observed=f"{type(exc).__name__} ({exc.status_code})")
-    expect(len(raised) == len(cases), "SDK raised no error for a bad key or unknown model",
-           expected="an APIStatusError each", observed=repr(raised))
+    with each() as case:
+        for sdk, model, wanted in cases:
+            with case(wanted.__name__):
+                try:
+                    sdk.messages.create(model=model, messages=MESSAGES, max_tokens=1)
+                except anthropic.APIStatusError as exc:
+                    expect(isinstance(exc, wanted), "SDK raised the wrong exception class",
+                           expected=wanted.__name__,
+                           observed=f"{type(exc).__name__} ({exc.status_code})",
+                           cause=_CAUSES[wanted.__name__])
+                else:
+                    expect(False, "SDK raised no error", expected=wanted.__name__,
+                           observed="a successful call", cause=_CAUSES[wanted.__name__])

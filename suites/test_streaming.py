@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.checks import ConformanceFailure, check, expect
+from gatecheck.checks import ConformanceFailure, cases, check, expect
 from gatecheck.checks import openai as oc
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import body_for, capture_stream, directive
@@ -34,19 +34,23 @@ def test_str1_opened_anthropic(client, chat_model, record_exchange):
 @check("STR-1", level="MUST", category="Streaming", feature="streaming",
        title="Errors known before the first byte are plain non-2xx JSON, not a 200 stream")
 def test_str1_errors_before_stream(client, target, record_exchange):
-    for surface in target.surfaces:
-        body = body_for(surface, "gatecheck-no-such-model", stream=True)
-        captured = capture_stream(client, surface, body)
-        record_exchange(captured.exchange)
-        expect(captured.status >= 400 and not captured.events,
-               f"unknown model with stream:true answered {captured.status} on {surface}",
-               expected="a 4xx JSON error before any stream",
-               observed=f"{captured.status}, {len(captured.events)} events",
-               exchange=captured.exchange)
-        expect(str(captured.headers.get("content-type", "")).startswith("application/json"),
-               "pre-stream error is not application/json",
-               expected="Content-Type: application/json",
-               observed=repr(captured.headers.get("content-type")), exchange=captured.exchange)
+    with cases() as case:
+        for surface in target.surfaces:
+            body = body_for(surface, "gatecheck-no-such-model", stream=True)
+            captured = capture_stream(client, surface, body)
+            record_exchange(captured.exchange)
+            with case(surface):
+                expect(captured.status >= 400 and not captured.events,
+                       f"unknown model with stream:true answered {captured.status} on {surface}",
+                       expected="a 4xx JSON error before any stream",
+                       observed=f"{captured.status}, {len(captured.events)} events",
+                       exchange=captured.exchange, cause="stream-grammar")
+                expect(str(captured.headers.get("content-type", "")).startswith(
+                           "application/json"),
+                       "pre-stream error is not application/json",
+                       expected="Content-Type: application/json",
+                       observed=repr(captured.headers.get("content-type")),
+                       exchange=captured.exchange, cause="error-content-type")
 
 
 @check("STR-2", level="MUST", category="Streaming", surface="openai", feature="streaming",
@@ -109,8 +113,10 @@ def test_str4_incremental_anthropic(client, target, chat_model, record_exchange)
 @check("HDR-7", level="SHOULD", category="Streaming", feature="streaming",
        title="Streams carry no Content-Length (not buffered)")
 def test_hdr7_not_buffered(client, target, record_exchange):
-    for surface in target.surfaces:
-        model = target.models.for_surface(surface) or "gatecheck-model"
-        captured = _opened_body(client, surface, body_for(surface, model, stream=True),
-                                record_exchange)
-        st.stream_is_not_buffered(captured.headers, exchange=captured.exchange)
+    with cases() as case:
+        for surface in target.surfaces:
+            model = target.models.for_surface(surface) or "gatecheck-model"
+            with case(surface):
+                captured = _opened_body(client, surface, body_for(surface, model, stream=True),
+                                        record_exchange)
+                st.stream_is_not_buffered(captured.headers, exchange=captured.exchange)

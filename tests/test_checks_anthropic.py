@@ -147,3 +147,28 @@ def test_unknown_events_are_reported_not_failed_str_a8():
 def test_done_marker_fails_str_a9():
     with pytest.raises(ConformanceFailure):
         ac.no_done_marker(read([*ant_events(), ev("[DONE]")]))
+
+
+def test_stop_sequence_key_is_required_in_strict_only_w5_str_a3_str_a6():
+    body = message()
+    del body["stop_sequence"]
+    ac.message_is_well_formed(body)  # sdk-compat: the SDK reads it as None
+    with pytest.raises(ConformanceFailure, match="stop_sequence"):
+        ac.message_is_well_formed(body, strict=True)
+    events = ant_events()
+    events[-2] = ev({"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                     "usage": {"output_tokens": 15}}, event="message_delta")
+    ac.message_delta_is_complete(read(events))
+    with pytest.raises(ConformanceFailure, match="stop_sequence"):
+        ac.message_delta_is_complete(read(events), strict=True)
+
+
+def test_error_event_with_null_type_names_the_cause_str_a7():
+    head = ant_events()[:4]
+    err = {"type": "error", "error": {"type": None, "message": "upstream died"}}
+    with pytest.raises(ConformanceFailure) as failure:
+        ac.stream_error_is_reported(read([*head, ev(err, event="error")]))
+    assert failure.value.cause == "error-type-null"
+    with pytest.raises(ConformanceFailure) as silent:
+        ac.stream_error_is_reported(read(head))
+    assert silent.value.cause == "stream-cut-silently"

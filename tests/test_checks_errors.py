@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import orjson
 import pytest
 
 from gatecheck.checks import ConformanceFailure, ConformanceWarning, auth, errors, limits
@@ -119,11 +120,26 @@ def test_rate_limit_rules_lim_1_2():
 
 
 def test_upstream_retry_after_must_survive_lim_3():
-    limits.upstream_429_passed_through("openai", Canned.json(429, RATE, retry_after="2"),
-                                       upstream_retry_after=2)
-    with pytest.raises(ConformanceFailure, match="preserved"):
-        limits.upstream_429_passed_through("openai", Canned.json(429, RATE, retry_after="30"),
-                                           upstream_retry_after=2)
+    limits.upstream_retry_after_kept(Canned.json(429, RATE, retry_after="2"),
+                                     upstream_retry_after=2)
+    # the envelope and type are ERR-1/ERR-3's: a foreign body with the header passes LIM-3
+    limits.upstream_retry_after_kept(Canned.json(429, {"status": "failure"}, retry_after="2"),
+                                     upstream_retry_after=2)
+    with pytest.raises(ConformanceFailure, match="changed") as changed:
+        limits.upstream_retry_after_kept(Canned.json(429, RATE, retry_after="30"),
+                                         upstream_retry_after=2)
+    assert changed.value.cause == "retry-after-dropped"
+    # LiteLLM: only a vendor-prefixed copy reaches the client
+    with pytest.raises(ConformanceFailure, match="only as llm_provider-retry-after") as dropped:
+        limits.upstream_retry_after_kept(
+            Canned(429, httpx.Headers({"content-type": "application/json",
+                                       "llm_provider-retry-after": "2"}), orjson.dumps(RATE)),
+            upstream_retry_after=2)
+    assert dropped.value.cause == "retry-after-dropped"
+    with pytest.raises(ConformanceFailure, match="as 500") as lost:
+        limits.upstream_retry_after_kept(Canned.json(500, RATE, retry_after="2"),
+                                         upstream_retry_after=2)
+    assert lost.value.cause == "upstream-status-lost"
 
 
 def test_too_large_rules_lim_4():
@@ -190,3 +206,68 @@ def test_forwarded_beta_and_cache_marks_pass_auth10():
 def test_dropped_beta_or_cache_marks_fail_auth10(received):
     with pytest.raises(ConformanceFailure):
         auth.anthropic_extras_forwarded(received, beta="a-1, b-2", cache_blocks=2)
+
+
+def test_each_judge_names_the_cause_it_shows():
+    with pytest.raises(ConformanceFailure) as envelope:
+        errors.openai_error_envelope(Canned.json(500, {"detail": "Not Found"}))
+    assert envelope.value.cause == "openai-envelope"
+    nulled = {"error": {"message": "boom", "type": None, "param": None, "code": "500"}}
+    with pytest.raises(ConformanceFailure) as null_type:
+        errors.openai_error_envelope(Canned.json(500, nulled))
+    assert null_type.value.cause == "error-type-null"
+    with pytest.raises(ConformanceFailure) as flat:
+        errors.anthropic_error_envelope(Canned.json(400, OAI_401))
+    assert flat.value.cause == "anthropic-envelope"
+    with pytest.raises(ConformanceFailure) as plain:
+        errors.openai_error_envelope(Canned(401, httpx.Headers({"content-type": "text/plain"}),
+                                            orjson.dumps(OAI_401)))
+    assert plain.value.cause == "error-content-type"
+    with pytest.raises(ConformanceFailure) as typed:
+        errors.status_matches_type("anthropic", Canned.json(401, OAI_401), {"type": "auth_error"})
+    assert typed.value.cause == "error-status-type"
+
+
+def test_error_message_text_is_what_the_client_reads_err_8():
+    assert errors.error_message_text(Canned.json(401, OAI_401)).startswith("Incorrect")
+    portkey = {"status": "failure", "message": "Something went wrong"}
+    assert errors.error_message_text(Canned.json(500, portkey)) == "Something went wrong"
+    html = Canned(500, httpx.Headers({"content-type": "text/html"}), b"<h1>502</h1>")
+    assert errors.error_message_text(html) == "<h1>502</h1>"
+
+
+@pytest.mark.parametrize("message", [
+    "litellm.APIConnectionError: OpenAIException - 'int' object is not iterable",
+    "Cannot connect to host ssl:<ssl.SSLContext object at 0x7f2a> [Connect call failed]",
+    "aiohttp.client_exceptions.TransferEncodingError: 400, message='Not enough data'",
+])
+def test_library_internals_leak_err_8(message):
+    with pytest.raises(ConformanceFailure) as leak:
+        errors.error_message_is_clean(Canned.json(500, {}), message)
+    assert leak.value.cause == "error-leaks"
+
+
+def test_the_upstream_address_is_an_internal_err_8():
+    message = "Message: fetch failed Cause: Error: connect ECONNREFUSED 127.0.0.1:59998"
+    errors.error_message_is_clean(Canned.json(500, {}), message)  # no address known: clean
+    with pytest.raises(ConformanceFailure, match="names the gateway's upstream"):
+        errors.error_message_is_clean(Canned.json(500, {}), message,
+                                      internals=["127.0.0.1:59998"])
+
+
+@pytest.mark.parametrize("value", [
+    {"error": {"message": "x", "type": None}},
+    {"error": {"message": "x", "type": 500}},
+    {"error": {"message": "x"}},
+    {"type": "error", "error": {"type": "", "message": "x"}},
+])
+def test_error_type_must_be_a_string_err_11(value):
+    with pytest.raises(ConformanceFailure) as failure:
+        errors.error_type_is_a_string(value, what="upstream reset")
+    assert failure.value.cause == "error-type-null"
+
+
+def test_error_type_judge_passes_strings_and_leaves_envelopes_alone_err_11():
+    errors.error_type_is_a_string({"error": {"type": "server_error"}}, what="x")
+    errors.error_type_is_a_string({"html-message": "fetch failed"}, what="x")  # ERR-1's
+    errors.error_type_is_a_string({"error": "a string"}, what="x")  # ERR-1's

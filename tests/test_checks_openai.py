@@ -109,7 +109,11 @@ def test_sse_ids_fail_str_3_and_event_names_fail_str_o3():
 def test_chunk_invariants_fail_str_o1():
     chunks = oai_chunks()
     del chunks[1]["choices"][0]["finish_reason"]  # the MLflow KeyError
-    with pytest.raises(ConformanceFailure, match="finish_reason"):
+    with pytest.raises(ConformanceFailure, match="finish_reason") as strict:
+        oc.chunks_are_well_formed(stream(chunks), strict=True)
+    assert strict.value.cause == "stream-grammar"
+    # sdk-compat: openai-python reads the missing key as None, so it is a warning there
+    with pytest.warns(ConformanceWarning, match="without the finish_reason key"):
         oc.chunks_are_well_formed(stream(chunks))
     chunks = oai_chunks()
     chunks[2]["id"] = "chatcmpl-2"

@@ -159,3 +159,39 @@ def test_anthropic_beta_and_cache_control_are_dropped():
     out = rewrite_request(ex("strip-cache-control", path="/v1/messages", body=body))
     assert b"cache_control" not in out
     assert orjson.loads(out)["messages"][0]["content"][0]["text"] == "x"
+
+
+def test_upstream_leg_rewrites_of_answers():
+    from gatecheck.mock import _misbehaviours_upstream as up
+
+    body = orjson.dumps({"error": {"message": "boom", "type": "server_error"}})
+    _, nulled = up.rewrite_answer(ex("null-error-type"), start(502), body)
+    assert orjson.loads(nulled)["error"]["type"] is None
+    assert up.rewrite_answer(ex("null-error-type"), start(429), body)[1] == body  # 5xx only
+    event = 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}'
+    assert '"type":null' in up.rewrite_event(ex("null-error-type"), event)
+    dropped = ex("unreachable-as-500", body={"messages": [{"content": "[[mock fault=drop]]"}]})
+    assert up.rewrite_answer(dropped, start(502), body)[0]["status"] == 500
+    assert up.rewrite_answer(ex("unreachable-as-500"), start(503), body)[0]["status"] == 503
+    gone, answer = up.rewrite_answer(ex("no-health", path="/health/live", method="GET"),
+                                     start(200), b'{"status": "ok"}')
+    assert gone["status"] == 404
+    assert orjson.loads(answer)["error"]["message"] == "Not Found"
+    faulted = ex("prefixed-retry-after", body={"messages": [{"content": "[[mock fault=429]]"}]})
+    renamed, _ = up.rewrite_answer(faulted, start(429, retry_after="2"), body)
+    assert (b"llm_provider-retry-after", b"2") in renamed["headers"]
+    assert up.retry_after_of(start(429, retry_after="2")) == 2.0
+    assert up.retry_after_of(start(429)) == 1.0
+
+
+def test_upstream_leg_rewrites_of_what_the_gateway_sends():
+    from gatecheck.mock import _misbehaviours_upstream as up
+
+    sent = [(b"authorization", b"Bearer provider-key"), (b"content-type", b"x")]
+    forwarded = up.outbound_headers(sent, frozenset({"forward-client-key"}),
+                                    "/v1/chat/completions", {"client-credential": "gk-client"})
+    assert (b"authorization", b"Bearer gk-client") in forwarded
+    assert (b"authorization", b"Bearer provider-key") not in forwarded
+    junk = up.outbound_headers(sent, frozenset({"placeholder-credential"}), "/v1/messages", {})
+    assert (b"x-api-key", b"") in junk
+    assert up.outbound_headers(sent, frozenset(), "/v1/messages", {}) == sent

@@ -24,9 +24,12 @@ from gatecheck._exceptions import (
     UsageError,
 )
 from gatecheck._redact import (
+    CREDENTIAL_PLACEHOLDERS,
     REDACTED,
     Redactor,
+    credential_fingerprint,
     default_redactor,
+    describe_credential,
     is_secret_name,
     neutralise,
     redact_curl,
@@ -75,6 +78,7 @@ _LAZY = {
 __version__ = "0.1.0"
 
 __all__ = [
+    "CREDENTIAL_PLACEHOLDERS",
     "REDACTED",
     "SURFACES",
     "AsyncGatewayClient",
@@ -106,7 +110,9 @@ __all__ = [
     "Wire",
     "__version__",
     "content_gaps",
+    "credential_fingerprint",
     "default_redactor",
+    "describe_credential",
     "e2e",
     "e2e_from_intended",
     "exchange_of",

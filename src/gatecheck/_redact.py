@@ -39,6 +39,7 @@ safe to print (gatecheck._terminal: escape codes shown, never emitted).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -322,6 +323,41 @@ def _mask_token_runs(text: str) -> str:
         return text
     out.append(text[at:])
     return "".join(out)
+
+
+# What a gateway sends when its credential variable is unset: JavaScript's String(undefined)
+# and String(null), Python's str(None), Go's nil. Compared case-insensitively.
+CREDENTIAL_PLACEHOLDERS = frozenset({"undefined", "null", "none", "nil"})
+_FINGERPRINT_HEX = 12  # 48 bits: enough to tell keys apart, far too little to recover one
+
+
+def credential_fingerprint(value: str) -> str:
+    """A one-way fingerprint of a credential: ``sha256:`` and the digest's first 12 hex digits.
+
+    What the mock logs for the credential it received, so a check can tell which key a
+    gateway forwarded (its own, the client's, a placeholder) without any key being stored or
+    shown. The scheme word of an Authorization value is not part of it (``Bearer X`` and an
+    ``x-api-key: X`` fingerprint alike).
+    """
+    digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+    return "sha256:" + digest[:_FINGERPRINT_HEX]
+
+
+def describe_credential(name: str, value: str) -> dict[str, Any]:
+    """The facts about one credential header that are safe to show (never the value).
+
+    ``{"header", "scheme", "fingerprint", "length", "empty", "placeholder"}``: the scheme word
+    of an Authorization value (``Bearer``) or None, the token's fingerprint and length, whether
+    it is empty, and which placeholder it is (``undefined``, ``null``, ...) if it is one.
+    """
+    scheme: str | None = None
+    token = value.strip()
+    if name.lower() in ("authorization", "proxy-authorization"):
+        word, _, rest = token.partition(" ")
+        scheme, token = (word, rest.strip()) if rest or word.lower() == "bearer" else (None, word)
+    placeholder = token if token.lower() in CREDENTIAL_PLACEHOLDERS else None
+    return {"header": name.lower(), "scheme": scheme, "fingerprint": credential_fingerprint(token),
+            "length": len(token), "empty": not token, "placeholder": placeholder}
 
 
 _default: Redactor | None = None

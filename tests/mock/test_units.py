@@ -162,7 +162,7 @@ def test_public_surface_is_exactly_what_is_exported():
     assert all(hasattr(mock, name) for name in mock.__all__)
     assert {"hang", "silence", "reset", "cut", "malformed", "bad-utf8", "error-event",
             "fake-stream", "drip", "oversize",
-            "context-length"} == set(mock.FAULT_NAMES)  # fmt: skip
+            "context-length", "drop"} == set(mock.FAULT_NAMES)  # fmt: skip
     assert mock.__doc__ is not None
     assert all(name in mock.__doc__ for name in mock.FAULT_NAMES)
 

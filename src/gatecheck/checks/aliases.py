@@ -20,10 +20,11 @@ def model_echo_follows_policy(observed: object, *, requested: str, resolved: str
     """
     bare = resolved.rsplit("/", 1)[-1] if resolved else None
     expect(isinstance(observed, str) and bool(observed), f"{where}: `model` missing",
-           expected="a model name", observed=repr(observed), exchange=exchange)
+           expected="a model name", observed=repr(observed), exchange=exchange, cause="model-echo")
     if resolved and "/" in resolved:
         expect(observed != resolved, f"{where}: the internal routing name leaks into `model`",
-               expected=f"{requested!r} or {bare!r}", observed=repr(observed), exchange=exchange)
+               expected=f"{requested!r} or {bare!r}", observed=repr(observed), exchange=exchange,
+               cause="model-echo")
     if policy == "requested":
         allowed = {requested}
     elif policy == "resolved":
@@ -32,7 +33,7 @@ def model_echo_follows_policy(observed: object, *, requested: str, resolved: str
         allowed = {requested} | ({bare} if bare else set())
     expect(observed in allowed, f"{where}: `model` does not follow the echo policy "
            f"({policy or 'requested or resolved'})", expected=" or ".join(sorted(allowed)),
-           observed=repr(observed), exchange=exchange)
+           observed=repr(observed), exchange=exchange, cause="model-echo")
 
 
 def aliases_are_listed(listed: list[str], aliases: Mapping[str, str], *,
@@ -41,7 +42,7 @@ def aliases_are_listed(listed: list[str], aliases: Mapping[str, str], *,
     missing = sorted(a for a in aliases if a not in listed)
     expect(not missing, "configured aliases are missing from /v1/models",
            expected="every alias listed", observed=f"missing: {', '.join(missing)}",
-           exchange=exchange)
+           exchange=exchange, cause="models-list")
 
 
 def listed_models_are_usable(statuses: Mapping[str, int], *,
@@ -53,4 +54,4 @@ def listed_models_are_usable(statuses: Mapping[str, int], *,
     expect(not refused, "models listed by /v1/models are refused by chat",
            expected="2xx for every listed id",
            observed=", ".join(f"{m}: {s}" for m, s in sorted(refused.items())),
-           exchange=exchange)
+           exchange=exchange, cause="models-list")

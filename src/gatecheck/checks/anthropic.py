@@ -97,7 +97,8 @@ def read_anthropic_stream(events: Iterable[EventLike]) -> AnthropicStream:
 # --- non-streamed messages ----------------------------------------------------------------
 
 
-def message_is_well_formed(body: Any, *, exchange: ExchangeLike | None = None) -> None:
+def message_is_well_formed(body: Any, *, strict: bool = False,
+                           exchange: ExchangeLike | None = None) -> None:
     """W-5: type message, role assistant, content blocks, non-null stop_reason, int usage."""
     body = as_object(body, "message body is not a JSON object", expected="a Message",
                      exchange=exchange)
@@ -115,7 +116,9 @@ def message_is_well_formed(body: Any, *, exchange: ExchangeLike | None = None) -
            observed=excerpt(content), exchange=exchange)
     expect(body.get("stop_reason") is not None, "stop_reason is null in a non-streamed message",
            expected="a stop_reason", observed="null", exchange=exchange)
-    expect("stop_sequence" in body, "`stop_sequence` key missing",
+    # The spec requires the key; anthropic-sdk-python reads a missing one as None, so the
+    # sdk-compat profile relaxes it (schemas/profiles/sdk-compat.json) and so does this judge.
+    expect("stop_sequence" in body or not strict, "`stop_sequence` key missing",
            expected="stop_sequence (string or null)", observed=excerpt(body), exchange=exchange)
     usage = as_object(body.get("usage"), "`usage` is not an object",
                       expected="{input_tokens: int, output_tokens: int}", exchange=exchange)
@@ -238,6 +241,7 @@ def event_order_is_valid(stream: AnthropicStream, *, exchange: ExchangeLike | No
 
 
 def message_start_is_complete(stream: AnthropicStream, *, min_input_tokens: int = 1,
+                              strict: bool = False,
                               exchange: ExchangeLike | None = None) -> dict[str, Any]:
     """STR-A3: message_start carries a full Message with content [], null stop fields, usage."""
     starts = stream.of_type("message_start")
@@ -250,7 +254,8 @@ def message_start_is_complete(stream: AnthropicStream, *, min_input_tokens: int 
            "message_start.message lacks id/model/type/role", expected="a full Message",
            observed=excerpt(message), exchange=exchange)
     expect(message.get("content") == [] and message.get("stop_reason") is None
-           and "stop_sequence" in message and message.get("stop_sequence") is None,
+           and ("stop_sequence" in message or not strict)
+           and message.get("stop_sequence") is None,
            "message_start.message must have content [] and null stop_reason/stop_sequence",
            expected="content: [], stop_reason: null, stop_sequence: null",
            observed=excerpt(message), exchange=exchange)
@@ -314,7 +319,7 @@ def tool_use_blocks_assemble(stream: AnthropicStream, *,
     return blocks
 
 
-def message_delta_is_complete(stream: AnthropicStream, *,
+def message_delta_is_complete(stream: AnthropicStream, *, strict: bool = False,
                               exchange: ExchangeLike | None = None) -> None:
     """STR-A6: message_delta has delta.stop_reason, delta.stop_sequence, usage.output_tokens;
     counts are cumulative (never decrease)."""
@@ -327,7 +332,8 @@ def message_delta_is_complete(stream: AnthropicStream, *,
                           expected="{stop_reason, stop_sequence}", exchange=exchange)
         usage = as_object(data.get("usage"), "message_delta.usage is not an object",
                           expected="{output_tokens: int}", exchange=exchange)
-        expect("stop_sequence" in delta and delta.get("stop_reason") is not None,
+        # stop_sequence: required by the spec, Optional in the SDK (strict profile only)
+        expect(("stop_sequence" in delta or not strict) and delta.get("stop_reason") is not None,
                "message_delta lacks a stop_reason or the stop_sequence key",
                expected="delta.stop_reason (non-null) and delta.stop_sequence",
                observed=excerpt(data), exchange=exchange)
@@ -346,21 +352,26 @@ def stream_error_is_reported(stream: AnthropicStream, *,
     errors = [(n, e) for n, e in enumerate(stream.events) if e.type == "error"]
     expect(bool(errors), "the failed stream carried no error event",
            expected='event: error / data: {"type": "error", "error": {...}}',
-           observed=" ".join(str(e.type) for e in stream.events[-6:]), exchange=exchange)
+           observed=" ".join(str(e.type) for e in stream.events[-6:]), exchange=exchange,
+           cause="stream-cut-silently")
     n, event = errors[0]
     error = event.data.get("error") if isinstance(event.data, dict) else None
+    kind = error.get("type") if isinstance(error, dict) else None
     expect(event.name == "error" and isinstance(error, dict)
-           and isinstance(error.get("type"), str) and isinstance(error.get("message"), str),
+           and isinstance(kind, str) and isinstance(error.get("message"), str),
            "the error event is not named `error` or lacks error.type/message",
            expected='event: error + {"type": "error", "error": {"type", "message"}}',
-           observed=f"event: {event.name} {excerpt(event.raw, 200)}", exchange=exchange)
+           observed=f"event: {event.name} {excerpt(event.raw, 200)}", exchange=exchange,
+           cause="error-type-null" if isinstance(error, dict) and not isinstance(kind, str)
+           else "stream-grammar")
     expect(stream.stop_reason() is None and not stream.of_type("message_stop"),
            "the failed stream also reports a normal end (stop_reason / message_stop)",
            expected="no message_stop on a stream that failed",
-           observed=f"stop_reason={stream.stop_reason()!r}", exchange=exchange)
+           observed=f"stop_reason={stream.stop_reason()!r}", exchange=exchange,
+           cause="stream-cut-silently")
     expect(n == len(stream.events) - 1, "events follow the error event",
            expected="error last", observed=" ".join(str(e.type) for e in stream.events[n:]),
-           exchange=exchange)
+           exchange=exchange, cause="stream-grammar")
 
 
 def unknown_event_types(stream: AnthropicStream) -> list[str]:

@@ -44,11 +44,21 @@ def credentials_accepted(response: ResponseLike, how: str, *, stream: bool = Fal
            exchange=exchange, cause="not-json")
 
 
-def rejection_is_final(response: ResponseLike) -> None:
+def rejection_is_final(response: ResponseLike, why: str = "") -> None:
     """AUTH-6: auth failures use a status the SDKs do not retry (no 408/409/429/5xx)."""
     expect(not is_retryable(response.status) and 400 <= response.status < 500,
            f"auth failure answered with {response.status}, which SDKs retry or misread",
-           expected="401 or 403", observed=str(response.status), exchange=exchange_of(response))
+           expected="401 or 403", observed=str(response.status), exchange=exchange_of(response),
+           cause=_rejection_cause(response.status, why, 401))
+
+
+def _rejection_cause(status: int, why: str, expected_status: int) -> str:
+    """The cause id a wrong answer to missing, wrong or unpermitted credentials shows."""
+    if expected_status == 403:
+        return "permission-status"
+    if 200 <= status < 300:
+        return "no-auth" if "no credentials" in why else "wrong-key-accepted"
+    return "auth-retryable" if is_retryable(status) else "auth-status"
 
 
 def credentials_rejected(surface: Surface, response: ResponseLike, *, why: str,
@@ -60,10 +70,12 @@ def credentials_rejected(surface: Surface, response: ResponseLike, *, why: str,
     can make 403 or 400 right); a valid key without the permission is 403 (AUTH-5).
     """
     exchange = exchange_of(response)
-    expect(response.status == expected_status, f"{why}: wrong status",
+    expect(response.status == expected_status,
+           f"{why}: {'accepted' if 200 <= response.status < 300 else 'wrong status'}",
            expected=str(expected_status),
-           observed=f"{response.status} {excerpt(response.content, 200)}", exchange=exchange)
-    rejection_is_final(response)
+           observed=f"{response.status} {excerpt(response.content, 200)}", exchange=exchange,
+           cause=_rejection_cause(response.status, why, expected_status))
+    rejection_is_final(response, why)
     if check_envelope:
         error = error_envelope(surface, response)
         secrets = [sent_secret] if sent_secret else []
@@ -76,7 +88,7 @@ def secrets_not_echoed(response: ResponseLike, secrets: Iterable[str]) -> None:
     echoed = [s for s in secrets if s and len(s) >= 8 and s in text]
     expect(not echoed, "the response echoes the credential that was sent",
            expected="the key masked or absent", observed="the full key in the body",
-           exchange=exchange_of(response))
+           exchange=exchange_of(response), cause="error-leaks")
 
 
 def anthropic_extras_forwarded(received: Mapping[str, Any], *, beta: str, cache_blocks: int,

@@ -30,14 +30,16 @@ def request_id_present(surface: Surface, headers: Mapping[str, str], *, what: st
     name = REQUEST_ID_HEADER[surface]
     value = header(headers, name)
     expect(bool(value and value.strip()), f"{what}: no {name} header",
-           expected=f"{name}: <id>", observed="absent", exchange=exchange)
+           expected=f"{name}: <id>", observed="absent", exchange=exchange,
+           cause="request-id-missing")
 
 
 def content_type_is(headers: Mapping[str, str], wanted: str, *, what: str,
-                    exchange: ExchangeLike | None = None) -> None:
+                    exchange: ExchangeLike | None = None, cause: str | None = None) -> None:
     """HDR-6: JSON bodies (errors included) are application/json, streams text/event-stream."""
     expect(media_type(headers) == wanted, f"{what}: wrong Content-Type",
-           expected=wanted, observed=repr(header(headers, "content-type")), exchange=exchange)
+           expected=wanted, observed=repr(header(headers, "content-type")), exchange=exchange,
+           cause=cause)
 
 
 def _int_header(headers: Mapping[str, str], name: str, exchange: ExchangeLike | None) -> int:

@@ -5,11 +5,44 @@ from __future__ import annotations
 from collections.abc import Mapping, Sized
 
 from gatecheck import Stamps, e2e, itl, ttft
-from gatecheck.checks._common import excerpt, header, media_type
+from gatecheck.checks._common import excerpt, header, json_of, media_type
 from gatecheck.checks._failures import ExchangeLike, expect
 
-__all__ = ["delivery_is_incremental", "stream_has_events", "stream_is_not_buffered",
-           "stream_opened"]
+__all__ = [
+    "delivery_is_incremental",
+    "failed_before_first_byte",
+    "opened_as_stream",
+    "stream_has_events",
+    "stream_is_not_buffered",
+    "stream_opened",
+]
+
+
+def opened_as_stream(status: int, headers: Mapping[str, str]) -> bool:
+    """Whether the answer is a 200 event stream (else the gateway answered in one piece)."""
+    return status == 200 and media_type(headers) == "text/event-stream"
+
+
+def failed_before_first_byte(status: int, headers: Mapping[str, str], body: bytes, *,
+                             exchange: ExchangeLike | None = None) -> None:
+    """STR-O10 / STR-A7: an upstream failure the gateway met before its own first byte.
+
+    A gateway that had not started its stream when the upstream failed may answer as STR-1
+    requires of every error known before the first byte: a plain non-2xx JSON error. What
+    it may not do is answer 200 (a success that is none) or a body without an error in it.
+    Its status and envelope are other checks' business (ERR-11, ERR-12).
+    """
+    expect(status >= 400, f"the failed stream was answered {status} "
+           f"{header(headers, 'content-type')!r}, neither a stream nor an error",
+           expected="a 200 event stream ending in an error event, or a non-2xx JSON error",
+           observed=f"{status} {excerpt(body, 160)}", exchange=exchange,
+           cause="stream-cut-silently")
+    value = json_of(body)
+    error = value.get("error") if isinstance(value, dict) else None
+    expect(isinstance(error, dict | str) or (isinstance(value, dict) and "message" in value),
+           f"the failed stream was answered {status} without an error in the body",
+           expected='{"error": {...}} (either surface\'s envelope)',
+           observed=excerpt(body, 200), exchange=exchange, cause="stream-cut-silently")
 
 # A paced stream whose content spread is below this share of the pacing is one burst. Low on
 # purpose: a buffering gateway delivers within a few ms, while a busy test machine may batch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,6 +25,7 @@ __all__ = [
     "PATHS",
     "CapturedStream",
     "auth_as",
+    "auth_for",
     "body_for",
     "capture_stream",
     "conforms",
@@ -35,6 +37,7 @@ __all__ = [
     "response_json",
     "sdk_parsed",
     "takes_credentials",
+    "upstream_addresses",
 ]
 
 ANTHROPIC_VERSION = anthropic.VERSION
@@ -50,8 +53,12 @@ _counter = itertools.count(1)
 
 
 def nonce() -> str:
-    """A short token unique within this process (to find our request in the mock's log)."""
-    return f"n{os.getpid()}x{next(_counter)}"
+    """A short token unique to one request (to find it in the mock's log, which outlives runs).
+
+    Random as well as counted: a counter restarts when the module is imported again (a new
+    run against a mock that kept its log), and ``n12x5`` would also match ``n12x56``.
+    """
+    return f"n{os.getpid()}x{next(_counter)}r{secrets.token_hex(4)}"
 
 
 def directive(**values: Any) -> str:
@@ -116,7 +123,7 @@ def sdk_parsed(value: Any, kind: type[Any], what: str) -> Any:
 
 
 def conforms(name: str, instance: Any, *, profile: str, what: str,
-             exchange: ExchangeLike | None = None) -> None:
+             exchange: ExchangeLike | None = None, cause: str | None = None) -> None:
     """The instance validates against schema `name` under the run's profile.
 
     FAIL-severity violations fail the check; WARN ones (e.g. unknown Anthropic event types)
@@ -129,7 +136,7 @@ def conforms(name: str, instance: Any, *, profile: str, what: str,
         warn(f"{what}: {violation}", exchange=exchange)
     expect(not failing, f"{what} does not match schema {name} ({profile} profile)",
            expected=f"a valid {name}", observed="; ".join(str(v) for v in failing[:4]),
-           exchange=exchange)
+           exchange=exchange, cause=cause)
 
 
 @dataclass(slots=True)
@@ -175,6 +182,20 @@ def capture_stream(client: Any, surface: Surface, body: Mapping[str, Any], *,
     return captured
 
 
+def upstream_addresses(mock_log: Any) -> list[str]:
+    """``host:port`` of the mock upstream behind the target (none when it fronts no mock).
+
+    A client-facing error message that names it leaks the gateway's internals (ERR-8).
+    """
+    from urllib.parse import urlsplit
+
+    url = getattr(mock_log, "base_url", None)
+    if not url:
+        return []
+    parts = urlsplit(url)
+    return [parts.netloc] if parts.netloc else []
+
+
 def takes_credentials(target: Any) -> bool:
     """Whether the target authenticates clients at all (auth.scheme is not "none")."""
     return bool(target.auth.scheme != "none")
@@ -198,3 +219,19 @@ def auth_as(scheme: Literal["bearer", "x-api-key"], secret: str) -> Any:
     """Client auth that sends `secret` the given way."""
 
     return Auth(scheme=scheme, secret=secret)
+
+
+def auth_for(target: Any, surface: Surface, secret: str) -> Any:
+    """Client auth that sends `secret` where the target takes keys on `surface`.
+
+    The placement the target declares first for the surface (``surfaces.<s>.auth``), so a
+    check that sends a wrong or throwaway key judges what the gateway does with a key it
+    reads, not with one in a header it ignores. No placement (``none``): no credentials.
+    """
+    config = target.surfaces.get(surface)
+    scheme = config.preferred_auth if config is not None else "bearer"
+    if scheme == "none":
+        return Auth()
+    if scheme == "header":
+        return Auth(scheme="header", secret=secret, header=target.auth.header)
+    return Auth(scheme="x-api-key" if scheme == "x-api-key" else "bearer", secret=secret)

@@ -50,6 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="probability of a fault per request (default: 1 with --fault; alone: the chaos mix)",
     )
     add("--accept-any-model", action="store_true", help="answer any model name, not only mock-*")
+    add("--list-all-models", action="store_true",
+        help="list the fault presets (mock-429, mock-hang, ...) in GET /v1/models too "
+             "(default: only the models that answer normally; ?all=true asks per request)")
     add(
         "--api-key-env",
         action="append",
@@ -114,6 +117,7 @@ def _config(args: argparse.Namespace) -> Any:
             faults=faults,
             fault_rate=args.fault_rate,
             accept_any_model=args.accept_any_model,
+            list_all_models=args.list_all_models,
             api_keys=frozenset(keys),
             max_hold_s=args.max_hold,
             log_size=args.log_size,

@@ -10,15 +10,25 @@ headers and content of each request marked ``[[nonce:X]]`` in its prompt left th
 ``_timings``) and ``POST /_mock/reset``. ``anthropic-version`` is accepted, not required,
 so a gateway that drops it is not masked by a 400 here. With ``api_keys`` configured, every
 ``/v1`` route wants one of them as ``Authorization: Bearer`` or ``x-api-key`` (401 otherwise).
+``GET /v1/models`` lists the models that answer normally (mock-chat, mock-slow, mock-long,
+mock-tiny-context); the fault presets only with ``?all=true`` or ``list_all_models``, as a
+real provider lists none of its failures (each preset still answers ``/v1/models/{id}``).
+Every ``/v1`` answer, errors and streams included, carries the provider's request-id
+header: ``x-request-id`` on the OpenAI routes, ``request-id`` on the Anthropic-shaped ones
+(``req_`` and 24 hex digits).
 
 The log keeps, per request: seq, time, method, path, surface, model, stream, headers
-(redacted when rendered), the directive, the status sent (0: none, the client left first),
-the fault, the usage sent (``input_tokens``/``output_tokens``), the response id and the
-first 500 characters of the last user message (redacted), to find a request by a marker,
-(Anthropic) how many blocks carried ``cache_control``, and the evidence of
-``gatecheck.mock._evidence``: digests of the image parts received and of the thinking
-blocks sent, and the prompt-cache counts reported (``usage.cache_read_input_tokens`` /
-``cache_creation_input_tokens``; ``usage.input_tokens`` is always the whole prompt).
+(redacted when rendered), the credentials received (per ``authorization`` / ``x-api-key`` /
+``api-key`` header: scheme, ``sha256:`` fingerprint of the token
+(``gatecheck.credential_fingerprint``), length, empty, and the placeholder it is, such as
+``undefined`` or ``null``; never the value), the request-id header sent, the directive, the
+status sent (0: none, the client left first), the fault, the usage sent
+(``input_tokens``/``output_tokens``), the response id and the first 500 characters of the
+last user message (redacted), to find a request by a marker, (Anthropic) how many blocks
+carried ``cache_control``, and the evidence of ``gatecheck.mock._evidence``: digests of the
+image parts received and of the thinking blocks sent, and the prompt-cache counts reported
+(``usage.cache_read_input_tokens`` / ``cache_creation_input_tokens``;
+``usage.input_tokens`` is always the whole prompt).
 
 Ground truth. A reply is deterministic for a conversation (seeded from its roles and text,
 not the model or surface, so a translating gateway gets the same reply). Tokens are counted
@@ -86,6 +96,8 @@ Faults (``fault=NAME``, model ``mock-NAME``, or ``--fault NAME[,key=value...]``)
     drip          the answer trickled drip_bytes (4) every drip_ms (10)
     oversize      a body (stream: one content event) of `bytes` (16 MiB) of "x"; a stream's
                   usage still reports the reply it replaced
+    drop          close the connection before any response byte (a dead upstream: gateways
+                  see the connection error they see for a refused connection)
     context-length  400 invalid_request_error as for a prompt over the model's window:
                   OpenAI code context_length_exceeded, param messages; Anthropic "prompt is
                   too long: N tokens > M maximum" (M: context=M, else N - 1)

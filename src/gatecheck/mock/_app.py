@@ -8,6 +8,7 @@ Response classes would hide. Routing is an exact dict lookup on the path.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,7 @@ import orjson
 
 from gatecheck.mock._anthropic import AnthropicSurface, models_page
 from gatecheck.mock._config import MockConfig
-from gatecheck.mock._directives import CHAOS_FAULTS, CHAOS_RATE, PRESETS, Directive
+from gatecheck.mock._directives import CHAOS_FAULTS, CHAOS_RATE, LISTED, PRESETS, Directive
 from gatecheck.mock._embeddings import EmbeddingsSurface
 from gatecheck.mock._errors import anthropic_error, error_for_status, openai_error
 from gatecheck.mock._faults import JSON, Conn, deliver
@@ -76,7 +77,8 @@ class MockApp:
         self.config = config
         self.log = RequestLog(config.log_size)
         self.timings = TimingLog(config.timing_size)
-        self.models = list(PRESETS)
+        self.models = list(PRESETS)  # every preset answers GET /v1/models/{id}
+        self.listed = self.models if config.list_all_models else list(LISTED)
         self.openai = OpenAISurface()
         self.anthropic = AnthropicSurface()
         self.responses = ResponsesSurface()
@@ -113,11 +115,20 @@ class MockApp:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         if method == "HEAD":  # answered as GET, without the body (RFC 9110 9.3.2)
             method, send = "GET", _without_body(send)
-        conn = Conn(receive, send)
         route = _POST_ROUTES.get(path)
         anthropic_shaped = route in ("anthropic", "count") or any(
             k == b"anthropic-version" for k, _ in headers
         )
+        # Every answer of the API carries the provider's request-id header, errors and
+        # streams included (OpenAI x-request-id, Anthropic request-id: req_...), as the real
+        # ones do; gateways relay or replace it (HDR-1, HDR-2).
+        request_id = None
+        if path.startswith("/v1/"):
+            request_id = "req_" + os.urandom(12).hex()
+            name = b"request-id" if anthropic_shaped else b"x-request-id"
+            conn = Conn(receive, send, [(name, request_id.encode())])
+        else:
+            conn = Conn(receive, send)
         surface: Surface = self._surfaces.get(route or "") or (
             self.anthropic if anthropic_shaped else self.openai)
         try:
@@ -130,10 +141,12 @@ class MockApp:
                     return
                 if self.config.api_keys and not self._authorised(headers):
                     await conn.respond(401, surface.error_body(401))
-                    self.log.add(method, path, headers, surface=surface.name, status=401)
+                    self.log.add(method, path, headers, surface=surface.name, status=401,
+                                 sent_id=request_id)
                     return
                 if route is not None:
-                    await self._completion(route, surface, conn, method, path, headers)
+                    await self._completion(route, surface, conn, method, path, headers,
+                                           request_id)
                 else:
                     await self._models(conn, path, scope, anthropic_shaped, surface)
             elif path == "/_mock/log" and method == "GET":
@@ -195,18 +208,21 @@ class MockApp:
         method: str,
         path: str,
         headers: list[tuple[bytes, bytes]],
+        sent_id: str | None = None,
     ) -> None:
         try:
             raw = await self._read(conn)
         except _TooLarge:
             await conn.respond(413, surface.error_body(413))
-            self.log.add(method, path, headers, surface=surface.name, status=413)
+            self.log.add(method, path, headers, surface=surface.name, status=413,
+                         sent_id=sent_id)
             return
         except ConnectionResetError:
             return
         if len(raw) > self.config.max_request_bytes:
             await conn.respond(413, surface.error_body(413))
-            self.log.add(method, path, headers, surface=surface.name, status=413)
+            self.log.add(method, path, headers, surface=surface.name, status=413,
+                         sent_id=sent_id)
             return
         nonce, raw = split_nonce(raw)  # before the cache: a marked body hits the same plan
         if nonce is not None:
@@ -216,7 +232,8 @@ class MockApp:
         plan = self._plans[route].get(raw)
         if plan.status != 200:
             await conn.respond(plan.status, plan.error)
-            self.log.add(method, path, headers, surface=surface.name, status=plan.status)
+            self.log.add(method, path, headers, surface=surface.name, status=plan.status,
+                         sent_id=sent_id)
             return
         if route == "count":
             await conn.respond(200, plan.data["count"])
@@ -229,6 +246,7 @@ class MockApp:
                 directive=plan.directive,
                 input_tokens=plan.input_tokens,
                 prompt=plan.prompt,
+                sent_id=sent_id,
             )
             return
         fault = self._choose_fault(plan.behaviour, plan.chaos)
@@ -263,6 +281,7 @@ class MockApp:
             cache_write=plan.cache_write,
             images=plan.images,
             thinking=plan.thinking if ok else (),
+            sent_id=sent_id,
         )
 
     def _choose_fault(self, behaviour: Directive, chaos: bool) -> Directive | None:
@@ -281,11 +300,12 @@ class MockApp:
         self, conn: Conn, path: str, scope: Scope, anthropic_shaped: bool, surface: Surface
     ) -> None:
         if path == "/v1/models":
+            query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+            listed = self.models if query.get("all") in ("1", "true") else self.listed
             if anthropic_shaped:
-                query = dict(parse_qsl(scope.get("query_string", b"").decode()))
-                await conn.respond(200, models_page(self.models, query))
+                await conn.respond(200, models_page(listed, query))
             else:
-                await conn.respond(200, models_list(self.models))
+                await conn.respond(200, models_list(listed))
             return
         model = path[len("/v1/models/") :]
         if model not in PRESETS and not self.config.accept_any_model:

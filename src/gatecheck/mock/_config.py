@@ -26,6 +26,7 @@ class MockConfig:
     faults: tuple[Directive, ...] = ()
     fault_rate: float | None = None
     accept_any_model: bool = False
+    list_all_models: bool = False  # GET /v1/models lists the fault presets too
     api_keys: frozenset[str] = field(default_factory=frozenset)
     log_size: int = 1000
     timing_size: int = 100_000  # rows of GET /_mock/timings (marked load-run requests)

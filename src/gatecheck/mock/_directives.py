@@ -25,6 +25,7 @@ import orjson
 __all__ = [
     "CHAOS_FAULTS",
     "FAULT_NAMES",
+    "LISTED",
     "PRESETS",
     "Directive",
     "DirectiveError",
@@ -47,6 +48,7 @@ FAULT_NAMES = frozenset(
         "drip",
         "oversize",
         "context-length",
+        "drop",
     }
 )
 
@@ -206,6 +208,10 @@ PRESETS: dict[str, Directive] = {
     **{f"mock-{code}": Directive(fault=str(code)) for code in _STATUS_PRESETS},
     **{f"mock-{name}": Directive(fault=name) for name in sorted(FAULT_NAMES)},
 }
+# What GET /v1/models lists unless asked for every preset (?all=true, or list_all_models):
+# the models that answer normally. A gateway that relays the list would otherwise offer its
+# clients mock-429 and mock-hang as models (a real provider lists none of its failures).
+LISTED = ("mock-chat", "mock-slow", "mock-long", "mock-tiny-context")
 CHAOS_RATE = 0.3
 CHAOS_FAULTS = tuple(
     Directive(fault=name, retry_after=1.0 if name == "429" else None)

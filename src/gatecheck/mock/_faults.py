@@ -30,24 +30,47 @@ _AFTER = 2  # events sent before reset / malformed / bad-utf8 / error-event, unl
 class Conn:
     """One exchange's ``send`` plus a lazily started watch for the client going away.
 
-    ``stopwatch`` (a load run's marked request) is stamped as each write returns.
+    ``stopwatch`` (a load run's marked request) is stamped as each write returns. ``extra``
+    headers go out with every answer of the exchange (the request-id header a real provider
+    sends on successes, errors and streams alike).
     """
 
-    __slots__ = ("_gone", "_watch", "receive", "send", "stopwatch")
+    __slots__ = ("_gone", "_watch", "extra", "receive", "send", "stopwatch")
 
     def __init__(
-        self, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+        self, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]],
+        extra: list[tuple[bytes, bytes]] | None = None,
     ):
         self.receive, self.send = receive, send
+        self.extra = extra or []
         self._gone: asyncio.Event | None = None
         self._watch: asyncio.Task[None] | None = None
         self.stopwatch: Stopwatch | None = None
 
     async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+        await self.send({"type": "http.response.start", "status": status,
+                         "headers": [*headers, *self.extra]})
         if self.stopwatch is not None:
             self.stopwatch.status = status
             self.stopwatch.wrote(0)
+
+    def drop(self) -> bool:
+        """Close the connection before any response byte; False when the server cannot.
+
+        ASGI has no message for "close without answering" (a server answers 500 for an app
+        that returns without starting a response), so this reaches for uvicorn's transport:
+        ``send`` is its request cycle's bound method. What the client then sees is what a
+        dead upstream gives it: a connection error before any header ("server disconnected
+        without sending a response"), which gateways handle on the same path as a refused
+        connection.
+        """
+        cycle = getattr(self.send, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if cycle is None or transport is None or not hasattr(cycle, "disconnected"):
+            return False
+        transport.abort()
+        cycle.disconnected = True  # uvicorn then neither writes nor sends its own 500
+        return True
 
     async def write(self, data: bytes, more: bool = True, content: int = 0) -> None:
         """Send body bytes holding ``content`` content events (for the stopwatch)."""
@@ -62,7 +85,7 @@ class Conn:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*headers, (b"content-length", b"%d" % len(body))],
+                "headers": [*headers, *self.extra, (b"content-length", b"%d" % len(body))],
             }
         )
         await self.send({"type": "http.response.body", "body": body})
@@ -168,6 +191,12 @@ async def deliver(
     hold = min(max_hold, b.hold_ms / 1000 if b.hold_ms is not None else max_hold)
     after = b.after
 
+    if name == "drop":
+        if conn.drop():
+            return 0
+        # not under uvicorn: say so rather than pass an answer off as a dead upstream
+        await conn.respond(500, surface.error_body(500, "mock: fault=drop needs uvicorn"))
+        return 500
     if name == "hang":
         if await conn.sleep(hold):
             await conn.respond(504, surface.error_body(504))

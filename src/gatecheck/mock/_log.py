@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from gatecheck import default_redactor
+from gatecheck import default_redactor, describe_credential
 from gatecheck.mock._directives import Directive
 
 __all__ = ["LogEntry", "RequestLog"]
@@ -42,6 +42,7 @@ class LogEntry:
     cache_write: int = 0
     images: tuple[dict[str, str], ...] = ()
     thinking: tuple[str, ...] = ()
+    sent_id: str | None = None  # the request-id header the mock answered with
 
     def to_dict(self) -> dict[str, Any]:
         usage = None
@@ -59,6 +60,8 @@ class LogEntry:
             "model": self.model,
             "stream": self.stream,
             "headers": _redact(self.headers),
+            "credentials": _credentials(self.headers),
+            "request_id": self.sent_id,
             "directive": self.directive.to_dict() if self.directive is not None else None,
             "status": self.status,
             "fault": self.fault,
@@ -75,6 +78,15 @@ def _redact(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """Headers as a dict, with secrets masked by the one shared redactor."""
     pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
     return dict(default_redactor().headers(pairs))
+
+
+_CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"api-key")
+
+
+def _credentials(raw: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+    """What credential the gateway sent, as facts a check can compare (never the value)."""
+    return [describe_credential(k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in raw if k.lower() in _CREDENTIAL_HEADERS]
 
 
 class RequestLog:
@@ -106,6 +118,7 @@ class RequestLog:
         cache_write: int = 0,
         images: tuple[dict[str, str], ...] = (),
         thinking: tuple[str, ...] = (),
+        sent_id: str | None = None,
     ) -> LogEntry:
         entry = LogEntry(
             next(self._seq),
@@ -128,6 +141,7 @@ class RequestLog:
             cache_write,
             images,
             thinking,
+            sent_id,
         )
         self._entries.append(entry)
         self.total += 1

@@ -66,6 +66,12 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
   images, embed.  image-data-altered (IMG-1..3) embedding-order-reversed (EMB-1)
                   dimensions-ignored (EMB-2) embedding-usage-off (EMB-3)
                   embedding-errors-500 (EMB-4)
+  upstream leg    null-error-type (ERR-11) unreachable-as-500 (ERR-12) no-health
+                  (HEALTH-5) retry-429-behind-client (LIM-7) prefixed-retry-after (LIM-3)
+                  flaky-invalid-500 (the generated ERR-6 tests, as a flaky failure)
+                  forward-client-key (AUTH-11) placeholder-credential (AUTH-12); the last two
+                  act on the way out: ``wrap(mock, modes, side="upstream")`` in front of the
+                  mock applies them to what the gateway sends (``UPSTREAM_SIDE``)
 
 Request bodies and responses are buffered whole (streams event by event), so this is for
 tests and demonstrations, not for load. Accept-Encoding is dropped on the way in: the
@@ -74,12 +80,14 @@ wrapper rewrites plain bodies.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from gatecheck import UsageError
+from gatecheck.mock import _misbehaviours_upstream as upstream
 from gatecheck.mock import _misbehaviours_wire as wire
 from gatecheck.mock._misbehaviours import MODES as _MODES
 from gatecheck.mock._misbehaviours import (
@@ -91,9 +99,11 @@ from gatecheck.mock._misbehaviours import (
 )
 from gatecheck.mock._misbehaviours_sse import rewrite_event, stream_end
 
-__all__ = ["MODES", "Misbehave", "wrap"]
+__all__ = ["MODES", "UPSTREAM_SIDE", "Misbehave", "wrap"]
 
-MODES = {**_MODES, **wire.MODES}  # mode -> what it breaks
+MODES = {**_MODES, **wire.MODES, **upstream.MODES}  # mode -> what it breaks
+UPSTREAM_SIDE = upstream.UPSTREAM_SIDE  # the modes a wrapper in front of the upstream applies
+Side = Literal["gateway", "upstream"]
 
 Scope = dict[str, Any]
 
@@ -101,15 +111,27 @@ Scope = dict[str, Any]
 class Misbehave:
     """The ASGI wrapper; ``modes`` is a plain set, read on every request."""
 
-    def __init__(self, app: Any, modes: Iterable[str]) -> None:
+    def __init__(self, app: Any, modes: Iterable[str], side: Side = "gateway",
+                 shared: dict[str, Any] | None = None) -> None:
         self.app = app
         self.modes = set(modes)
         check_modes(self.modes)
+        self.side = side
         self.counter = 0  # requests seen (health-429 answers every 5th liveness poll 429)
-        self.shared: dict[str, Any] = {}  # state kept across requests (trip-on-4xx, keys)
+        # state kept across requests (trip-on-4xx, keys); a gateway-side and an upstream-side
+        # wrapper share it to pass the client's key along (forward-client-key)
+        self.shared: dict[str, Any] = {} if shared is None else shared
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not self.modes:
+            await self.app(scope, receive, send)
+            return
+        if self.side == "upstream":
+            # the outbound leg: only the request's credential changes; the upstream's own
+            # send goes through untouched (fault=drop needs the server's)
+            scope = {**scope, "headers": upstream.outbound_headers(
+                scope["headers"], frozenset(self.modes & UPSTREAM_SIDE), scope["path"],
+                self.shared)}
             await self.app(scope, receive, send)
             return
         self.counter += 1
@@ -142,17 +164,45 @@ class Misbehave:
         if ex.drop_anthropic_version:
             dropped.add(b"anthropic-version")
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() not in dropped]
-        sent = False
+        if "forward-client-key" in self.modes and ex.credential:
+            self.shared["client-credential"] = ex.credential
+        responder = _Responder(ex, send)
+        if ex.on("retry-429-behind-client") and ex.surface is not None:
+            await self._retrying(scope, receive, responder, ex.body)
+            return
+        await self.app(scope, _replay(ex.body, receive), responder)
 
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": ex.body, "more_body": False}
-            message: dict[str, Any] = await receive()
-            return message
+    async def _retrying(self, scope: Scope, receive: Any, responder: Any, body: bytes) -> None:
+        """Wait out each upstream 429's Retry-After and send the request again, RETRIES times,
+        while the client waits: the answer it finally gets is the last attempt's."""
+        for attempt in range(upstream.RETRIES + 1):
+            held: list[dict[str, Any]] = []
 
-        await self.app(scope, replay, _Responder(ex, send))
+            async def hold(message: dict[str, Any], held: list[dict[str, Any]] = held) -> None:
+                held.append(message)
+
+            await self.app(scope, _replay(body, receive), hold)
+            start = held[0] if held else {}
+            if start.get("status") != 429 or attempt == upstream.RETRIES:
+                break
+            await asyncio.sleep(min(upstream.retry_after_of(start), 5.0))
+        for message in held:
+            await responder(message)
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    """A ``receive`` that gives the (rewritten) request body once, then the client's events."""
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: dict[str, Any] = await receive()
+        return message
+
+    return replay
 
 
 class _Responder:
@@ -190,7 +240,8 @@ class _Responder:
         text = self.buffer.decode("utf-8", "replace").replace("\r\n", "\n")
         *complete, rest = text.split("\n\n")
         self.buffer = bytearray(rest.encode())
-        out = "".join(rewrite_event(self.ex, block) for block in complete if block.strip())
+        out = "".join(upstream.rewrite_event(self.ex, rewrite_event(self.ex, block))
+                      for block in complete if block.strip())
         if final:
             out += stream_end(self.ex)
         if self.ex.modes & {"one-burst", "stream-content-length"}:
@@ -213,6 +264,7 @@ class _Responder:
             return
         start, body = rewrite_json(self.ex, self.start, bytes(self.buffer))
         start, body = _rewire(self.ex, start, body)
+        start, body = upstream.rewrite_answer(self.ex, start, body)
         start = rewrite_start(self.ex, start, body)
         await self.send(start)
         await self.send({"type": "http.response.body", "body": body, "more_body": False})
@@ -246,6 +298,11 @@ def check_modes(modes: Iterable[str]) -> None:
         raise UsageError(f"unknown misbehaviour {unknown[0]!r}; known: {', '.join(sorted(MODES))}")
 
 
-def wrap(app: Any, modes: Iterable[str]) -> Misbehave:
-    """`app` behind a wrapper that breaks its answers in the named ways (see MODES)."""
-    return Misbehave(app, modes)
+def wrap(app: Any, modes: Iterable[str], side: Side = "gateway",
+         shared: dict[str, Any] | None = None) -> Misbehave:
+    """`app` behind a wrapper that breaks its answers in the named ways (see MODES).
+
+    ``side="upstream"`` wraps the upstream instead, applying the ``UPSTREAM_SIDE`` modes to
+    what the gateway sends it; give both wrappers the same ``shared`` dict.
+    """
+    return Misbehave(app, modes, side, shared)
