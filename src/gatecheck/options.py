@@ -152,9 +152,10 @@ TARGET_OPTIONS = (TARGET, TARGETS_FILE, BASE_URL)
 # request to ten minutes with its report (the checks still to run when it passes are
 # inconclusive, naming it), while a whole run against a real gateway fits (LiteLLM over the
 # paced mock: 139 s on this 2-core machine); lower it in CI for a tighter bound. A check's
-# default is two requests that each use their client's whole total deadline (Timeouts().total): far above what a
-# check of a healthy gateway, even a slow one, takes (tenths of a second against the
-# reference proxy), and enough for a stalled one to show two timeouts.
+# default is two requests that each use their client's whole total deadline
+# (Timeouts().total): far above what a check of a healthy gateway, even a slow one, takes
+# (tenths of a second against the reference proxy), and enough for a stalled one to show two
+# timeouts.
 DEFAULT_MAX_TIME_S = 600.0
 DEFAULT_CHECK_BUDGET_S = 2 * Timeouts().total
 MAX_TIME = Option(
