@@ -115,9 +115,11 @@ def test_an_html_page_for_every_route_passes_no_check_that_reads_the_answer(tmp_
     assert run.status == 1, run.console[-2000:]
     run.assert_ends_with_a_report_and_keeps_its_secrets()
     results = run.results()
-    # AUTH-8 (no key echoed) holds for any page; every other check judges the answer.
+    # AUTH-8 (no key echoed) holds for any page, and HEALTH-1 asks liveness for a 200 only
+    # (issue 16: a liveness body is the gateway's own business); every other check judges
+    # the answer.
     passed = {r["test"].split("::")[1] for r in results if r["outcome"] == "passed"}
-    assert passed == {"test_auth8_key_not_echoed[hostile]"}
+    assert passed == {"test_auth8_key_not_echoed[hostile]", "test_health1_liveness[hostile]"}
     assert not [r for r in results if r["outcome"] == "inconclusive"]
     messages = {r["message"] for r in results if r["outcome"] == "failed"}
     assert "chat completion: the body is not JSON: text/html" in messages
