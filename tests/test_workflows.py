@@ -17,7 +17,7 @@ from gatecheck.targets import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("ci.yml", "nightly.yml", "load.yml")
+NAMES = ("ci.yml", "nightly.yml", "load.yml", "interop.yml")
 # Plain shell tools a step may use besides gatecheck, nox and pip.
 SHELL = {"cat", "curl", "echo", "mkdir", "ls", "test", "true", "["}
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
