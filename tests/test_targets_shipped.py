@@ -23,17 +23,17 @@ REMOTE = ["portkey-cloud", "puter", "ccproxy", "gatewayz", "claude-proxy"]
 # Every check id of research/conformance-checklist.md (copied so a fresh clone can test it).
 CHECKLIST_IDS = frozenset(
     [f"W-{i}" for i in range(1, 9)]
-    + [f"AUTH-{i}" for i in range(1, 11)]
+    + [f"AUTH-{i}" for i in range(1, 13)]
     + [f"STR-{i}" for i in range(1, 5)]
     + [f"STR-O{i}" for i in range(1, 11)]
     + [f"STR-A{i}" for i in range(1, 10)]
-    + [f"ERR-{i}" for i in range(1, 11)]
+    + [f"ERR-{i}" for i in range(1, 13)]
     + [f"TOK-{i}" for i in range(1, 8)]
     + [f"CORS-{i}" for i in range(1, 10)]
     + [f"ALIAS-{i}" for i in range(1, 6)]
     + [f"MOD-{i}" for i in range(1, 6)]
-    + [f"HEALTH-{i}" for i in range(1, 5)]
-    + [f"LIM-{i}" for i in range(1, 7)]
+    + [f"HEALTH-{i}" for i in range(1, 6)]
+    + [f"LIM-{i}" for i in range(1, 8)]
     + [f"HDR-{i}" for i in range(1, 8)]
 )
 # Shapes of real credentials: provider prefixes, bearer values, long random-looking runs.
