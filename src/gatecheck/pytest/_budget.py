@@ -53,11 +53,16 @@ class RunClock:
     max_time: float | None  # seconds, None: no deadline
     check_budget: float | None  # seconds, None: no per-check budget
     deadline: float | None = None
+    # Set by `gatecheck run`, whose clock started before the suites did: the deadline is its,
+    # and the messages still name the --max-time the user gave.
+    given_deadline: float | None = None
 
     def start(self, now: float | None = None) -> None:
         """Start the run's clock (the controller, at session start)."""
-        if self.max_time is not None:
-            self.deadline = (time.time() if now is None else now) + self.max_time
+        if self.max_time is None:
+            return
+        self.deadline = (self.given_deadline if self.given_deadline is not None
+                         else (time.time() if now is None else now) + self.max_time)
 
     def left(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.time()

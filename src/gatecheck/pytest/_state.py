@@ -70,6 +70,7 @@ class RunState:
             registry = registry.with_base_urls(parse_base_urls(opt.gatecheck_base_url))
             selected = registry.select(resolve_target_names(opt.gatecheck_target, os.environ))
             clock = RunClock(
+                given_deadline=opt.gatecheck_deadline,
                 max_time=resolve_seconds(MAX_TIME, opt.gatecheck_max_time, os.environ,
                                          DEFAULT_MAX_TIME_S),
                 check_budget=resolve_seconds(CHECK_BUDGET, opt.gatecheck_check_budget,

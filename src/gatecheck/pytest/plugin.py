@@ -110,6 +110,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gatecheck-check", dest="gatecheck_check", metavar="ID", action="append",
                     default=[], help="only the checks with this id (repeatable; see "
                                      "`gatecheck checks`)")
+    group.addoption("--gatecheck-deadline", dest="gatecheck_deadline", metavar="EPOCH",
+                    type=float, default=None,
+                    help="the run's deadline as epoch seconds (set by `gatecheck run`, whose "
+                         "clock started before the suites; default: now + max-time)")
 
 
 def pytest_configure(config: pytest.Config) -> None:

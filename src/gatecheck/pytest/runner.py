@@ -156,12 +156,8 @@ class RunPlan:
             argv += ["--suites", str(self.suites)]
         return argv
 
-    def pytest_args(self, run_dir: Path, run_id: str, max_time: float | None = None) -> list[str]:
-        """The pytest command line for this run (also shown to the user to reproduce it).
-
-        ``max_time``: what is left of the run's deadline when pytest starts (default: all).
-        """
-        left = self.max_time if max_time is None or self.max_time is None else max_time
+    def pytest_args(self, run_dir: Path, run_id: str) -> list[str]:
+        """The pytest command line for this run (also shown to the user to reproduce it)."""
         ini = self.suites / "pytest.ini"
         argv = [str(self.suites), "-p", PLUGIN, "-p", "no:cacheprovider",
                 "-c", str(ini) if ini.is_file() else os.devnull,
@@ -182,7 +178,7 @@ class RunPlan:
             argv += ["-k", self.keyword]
         for check_id in self.checks:
             argv += ["--gatecheck-check", check_id]
-        argv += [MAX_TIME.namespaced_flag, _seconds(left),
+        argv += [MAX_TIME.namespaced_flag, _seconds(self.max_time),
                  CHECK_BUDGET.namespaced_flag, _seconds(self.check_budget)]
         return argv
 
@@ -237,10 +233,14 @@ def run_conformance(plan: RunPlan) -> RunOutcome:
     with ExitStack() as servers:
         env = start_targets(plan.targets, servers)
         left = None if plan.max_time is None else plan.max_time - (time.monotonic() - started)
-        argv = plan.pytest_args(run_dir, run_id, max_time=left)
+        argv = plan.pytest_args(run_dir, run_id)
         (run_dir / "run.json").write_bytes(orjson.dumps(
             {"command": [redact(a) for a in plan.command()],
              "pytest": [redact(a) for a in argv]}, option=orjson.OPT_INDENT_2) + b"\n")
+        # The clock started here, before the servers: the suites keep to this deadline, not
+        # to a fresh --max-time (kept out of run.json, where it would be past on a rerun).
+        if left is not None:
+            argv += ["--gatecheck-deadline", f"{time.time() + left:.3f}"]
         code, stopped = run_pytest(argv, {**os.environ, **env},
                                    None if left is None else max(left, 0) + GRACE_S)
     # The plugin redacted junit.xml and allure-results; again here, with this process's
