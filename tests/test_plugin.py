@@ -64,6 +64,35 @@ def test_records(target, record_exchange):
 
 PLUGIN = 'pytest_plugins = ["gatecheck.pytest.plugin"]\n'
 
+HEADERS_SUITE = '''
+from gatecheck.checks import check, expect
+
+def sent(client, path):
+    return client.get(path).json()["headers"]
+
+@check("W-1", level="MUST", category="Completions", title="route headers")
+def test_route_headers(target, client):
+    openai, anthropic = sent(client, "/v1/echo-headers"), sent(client, "/v1/messages/echo-headers")
+    expect(openai.get("x-route") == "openai" and anthropic.get("x-route") == "anthropic",
+           "wrong route header", expected="openai, anthropic",
+           observed=f"{openai.get('x-route')}, {anthropic.get('x-route')}")
+    expect(openai.get("x-everywhere") == anthropic.get("x-everywhere") == "from-env",
+           "target header missing", expected="from-env", observed=str(openai))
+    expect(openai.get("authorization") == "Bearer fk-openai-key-0123456789",
+           "openai key", expected="the openai surface's key", observed="another")
+
+@check("W-2", level="MUST", category="Completions", title="sdk headers")
+def test_sdk_headers(target, openai_sdk, anthropic_sdk):
+    o, a = openai_sdk.default_headers, anthropic_sdk.default_headers
+    expect(o.get("x-route") == "openai" and a.get("x-route") == "anthropic",
+           "wrong SDK route header", expected="openai, anthropic",
+           observed=f"{o.get('x-route')}, {a.get('x-route')}")
+    expect(o.get("x-everywhere") == a.get("x-everywhere") == "from-env",
+           "SDK target header missing", expected="from-env", observed=str(o))
+    expect(anthropic_sdk.api_key == "fk-anthropic-key-0123456789",
+           "anthropic key", expected="the anthropic surface's key", observed="another")
+'''
+
 
 def targets_toml(url: str, *, deviations: str = "{}", env: str = "FAKE_GATEWAY_KEY") -> str:
     return textwrap.dedent(f'''
@@ -414,3 +443,39 @@ def test_the_suites_run_beside_pytest_base_url(suite):
         "--base-url", "http://127.0.0.1:9", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1, skipped=2)
     result.stdout.fnmatch_lines(["plugins:*base-url-*"])  # it really was loaded
+
+
+def test_the_target_headers_and_keys_of_each_surface_reach_the_gateway(pytester, fake_url,
+                                                                        monkeypatch):
+    # A gateway that routes by header (Portkey's x-portkey-provider) and a key per surface:
+    # every request and both SDKs carry those of the route they go to.
+    monkeypatch.setenv("FAKE_GATEWAY_KEY", "fk-openai-key-0123456789")
+    monkeypatch.setenv("FAKE_ANTHROPIC_KEY", "fk-anthropic-key-0123456789")
+    monkeypatch.setenv("FAKE_EVERYWHERE", "from-env")
+    pytester.makefile(".toml", targets=textwrap.dedent(f'''
+        [[target]]
+        name = "fake"
+        description = "a fake gateway that routes by header"
+        base-url = "{fake_url}/v1"
+        features = []
+        deviations = {{}}
+        [target.auth]
+        scheme = "bearer"
+        env = "FAKE_GATEWAY_KEY"
+        [target.headers]
+        x-everywhere = {{ env = "FAKE_EVERYWHERE" }}
+        [target.surfaces.openai]
+        auth = ["bearer"]
+        headers = {{ x-route = "openai" }}
+        [target.surfaces.anthropic]
+        auth = ["x-api-key"]
+        env = "FAKE_ANTHROPIC_KEY"
+        headers = {{ x-route = "anthropic" }}
+        [target.quirks.health]
+        path = "/health"
+    '''))
+    pytester.makepyfile(test_suite=HEADERS_SUITE)
+    pytester.makeconftest(PLUGIN)
+    result = pytester.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

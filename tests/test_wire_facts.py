@@ -13,7 +13,14 @@ import pytest
 
 from gatecheck.checks.errors import ANTHROPIC_ERROR_TYPES, ANTHROPIC_STATUS_TYPES
 from gatecheck.mock._errors import error_for_status
-from gatecheck.protocols import anthropic, chat_path, chat_request, openai, protocol_headers
+from gatecheck.protocols import (
+    anthropic,
+    chat_path,
+    chat_request,
+    openai,
+    protocol_headers,
+    surface_of_path,
+)
 from gatecheck.proxy.errors import KINDS, ProxyError
 
 # Statuses the implementation names a type for although the judge does not ask: the judge
@@ -94,3 +101,13 @@ def test_every_response_gatecheck_builds_has_the_keys_open_responses_requires():
                            status="completed", output=[], usage=None)
     assert set(judge.OPEN_RESPONSES_REQUIRED) <= set(body)
     assert body["status"] in judge.STATUSES
+
+
+@pytest.mark.parametrize(("path", "surface"), [
+    ("/v1/messages", "anthropic"), ("/v1/messages/count_tokens", "anthropic"),
+    ("/messages?beta=true", "anthropic"), ("/v1/messages/", "anthropic"),
+    ("/v1/chat/completions", "openai"), ("/v1/responses", "openai"), ("/v1/models", "openai"),
+    ("/v1/messagesX", "openai"), ("/health", "openai"),
+])
+def test_a_request_path_names_its_front_door(path, surface):
+    assert surface_of_path(path) == surface

@@ -64,6 +64,9 @@ __all__ = [
 
 _USER_AGENT = "gatecheck"
 ExchangeHook = Callable[[Exchange], None]
+# Headers a request gets from its path (a gateway that routes each API family by a header of
+# its own, as Portkey's x-portkey-provider): under the explicit ones, over the defaults.
+RouteHeaders = Callable[[str], Mapping[str, str]]
 
 
 class _ClientBase:
@@ -79,6 +82,7 @@ class _ClientBase:
         surface: Wire | None,
         keep_raw_bytes: int,
         on_exchange: ExchangeHook | None,
+        route_headers: RouteHeaders | None = None,
     ) -> None:
         if max_response_bytes <= 0:
             raise ValueError("max_response_bytes must be positive")
@@ -90,6 +94,7 @@ class _ClientBase:
         self.surface = surface
         self.keep_raw_bytes = keep_raw_bytes
         self.on_exchange = on_exchange
+        self.route_headers = route_headers
         # Only the codings whose decoding the transport can bound are offered.
         self.headers = {"user-agent": _USER_AGENT, "accept-encoding": accept_encoding(),
                         **(headers or {})}
@@ -104,8 +109,15 @@ class _ClientBase:
                  json: Any, content: bytes | None, headers: Mapping[str, str] | None,
                  params: Mapping[str, str] | None, auth: AuthArg, surface: Wire | None,
                  stream: bool) -> tuple[httpx.Request, StreamState]:
+        defaults: Mapping[str, str] = self.headers
+        if self.route_headers is not None:
+            routed = self.route_headers(path)
+            for name, value in routed.items():
+                if is_secret_name(name):
+                    self.redactor.add_secret(value)
+            defaults = {**self.headers, **routed}
         return prepare(
-            http, method, path, json=json, content=content, default_headers=self.headers,
+            http, method, path, json=json, content=content, default_headers=defaults,
             headers=headers, params=params, auth=self.auth if auth is DEFAULT_AUTH else auth,
             surface=surface if surface is not None else self.surface, stream=stream,
             timeouts=self.timeouts, redactor=self.redactor,
@@ -130,10 +142,12 @@ class GatewayClient(_ClientBase):
         surface: Wire | None = None,
         keep_raw_bytes: int = 256 << 10,
         on_exchange: ExchangeHook | None = None,
+        route_headers: RouteHeaders | None = None,
     ) -> None:
         super().__init__(base_url, auth, timeouts=timeouts, max_response_bytes=max_response_bytes,
                          redactor=redactor, headers=headers, surface=surface,
-                         keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange)
+                         keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange,
+                         route_headers=route_headers)
         # trust_env=False: proxy variables must never route loopback test traffic elsewhere.
         bounded = BoundedTransport(origin=base_url, caps=self.caps, total=timeouts.total,
                                    inner=transport)
@@ -229,10 +243,12 @@ class AsyncGatewayClient(_ClientBase):
         surface: Wire | None = None,
         keep_raw_bytes: int = 256 << 10,
         on_exchange: ExchangeHook | None = None,
+        route_headers: RouteHeaders | None = None,
     ) -> None:
         super().__init__(base_url, auth, timeouts=timeouts, max_response_bytes=max_response_bytes,
                          redactor=redactor, headers=headers, surface=surface,
-                         keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange)
+                         keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange,
+                         route_headers=route_headers)
         bounded = AsyncBoundedTransport(origin=base_url, caps=self.caps, inner=transport)
         self._http = httpx.AsyncClient(base_url=base_url, transport=bounded, trust_env=False,
                                        follow_redirects=False, max_redirects=0,

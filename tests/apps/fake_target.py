@@ -37,6 +37,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     elif path == "/v1/models":
         status, body = 200, {"object": "list", "data": [{"id": "fake-model", "object": "model",
                                                          "created": 0, "owned_by": "fake"}]}
+    elif path.endswith("/echo-headers"):  # what the gateway was sent
+        status, body = 200, {"headers": {k.decode(): v.decode() for k, v in scope["headers"]}}
     elif path.startswith("/status/"):
         status, body = int(path.rsplit("/", 1)[1]), {"status": path}
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +35,18 @@ class ProbePlan:
     root_url: str
     auth: Auth
     entries: tuple[MatrixModelConfig, ...]
+    headers: Mapping[str, str] = field(default_factory=dict)  # the target's, for the surface
 
 
 def _auth(target: TargetConfig, surface: Surface, environ: Mapping[str, str]) -> Auth:
     """The target's credential, placed as ``surface`` prefers (openai's when unclaimed)."""
     claimed = surface if target.has_surface(surface) else next(iter(target.surfaces))
     scheme = target.surfaces[claimed].preferred_auth
-    secret = target.secret(environ)
+    secret = target.secret(environ, surface=claimed)
     if scheme == "none" or not secret:
         return Auth()
-    return Auth(scheme=scheme, secret=secret, header=target.auth.header, env=target.auth.env)
+    return Auth(scheme=scheme, secret=secret, header=target.auth.header,
+                env=target.secret_env(claimed))
 
 
 def plan_probes(
@@ -72,7 +74,7 @@ def plan_probes(
         for surface in dict.fromkeys(entry.surface for entry in target.matrix):
             entries = tuple(e for e in target.matrix if e.surface == surface)
             plans.append(ProbePlan(target.name, target.root_url, _auth(target, surface, env),
-                                   entries))
+                                   entries, target.extra_headers(surface, env)))
     if not plans:
         raise HarnessError("nothing to probe: " + "; ".join(skipped))
     return plans
@@ -83,7 +85,8 @@ def run_probes(plans: Sequence[ProbePlan], settings: ProbeSettings) -> list[Prob
     results: list[ProbeResult] = []
     for plan in plans:
         with GatewayClient(plan.root_url, plan.auth, timeouts=settings.timeouts,
-                           max_response_bytes=settings.max_response_bytes) as client:
+                           max_response_bytes=settings.max_response_bytes,
+                           headers=plan.headers) as client:
             results += probe_models(client, plan.target, plan.entries, settings)
     return results
 

@@ -15,12 +15,25 @@ from gatecheck import SURFACES, Surface
 from gatecheck.protocols import anthropic, openai
 
 __all__ = ["SURFACES", "Surface", "anthropic", "chat_path", "chat_request", "openai",
-           "protocol_headers"]
+           "protocol_headers", "surface_of_path"]
 
 
 def chat_path(surface: Surface) -> str:
     """The chat route of ``surface``, under the API root (``.../v1``)."""
     return anthropic.MESSAGES_PATH if surface == "anthropic" else openai.CHAT_PATH
+
+
+def surface_of_path(path: str) -> Surface:
+    """The front door a request path belongs to: Anthropic's Messages routes, else OpenAI's.
+
+    ``path`` is under the root (``/v1/messages``) or the API root (``/messages``), with or
+    without a query.
+    """
+    route = path.split("?", 1)[0].rstrip("/")
+    route = route.removeprefix("/v1") if route.startswith("/v1/") else route
+    is_messages = route == anthropic.MESSAGES_PATH or route.startswith(
+        anthropic.MESSAGES_PATH + "/")
+    return "anthropic" if is_messages else "openai"
 
 
 def chat_request(surface: Surface, model: str, prompt: str, *, max_tokens: int,

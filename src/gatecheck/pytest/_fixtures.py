@@ -16,6 +16,7 @@ import pytest
 from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
 from gatecheck._sdk_http import sdk_http_client
 from gatecheck.checks import inconclusive, info_of
+from gatecheck.protocols import surface_of_path
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState
 from gatecheck.targets import TargetConfig
@@ -102,11 +103,19 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any
     """
     surface = _surface(request, target)
     scheme = target.surfaces[surface].preferred_auth
-    secret = target.secret()
+    secret = target.secret(surface=surface)
     auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
-                env=target.auth.env) if scheme != "none" and secret else Auth()
-    with GatewayClient(target.root_url, auth, surface=surface) as gateway:
+                env=target.secret_env(surface)) if scheme != "none" and secret else Auth()
+    with GatewayClient(target.root_url, auth, surface=surface,
+                       route_headers=route_headers(target)) as gateway:
         yield gateway
+
+
+def route_headers(target: TargetConfig) -> Callable[[str], dict[str, str]]:
+    """The target's static headers for the surface each request path belongs to (a gateway
+    that routes by header, as Portkey's x-portkey-provider, gets the one for that route)."""
+    by_surface = {surface: target.extra_headers(surface) for surface in ("openai", "anthropic")}
+    return lambda path: by_surface[surface_of_path(path)]
 
 
 @pytest.fixture
@@ -118,25 +127,27 @@ def admin_client(target: TargetConfig) -> Iterator[Any]:
         pytest.skip(f"set ${env} to run admin checks on target {target.name!r}" if env
                     else f"target {target.name!r} has no admin key")
     auth = Auth(scheme="bearer", secret=secret, env=target.auth.admin_env)
-    with GatewayClient(target.root_url, auth) as gateway:
+    with GatewayClient(target.root_url, auth, route_headers=route_headers(target)) as gateway:
         yield gateway
 
 
 def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:
-    """Extra headers for a target whose surface takes its key in a custom header."""
-    secret = target.secret()
+    """The target's static headers for ``surface``, and its key when that surface takes it
+    in a custom header."""
+    headers = target.extra_headers(surface)
+    secret = target.secret(surface=surface)
     placement = target.surfaces[surface].preferred_auth if surface in target.surfaces else None
     if placement == "header" and target.auth.header and secret:
-        return {target.auth.header: secret}
-    return {}
+        headers[target.auth.header] = secret
+    return headers
 
 
 @pytest.fixture
 def openai_sdk(target: TargetConfig) -> Iterator[Any]:
     """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
     base = target.api_base_url("openai")
-    sdk = openai.OpenAI(base_url=base, api_key=target.secret() or "gatecheck-no-key",
-                        max_retries=0, timeout=SDK_TIMEOUT_S,
+    key = target.secret(surface="openai") or "gatecheck-no-key"
+    sdk = openai.OpenAI(base_url=base, api_key=key, max_retries=0, timeout=SDK_TIMEOUT_S,
                         default_headers=_sdk_headers(target, "openai"),
                         http_client=sdk_http_client(base))
     yield sdk
@@ -146,7 +157,7 @@ def openai_sdk(target: TargetConfig) -> Iterator[Any]:
 @pytest.fixture
 def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
     """The official Anthropic SDK pointed at the target (no retries, short timeouts)."""
-    secret = target.secret()
+    secret = target.secret(surface="anthropic")
     surface = target.surfaces.get("anthropic")
     bearer = surface is not None and surface.preferred_auth == "bearer"
     # The Anthropic SDK appends /v1/messages itself: it takes the root, not the base-url.
