@@ -20,7 +20,8 @@ the deadline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpcore2
@@ -98,21 +99,36 @@ class SdkTransport(httpx2.BaseTransport):
 
 def sdk_http_client(base_url: str, *, timeouts: Timeouts = SDK_TIMEOUTS,
                     max_response_bytes: int = 8 << 20,
-                    headers: Mapping[str, str] | None = None) -> httpx2.Client:
+                    headers: Mapping[str, str] | None = None,
+                    on_answer: Callable[[int, Any, float], None] | None = None,
+                    ) -> httpx2.Client:
     """An ``httpx2.Client`` for an SDK pointed at ``base_url``, bounded like GatewayClient.
 
     Pass it as ``http_client=`` to ``openai.OpenAI`` or ``anthropic.Anthropic``; the SDK
     closes it when the SDK client is closed. ``timeouts.total`` bounds each request whatever
-    timeout the SDK is given.
+    timeout the SDK is given. ``on_answer(status, headers, sent_at)`` hears of each answer.
     """
     t = timeouts
     connect, read = min(t.connect, t.total), min(t.read, t.total)
     transport = SdkTransport(base_url, Caps(max_body_bytes=max_response_bytes), t.total)
+    hooks: dict[str, list[Callable[..., Any]]] = {}
+    if on_answer is not None:
+        hooks = {"request": [_stamp_sent], "response": [
+            lambda response: on_answer(response.status_code, response.headers,
+                                       response.request.extensions.get(_SENT, time.time()))]}
     return httpx2.Client(
+        event_hooks=hooks,
         transport=transport, trust_env=False, follow_redirects=False, max_redirects=0,
         timeout=httpx2.Timeout(connect=connect, read=read, write=read, pool=connect),
         headers={"accept-encoding": accept_encoding(), **(headers or {})},
     )
+
+
+_SENT = "gatecheck.sent_at"
+
+
+def _stamp_sent(request: httpx2.Request) -> None:
+    request.extensions[_SENT] = time.time()
 
 
 def harness_cause(error: BaseException) -> HarnessError | None:

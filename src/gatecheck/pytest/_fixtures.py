@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
 from gatecheck._sdk_http import sdk_http_client
 from gatecheck.checks import inconclusive, info_of
 from gatecheck.protocols import surface_of_path
+from gatecheck.pytest._cooldown import Answer, retry_after
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState
 from gatecheck.targets import TargetConfig
@@ -107,8 +109,38 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any
     auth = Auth(scheme=scheme, secret=secret, header=target.auth.header,
                 env=target.secret_env(surface)) if scheme != "none" and secret else Auth()
     with GatewayClient(target.root_url, auth, surface=surface,
-                       route_headers=route_headers(target)) as gateway:
+                       route_headers=route_headers(target),
+                       on_exchange=_answers_of(request)) as gateway:
         yield gateway
+
+
+def _answers_of(request: pytest.FixtureRequest) -> Callable[[Any], None] | None:
+    """Note each answer of the check's client in its ItemData (for _cooldown)."""
+    data = request.node.stash.get(ITEM, None)
+    if data is None:
+        return None
+
+    def note(exchange: Any) -> None:
+        if exchange.status is None:
+            return
+        ended = time.time()
+        started = ended - (exchange.duration_ms or 0.0) / 1000
+        data.answers.append(Answer(exchange.status, retry_after(exchange.response_headers),
+                                   started, ended, exchange))
+
+    return note
+
+
+def _sdk_answers(request: pytest.FixtureRequest) -> Callable[[int, Any, float], None] | None:
+    """The same for an SDK's HTTP client: status, headers, when the request was sent."""
+    data = request.node.stash.get(ITEM, None)
+    if data is None:
+        return None
+
+    def note(status: int, headers: Any, started: float) -> None:
+        data.answers.append(Answer(status, headers.get("retry-after"), started, time.time()))
+
+    return note
 
 
 def route_headers(target: TargetConfig) -> Callable[[str], dict[str, str]]:
@@ -143,19 +175,19 @@ def _sdk_headers(target: TargetConfig, surface: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def openai_sdk(target: TargetConfig) -> Iterator[Any]:
+def openai_sdk(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any]:
     """The official OpenAI SDK pointed at the target (no retries, short timeouts)."""
     base = target.api_base_url("openai")
     key = target.secret(surface="openai") or "gatecheck-no-key"
     sdk = openai.OpenAI(base_url=base, api_key=key, max_retries=0, timeout=SDK_TIMEOUT_S,
                         default_headers=_sdk_headers(target, "openai"),
-                        http_client=sdk_http_client(base))
+                        http_client=sdk_http_client(base, on_answer=_sdk_answers(request)))
     yield sdk
     sdk.close()
 
 
 @pytest.fixture
-def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
+def anthropic_sdk(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any]:
     """The official Anthropic SDK pointed at the target (no retries, short timeouts)."""
     secret = target.secret(surface="anthropic")
     surface = target.surfaces.get("anthropic")
@@ -164,7 +196,8 @@ def anthropic_sdk(target: TargetConfig) -> Iterator[Any]:
     base = target.api_base_url("anthropic" if surface is not None else "openai")
     root = base.removesuffix("/v1")
     sdk = anthropic.Anthropic(
-        base_url=root, max_retries=0, timeout=SDK_TIMEOUT_S, http_client=sdk_http_client(root),
+        base_url=root, max_retries=0, timeout=SDK_TIMEOUT_S,
+        http_client=sdk_http_client(root, on_answer=_sdk_answers(request)),
         api_key=None if bearer else (secret or "gatecheck-no-key"),
         auth_token=secret if bearer else None,
         default_headers=_sdk_headers(target, "anthropic"),
@@ -183,10 +216,12 @@ class MockLog:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The log, oldest first (the newest ``limit`` entries when given)."""
+        params = None if limit is None else {"limit": str(limit)}
         try:
             with GatewayClient(self.base_url, timeouts=Timeouts(total=5.0)) as client:
-                response = client.request("GET", "/_mock/log")
+                response = client.request("GET", "/_mock/log", params=params)
             body = response.json() if response.status == 200 else None
         except (HarnessError, ValueError) as exc:
             inconclusive(f"the mock at {self.base_url} could not be read: {exc}")

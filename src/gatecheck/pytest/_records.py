@@ -18,6 +18,7 @@ from gatecheck.checks import (
     ExchangeLike,
     Inconclusive,
 )
+from gatecheck.pytest._cooldown import Answer, CoolDown
 from gatecheck.results import CaseResult, CheckResult, Outcome, utc_iso
 
 __all__ = [
@@ -40,6 +41,8 @@ class ItemData:
     exchanges: list[Any] = field(default_factory=list)
     warnings: list[ConformanceWarning] = field(default_factory=list)
     observations: dict[str, Any] = field(default_factory=dict)
+    answers: list[Answer] = field(default_factory=list)  # every answer, for _cooldown
+    cool_down: CoolDown | None = None  # the check met the gateway's own cool-down
 
 
 def exchange_dict(exchange: ExchangeLike | None) -> dict[str, Any] | None:
@@ -178,6 +181,11 @@ def phase_result(
         outcome = "warned" if data.warnings else "passed"
         if data.warnings:
             found["message"] = "; ".join(w.message for w in data.warnings)[:_TEXT_LIMIT]
+    if data.cool_down is not None and outcome in ("passed", "warned", "inconclusive"):
+        found["cause"] = "cool-down"  # the gateway's own behaviour, seen; not this verdict
+        found["observed"] = data.cool_down.describe()
+        found.setdefault("message", found["observed"])
+        found.setdefault("exchange", data.cool_down.answers[0].exchange)
     exchange = found.get("exchange")
     if exchange is None and data.exchanges:
         exchange = data.exchanges[-1]

@@ -38,19 +38,31 @@ from gatecheck.checks import (
     MARK,
     CheckInfo,
     ConformanceFailure,
+    Inconclusive,
     collect_observations,
     collect_warnings,
     inconclusive,
     info_of,
+    observe,
 )
 from gatecheck.options import CHECK_BUDGET, MAX_TIME, PROFILE, add_target_options, resolve_profile
 from gatecheck.pytest import newhooks
 from gatecheck.pytest._budget import CheckBudget
+from gatecheck.pytest._cooldown import (
+    LOG_LIMIT,
+    MADE_UP_STATUSES,
+    CoolDown,
+    first_call_after,
+    made_up,
+    trigger_of,
+    wait_for,
+)
 from gatecheck.pytest._deviations import DeviationLedger
 from gatecheck.pytest._fixtures import (
     ITEM,
     STATE,
     TARGET_PARAM,
+    MockLog,
     admin_client,
     anthropic_sdk,
     chat_model,
@@ -278,7 +290,13 @@ class GatecheckSession:
             return (yield)
         with collect_warnings() as collected, collect_observations() as observed:
             try:
-                return (yield)
+                try:
+                    return (yield)
+                except Exception as exc:
+                    if not self._rerun_after_cool_down(item, info, data, exc, collected,
+                                                       observed):
+                        raise
+                    return None
             except ConformanceFailure as failure:
                 failure.check_id, failure.level, failure.title = info.id, info.level, info.title
                 failure.target = target_name(item)
@@ -290,6 +308,49 @@ class GatecheckSession:
                 data.observations.update(observed)
                 if getattr(self.config.option, "allure_report_dir", None):
                     _allure_attach(data)
+
+    def _rerun_after_cool_down(self, item: pytest.Item, info: CheckInfo, data: ItemData,
+                               exc: Exception, collected: list[Any],
+                               observed: dict[str, Any]) -> bool:
+        """Whether the check failed only because the gateway was in a cool-down of its own
+        making, and passed when run again after it (see ``_cooldown``); inconclusive when
+        the gateway still makes its answers up; False when this is not a cool-down."""
+        name = target_name(item)
+        url = self.state.mock_urls.get(name) if name is not None else None
+        if url is None or info.feature == "rate-limits" or isinstance(exc, Inconclusive):
+            return False
+        suspects = [a for a in data.answers if a.status in MADE_UP_STATUSES]
+        if not suspects:
+            return False
+        log = MockLog(url)
+        try:
+            entries = log.entries(limit=LOG_LIMIT)
+        except Inconclusive:
+            return False  # no ground truth: the failure stands as the check judged it
+        fake = made_up(suspects, entries)
+        if not fake:
+            return False
+        cool = CoolDown(answers=fake, waited_s=wait_for(fake, self.state.clock.left()),
+                        trigger=trigger_of(fake, entries))
+        data.cool_down = cool
+        time.sleep(cool.waited_s)
+        collected.clear()  # the rerun's own warnings, observations and answers
+        observed.clear()
+        rerun_from = time.time()
+        del data.answers[:]
+        try:
+            item.runtest()
+        except Exception:
+            again = made_up([a for a in data.answers if a.status in MADE_UP_STATUSES],
+                            _entries_or_none(log) or [])
+            if not again:
+                data.cool_down = None  # a failure of its own once the cool-down ended
+                raise
+            cool.rerun = again
+            inconclusive(cool.describe())
+        cool.upstream_again = first_call_after(_entries_or_none(log) or [], rerun_from)
+        observe("cool-down", cool.observation())
+        return True
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
@@ -331,6 +392,13 @@ class GatecheckSession:
         result = self.deviations.note(result).redacted()
         self.counts[result.outcome] = self.counts.get(result.outcome, 0) + 1
         self._emit(CheckFinished(result=result))
+
+
+def _entries_or_none(log: MockLog) -> list[dict[str, Any]] | None:
+    try:
+        return log.entries(limit=LOG_LIMIT)
+    except Inconclusive:
+        return None
 
 
 def _redact_artefacts(config: pytest.Config) -> None:
