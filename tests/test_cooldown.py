@@ -86,11 +86,14 @@ def test_a_check_that_meets_a_cool_down_waits_it_out_and_passes_naming_it(pytest
     assert chat.outcome == "passed", chat.message
     assert chat.cause == "cool-down"
     seen = chat.observations["cool-down"]
-    assert seen["status"] == 429 and seen["waited_s"] == 1 and seen["passed_after_wait"]
-    # Measured from the mock's log: from the upstream 404 to the last made-up answer, and
+    assert seen["status"] == 429
+    assert seen["waited_s"] == 1
+    assert seen["passed_after_wait"]
+    # Measured from the mock's log: from the upstream 401 to the last made-up answer, and
     # to the upstream's next call (the rerun, a second later).
     assert 0 <= seen["lasted_at_least_s"] < 1.0 <= seen["lasted_at_most_s"] < 5
-    assert "answered 429 itself" in chat.message and "upstream 401" in chat.message
+    assert "answered 429 itself" in chat.message
+    assert "upstream 401" in chat.message
     findings = derive_findings(list(got.values()))
     assert [(f.id, f.severity) for f in findings] == [("cool-down", "info")]
 
@@ -107,7 +110,8 @@ def test_a_cool_down_that_outlasts_the_wait_is_inconclusive(pytester, mock_url, 
 def test_a_429_after_an_upstream_call_is_no_cool_down_and_fails(pytester, mock_url):
     got = run(pytester, mock_url, CoolingGateway(f"{mock_url}", cooldown=0.0, always_429=True))
     chat = got["test_b_chat"]
-    assert chat.outcome == "failed" and chat.cause is None
+    assert chat.outcome == "failed"
+    assert chat.cause is None
     assert "cool-down" not in chat.observations
 
 
