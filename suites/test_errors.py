@@ -21,6 +21,7 @@ from gatecheck.checks.support import (
     directive,
     headers_for,
     no_auth,
+    past_cool_down,
     takes_credentials,
     upstream_addresses,
 )
@@ -159,15 +160,17 @@ PROPAGATED = {"openai": {400: {400}, 503: {503}, 529: {503, 529}, 429: {429}, 40
 @check("ERR-5", level="MUST", category="Errors", feature="mock-upstream",
        title="Upstream 400/404/429/503/529 propagate (not collapsed to 500)")
 @pytest.mark.parametrize("surface", ["openai", "anthropic"])
-def test_err5_propagation(client, target, surface, record_exchange):
+def test_err5_propagation(client, target, surface, mock_log, record_exchange):
     if not target.has_surface(surface):
         pytest.skip(f"target does not claim the {surface} surface")
     model = target.models.for_surface(surface) or "gatecheck-model"
     with cases() as case:
         for upstream, allowed in PROPAGATED[surface].items():
-            response = client.request("POST", PATHS[surface], headers=headers_for(surface),
-                                      json=body_for(surface, model,
-                                                    mock=directive(fault=upstream)))
+            body = body_for(surface, model, mock=directive(fault=upstream))
+            # Each upstream error may start a cool-down of the gateway's (LiteLLM): the next
+            # case waits it out rather than judge the gateway's own 429.
+            response = past_cool_down(mock_log, client, "POST", PATHS[surface],
+                                      headers=headers_for(surface), json=body)
             record_exchange(response.exchange)
             with case(f"upstream {upstream}"):
                 errors.status_in(response, allowed, f"upstream {upstream}",
@@ -182,7 +185,7 @@ def test_err5_propagation(client, target, surface, record_exchange):
 
 @check("ERR-5", level="MUST", category="Errors", feature="mock-upstream",
        title="An upstream 401/403 (the gateway's own credentials) is not the client's 401/403")
-def test_err5_upstream_auth_is_not_client_auth(client, target, record_exchange):
+def test_err5_upstream_auth_is_not_client_auth(client, target, mock_log, record_exchange):
     # Seed: gatewayz mapped a provider auth error to 401, indistinguishable from a bad client
     # key; the client cannot fix the gateway's credentials, so it must see a 5xx.
     # the profile may choose among the three; a 401/403 is never right, whatever it says
@@ -191,9 +194,9 @@ def test_err5_upstream_auth_is_not_client_auth(client, target, record_exchange):
         for surface in target.surfaces:
             model = target.models.for_surface(surface) or "gatecheck-model"
             for fault in (401, 403):
-                response = client.request("POST", PATHS[surface], headers=headers_for(surface),
-                                          json=body_for(surface, model,
-                                                        mock=directive(fault=fault)))
+                body = body_for(surface, model, mock=directive(fault=fault))
+                response = past_cool_down(mock_log, client, "POST", PATHS[surface],
+                                          headers=headers_for(surface), json=body)
                 record_exchange(response.exchange)
                 # A gateway without credentials of its own (Portkey OSS) sends the upstream
                 # whatever the client gave it: the rejected credential may be the client's,

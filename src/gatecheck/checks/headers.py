@@ -29,9 +29,18 @@ def request_id_present(surface: Surface, headers: Mapping[str, str], *, what: st
     """HDR-1 / HDR-2: `x-request-id` (OpenAI) / `request-id` (Anthropic) on every response."""
     name = REQUEST_ID_HEADER[surface]
     value = header(headers, name)
-    expect(bool(value and value.strip()), f"{what}: no {name} header",
-           expected=f"{name}: <id>", observed="absent", exchange=exchange,
-           cause="request-id-missing")
+    if value and value.strip():
+        return
+    # An id under another name (LiteLLM: x-litellm-call-id, and the upstream's id renamed
+    # llm_provider-x-request-id) is said: the SDKs read only this name (`_request_id`).
+    others = sorted(k for k in headers if k.lower() != name and _ID_NAME.search(k.lower()))
+    observed = "absent" + (f"; ids under other names: {', '.join(others)} (the official "
+                           f"SDKs read only {name})" if others else "")
+    expect(False, f"{what}: no {name} header", expected=f"{name}: <id>", observed=observed,
+           exchange=exchange, cause="request-id-missing")
+
+
+_ID_NAME = re.compile(r"(request|call|trace)[-_]?id$")
 
 
 def content_type_is(headers: Mapping[str, str], wanted: str, *, what: str,

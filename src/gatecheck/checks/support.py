@@ -33,6 +33,7 @@ __all__ = [
     "headers_for",
     "no_auth",
     "nonce",
+    "past_cool_down",
     "require_credentials",
     "response_json",
     "sdk_parsed",
@@ -235,3 +236,13 @@ def auth_for(target: Any, surface: Surface, secret: str) -> Any:
     if scheme == "header":
         return Auth(scheme="header", secret=secret, header=target.auth.header)
     return Auth(scheme="x-api-key" if scheme == "x-api-key" else "bearer", secret=secret)
+
+
+def past_cool_down(mock_log: Any, client: Any, method: str, path: str, **kwargs: Any) -> Any:
+    """``client.request(method, path, **kwargs)``, waiting out once a 429/503 the gateway
+    made up (the ``mock_log`` fixture's ``past_cool_down``): for a check that provokes several
+    upstream errors in a row, each of which may start a cool-down of the gateway's."""
+    def send() -> Any:
+        return client.request(method, path, **kwargs)
+
+    return mock_log.past_cool_down(send) if mock_log is not None else send()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,9 +17,19 @@ import pytest
 
 from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
 from gatecheck._sdk_http import sdk_http_client
-from gatecheck.checks import inconclusive, info_of
+from gatecheck.checks import Inconclusive, inconclusive, info_of, observe
 from gatecheck.protocols import surface_of_path
-from gatecheck.pytest._cooldown import Answer, retry_after
+from gatecheck.pytest._cooldown import (
+    LOG_LIMIT,
+    MADE_UP_STATUSES,
+    Answer,
+    CoolDown,
+    first_call_after,
+    made_up,
+    retry_after,
+    trigger_of,
+    wait_for,
+)
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState
 from gatecheck.targets import TargetConfig
@@ -230,6 +241,40 @@ class MockLog:
             inconclusive(f"the mock at {self.base_url} answered GET /_mock/log with "
                          f"{response.status}, not its log")
         return entries
+
+
+    def past_cool_down(self, send: Callable[[], Any]) -> Any:
+        """``send()`` a request; when the gateway answered 429/503 itself (no request reached
+        the mock while it waited), wait its Retry-After (bounded) and send once more.
+
+        For a check that provokes several upstream errors in a row (ERR-5): a gateway that
+        cools a model down after the first (LiteLLM) would answer the next itself. The wait
+        is observed as "cool-down" (the report shows it; see ``_cooldown``).
+        """
+        started = time.time()
+        response = send()
+        ended = time.time()
+        if response.status not in MADE_UP_STATUSES:
+            return response
+        answer = Answer(response.status, retry_after(response.exchange.response_headers),
+                        started, ended, response.exchange)
+        try:
+            entries = self.entries(limit=LOG_LIMIT)
+        except Inconclusive:
+            return response
+        if not made_up([answer], entries):
+            return response
+        cool = CoolDown([answer], waited_s=wait_for([answer], None),
+                        trigger=trigger_of([answer], entries))
+        time.sleep(cool.waited_s)
+        again_from = time.time()
+        response = send()
+        if response.status in MADE_UP_STATUSES:
+            cool.rerun = [Answer(response.status, None, again_from, time.time())]
+        with contextlib.suppress(Inconclusive):
+            cool.upstream_again = first_call_after(self.entries(limit=LOG_LIMIT), again_from)
+        observe("cool-down", cool.observation())
+        return response
 
 
 @pytest.fixture

@@ -181,6 +181,9 @@ def phase_result(
         outcome = "warned" if data.warnings else "passed"
         if data.warnings:
             found["message"] = "; ".join(w.message for w in data.warnings)[:_TEXT_LIMIT]
+    if (data.cool_down is None and outcome in ("passed", "warned")
+            and "cool-down" in data.observations):
+        found["cause"] = "cool-down"  # waited out within the check (MockLog.past_cool_down)
     if data.cool_down is not None and outcome in ("passed", "warned", "inconclusive"):
         found["cause"] = "cool-down"  # the gateway's own behaviour, seen; not this verdict
         found["observed"] = data.cool_down.describe()
