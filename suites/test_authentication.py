@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from gatecheck.checks import auth, cases, check, cors, expect
+from gatecheck.checks import auth, cases, check, cors, expect, inconclusive, note_behaviour
 from gatecheck.checks.support import (
     PATHS,
     auth_as,
@@ -18,13 +18,16 @@ from gatecheck.checks.support import (
     nonce,
     require_credentials,
     response_json,
+    takes_credentials,
 )
 
 
 @pytest.fixture(autouse=True)
-def _credentials(target):
-    """Every check here judges how credentials are handled: none taken, none to judge."""
-    require_credentials(target)
+def _credentials(request, target):
+    """Every check here judges how credentials are handled: none taken, none to judge; but
+    AUTH-3 says once what a gateway without credentials of its own does (_missing)."""
+    if not request.node.originalname.startswith("test_auth3_missing"):
+        require_credentials(target)
 
 
 def _post(client, surface, model, *, auth_=None, headers=None):
@@ -71,7 +74,19 @@ def test_auth2_bearer_on_anthropic(client, target, chat_model, record_exchange):
 def _missing(client, target, surface, model, record_exchange):
     response = _post(client, surface, model, auth_=no_auth())
     record_exchange(response.exchange)
-    auth.credentials_rejected(surface, response, why="no credentials", check_envelope=False)
+    if takes_credentials(target):
+        auth.credentials_rejected(surface, response, why="no credentials", check_envelope=False)
+        return
+    # Declared without credentials (auth.scheme = none): nothing to reject, but the operator
+    # should know, once, as an info finding, rather than find every auth check skipped.
+    if response.status in (401, 403):
+        inconclusive(f"target {target.name!r} declares auth.scheme = none, yet answered "
+                     f"{response.status} to a request without credentials: declare its auth")
+    if not 200 <= response.status < 300:  # the chat checks judge a gateway that cannot chat
+        inconclusive(f"a request without credentials answered {response.status}, so whether "
+                     f"the gateway serves it cannot be told")
+    note_behaviour("no-credential", f"{surface}: answered {response.status} to a request "
+                   f"with no credential at all (the target declares auth.scheme = none)")
 
 
 @check("AUTH-3", level="MUST", category="Authentication", surface="openai",

@@ -426,6 +426,25 @@ def test_exactly_the_check_warns(pytester, monkeypatch, broken, mode):
     assert passed, f"{mode}: nothing passed (harness broken?)"
 
 
+@pytest.mark.slow
+def test_a_gateway_whose_root_is_its_only_liveness_answer_is_warned_not_failed(
+        pytester, monkeypatch, broken):
+    # HEALTH-5 (Portkey's gateway: no health path, "AI Gateway says hey!" at /): a probe can
+    # poll the root, so no "no health endpoint" finding; the declared paths still fail.
+    import orjson
+
+    results = pytester.path / "results.jsonl"
+    passed, failed = run_suites(pytester, monkeypatch, broken, "root-only-health",
+                                ("test_health.py",), results=("--gatecheck-results",
+                                                              str(results)))
+    records = {r["test"].split("::")[-1].split("[")[0]: r for r in map(
+        orjson.loads, results.read_bytes().splitlines())}
+    assert failed == {"test_health1_liveness", "test_health2_readiness"}
+    health5 = records["test_health5_endpoint_exists"]
+    assert health5["outcome"] == "warned"
+    assert "only the root answers 200" in health5["message"]
+
+
 def test_every_case_names_a_known_mode():
     from gatecheck.mock.misbehave import MODES
 

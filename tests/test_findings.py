@@ -12,7 +12,8 @@ import json
 import pytest
 
 from gatecheck.findings import CAUSES, MAX_EVIDENCE, derive_findings, read_findings, write_findings
-from gatecheck.results import CaseResult, CheckResult
+from gatecheck.cli import main
+from gatecheck.results import CaseResult, CheckResult, read_results
 from gatecheck.schemas import validator
 
 
@@ -106,3 +107,23 @@ def test_a_findings_json_off_its_schema_is_refused(tmp_path):
     path.write_text('[{"id": "x"}]')
     with pytest.raises(ValueError, match=r"findings\.json"):
         read_findings(path)
+
+
+@pytest.mark.slow
+def test_a_gateway_without_credentials_of_its_own_is_one_info_finding(tmp_path, capsys):
+    # auth.scheme = none (the mock as a target, as Portkey's gateway): no auth check fails or
+    # is skipped in silence; AUTH-3 says it once, on each surface, as one info finding.
+    code = main(["run", "--target", "mock", "--out", str(tmp_path), "--check", "AUTH-3",
+                 "--check", "AUTH-4", "--workers", "0"])
+    console = capsys.readouterr().out
+    assert code == 0, console[-2000:]
+    run = tmp_path / "latest"
+    results = read_results(run / "results.jsonl")
+    auth3 = [r for r in results if r.check_id == "AUTH-3" and "missing" in r.test]
+    assert {(r.outcome, r.cause) for r in auth3} == {("passed", "no-credential")}
+    assert len(auth3) == 2
+    assert {r.outcome for r in results if r.check_id == "AUTH-4"} == {"skipped"}
+    found = derive_findings(results)
+    assert [(f.id, f.severity, f.witnesses) for f in found] == [("no-credential", "info", 2)]
+    assert CAUSES["no-credential"].title in (run / "report.md").read_text()
+    assert "Takes no credential of its own" in console

@@ -25,8 +25,8 @@ import orjson
 from gatecheck.results import CheckResult
 from gatecheck.schemas import validator
 
-__all__ = ["CAUSES", "Cause", "Evidence", "Finding", "derive_findings", "read_findings",
-           "variant", "write_findings"]
+__all__ = ["CAUSES", "OBSERVED_CAUSES", "Cause", "Evidence", "Finding", "derive_findings",
+           "read_findings", "variant", "write_findings"]
 
 Severity = Literal["high", "medium", "low", "info"]
 _SEVERITY: Final[Mapping[str, Severity]] = {"MUST": "high", "SHOULD": "medium", "MAY": "low"}
@@ -48,8 +48,16 @@ def _causes(*rows: tuple[str, str, str]) -> dict[str, Cause]:
     return {row[0]: Cause(*row) for row in rows}
 
 
+# Behaviours a run reports as info findings when a check saw them and passed (the gateway's
+# own cool-down, a gateway declared without credentials): known, not failures.
+OBSERVED_CAUSES: Final = frozenset({"cool-down", "no-credential"})
+
 # Written for each defect, from the wire references; never "see the docs".
 CAUSES: Final[Mapping[str, Cause]] = _causes(
+    ("no-credential", "Takes no credential of its own (auth.scheme = none)",
+     "Anyone who can reach the gateway can use it, with whatever provider credentials it "
+     "holds or is sent: keep it on a private network, or put authentication in front of it "
+     "and declare that in the target."),
     ("no-auth", "Accepts requests without any credential",
      "Require a credential on every model route and answer 401, in the surface's envelope, "
      "when none is sent; a gateway that forwards the client's key upstream still needs a "
@@ -241,7 +249,7 @@ def derive_findings(results: Sequence[CheckResult]) -> list[Finding]:
     cause; most severe first, then by how many checks witnessed them."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for result in results:
-        observed_only = result.cause == "cool-down" and result.outcome != "failed"
+        observed_only = result.cause in OBSERVED_CAUSES and result.outcome != "failed"
         if result.outcome != "failed" and not observed_only:
             continue
         for cause, evidence in _witnesses(result):

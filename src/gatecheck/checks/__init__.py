@@ -18,6 +18,7 @@ from gatecheck.checks._failures import (
     collect_warnings,
     expect,
     inconclusive,
+    note_behaviour,
     observe,
     warn,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "expect",
     "inconclusive",
     "info_of",
+    "note_behaviour",
     "observe",
     "warn",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "collect_warnings",
     "expect",
     "inconclusive",
+    "note_behaviour",
     "observe",
     "warn",
 ]
@@ -210,6 +211,16 @@ def observe(name: str, value: Any) -> None:
     with _lock:
         if _observed is not None:
             _observed[name] = value
+
+
+BEHAVIOUR = "behaviour"  # the observation note_behaviour() records
+
+
+def note_behaviour(cause: str, message: str) -> None:
+    """Record a behaviour of the target that fails nothing but its operator should know (a
+    gateway with no credential of its own, a cool-down): the check passes, and its result
+    names ``cause`` and ``message``, an info finding. Outside a run it does nothing."""
+    observe(BEHAVIOUR, {"cause": cause, "message": message})
 
 
 class Inconclusive(pytest.skip.Exception):  # type: ignore[name-defined,misc]

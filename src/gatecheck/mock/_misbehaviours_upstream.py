@@ -32,6 +32,7 @@ MODES: dict[str, str] = {
     "null-error-type": "5xx error bodies and stream error events carry error.type null",
     "unreachable-as-500": "an unreachable upstream (fault=drop) answered 500, not 502/503/504",
     "no-health": "no health endpoint: every usual health path answers 404",
+    "root-only-health": "no health path, but GET / answers 200 text (as Portkey's gateway)",
     "retry-429-behind-client": "upstream 429s waited out and retried 3 times, the client waiting",
     "prefixed-retry-after": "an upstream 429's Retry-After renamed llm_provider-retry-after",
     "flaky-invalid-500": "the first 4xx to a chat/messages request of each surface sent as 500",
@@ -53,7 +54,11 @@ def rewrite_answer(ex: Exchange, start: dict[str, Any], body: bytes
                    ) -> tuple[dict[str, Any], bytes]:
     """The (start, body) of a whole (non-stream) answer with these modes applied."""
     status: int = start["status"]
-    if ex.on("no-health") and ex.method == "GET" and HEALTH_PATHS.match(ex.path):
+    if ex.on("root-only-health") and ex.method == "GET" and ex.path == "/":
+        return ({**start, "status": 200, "headers": [(b"content-type", b"text/plain")]},
+                b"AI Gateway says hey!")
+    if (ex.on("no-health") or ex.on("root-only-health")) and ex.method == "GET" \
+            and HEALTH_PATHS.match(ex.path):
         headers = [(k, v) for k, v in _headers(start) if k.lower() != b"content-type"]
         return ({**start, "status": 404,
                  "headers": [*headers, (b"content-type", b"application/json")]}, _NOT_FOUND)

@@ -67,7 +67,8 @@ Modes, by the check that catches them (the full table with descriptions is ``MOD
                   dimensions-ignored (EMB-2) embedding-usage-off (EMB-3)
                   embedding-errors-500 (EMB-4)
   upstream leg    null-error-type (ERR-11) unreachable-as-500 (ERR-12) no-health
-                  (HEALTH-5) retry-429-behind-client (LIM-7) prefixed-retry-after (LIM-3)
+                  (HEALTH-5) root-only-health (HEALTH-5 warns) retry-429-behind-client
+                  (LIM-7) prefixed-retry-after (LIM-3)
                   flaky-invalid-500 (the generated ERR-6 tests, as a flaky failure)
                   forward-client-key (AUTH-11) placeholder-credential (AUTH-12); the last two
                   act on the way out: ``wrap(mock, modes, side="upstream")`` in front of the

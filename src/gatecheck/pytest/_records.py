@@ -18,6 +18,7 @@ from gatecheck.checks import (
     ExchangeLike,
     Inconclusive,
 )
+from gatecheck.checks._failures import BEHAVIOUR
 from gatecheck.pytest._cooldown import Answer, CoolDown
 from gatecheck.results import CaseResult, CheckResult, Outcome, utc_iso
 
@@ -181,7 +182,12 @@ def phase_result(
         outcome = "warned" if data.warnings else "passed"
         if data.warnings:
             found["message"] = "; ".join(w.message for w in data.warnings)[:_TEXT_LIMIT]
-    if (data.cool_down is None and outcome in ("passed", "warned")
+    behaviour = data.observations.get(BEHAVIOUR)
+    if outcome in ("passed", "warned") and isinstance(behaviour, dict):
+        found["cause"] = behaviour.get("cause")  # checks.note_behaviour: an info finding
+        found["observed"] = behaviour.get("message")
+        found.setdefault("message", behaviour.get("message"))
+    elif (data.cool_down is None and outcome in ("passed", "warned")
             and "cool-down" in data.observations):
         found["cause"] = "cool-down"  # waited out within the check (MockLog.past_cool_down)
     if data.cool_down is not None and outcome in ("passed", "warned", "inconclusive"):
