@@ -70,6 +70,14 @@ def test_status_type_mismatch_fails_err3():
         errors.status_matches_type("openai", Canned.json(400, {"error": oai}), oai)
 
 
+@pytest.mark.parametrize("error", [{}, {"type": None, "message": "x"}, {"type": 500}])
+def test_no_type_is_the_envelopes_business_not_err3(error):
+    # Portkey's {"status": "failure", ...} has no error object: ERR-1/2 (and ERR-11 for a
+    # null type) report it; ERR-3 has no pairing to judge, and says nothing.
+    errors.status_matches_type("anthropic", Canned.json(500, {"error": error}), error)
+    errors.status_matches_type("openai", Canned.json(400, {"error": error}), error)
+
+
 @pytest.mark.parametrize("body", [None, {"html-message": "Network connection lost."},
                                   {"error": {"message": "x", "code": 502}}])
 def test_200_with_error_fails_err4(body):
@@ -240,15 +248,23 @@ def test_error_message_text_is_what_the_client_reads_err_8():
     "litellm.APIConnectionError: OpenAIException - 'int' object is not iterable",
     "Cannot connect to host ssl:<ssl.SSLContext object at 0x7f2a> [Connect call failed]",
     "aiohttp.client_exceptions.TransferEncodingError: 400, message='Not enough data'",
+    # Portkey's gateway on Node, relaying undici's failure (ERR-11/12 over fault=drop)
+    "Invalid response received from anthropic: {\"html-message\":\"Message: fetch failed "
+    "Cause: SocketError: other side closed Name: TypeError\"}",
+    "Message: fetch failed Cause: Error: connect ECONNREFUSED 127.0.0.1:59998",
+    "Cannot connect to host 10.0.0.7:443 ssl:default [Errno 111] Connect call failed",
 ])
 def test_library_internals_leak_err_8(message):
+    # and what a gateway may say instead is clean
+    errors.error_message_is_clean(Canned.json(502, {}), "The upstream provider could not be "
+                                  "reached (connection refused); try again later.")
     with pytest.raises(ConformanceFailure) as leak:
         errors.error_message_is_clean(Canned.json(500, {}), message)
     assert leak.value.cause == "error-leaks"
 
 
 def test_the_upstream_address_is_an_internal_err_8():
-    message = "Message: fetch failed Cause: Error: connect ECONNREFUSED 127.0.0.1:59998"
+    message = "The upstream at 127.0.0.1:59998 could not be reached"
     errors.error_message_is_clean(Canned.json(500, {}), message)  # no address known: clean
     with pytest.raises(ConformanceFailure, match="names the gateway's upstream"):
         errors.error_message_is_clean(Canned.json(500, {}), message,

@@ -52,13 +52,17 @@ ANTHROPIC_STATUS_TYPES = {
 RETRYABLE = frozenset({408, 409, 429})  # plus every status >= 500 (SDK _should_retry)
 # Text that betrays a stack trace, a Python repr or error message, or an HTTP library's
 # exception leaking into a client-facing message (LiteLLM: "'int' object is not iterable",
-# "<ssl.SSLContext object at 0x7f..>", aiohttp's TransferEncodingError).
+# "<ssl.SSLContext object at 0x7f..>", aiohttp's TransferEncodingError; Portkey on Node:
+# "fetch failed Cause: SocketError: other side closed Name: TypeError", undici's codes and
+# the system's errno names).
 _LEAKS = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|<[\w.]+ object at 0x"
     r"|\{'[a-z_]+': |\b(?:KeyError|AttributeError|TypeError|ValueError)\("
     r"|'\w+' object (?:is not|has no) |\b(?:aiohttp|httpx|httpcore|undici)\.\w"
     r"|\b(?:TransferEncodingError|ClientConnectorError|ServerDisconnectedError"
-    r"|ClientPayloadError)\b")
+    r"|ClientPayloadError)\b"
+    r"|\bfetch failed\b|\bSocketError\b|\bName: \w*Error\b|\bUND_ERR_[A-Z_]+"
+    r"|\bE(?:CONNREFUSED|CONNRESET|TIMEDOUT|NOTFOUND|PIPE|HOSTUNREACH)\b|\[Errno \d+\]")
 _KEYLIKE = re.compile(r"\b(?:sk-(?:ant-)?|gk-|pk-)[A-Za-z0-9_-]{16,}")
 
 
@@ -185,6 +189,10 @@ def status_matches_type(surface: Surface, response: ResponseLike, error: dict[st
     """ERR-3: the error type agrees with the status (SDKs pick the exception from the status)."""
     status, kind, code = response.status, error.get("type"), error.get("code")
     exchange = exchange_of(response)
+    if not isinstance(kind, str) and status != 429:
+        # No type to compare (no envelope, or a null type): the envelope judges say so
+        # (ERR-1 / ERR-2, ERR-11); blaming the pairing too would report one defect twice.
+        return
     if surface == "anthropic":
         wanted = ANTHROPIC_STATUS_TYPES.get(status)
         if wanted is not None:
