@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 import orjson
+import pytest
 
 from gatecheck import CREDENTIAL_PLACEHOLDERS, HarnessError, credential_fingerprint
 from gatecheck.checks import cases, check, errors, expect, inconclusive, warn
@@ -62,9 +63,9 @@ def _json(content):
 def test_auth11_client_key_not_forwarded(client, target, mock_log, record_exchange):
     # A gateway key sent on to a provider is a credential handed to a third party (RFC 6750
     # 5.2: tokens must not be disclosed to anyone but the resource server they are for).
-    if not takes_credentials(target):
-        inconclusive(f"target {target.name!r} takes no credentials of its own: there is no "
-                     "gateway key to leak (AUTH-12 judges what it sends upstream instead)")
+    if not takes_credentials(target):  # not applicable: nothing left unjudged
+        pytest.skip(f"target {target.name!r} takes no credentials of its own: there is no "
+                    "gateway key to leak (AUTH-12 judges what it sends upstream instead)")
     secret = target.secret()
     expect(bool(secret), "no client secret to test with", expected="the target's key",
            observed="none")

@@ -79,7 +79,9 @@ CAUSES: Final[Mapping[str, Cause]] = _causes(
      "and wrong types with 400 invalid_request_error in the surface's envelope; a 5xx makes "
      "SDKs retry a request that can never succeed."),
     ("bad-request-accepted", "Invalid request bodies are answered 2xx",
-     "Refuse bodies the wire reference forbids with 400 instead of passing them on."),
+     "Refuse bodies the wire reference forbids with 400, as the provider would, instead of "
+     "passing them on or quietly changing them (Portkey clamps an out-of-range temperature "
+     "into range): the client never learns its request was not what ran."),
     ("openai-envelope", "OpenAI-route errors are not in OpenAI's error envelope",
      "Answer every error on the OpenAI routes as {\"error\": {\"message\", \"type\", "
      "\"param\", \"code\"}} with string (or null) values; clients read error.message and "
