@@ -21,12 +21,15 @@ from gatecheck.checks.support import (
     takes_credentials,
 )
 
+# What applies to a gateway without credentials of its own too: AUTH-3 says once that it
+# takes none (_missing); the preflight, anthropic-version and passthrough checks need no key.
+_WITHOUT_CREDENTIALS = ("test_auth3_missing", "test_auth7_", "test_auth9_", "test_auth10_")
+
 
 @pytest.fixture(autouse=True)
 def _credentials(request, target):
-    """Every check here judges how credentials are handled: none taken, none to judge; but
-    AUTH-3 says once what a gateway without credentials of its own does (_missing)."""
-    if not request.node.originalname.startswith("test_auth3_missing"):
+    """The checks here judge how credentials are handled: none taken, none to judge."""
+    if not request.node.originalname.startswith(_WITHOUT_CREDENTIALS):
         require_credentials(target)
 
 

@@ -434,7 +434,7 @@ def test_a_gateway_whose_root_is_its_only_liveness_answer_is_warned_not_failed(
     import orjson
 
     results = pytester.path / "results.jsonl"
-    passed, failed = run_suites(pytester, monkeypatch, broken, "root-only-health",
+    _, failed = run_suites(pytester, monkeypatch, broken, "root-only-health",
                                 ("test_health.py",), results=("--gatecheck-results",
                                                               str(results)))
     records = {r["test"].split("::")[-1].split("[")[0]: r for r in map(

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from gatecheck.findings import CAUSES, MAX_EVIDENCE, derive_findings, read_findings, write_findings
 from gatecheck.cli import main
+from gatecheck.findings import CAUSES, MAX_EVIDENCE, derive_findings, read_findings, write_findings
 from gatecheck.results import CaseResult, CheckResult, read_results
 from gatecheck.schemas import validator
 

@@ -12,8 +12,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from gatecheck.cli import main
+from gatecheck.compat import compat_rows, write_compat
 from gatecheck.matrix.history import History
 from gatecheck.matrix.probe import ProbeResult
+from gatecheck.results import read_results
 
 DATA = Path(__file__).parent / "data" / "report"
 CANARY = "gc-canary-4f1c9a7e0b2d48e6a1c3"
@@ -58,6 +60,12 @@ def reports(tmp_path: Path) -> Path:
                         for mode in ("plain", "stream")])
     with sqlite3.connect(root / "history.sqlite") as conn:  # a sample stored before redaction
         conn.execute("UPDATE probes SET sample = ?", (f"token {CANARY}",))
+    # What `gatecheck interop` leaves: the compatibility matrix, linking the runs beside it.
+    runs = {"reference": RUN_A, "litellm": RUN_B}
+    rows = compat_rows({name: read_results(root / run / "results.jsonl")
+                        for name, run in runs.items()})
+    write_compat(root / "interop", rows, list(runs), {name: {} for name in runs},
+                 {name: f"../{run}/report.html" for name, run in runs.items()})
     return root
 
 
@@ -77,6 +85,9 @@ def test_the_site_has_an_index_runs_the_matrix_and_load_runs(site: Path) -> None
             f"runs/{RUN_B}/report.md", f"runs/{LOAD_ONLY}/report.html",
             f"runs/{LOAD_ONLY}/load/summary.json"} <= files
     assert not any(f.startswith("runs/latest") for f in files)
+    assert {"interop/compat.html", "interop/compat.md"} <= files  # linked from the index
+    assert 'href="interop/compat.html"' in (site / "index.html").read_text()
+    assert f'href="../runs/{RUN_B}/report.html"' in (site / "interop" / "compat.html").read_text()
     index = (site / "index.html").read_text()
     for section in ("Latest report per target", "Conformance runs", "Load runs",
                     "Availability matrix"):

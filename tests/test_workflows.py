@@ -71,6 +71,8 @@ def commands(script: str) -> list[list[str]]:
         for token in shlex.split(line.replace(";", " ; "), comments=True):
             if skip_next:
                 skip_next = False
+            elif token == "!" and not current:  # `! CMD`: the command is CMD
+                continue
             elif token in _OPERATORS or (token in _KEYWORDS and not current):
                 if current:
                     out.append(current)
@@ -145,6 +147,8 @@ def test_every_command_exists(name: str, argv: list[str]) -> None:
             assert session in nox_sessions(), f"{name}: no nox session {session!r}"
     elif program == "python":
         assert args[:3] == ["-m", "pip", "install"] or (ROOT / args[0]).is_file(), argv
+    elif program == "gh":  # the GitHub CLI of GitHub's runners: reads runs and artifacts
+        assert args[:2] in (["run", "list"], ["run", "download"]), argv
     elif program.startswith(("./", "scripts/", ".ci/")):
         assert (ROOT / program).is_file(), f"{name}: no script {program}"
     else:

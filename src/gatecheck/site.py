@@ -8,6 +8,8 @@ writes a static tree that any static host serves as is (GitHub Pages included)::
     runs/<run-id>/report.html      the run's reports (rendered here when missing), report.md,
                   report.md ...    results.jsonl, junit.xml, load/summary.json, allure-report/
     matrix/index.html              the availability matrix from history.sqlite (+ matrix.md)
+    interop/compat.html            the real gateways' compatibility matrix (`gatecheck
+                  compat.md        interop`), its links pointed at runs/<run-id>/
 
 Every link is relative, so the site works from any sub-path or from disk. Every text file
 passes through the redactor on its way out (binary files are copied: gatecheck writes none
@@ -40,7 +42,8 @@ __all__ = ["RunEntry", "Site", "build_site", "find_runs"]
 # What a run directory contributes to the site (relative to the run), besides allure-report/.
 _COPIED = ("report.html", "report.md", "results.jsonl", "junit.xml", "load/summary.json",
            "load/report.md", "comparison.html", "comparison.md")
-_SKIPPED_DIRS = {"latest", "matrix"}
+_SKIPPED_DIRS = {"latest", "matrix", "interop"}
+_COMPAT = ("compat.html", "compat.md")  # reports/interop/, written by `gatecheck interop`
 _LABELS = {"report.html": "HTML", "report.md": "Markdown", "junit.xml": "JUnit",
            "results.jsonl": "results", "allure-report/index.html": "Allure",
            "comparison.html": "comparison"}
@@ -184,7 +187,23 @@ def _load_row(entry: RunEntry) -> list[str]:
             p("ttft", "p50"), p("ttft", "p99"), p("e2e", "p99")]
 
 
-def _index(entries: Sequence[RunEntry], matrix_line: str | None) -> str:
+def _publish_compat(interop: Path, entries: Sequence[RunEntry], writer: _Writer) -> bool:
+    """The compatibility matrix, its run links moved to where the site keeps the runs."""
+    if not (interop / "compat.html").is_file():
+        return False
+    published = {e.run_id for e in entries}
+    for name in _COMPAT:
+        source = interop / name
+        if not source.is_file():
+            continue
+        text = source.read_text(encoding="utf-8")
+        for run_id in published:  # ../<run-id>/report.html -> ../runs/<run-id>/report.html
+            text = text.replace(f"../{run_id}/", f"../runs/{quote(run_id)}/")
+        writer.text(f"interop/{name}", text)
+    return True
+
+
+def _index(entries: Sequence[RunEntry], matrix_line: str | None, compat: bool = False) -> str:
     conformance = [e for e in entries if e.status]
     latest: dict[str, RunEntry] = {}
     for entry in conformance:  # newest first: the first seen per target is its latest
@@ -195,6 +214,7 @@ def _index(entries: Sequence[RunEntry], matrix_line: str | None) -> str:
                   latest=sorted(latest.items()),
                   failing=len({id(e) for e in latest.values() if e.status == "FAIL"}),
                   targets={t for e in conformance for t in e.targets}, matrix_line=matrix_line,
+                  compat=compat,
                   when=_when, duration=_duration)
 
 
@@ -203,7 +223,7 @@ def build_site(reports: Path, out: Path, *, history: Path | None = None,
     """Write the site for ``reports`` into ``out`` (replacing what gatecheck put there)."""
     if redact is None:
         redact = redact_curl
-    for stale in ("index.html", "runs", "matrix"):
+    for stale in ("index.html", "runs", "matrix", "interop"):
         path = out / stale
         if path.is_dir():
             shutil.rmtree(path)
@@ -228,6 +248,7 @@ def build_site(reports: Path, out: Path, *, history: Path | None = None,
         published = out / "matrix" / "history.sqlite"
         History(db).export(published, redact)
         writer.files.append(published)
-    writer.text("index.html", _index(entries, matrix_line))
+    compat = _publish_compat(reports / "interop", entries, writer)
+    writer.text("index.html", _index(entries, matrix_line, compat))
     writer.text(".nojekyll", "")  # GitHub Pages: serve every path as is
     return Site(out, entries, len(rows), writer.files, writer.skipped)
