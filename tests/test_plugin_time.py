@@ -116,10 +116,51 @@ def test_a_running_check_gets_the_budget_or_what_is_left_of_the_run():
     assert RunClock(max_time=None, check_budget=None).overdue() is None
 
 
+QUICK_FIRST_SUITE = '''
+import time
+
+from gatecheck.checks import check, expect
+
+@check("W-1", level="MUST", category="Completions", title="quick")
+def test_a_quick(target):
+    expect(True, "never", expected="-", observed="-")
+
+@check("W-2", level="MUST", category="Completions", title="quick too")
+def test_b_quick(target):
+    expect(True, "never", expected="-", observed="-")
+
+@check("W-3", level="MUST", category="Completions", title="stalls")
+def test_c_stalls(target):
+    time.sleep(60)
+
+@check("W-4", level="MUST", category="Completions", title="stalls too")
+def test_d_stalls(target):
+    time.sleep(60)
+'''
+# Before gatecheck's plugin configures a worker (tryfirst): a clock of the worker's own would
+# start after the wait, and give the quick checks time to pass.
+WORKERS_START_LATE = '''
+import time
+
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):  # an xdist worker
+        time.sleep(2.0)
+'''
+
+
 @pytest.mark.slow  # xdist workers start in a child
 def test_the_deadline_holds_across_xdist_workers(slow_suite):
+    # Each worker starts 2 s late, so the controller's 1.5 s deadline has always passed by
+    # then, whatever the order or the machine's speed: a worker that kept a deadline of its
+    # own from its start would run the quick checks and pass them.
+    slow_suite.makeconftest(PLUGIN + WORKERS_START_LATE)
+    slow_suite.makepyfile(test_suite=QUICK_FIRST_SUITE)  # each worker's first check is quick
     result = slow_suite.runpytest_subprocess(*BASE, "-n", "2", "--gatecheck-max-time", "1.5",
-                                             "--gatecheck-check-budget", "60")
+                                             "--gatecheck-check-budget", "60",
+                                             "-p", "no:randomly")
     result.assert_outcomes(skipped=4)
     got = outcomes(slow_suite.path / "r.jsonl")
     assert len(got) == 4  # nothing silently missing
