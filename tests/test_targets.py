@@ -365,3 +365,15 @@ def test_targets_command_on_a_bad_file_raises_one_line(tmp_path, capsys):
     path.write_text(SOURCE.replace('scheme = "none"', 'scheme = "nope"'))
     with pytest.raises(ConfigError, match=r"target\[2\]\.auth\.scheme: 'nope' is not"):
         _targets_command(["--targets-file", str(path)], capsys)
+
+
+def test_the_readmes_target_example_is_a_valid_target(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "targets.toml").write_text(example)
+    target = targets_pkg.load_targets(tmp_path / "targets.toml").get("my-gateway")
+    env = {"MY_UPSTREAM": "http://127.0.0.1:9/v1", "MY_MOCK_URL": "http://127.0.0.1:9"}
+    assert target.extra_headers("anthropic", env) == {
+        "x-portkey-custom-host": "http://127.0.0.1:9/v1", "x-portkey-provider": "anthropic"}
+    assert target.auth.scheme == "none"
+    assert target.resolved_mock_url(env) == "http://127.0.0.1:9"
