@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis.errors import FlakyFailure
 
-from gatecheck._exceptions import HarnessError
-from gatecheck.checks import ConformanceFailure, cases, check, errors, expect
+from gatecheck._exceptions import HarnessError, TargetUnreachableError
+from gatecheck.checks import ConformanceFailure, cases, check, errors, expect, warn
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import openai as oc
 from gatecheck.checks.support import PATHS, capture_stream, conforms, headers_for, response_json
@@ -29,11 +29,27 @@ GENERATED = settings(max_examples=25, derandomize=True, database=None, deadline=
 MODEL = "gatecheck-generated"
 
 
+def _post(client, surface, content):
+    return client.request("POST", PATHS[surface], content=content,
+                          headers=headers_for(surface, {"content-type": "application/json"}))
+
+
 def _send(client, surface, content, record_exchange):
     try:
-        response = client.request("POST", PATHS[surface], content=content,
-                                  headers=headers_for(surface,
-                                                      {"content-type": "application/json"}))
+        try:
+            response = _post(client, surface, content)
+        except TargetUnreachableError as exc:
+            lost = getattr(exc, "exchange", None)
+            if lost is None or lost.response_bytes or lost.status is not None:
+                raise
+            # Closed before a byte of the answer: a server may close a kept-alive connection
+            # at any time (RFC 9112 9.6), and a request that meets the close is lost, which
+            # says nothing of how it would have been answered. Sent once more on a new one.
+            with client.fresh() as again:
+                response = _post(again, surface, content)
+            warn("the gateway closed a kept-alive connection without `Connection: close` "
+                 "(a request sent on it got no answer; sent again on a new connection)",
+                 exchange=lost)
     except HarnessError as exc:  # a timeout or a dropped connection: a hang or a crash
         exchange = getattr(exc, "exchange", None)
         if exchange is not None:

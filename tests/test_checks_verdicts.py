@@ -3,6 +3,11 @@ first byte, how credentials were rejected, the credential placement a target dec
 
 from __future__ import annotations
 
+import json
+import textwrap
+from pathlib import Path
+
+import httpcore  # noqa: F401  (imported outside pytester's runs: see tests/test_plugin.py)
 import httpx
 import orjson
 import pytest
@@ -12,6 +17,9 @@ from gatecheck.checks import streaming as st
 from gatecheck.checks.support import auth_for, upstream_addresses
 from gatecheck.targets import load_targets
 from tests._canned import Canned
+from tests.apps.closing_gateway import closing_gateway
+
+pytest_plugins = ["pytester"]
 
 JSON = httpx.Headers({"content-type": "application/json"})
 SSE = httpx.Headers({"content-type": "text/event-stream"})
@@ -67,3 +75,36 @@ def test_the_upstream_address_comes_from_the_mock_the_target_fronts():
 
     assert upstream_addresses(Log()) == ["127.0.0.1:41234"]
     assert upstream_addresses(None) == []
+
+
+def test_a_kept_alive_connection_closed_under_a_request_is_no_gateway_failure_err_6(
+        pytester):
+    # The gateway answers each invalid request 400 in the envelope, but closes every
+    # connection at its second request: the lost request is sent again on a new connection
+    # and the answer judged; the close is a warning, not "request got no answer".
+    suites = Path(__file__).resolve().parents[1] / "suites"
+    with closing_gateway() as url:
+        pytester.makefile(".toml", targets=textwrap.dedent(f'''
+            [[target]]
+            name = "closing"
+            description = "closes kept-alive connections without a word"
+            base-url = "{url}/v1"
+            features = []
+            deviations = {{}}
+            [target.auth]
+            scheme = "none"
+            [target.surfaces.openai]
+            auth = ["none"]
+            [target.models]
+            default = "mock-chat"
+            [target.quirks.health]
+            path = "/health"
+        '''))
+        result = pytester.inline_run(
+            str(suites / "test_generated.py"), "-k", "invalid_openai", "--target", "closing",
+            "--gatecheck-targets-file", "targets.toml", "--gatecheck-results", "r.jsonl",
+            "-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assertoutcome(passed=1)
+    record = json.loads((pytester.path / "r.jsonl").read_text().splitlines()[0])
+    assert record["outcome"] == "warned"
+    assert "closed a kept-alive connection" in record["message"]

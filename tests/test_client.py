@@ -36,6 +36,7 @@ from gatecheck._exceptions import (
 from gatecheck._redact import Redactor
 from gatecheck._timing import e2e, itl, ttfb, ttft
 from tests.apps import slow_target
+from tests.apps.closing_gateway import closing_gateway
 
 SECRET = "sk-live-canary-0123456789abcdef"
 
@@ -542,3 +543,16 @@ def test_leaving_a_stream_early_closes_it_cleanly(server):
             assert (await client.get("/json")).status == 200
 
     run(main())
+
+
+def test_a_fresh_client_sends_on_a_new_connection_where_a_kept_alive_one_was_closed():
+    # The server closes each connection at its second request, unanswered: on the reused
+    # connection the request is lost; a fresh client (its own pool) gets the answer.
+    with closing_gateway() as url, GatewayClient(url) as client:
+        assert client.request("POST", "/v1/chat/completions", json={}).status == 400
+        with pytest.raises(TargetUnreachableError) as lost:
+            client.request("POST", "/v1/chat/completions", json={})
+        assert lost.value.exchange.response_bytes == 0
+        with client.fresh() as again:
+            assert again.request("POST", "/v1/chat/completions", json={}).status == 400
+            assert again.headers == client.headers

@@ -148,6 +148,7 @@ class GatewayClient(_ClientBase):
                          redactor=redactor, headers=headers, surface=surface,
                          keep_raw_bytes=keep_raw_bytes, on_exchange=on_exchange,
                          route_headers=route_headers)
+        self._inner = transport
         # trust_env=False: proxy variables must never route loopback test traffic elsewhere.
         bounded = BoundedTransport(origin=base_url, caps=self.caps, total=timeouts.total,
                                    inner=transport)
@@ -216,6 +217,16 @@ class GatewayClient(_ClientBase):
             if time.monotonic() > state.deadline:  # a transport without sockets (mocks)
                 raise state.deadline_error()
             yield chunk
+
+    def fresh(self) -> GatewayClient:
+        """A new client with these settings and a connection pool of its own: to send a
+        request again where a kept-alive connection was closed under it (close it after)."""
+        return GatewayClient(
+            self.base_url, self.auth, timeouts=self.timeouts,
+            max_response_bytes=self.max_response_bytes, redactor=self.redactor,
+            headers=self.headers, transport=self._inner, surface=self.surface,
+            keep_raw_bytes=self.keep_raw_bytes, on_exchange=self.on_exchange,
+            route_headers=self.route_headers)
 
     def close(self) -> None:
         self._http.close()
