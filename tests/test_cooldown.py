@@ -38,6 +38,13 @@ def test_b_chat(target, client, chat_model):
     expect(r.status == 200, f"answered {r.status}", expected="200", observed=str(r.status),
            exchange=r.exchange)
 
+@check("W-3", level="MUST", category="Completions", title="fails on an answer of its own")
+def test_d_fails_on_its_own(target, client, chat_model):
+    client.post("/v1/chat/completions", json={"model": chat_model, **CHAT})  # maybe a 429
+    health = client.get("/health")
+    expect(False, "the health answer is wrong", expected="-", observed="-",
+           exchange=health.exchange)
+
 @check("LIM-1", level="MUST", category="Limits", title="its own limiter", feature="rate-limits")
 def test_c_limiter(target, client, chat_model):
     r = client.post("/v1/chat/completions", json={"model": chat_model, **CHAT})
@@ -52,7 +59,8 @@ def mock_url():
         yield url
 
 
-def run(pytester, mock_url, gateway, *extra, select="not limiter", features='"mock-upstream"'):
+def run(pytester, mock_url, gateway, *extra, select="not limiter and not own",
+        features='"mock-upstream"'):
     with serve_in_thread(gateway) as url:
         pytester.makefile(".toml", targets=textwrap.dedent(f'''
             [[target]]
@@ -113,6 +121,17 @@ def test_a_429_after_an_upstream_call_is_no_cool_down_and_fails(pytester, mock_u
     assert chat.outcome == "failed"
     assert chat.cause is None
     assert "cool-down" not in chat.observations
+
+
+def test_a_failure_that_rests_on_another_answer_is_not_rerun(pytester, mock_url, monkeypatch):
+    # Only a failure witnessed by a made-up answer is the cool-down's: this check met one on
+    # the way (as ERR-5 does between its cases) but failed on another answer.
+    monkeypatch.setattr(_cooldown, "MAX_WAIT_S", 0.3)
+    got = run(pytester, mock_url, CoolingGateway(f"{mock_url}", cooldown=60.0),
+              select="provokes or own")
+    own = got["test_d_fails_on_its_own"]
+    assert own.outcome == "failed"
+    assert own.cause is None
 
 
 def test_the_gateways_own_limiter_is_judged_as_it_answers(pytester, mock_url):

@@ -51,6 +51,7 @@ from gatecheck.pytest._budget import CheckBudget
 from gatecheck.pytest._cooldown import (
     LOG_LIMIT,
     MADE_UP_STATUSES,
+    Answer,
     CoolDown,
     first_call_after,
     made_up,
@@ -319,7 +320,7 @@ class GatecheckSession:
         url = self.state.mock_urls.get(name) if name is not None else None
         if url is None or info.feature == "rate-limits" or isinstance(exc, Inconclusive):
             return False
-        suspects = [a for a in data.answers if a.status in MADE_UP_STATUSES]
+        suspects = _witnesses(exc, data.answers)
         if not suspects:
             return False
         log = MockLog(url)
@@ -340,9 +341,8 @@ class GatecheckSession:
         del data.answers[:]
         try:
             item.runtest()
-        except Exception:
-            again = made_up([a for a in data.answers if a.status in MADE_UP_STATUSES],
-                            _entries_or_none(log) or [])
+        except Exception as rerun_exc:
+            again = made_up(_witnesses(rerun_exc, data.answers), _entries_or_none(log) or [])
             if not again:
                 data.cool_down = None  # a failure of its own once the cool-down ended
                 raise
@@ -392,6 +392,26 @@ class GatecheckSession:
         result = self.deviations.note(result).redacted()
         self.counts[result.outcome] = self.counts.get(result.outcome, 0) + 1
         self._emit(CheckFinished(result=result))
+
+
+def _witnesses(exc: BaseException, answers: list[Answer]) -> list[Answer]:
+    """The 429/503 answers a failure rests on: those whose exchange a failed case shows; when
+    no case shows one (an SDK's exception), every 429/503 the check got."""
+    shown = {id(e) for e in _failure_exchanges(exc)}
+    suspects = [a for a in answers if a.status in MADE_UP_STATUSES]
+    if not shown:
+        return suspects
+    return [a for a in suspects if a.exchange is not None and id(a.exchange) in shown]
+
+
+def _failure_exchanges(exc: BaseException) -> list[Any]:
+    found: list[Any] = []
+    if isinstance(exc, ConformanceFailure):
+        found += [f.exchange for f in (exc, *exc.cases) if f.exchange is not None]
+    elif isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found += _failure_exchanges(inner)
+    return found
 
 
 def _entries_or_none(log: MockLog) -> list[dict[str, Any]] | None:
