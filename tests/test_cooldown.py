@@ -185,3 +185,15 @@ def test_the_cool_down_is_described_with_what_was_measured():
         "after an upstream 401 (mock log #7); gatecheck waited 5 s and ran the check "
         "again, and it passed; the cool-down lasted 1.2 to 6.5 s")
     assert json.dumps(cool.observation())
+
+
+@pytest.mark.parametrize(("url", "model"), [
+    ("http://127.0.0.1:1/v1/chat/completions", True), ("/v1/messages", True),
+    ("/v1/responses", True), ("/v1/embeddings", True), ("/v1/messages?beta=true", True),
+    ("/health", False), ("/v1/models", False), ("/v1/messages/count_tokens", False),
+    ("/v1/keys", False),
+])
+def test_only_an_answer_on_a_model_route_can_be_a_cool_down(url, model):
+    assert _cooldown.is_model_route(url) is model
+    bound = Answer(429, None, 1.0, 2.0, upstream_bound=_cooldown.is_model_route(url))
+    assert bool(made_up([bound], [])) is model

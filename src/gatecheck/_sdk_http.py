@@ -100,13 +100,13 @@ class SdkTransport(httpx2.BaseTransport):
 def sdk_http_client(base_url: str, *, timeouts: Timeouts = SDK_TIMEOUTS,
                     max_response_bytes: int = 8 << 20,
                     headers: Mapping[str, str] | None = None,
-                    on_answer: Callable[[int, Any, float], None] | None = None,
+                    on_answer: Callable[[int, Any, float, Any], None] | None = None,
                     ) -> httpx2.Client:
     """An ``httpx2.Client`` for an SDK pointed at ``base_url``, bounded like GatewayClient.
 
     Pass it as ``http_client=`` to ``openai.OpenAI`` or ``anthropic.Anthropic``; the SDK
     closes it when the SDK client is closed. ``timeouts.total`` bounds each request whatever
-    timeout the SDK is given. ``on_answer(status, headers, sent_at)`` hears of each answer.
+    timeout the SDK is given. ``on_answer(status, headers, sent_at, request)`` hears of each answer.
     """
     t = timeouts
     connect, read = min(t.connect, t.total), min(t.read, t.total)
@@ -115,7 +115,8 @@ def sdk_http_client(base_url: str, *, timeouts: Timeouts = SDK_TIMEOUTS,
     if on_answer is not None:
         hooks = {"request": [_stamp_sent], "response": [
             lambda response: on_answer(response.status_code, response.headers,
-                                       response.request.extensions.get(_SENT, time.time()))]}
+                                       response.request.extensions.get(_SENT, time.time()),
+                                       response.request)]}
     return httpx2.Client(
         event_hooks=hooks,
         transport=transport, trust_env=False, follow_redirects=False, max_redirects=0,

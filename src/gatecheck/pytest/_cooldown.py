@@ -24,13 +24,15 @@ reporting.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["LOG_LIMIT", "MADE_UP_STATUSES", "Answer", "CoolDown", "first_call_after", "made_up",
-           "retry_after", "trigger_of", "wait_for"]
+__all__ = ["LOG_LIMIT", "MADE_UP_STATUSES", "Answer", "CoolDown", "first_call_after",
+           "is_model_route", "made_up", "retry_after", "trigger_of", "wait_for"]
 
 MADE_UP_STATUSES = frozenset({429, 503})
 DEFAULT_WAIT_S = 6.0  # no Retry-After: past LiteLLM's default cooldown_time (5 s)
@@ -48,6 +50,18 @@ class Answer:
     started: float
     ended: float
     exchange: Any = None  # the Exchange, when gatecheck's own client made the request
+    # A request the gateway forwards when all is well: a model route, with the target's own
+    # credential. Only such an answer can be a cool-down; a 429 for a bad key or on a health
+    # path is the gateway's verdict on that request, whatever the mock saw.
+    upstream_bound: bool = True
+
+
+_MODEL_ROUTE = re.compile(r"/(?:chat/completions|completions|messages|responses|embeddings)/?$")
+
+
+def is_model_route(url: str) -> bool:
+    """Whether ``url`` (or a path) is a route a gateway forwards to a model."""
+    return bool(_MODEL_ROUTE.search(urlsplit(url).path))
 
 
 @dataclass(slots=True)
@@ -104,7 +118,7 @@ class CoolDown:
 def made_up(answers: Iterable[Answer], entries: Sequence[dict[str, Any]]) -> list[Answer]:
     """The answers of 429/503 during which the mock received no request at all."""
     times = [float(e["time"]) for e in entries if isinstance(e.get("time"), (int, float))]
-    return [a for a in answers if a.status in MADE_UP_STATUSES
+    return [a for a in answers if a.status in MADE_UP_STATUSES and a.upstream_bound
             and not any(a.started - SLACK_S <= t <= a.ended + SLACK_S for t in times)]
 
 

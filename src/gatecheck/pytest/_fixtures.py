@@ -25,6 +25,7 @@ from gatecheck.pytest._cooldown import (
     Answer,
     CoolDown,
     first_call_after,
+    is_model_route,
     made_up,
     retry_after,
     trigger_of,
@@ -121,35 +122,45 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any
                 env=target.secret_env(surface)) if scheme != "none" and secret else Auth()
     with GatewayClient(target.root_url, auth, surface=surface,
                        route_headers=route_headers(target),
-                       on_exchange=_answers_of(request)) as gateway:
+                       on_exchange=_answers_of(request, target)) as gateway:
         yield gateway
 
 
-def _answers_of(request: pytest.FixtureRequest) -> Callable[[Any], None] | None:
+def _answers_of(request: pytest.FixtureRequest,
+                target: TargetConfig) -> Callable[[Any], None] | None:
     """Note each answer of the check's client in its ItemData (for _cooldown)."""
     data = request.node.stash.get(ITEM, None)
     if data is None:
         return None
+    keyless = target.auth.scheme == "none"
 
     def note(exchange: Any) -> None:
         if exchange.status is None:
             return
         ended = time.time()
         started = ended - (exchange.duration_ms or 0.0) / 1000
+        # secret_env: the request carried the target's own key (not a wrong or no key)
+        bound = is_model_route(exchange.url) and (keyless or bool(exchange.secret_env))
         data.answers.append(Answer(exchange.status, retry_after(exchange.response_headers),
-                                   started, ended, exchange))
+                                   started, ended, exchange, upstream_bound=bound))
 
     return note
 
 
-def _sdk_answers(request: pytest.FixtureRequest) -> Callable[[int, Any, float], None] | None:
-    """The same for an SDK's HTTP client: status, headers, when the request was sent."""
+def _sdk_answers(request: pytest.FixtureRequest,
+                 target: TargetConfig) -> Callable[[int, Any, float, Any], None] | None:
+    """The same for an SDK's HTTP client: status, headers, when it was sent, the request."""
     data = request.node.stash.get(ITEM, None)
     if data is None:
         return None
+    keys = {k for k in (target.secret(surface="openai"), target.secret(surface="anthropic")) if k}
 
-    def note(status: int, headers: Any, started: float) -> None:
-        data.answers.append(Answer(status, headers.get("retry-after"), started, time.time()))
+    def note(status: int, headers: Any, started: float, sent: Any) -> None:
+        credential = " ".join(sent.headers.get(name, "") for name in ("authorization",
+                                                                       "x-api-key"))
+        own = not keys or any(key in credential for key in keys)
+        data.answers.append(Answer(status, headers.get("retry-after"), started, time.time(),
+                                   upstream_bound=is_model_route(str(sent.url)) and own))
 
     return note
 
@@ -192,7 +203,7 @@ def openai_sdk(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator
     key = target.secret(surface="openai") or "gatecheck-no-key"
     sdk = openai.OpenAI(base_url=base, api_key=key, max_retries=0, timeout=SDK_TIMEOUT_S,
                         default_headers=_sdk_headers(target, "openai"),
-                        http_client=sdk_http_client(base, on_answer=_sdk_answers(request)))
+                        http_client=sdk_http_client(base, on_answer=_sdk_answers(request, target)))
     yield sdk
     sdk.close()
 
@@ -208,7 +219,7 @@ def anthropic_sdk(request: pytest.FixtureRequest, target: TargetConfig) -> Itera
     root = base.removesuffix("/v1")
     sdk = anthropic.Anthropic(
         base_url=root, max_retries=0, timeout=SDK_TIMEOUT_S,
-        http_client=sdk_http_client(root, on_answer=_sdk_answers(request)),
+        http_client=sdk_http_client(root, on_answer=_sdk_answers(request, target)),
         api_key=None if bearer else (secret or "gatecheck-no-key"),
         auth_token=secret if bearer else None,
         default_headers=_sdk_headers(target, "anthropic"),
