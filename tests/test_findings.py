@@ -7,6 +7,7 @@ strongest level among the witnesses; findings.json round-trips through its schem
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -127,3 +128,19 @@ def test_a_gateway_without_credentials_of_its_own_is_one_info_finding(tmp_path, 
     assert [(f.id, f.severity, f.witnesses) for f in found] == [("no-credential", "info", 2)]
     assert CAUSES["no-credential"].title in (run / "report.md").read_text()
     assert "Takes no credential of its own" in console
+
+
+def test_a_cool_down_waited_out_inside_a_failed_check_is_still_its_own_info_finding():
+    # ERR-5 waits out the cool-down its first case starts (MockLog.past_cool_down), then
+    # fails on a defect of its own: both are reported, each under its own cause.
+    seen = {"status": 429, "made_up_answers": 1, "waited_s": 5.0, "lasted_at_least_s": 0.4,
+            "lasted_at_most_s": 5.6, "passed_after_wait": True, "retry_after": "5"}
+    failed = dataclasses.replace(_result("ERR-5", cause="upstream-auth-as-client"),
+                                 observations={"cool-down": seen})
+    found = {f.id: f for f in derive_findings([failed])}
+    assert set(found) == {"upstream-auth-as-client", "cool-down"}
+    assert found["cool-down"].severity == "info"
+    assert found["upstream-auth-as-client"].severity == "high"
+    assert found["cool-down"].evidence[0].message == (
+        "the gateway answered 429 itself, without calling the upstream; gatecheck waited 5.0 s "
+        "and sent the request again; the cool-down lasted 0.4 to 5.6 s after the upstream error")

@@ -246,15 +246,33 @@ def _witnesses(result: CheckResult) -> Iterable[tuple[str | None, Evidence]]:
                                   result.exchange)
 
 
+def _cool_down_text(seen: Mapping[str, Any]) -> str:
+    """What a check's "cool-down" observation says (gatecheck.pytest._cooldown)."""
+    text = (f"the gateway answered {seen.get('status')} itself, without calling the upstream; "
+            f"gatecheck waited {seen.get('waited_s')} s and sent the request again")
+    low, high = seen.get("lasted_at_least_s"), seen.get("lasted_at_most_s")
+    if isinstance(low, int | float) and isinstance(high, int | float):
+        text += f"; the cool-down lasted {low:g} to {high:g} s after the upstream error"
+    if seen.get("passed_after_wait") is False:
+        text += "; it was still on after the wait"
+    return text
+
+
 def derive_findings(results: Sequence[CheckResult]) -> list[Finding]:
     """Group the failures (and the gateway's own observed behaviours) of every target by
     cause; most severe first, then by how many checks witnessed them."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for result in results:
         observed_only = result.cause in OBSERVED_CAUSES and result.outcome != "failed"
-        if result.outcome != "failed" and not observed_only:
-            continue
-        for cause, evidence in _witnesses(result):
+        witnesses = [(cause, evidence, observed_only) for cause, evidence in _witnesses(result)
+                     ] if result.outcome == "failed" or observed_only else []
+        cooled = result.observations.get("cool-down")
+        if isinstance(cooled, dict) and result.cause != "cool-down":
+            # A cool-down a check waited out between its own requests (ERR-5): the gateway's
+            # behaviour, seen whatever the check's verdict.
+            witnesses.append(("cool-down", _evidence(result, _cool_down_text(cooled), None,
+                                                     None, None), True))
+        for cause, evidence, info in witnesses:
             known = CAUSES.get(cause or "")
             key_id = known.id if known else f"{result.check_id}/{_slug(evidence.test)}"
             group = groups.setdefault((result.target, key_id), {
@@ -262,7 +280,7 @@ def derive_findings(results: Sequence[CheckResult]) -> list[Finding]:
                     f"{result.title}: {evidence.message.splitlines()[0][:120]}"),
                 "levels": set(), "checks": [], "evidence": [], "info": True})
             group["levels"].add(result.level)
-            group["info"] &= observed_only
+            group["info"] &= info
             if result.check_id not in group["checks"]:
                 group["checks"].append(result.check_id)
             group["evidence"].append(evidence)
