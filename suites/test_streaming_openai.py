@@ -107,11 +107,12 @@ def test_stro9_stream_options_without_stream(client, chat_model, record_exchange
     response = client.request("POST", "/v1/chat/completions",
                               json=body_for("openai", chat_model, **USAGE))
     record_exchange(response.exchange)
-    errors.status_in(response, {400}, "stream_options without stream")
+    errors.status_in(response, {400}, "stream_options without stream",
+                     cause="stream-options-accepted")
     error = errors.error_object(response)
     expect(error.get("param") == "stream_options", "param does not name stream_options",
            expected='param "stream_options"', observed=repr(error.get("param")),
-           exchange=response.exchange)
+           exchange=response.exchange, cause="stream-options-accepted")
 
 
 # Paced, so the upstream fails after a gateway that relays as it reads has sent its first

@@ -144,3 +144,18 @@ def test_a_cool_down_waited_out_inside_a_failed_check_is_still_its_own_info_find
     assert found["cool-down"].evidence[0].message == (
         "the gateway answered 429 itself, without calling the upstream; gatecheck waited 5.0 s "
         "and sent the request again; the cool-down lasted 0.4 to 5.6 s after the upstream error")
+
+
+def test_every_cause_a_check_names_is_a_known_cause():
+    # A misspelt cause would quietly become a finding of its own, with no recommendation.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("suites/*.py"), *root.glob("src/gatecheck/checks/*.py"),
+             *root.glob("src/gatecheck/pytest/*.py")]
+    named = {m for f in files for m in re.findall(r'cause="([a-z0-9-]+)"', f.read_text())}
+    named |= {m for f in files for m in re.findall(r'note_behaviour\("([a-z0-9-]+)"',
+                                                    f.read_text())}
+    assert len(named) > 20
+    assert named - set(CAUSES) == set()

@@ -123,6 +123,17 @@ CAUSES: Final[Mapping[str, Cause]] = _causes(
     ("rate-limit-response", "The gateway's own 429 lacks the envelope, code or Retry-After",
      "Answer a limit with 429 in the surface's envelope (rate_limit_exceeded / "
      "rate_limit_error) and an integer Retry-After the SDKs honour."),
+    ("not-json", "API answers that are not JSON",
+     "Answer the API routes with JSON bodies (an HTML page or plain text in front of the API "
+     "is no answer): the official SDKs parse every answer as JSON and fail on anything else."),
+    ("usage-chunk-choices", "The stream's usage chunk carries choices",
+     "With stream_options.include_usage, send the usage in one last chunk whose choices is "
+     "[] (OpenAI's API does): a client that reads every chunk's choices[0].delta, or sums "
+     "them, takes the usage chunk for one more delta."),
+    ("stream-options-accepted", "stream_options is accepted without stream",
+     "Answer stream_options on a request without stream: true with 400 "
+     "invalid_request_error, param \"stream_options\", as OpenAI's API does; accepting it "
+     "hides a client's mistake (it expected a stream and its usage chunk)."),
     ("stream-cut-silently", "A stream cut upstream ends without an error event",
      "When the upstream stream breaks, send an error event (OpenAI: a data: {\"error\"} "
      "chunk; Anthropic: event: error) before closing, so clients do not take a truncated "

@@ -386,7 +386,8 @@ def usage_chunk_is_last(stream: OpenAIStream, *, strict: bool = False,
            exchange=exchange)
     final = stream.chunks[last]
     expect(final.get("choices") == [], "the usage chunk's `choices` is not []",
-           expected="choices: []", observed=excerpt(final.get("choices")), exchange=exchange)
+           expected="choices: []", observed=excerpt(final.get("choices")), exchange=exchange,
+           cause="usage-chunk-choices")
     usage = final["usage"]
     expect(isinstance(usage, dict)
            and all(isinstance(usage.get(k), int)
