@@ -370,6 +370,8 @@ class GatecheckSession:
             # The report holds the failure as text by now; the traceback's frames would keep
             # up to a body cap of decoded bytes alive per failed check for the whole run.
             release_frames(call.excinfo.value)
+        if report.when == "teardown" and ITEM in item.stash:
+            del item.stash[ITEM]  # items live as long as the session: their records need not
         return report
 
     @pytest.hookimpl(tryfirst=True)
