@@ -159,3 +159,10 @@ def test_every_cause_a_check_names_is_a_known_cause():
                                                     f.read_text())}
     assert len(named) > 20
     assert named - set(CAUSES) == set()
+
+
+def test_a_cause_id_listed_twice_is_refused():
+    from gatecheck.findings import _causes
+
+    with pytest.raises(ValueError, match="listed twice: x"):
+        _causes(("x", "one", "do a"), ("y", "two", "do b"), ("x", "three", "do c"))

@@ -45,6 +45,10 @@ class Cause:
 
 
 def _causes(*rows: tuple[str, str, str]) -> dict[str, Cause]:
+    ids = [row[0] for row in rows]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:  # a later row would silently replace an earlier one
+        raise ValueError(f"cause ids listed twice: {', '.join(duplicated)}")
     return {row[0]: Cause(*row) for row in rows}
 
 
@@ -126,10 +130,6 @@ CAUSES: Final[Mapping[str, Cause]] = _causes(
     ("not-json", "API answers that are not JSON",
      "Answer the API routes with JSON bodies (an HTML page or plain text in front of the API "
      "is no answer): the official SDKs parse every answer as JSON and fail on anything else."),
-    ("usage-chunk-choices", "The stream's usage chunk carries choices",
-     "With stream_options.include_usage, send the usage in one last chunk whose choices is "
-     "[] (OpenAI's API does): a client that reads every chunk's choices[0].delta, or sums "
-     "them, takes the usage chunk for one more delta."),
     ("stream-options-accepted", "stream_options is accepted without stream",
      "Answer stream_options on a request without stream: true with 400 "
      "invalid_request_error, param \"stream_options\", as OpenAI's API does; accepting it "
