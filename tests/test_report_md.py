@@ -137,3 +137,12 @@ def test_a_multi_target_report_has_a_row_per_target(sample):
     assert "| `other` | ⏭️ SKIPPED | n/a | 0 | 0 | 0 | 9 | 0 | 0 |" in text
     assert "| `reference` | ❌ FAIL | 71.4% (5/7) | 4 | 2 | 1 | 1 | 1 | 0 |" in text
     assert "| Check | Variant | Target | Level | Title | Outcome | Time |" in text
+
+
+def test_counted_nouns_take_their_plural():
+    from gatecheck.report._format import plural
+
+    assert plural(1, "more witness") == "1 more witness"
+    assert plural(5, "more witness") == "5 more witnesses"
+    assert plural(2, "check") == "2 checks"
+    assert plural(0, "failed case") == "0 failed cases"

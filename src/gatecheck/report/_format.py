@@ -90,7 +90,10 @@ def md_fence(value: object, lang: str = "") -> Md:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    """'1 check', '2 checks'; nouns ending in s, x, z, ch or sh take -es (witnesses)."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {noun}" + ("es" if noun.endswith(("s", "x", "z", "ch", "sh")) else "s")
 
 
 def when(iso: str | None) -> str:
