@@ -45,6 +45,18 @@ def test_d_fails_on_its_own(target, client, chat_model):
     expect(False, "the health answer is wrong", expected="-", observed="-",
            exchange=health.exchange)
 
+@check("W-4", level="MUST", category="Completions", title="waits between its own requests")
+def test_e_waits_between_requests(target, client, chat_model, mock_log):
+    from gatecheck.checks.support import past_cool_down
+
+    body = {"model": chat_model, "max_tokens": 2,
+            "messages": [{"role": "user", "content": "[[mock fault=401]]"}]}
+    client.post("/v1/chat/completions", json=body)  # the gateway cools the model down
+    r = past_cool_down(mock_log, client, "POST", "/v1/chat/completions",
+                       json={"model": chat_model, **CHAT})
+    expect(r.status == 200, f"answered {r.status}", expected="200", observed=str(r.status),
+           exchange=r.exchange)
+
 @check("LIM-1", level="MUST", category="Limits", title="its own limiter", feature="rate-limits")
 def test_c_limiter(target, client, chat_model):
     r = client.post("/v1/chat/completions", json={"model": chat_model, **CHAT})
@@ -59,7 +71,7 @@ def mock_url():
         yield url
 
 
-def run(pytester, mock_url, gateway, *extra, select="not limiter and not own",
+def run(pytester, mock_url, gateway, *extra, select="not limiter and not own and not waits",
         features='"mock-upstream"'):
     with serve_in_thread(gateway) as url:
         pytester.makefile(".toml", targets=textwrap.dedent(f'''
@@ -121,6 +133,20 @@ def test_a_429_after_an_upstream_call_is_no_cool_down_and_fails(pytester, mock_u
     assert chat.outcome == "failed"
     assert chat.cause is None
     assert "cool-down" not in chat.observations
+
+
+def test_a_check_waits_out_a_cool_down_between_its_own_requests(pytester, mock_url):
+    # MockLog.past_cool_down (ERR-5, LIM-3): the second request meets the cool-down the first
+    # started, is sent again after Retry-After, and the wait is an info finding.
+    got = run(pytester, mock_url, CoolingGateway(f"{mock_url}", cooldown=1.0),
+              select="waits")
+    waits = got["test_e_waits_between_requests"]
+    assert waits.outcome == "passed", waits.message
+    seen = waits.observations["cool-down"]
+    assert seen["waited_s"] == 1
+    assert seen["passed_after_wait"]
+    assert 1.0 <= seen["lasted_at_most_s"] < 5
+    assert [(f.id, f.severity) for f in derive_findings([waits])] == [("cool-down", "info")]
 
 
 def test_a_failure_that_rests_on_another_answer_is_not_rerun(pytester, mock_url, monkeypatch):

@@ -139,6 +139,18 @@ def test_log_records_requests_with_redacted_headers_and_usage():
         assert client.get("/_mock/log").json() == {"entries": [], "total": 0, "dropped": 0}
 
 
+def test_a_log_entry_is_stamped_when_its_request_arrived():
+    # A gateway's next request may leave before the mock logs the last answer; the cool-down
+    # test (gatecheck.pytest._cooldown) reads which requests arrived during an answer.
+    with _asgi_client(MockConfig()) as client:
+        before = time.time()
+        client.post("/v1/chat/completions", json={
+            "model": "mock-chat", "messages": [{"role": "user", "content": "[[mock ttft=300]]"}]})
+        after = time.time()
+        entry = client.get("/_mock/log").json()["entries"][0]
+        assert before <= entry["time"] < before + 0.25 < after
+
+
 def test_log_counts_cache_control_marks_and_keeps_anthropic_beta():
     mark = {"type": "ephemeral"}
     body = {"model": "mock-chat", "max_tokens": 4,

@@ -141,8 +141,8 @@ class MockApp:
                     return
                 if self.config.api_keys and not self._authorised(headers):
                     await conn.respond(401, surface.error_body(401))
-                    self.log.add(method, path, headers, surface=surface.name, status=401,
-                                 sent_id=request_id)
+                    self.log.add(method, path, headers, arrived=conn.arrived,
+                                 surface=surface.name, status=401, sent_id=request_id)
                     return
                 if route is not None:
                     await self._completion(route, surface, conn, method, path, headers,
@@ -214,15 +214,15 @@ class MockApp:
             raw = await self._read(conn)
         except _TooLarge:
             await conn.respond(413, surface.error_body(413))
-            self.log.add(method, path, headers, surface=surface.name, status=413,
-                         sent_id=sent_id)
+            self.log.add(method, path, headers, arrived=conn.arrived,
+                         surface=surface.name, status=413, sent_id=sent_id)
             return
         except ConnectionResetError:
             return
         if len(raw) > self.config.max_request_bytes:
             await conn.respond(413, surface.error_body(413))
-            self.log.add(method, path, headers, surface=surface.name, status=413,
-                         sent_id=sent_id)
+            self.log.add(method, path, headers, arrived=conn.arrived,
+                         surface=surface.name, status=413, sent_id=sent_id)
             return
         nonce, raw = split_nonce(raw)  # before the cache: a marked body hits the same plan
         if nonce is not None:
@@ -232,7 +232,8 @@ class MockApp:
         plan = self._plans[route].get(raw)
         if plan.status != 200:
             await conn.respond(plan.status, plan.error)
-            self.log.add(method, path, headers, surface=surface.name, status=plan.status,
+            self.log.add(method, path, headers, arrived=conn.arrived,
+                         surface=surface.name, status=plan.status,
                          sent_id=sent_id)
             return
         if route == "count":
@@ -241,6 +242,7 @@ class MockApp:
                 method,
                 path,
                 headers,
+                arrived=conn.arrived,
                 surface="anthropic",
                 model=plan.model,
                 directive=plan.directive,
@@ -266,6 +268,7 @@ class MockApp:
             method,
             path,
             headers,
+            arrived=conn.arrived,
             surface=surface.name,
             model=plan.model,
             stream=plan.stream,

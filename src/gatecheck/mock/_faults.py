@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -35,7 +36,7 @@ class Conn:
     sends on successes, errors and streams alike).
     """
 
-    __slots__ = ("_gone", "_watch", "extra", "receive", "send", "stopwatch")
+    __slots__ = ("_gone", "_watch", "arrived", "extra", "receive", "send", "stopwatch")
 
     def __init__(
         self, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]],
@@ -46,6 +47,9 @@ class Conn:
         self._gone: asyncio.Event | None = None
         self._watch: asyncio.Task[None] | None = None
         self.stopwatch: Stopwatch | None = None
+        # When the request arrived (epoch s), for the request log: entries are added once the
+        # answer has left, and a gateway may send its next request before that.
+        self.arrived = time.time()
 
     async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         await self.send({"type": "http.response.start", "status": status,

@@ -23,7 +23,7 @@ class LogEntry:
     """One request; ``status`` and ``fault`` are what the mock answered with."""
 
     seq: int
-    time: float
+    time: float  # when the request arrived (epoch s)
     method: str
     path: str
     surface: str | None
@@ -119,10 +119,11 @@ class RequestLog:
         images: tuple[dict[str, str], ...] = (),
         thinking: tuple[str, ...] = (),
         sent_id: str | None = None,
+        arrived: float | None = None,
     ) -> LogEntry:
         entry = LogEntry(
             next(self._seq),
-            time.time(),
+            time.time() if arrived is None else arrived,
             method,
             path,
             surface,

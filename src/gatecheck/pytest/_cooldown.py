@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["LOG_LIMIT", "MADE_UP_STATUSES", "Answer", "CoolDown", "first_call_after",
-           "is_model_route", "made_up", "retry_after", "trigger_of", "wait_for"]
+__all__ = ["LOG_LIMIT", "MADE_UP_STATUSES", "Answer", "CoolDown", "cool_down_in",
+           "first_call_after", "is_model_route", "made_up", "retry_after", "trigger_of",
+           "wait_for"]
 
 MADE_UP_STATUSES = frozenset({429, 503})
 DEFAULT_WAIT_S = 6.0  # no Retry-After: past LiteLLM's default cooldown_time (5 s)
 MAX_WAIT_S = 30.0  # a Retry-After is the gateway's to choose, the wait is gatecheck's
-SLACK_S = 0.005  # the mock stamps its log when a request arrives; clocks are the same host's
 LOG_LIMIT = 500  # the newest mock log entries read (a check makes far fewer requests)
 
 
@@ -116,10 +116,26 @@ class CoolDown:
 
 
 def made_up(answers: Iterable[Answer], entries: Sequence[dict[str, Any]]) -> list[Answer]:
-    """The answers of 429/503 during which the mock received no request at all."""
+    """The answers of 429/503 during which the mock received no request at all.
+
+    The mock stamps each entry with when its request arrived, on the same host's clock: a
+    request the gateway made for an answer arrived after the client sent it and before the
+    answer came back, so the window needs no slack; a slack would take the error answer just
+    before (the one that started the cool-down) for an upstream call of this one.
+    """
     times = [float(e["time"]) for e in entries if isinstance(e.get("time"), (int, float))]
     return [a for a in answers if a.status in MADE_UP_STATUSES and a.upstream_bound
-            and not any(a.started - SLACK_S <= t <= a.ended + SLACK_S for t in times)]
+            and not any(a.started <= t <= a.ended for t in times)]
+
+
+def cool_down_in(answers: Sequence[Answer], entries: Sequence[dict[str, Any]],
+                 left: float | None) -> CoolDown | None:
+    """The cool-down ``answers`` show against the mock's log (those it made up, the upstream
+    error before them, how long to wait), else None."""
+    fake = made_up(answers, entries)
+    if not fake:
+        return None
+    return CoolDown(answers=fake, waited_s=wait_for(fake, left), trigger=trigger_of(fake, entries))
 
 
 def trigger_of(answers: Sequence[Answer],

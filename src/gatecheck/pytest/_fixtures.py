@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,13 +22,10 @@ from gatecheck.pytest._cooldown import (
     LOG_LIMIT,
     MADE_UP_STATUSES,
     Answer,
-    CoolDown,
+    cool_down_in,
     first_call_after,
     is_model_route,
-    made_up,
     retry_after,
-    trigger_of,
-    wait_for,
 )
 from gatecheck.pytest._records import ItemData
 from gatecheck.pytest._state import RunState
@@ -253,6 +249,12 @@ class MockLog:
                          f"{response.status}, not its log")
         return entries
 
+    def recent(self) -> list[dict[str, Any]] | None:
+        """The newest LOG_LIMIT entries, or None when the mock cannot be read."""
+        try:
+            return self.entries(limit=LOG_LIMIT)
+        except Inconclusive:
+            return None
 
     def past_cool_down(self, send: Callable[[], Any]) -> Any:
         """``send()`` a request; when the gateway answered 429/503 itself (no request reached
@@ -269,21 +271,16 @@ class MockLog:
             return response
         answer = Answer(response.status, retry_after(response.exchange.response_headers),
                         started, ended, response.exchange)
-        try:
-            entries = self.entries(limit=LOG_LIMIT)
-        except Inconclusive:
+        # The check's own budget (--check-budget) bounds the wait, as it bounds the check.
+        cool = cool_down_in([answer], self.recent() or [], None)
+        if cool is None:
             return response
-        if not made_up([answer], entries):
-            return response
-        cool = CoolDown([answer], waited_s=wait_for([answer], None),
-                        trigger=trigger_of([answer], entries))
         time.sleep(cool.waited_s)
         again_from = time.time()
         response = send()
         if response.status in MADE_UP_STATUSES:
             cool.rerun = [Answer(response.status, None, again_from, time.time())]
-        with contextlib.suppress(Inconclusive):
-            cool.upstream_again = first_call_after(self.entries(limit=LOG_LIMIT), again_from)
+        cool.upstream_again = first_call_after(self.recent() or [], again_from)
         observe("cool-down", cool.observation())
         return response
 

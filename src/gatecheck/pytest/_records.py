@@ -183,13 +183,12 @@ def phase_result(
         if data.warnings:
             found["message"] = "; ".join(w.message for w in data.warnings)[:_TEXT_LIMIT]
     behaviour = data.observations.get(BEHAVIOUR)
+    # A cool-down waited out between a check's own requests (MockLog.past_cool_down) is
+    # found from its "cool-down" observation (findings.derive_findings), whatever the verdict.
     if outcome in ("passed", "warned") and isinstance(behaviour, dict):
         found["cause"] = behaviour.get("cause")  # checks.note_behaviour: an info finding
         found["observed"] = behaviour.get("message")
         found.setdefault("message", behaviour.get("message"))
-    elif (data.cool_down is None and outcome in ("passed", "warned")
-            and "cool-down" in data.observations):
-        found["cause"] = "cool-down"  # waited out within the check (MockLog.past_cool_down)
     if data.cool_down is not None and outcome in ("passed", "warned", "inconclusive"):
         found["cause"] = "cool-down"  # the gateway's own behaviour, seen; not this verdict
         found["observed"] = data.cool_down.describe()

@@ -49,14 +49,11 @@ from gatecheck.options import CHECK_BUDGET, MAX_TIME, PROFILE, add_target_option
 from gatecheck.pytest import newhooks
 from gatecheck.pytest._budget import CheckBudget
 from gatecheck.pytest._cooldown import (
-    LOG_LIMIT,
     MADE_UP_STATUSES,
     Answer,
-    CoolDown,
+    cool_down_in,
     first_call_after,
     made_up,
-    trigger_of,
-    wait_for,
 )
 from gatecheck.pytest._deviations import DeviationLedger
 from gatecheck.pytest._fixtures import (
@@ -324,15 +321,10 @@ class GatecheckSession:
         if not suspects:
             return False
         log = MockLog(url)
-        try:
-            entries = log.entries(limit=LOG_LIMIT)
-        except Inconclusive:
-            return False  # no ground truth: the failure stands as the check judged it
-        fake = made_up(suspects, entries)
-        if not fake:
+        entries = log.recent()  # None: no ground truth, the failure stands as judged
+        cool = cool_down_in(suspects, entries, self.state.clock.left()) if entries else None
+        if cool is None:
             return False
-        cool = CoolDown(answers=fake, waited_s=wait_for(fake, self.state.clock.left()),
-                        trigger=trigger_of(fake, entries))
         data.cool_down = cool
         time.sleep(cool.waited_s)
         collected.clear()  # the rerun's own warnings, observations and answers
@@ -342,13 +334,13 @@ class GatecheckSession:
         try:
             item.runtest()
         except Exception as rerun_exc:
-            again = made_up(_witnesses(rerun_exc, data.answers), _entries_or_none(log) or [])
+            again = made_up(_witnesses(rerun_exc, data.answers), log.recent() or [])
             if not again:
                 data.cool_down = None  # a failure of its own once the cool-down ended
                 raise
             cool.rerun = again
             inconclusive(cool.describe())
-        cool.upstream_again = first_call_after(_entries_or_none(log) or [], rerun_from)
+        cool.upstream_again = first_call_after(log.recent() or [], rerun_from)
         observe("cool-down", cool.observation())
         return True
 
@@ -414,13 +406,6 @@ def _failure_exchanges(exc: BaseException) -> list[Any]:
         for inner in exc.exceptions:
             found += _failure_exchanges(inner)
     return found
-
-
-def _entries_or_none(log: MockLog) -> list[dict[str, Any]] | None:
-    try:
-        return log.entries(limit=LOG_LIMIT)
-    except Inconclusive:
-        return None
 
 
 def _redact_artefacts(config: pytest.Config) -> None:
