@@ -218,8 +218,9 @@ BEHAVIOUR = "behaviour"  # the observation note_behaviour() records
 
 def note_behaviour(cause: str, message: str) -> None:
     """Record a behaviour of the target that fails nothing but its operator should know (a
-    gateway with no credential of its own, a cool-down): the check passes, and its result
-    names ``cause`` and ``message``, an info finding. Outside a run it does nothing."""
+    gateway with no credential of its own): the passing check's result names ``cause`` and
+    ``message``, an info finding (``findings.OBSERVED_CAUSES``). Outside a run it does
+    nothing."""
     observe(BEHAVIOUR, {"cause": cause, "message": message})
 
 
