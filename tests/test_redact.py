@@ -116,6 +116,17 @@ def test_query_values_without_userinfo(redactor):
     assert redactor.text("see http://h/p?token=abc.") == "see http://h/p?token=[REDACTED]"
 
 
+@pytest.mark.parametrize("prefix", ["reference=", "--base-url=", "=", "(", '"', "'", "x: ",
+                                    "reference='"])
+def test_a_query_is_masked_whatever_stands_before_the_url(prefix):
+    # `NAME=URL` once read as one pair named NAME: the query inside was never looked at
+    for scheme, name in (("http", "key"), ("gopher", "token"), ("https", "api_key")):
+        text = f"{prefix}{scheme}://h/v1?{name}=hunter2pass&model=m"
+        out = Redactor().text(text)
+        assert out == f"{prefix}{scheme}://h/v1?{name}=[REDACTED]&model=m"
+        assert Redactor().text(out) == out
+
+
 def test_json_text_fields(redactor):
     body = json.dumps({"api_key": "short1", "password": "hunter2", "model": "m",
                        "nested": {"client_secret": "s3"}, "max_tokens": 10})

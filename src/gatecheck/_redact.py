@@ -86,6 +86,11 @@ _PLAIN_PAIR = re.compile(
     r"(?:\[REDACTED\])?|\[REDACTED\])",
     re.IGNORECASE,
 )
+# A URL's query (with its `?`), wherever the URL stands: `_PLAIN_PAIR` reads
+# `reference=http://h/v1?key=...` or `--base-url=http://...` as one pair named by what comes
+# before the URL and never looks inside, so the query's own pairs are found here first. The
+# host and path are bounded, which keeps the scan linear on text full of `://`.
+_URL_QUERY = re.compile(r"://[^\s\"'<>?#]{0,2048}(\?[^\s\"'<>#]+)")
 # `$NAME` / `${NAME}`: a reference to an environment variable (how curl lines name secrets),
 # never the secret itself.
 _ENV_REF = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
@@ -218,6 +223,8 @@ class Redactor:
         if "://" in text and "@" in text:
             text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
         if any(hint in low for hint in _NAME_HINTS):
+            if "://" in text and "?" in text:
+                text = _URL_QUERY.sub(_url_query, text)
             text = _QUOTED_PAIR.sub(_quoted_pair, text)
             text = _PLAIN_PAIR.sub(_plain_pair, text)
         # Last: its masks replace one word by one word, so no rule sees anything new on a
@@ -293,6 +300,12 @@ def _plain_pair(m: re.Match[str]) -> str:
         # digits or symbols. In a query (`?key=abc`) every value is masked.
         return m.group(0)
     return f"{name}{m.group(2)}{m.group(3) or ''}{REDACTED}"
+
+
+def _url_query(m: re.Match[str]) -> str:
+    query = m.group(1)
+    masked = _PLAIN_PAIR.sub(_plain_pair, query)  # its `?` keeps the first pair out of prose
+    return m.group(0) if masked == query else m.group(0)[: m.start(1) - m.start()] + masked
 
 
 def _mask_token_runs(text: str) -> str:
