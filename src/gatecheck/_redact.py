@@ -16,7 +16,8 @@ JavaScript must come out byte-identical unless it holds a secret. What is masked
   and set-cookie;
 - the same names in credential positions of text: a JSON field (``"api_key": "..."``), a
   header line (``x-api-key: ...``, a space after the colon), a query or form parameter
-  (``?api_key=``, ``&key=``, ``token=`` after a space or ``?&;``); a field named exactly
+  (``?api_key=``, ``&key=``, ``token=`` after a space or ``?&;``, and in any URL's query
+  whatever precedes the URL: ``NAME=http://h?key=``); a field named exactly
   ``token`` only when its value has 16+ characters, because logprobs use ``"token"`` for
   generated text. Minified code (``e.key=t``, ``{key:e}``, ``password:!0``) is none of these;
 - key-shaped strings: provider key prefixes (``sk-``, ``sk-ant-``, ``sk-proj-``, ``gk-``,
