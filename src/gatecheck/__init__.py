@@ -56,6 +56,8 @@ from gatecheck._timing import (
     usage_from,
 )
 
+# A measured lazy import (module docstring): httpx and asyncio add about 0.4 s to the 0.2 s
+# of `import gatecheck`; type checkers see the names here, __getattr__ loads them.
 if TYPE_CHECKING:
     from gatecheck._client import (
         AsyncGatewayClient,

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gatecheck._exceptions import ResponseTooLargeError, StreamError
+from gatecheck._exceptions import OffOriginError, ResponseTooLargeError, StreamError
 
 __all__ = ["BodyMeter", "Caps", "DeadlineBackend", "accept_encoding", "check_headers",
            "check_origin", "current_deadline", "header_overflow", "origin_of", "release_frames",
@@ -201,8 +201,6 @@ def origin_of(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
 
 def check_origin(request_origin: tuple[str, str, int], allowed: tuple[str, str, int] | None,
                  where: str) -> None:
-    from gatecheck._exceptions import OffOriginError
-
     if allowed is not None and request_origin != allowed:
         scheme, host, port = allowed
         raise OffOriginError(f"refused to send {where}: not the target's origin "

@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gatecheck import GatewayClient, HarnessError, Timeouts
-
-if TYPE_CHECKING:
-    from gatecheck.interop._start import RunningGateway
+from gatecheck.interop._start import RunningGateway
 
 __all__ = ["SMOKE_MODELS", "SmokeResult", "smoke"]
 

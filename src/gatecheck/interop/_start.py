@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from gatecheck import HarnessError, default_redactor
+from gatecheck import (
+    ClientTimeoutError,
+    GatewayClient,
+    HarnessError,
+    TargetUnreachableError,
+    Timeouts,
+    default_redactor,
+)
 from gatecheck.interop._install import installed
 from gatecheck.interop._process import free_port, spawn, stop_group, wait_ready
 from gatecheck.interop._specs import data_dir, default_cache_dir, gateway_spec
@@ -164,8 +171,6 @@ def start(name: str, mock_url: str, *, cache_dir: Path | None = None,
 
 def _answers(root: str, path: str) -> bool:
     """Whether GET ``path`` answers 200 within a second (through gatecheck's one client)."""
-    from gatecheck import ClientTimeoutError, GatewayClient, TargetUnreachableError, Timeouts
-
     timeouts = Timeouts(connect=1.0, read=1.0, total=1.0)
     try:
         with GatewayClient(root, timeouts=timeouts) as client:

@@ -13,16 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from gatecheck import Auth, default_redactor
 from gatecheck.embedded import start_embedded
-from gatecheck.proxy import parse_config
+from gatecheck.proxy import ProxyConfig, parse_config
 from gatecheck.targets import MatrixModelConfig
-
-if TYPE_CHECKING:
-    from gatecheck.proxy import ProxyConfig
-    from gatecheck.targets import MatrixModelConfig
 
 __all__ = ["DEMO_MODELS", "DEMO_TARGET", "DemoStack", "demo_proxy_config", "start_demo"]
 

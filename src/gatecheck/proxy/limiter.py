@@ -17,9 +17,10 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
+from gatecheck.proxy.config import RateLimitConfig
 from gatecheck.proxy.errors import ProxyError, Surface
+from gatecheck.proxy.keystore import KeyRecord
 from gatecheck.proxy.ratelimit import (
     Decision,
     Limits,
@@ -28,10 +29,6 @@ from gatecheck.proxy.ratelimit import (
     RedisLimiter,
     format_duration,
 )
-
-if TYPE_CHECKING:
-    from gatecheck.proxy.config import RateLimitConfig
-    from gatecheck.proxy.keystore import KeyRecord
 
 __all__ = ["KeyLimiter", "build_backend", "rate_limit_headers"]
 

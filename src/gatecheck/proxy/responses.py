@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -28,7 +28,8 @@ from gatecheck.protocols import translate
 from gatecheck.protocols.responses import StreamWriter
 from gatecheck.protocols.responses.wire import EVENT, LIFECYCLE_EVENTS, sse
 from gatecheck.protocols.translate import TranslationError
-from gatecheck.proxy.config import ProxyConfig
+from gatecheck.proxy.app import Ctx
+from gatecheck.proxy.config import ProviderConfig, ProxyConfig
 from gatecheck.proxy.dispatch import Dispatcher
 from gatecheck.proxy.errors import ProxyError
 from gatecheck.proxy.models import ModelTable, Target
@@ -40,10 +41,6 @@ from gatecheck.proxy.upstream import (
     read_error_body,
 )
 from gatecheck.proxy.validate import validate_embeddings, validate_responses
-
-if TYPE_CHECKING:
-    from gatecheck.proxy.app import Ctx
-    from gatecheck.proxy.config import ProviderConfig
 
 __all__ = ["Front", "embeddings", "responses"]
 
