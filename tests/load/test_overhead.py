@@ -129,3 +129,27 @@ def test_a_self_check_over_a_millisecond_fails_and_a_bad_file_is_refused(tmp_pat
 
     with pytest.raises(UsageError, match="not a calibration file"):
         read_floor(bad)
+
+
+def test_accuracy_bounds_are_a_share_of_the_true_value_or_a_floor_in_ms():
+    from gatecheck.load import ACCURACY, accuracy_checks
+
+    truth = {"ttft": 200.0, "itl": 20.0}
+    summary = {"latency_ms": {"ttft": {"p50": 201.9}, "itl": {"p50": 20.3}}}
+    (ttft, itl) = accuracy_checks(truth, summary)
+    assert ttft[:2] == ("ttft", True)  # +1.9 ms of ±2 ms (1 % of 200)
+    assert ttft[2] == ("accuracy: ttft p50 201.90 ms, true 200.00 ms: +1.90 ms (+0.95 %), "
+                       "within ±2.00 ms (1 % or 2 ms, the larger)")
+    assert itl[:2] == ("itl", False)  # +0.3 ms of ±0.2 ms
+    assert "NOT within ±0.20 ms" in itl[2]
+    # a fast model: the absolute floor, since the mock's timer has millisecond resolution
+    fast = accuracy_checks({"ttft": 30.0, "itl": 5.0},
+                           {"latency_ms": {"ttft": {"p50": 28.2}, "itl": {"p50": 5.1}}})
+    assert [(name, ok) for name, ok, _ in fast] == [("ttft", True), ("itl", True)]
+    slow = accuracy_checks({"ttft": 1000.0, "itl": 50.0},
+                           {"latency_ms": {"ttft": {"p50": 1009.0}, "itl": {"p50": 50.6}}})
+    assert [ok for _, ok, _ in slow] == [True, False]  # ±10 ms, ±0.5 ms
+    missing = accuracy_checks(truth, {"latency_ms": {"ttft": {"count": 0}}})
+    assert [ok for _, ok, _ in missing] == [False, False]
+    assert missing[0][2].startswith("accuracy: ttft p50 not measured (true 200.00 ms)")
+    assert set(ACCURACY) == {"ttft", "itl"}

@@ -145,10 +145,7 @@ def test_calibrate_prints_measured_against_true(tmp_path, capsys):
                  "--users", "3", "--duration", "3s", "--warmup", "1s", "--out", str(tmp_path),
                  "--calibration", str(calibration)])
     lines = capsys.readouterr().out.splitlines()
-    check = next(line for line in lines if "overhead self-check" in line)
-    # the self-check's verdict is timing (never asserted); that it ran and was written is not
-    assert check.startswith("gatecheck: overhead self-check: added ttft p50 ")
-    assert code == (0 if "(within 1 ms of 0)" in check else 1)
+    assert code == _calibration_verdict(lines, "openai")
     record = orjson.loads(calibration.read_bytes())
     assert set(record["floor_ms"]) == {"ttft", "itl", "e2e"}
     assert record["users"] == 3
@@ -158,6 +155,64 @@ def test_calibrate_prints_measured_against_true(tmp_path, capsys):
     assert float(rows["ttft ms"][2]) == 30.0  # the true value
     assert 28 <= float(rows["ttft ms"][3]) <= 90  # the measured p50, generous
     assert float(rows["e2e ms"][2]) == 30.0 + 9 * 5
+
+
+def _calibration_verdict(lines: list[str], surface: str) -> int:
+    """The exit code calibrate's verdict lines call for (their verdicts are timing, never
+    asserted; that each was judged and that the exit code follows them is not)."""
+    accuracy = [line for line in lines if line.startswith("gatecheck: accuracy: ")]
+    assert [line.split()[2] for line in accuracy] == ["ttft", "itl"]
+    check = next(line for line in lines if "overhead self-check" in line)
+    assert check.startswith("gatecheck: overhead self-check: added ttft p50 ")
+    within = [" within ±" in line for line in accuracy] + ["(within 1 ms of 0)" in check]
+    final = lines[-1]
+    assert final.startswith(f"gatecheck: calibration on {surface}: ")
+    assert final.endswith("passed") == all(within)
+    return 0 if all(within) else 1
+
+
+def test_calibrate_judges_the_responses_surface_against_the_model(tmp_path, capsys):
+    calibration = tmp_path / "calibration.json"
+    code = main(["calibrate", "--surface", "responses", "--ttft-ms", "30", "--itl-ms", "5",
+                 "--tokens", "10", "--users", "3", "--duration", "3s", "--warmup", "1s",
+                 "--out", str(tmp_path), "--calibration", str(calibration)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == _calibration_verdict(lines, "responses")
+    bounds = {line.split()[2]: line.rsplit("±", 1)[1] for line in lines
+              if line.startswith("gatecheck: accuracy: ")}
+    assert bounds == {"ttft": "2.00 ms (1 % or 2 ms, the larger)",
+                      "itl": "0.20 ms (1 % or 0.2 ms, the larger)"}
+    rows = {line.split()[0]: line.split() for line in lines
+            if line.startswith(("ttft ms", "itl ms", "e2e ms"))}
+    assert [float(rows[k][2]) for k in ("ttft", "itl", "e2e")] == [30.0, 5.0, 75.0]
+    run_id = next(p.name for p in tmp_path.iterdir() if p.name.endswith("-calibrate"))
+    summary = orjson.loads((tmp_path / run_id / "load" / "summary.json").read_bytes())
+    assert summary["run"]["surface"] == "responses"
+    assert summary["requests"]["failed"] == 0
+    assert summary["tokens"]["output_tokens"]["p50"] == 10  # Responses usage, not events
+    assert orjson.loads(calibration.read_bytes())["surface"] == "responses"
+
+
+def test_stream_on_the_responses_surface_against_the_embedded_default(tmp_path):
+    code, summary, run_dir = _load(tmp_path, "--surface", "responses", "--duration", "2s",
+                                   "--users", "3", "--directive", "ttft=30 itl=5 tokens=12")
+    assert code == 0
+    assert summary["run"]["label"] == "reference"
+    assert summary["run"]["surface"] == "responses"
+    assert summary["requests"]["failed"] == 0
+    assert summary["requests"]["ok"] >= 3
+    lat = summary["latency_ms"]
+    assert 25 <= lat["ttft"]["p50"] <= 150  # the first response.output_text.delta
+    assert 3 <= lat["itl"]["p50"] <= 15
+    assert summary["tokens"]["output_tokens"]["p50"] == 12
+    assert summary["tokens"]["content_events"]["p50"] == 12
+    assert summary["tokens"]["usage_missing"] == 0
+    gateway = summary["overhead"]  # the mock behind the proxy timed every request
+    assert gateway["matched"] == summary["requests"]["ok"]
+    assert gateway["unmatched"] == 0
+    counts = _locust_counts(run_dir)
+    assert counts[("LLM", "ttft")] == summary["requests"]["ok"]
+    assert any(path.startswith("/v1/responses") for _, path in counts)
 
 
 def _served_mock():

@@ -9,7 +9,13 @@ can be used on samples.jsonl anywhere. ``LoadPlan.from_options`` checks a comman
 
 from __future__ import annotations
 
-from gatecheck.load._calibration import CALIBRATION_FILE, read_floor, self_check
+from gatecheck.load._calibration import (
+    ACCURACY,
+    CALIBRATION_FILE,
+    accuracy_checks,
+    read_floor,
+    self_check,
+)
 from gatecheck.load._capacity import CapacitySearch, Slo, judge, parse_slos
 from gatecheck.load._launch import SCENARIOS, LocustRun, locate_locustfile, new_run_dir
 from gatecheck.load._options import (
@@ -36,6 +42,7 @@ from gatecheck.load._summary import DEFINITIONS, buffering, client_health, overh
 from gatecheck.load._truth import GroundTruth
 
 __all__ = [
+    "ACCURACY",
     "CALIBRATION_FILE",
     "DEFINITIONS",
     "EMBEDDED_DIRECTIVE",
@@ -55,6 +62,7 @@ __all__ = [
     "Sample",
     "SampleBook",
     "Slo",
+    "accuracy_checks",
     "add_load_options",
     "buffering",
     "calibration_options",

@@ -6,6 +6,12 @@ client's sends and reads, loopback, the mock's HTTP server. Their medians are th
 written to ``.gatecheck/calibration.json`` and subtracted from a later run's overhead, so
 what is left is the gateway's. The self-check: that floor is small (added ttft p50 within
 SELF_CHECK_MS of 0), or no overhead figure on this machine can be read to a millisecond.
+
+The same run checks the client figures against the mock's known latency on every streamed
+surface: ttft and itl p50 each within ACCURACY of the true value (the load generator's
+goal in benchmarks/README.md: 1 % of the default 200 ms and 20 ms, i.e. 2 ms and 0.2 ms;
+for a faster model those absolute bounds, since the mock's timer has millisecond
+resolution).
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ import orjson
 
 from gatecheck import UsageError
 
-__all__ = ["CALIBRATION_FILE", "SELF_CHECK_MS", "floor_from", "read_floor", "self_check",
-           "write_calibration"]
+__all__ = ["ACCURACY", "CALIBRATION_FILE", "SELF_CHECK_MS", "accuracy_checks", "floor_from",
+           "read_floor", "self_check", "write_calibration"]
 
 CALIBRATION_FILE = Path(".gatecheck") / "calibration.json"
 SCHEMA = "gatecheck.load.calibration/1"
 SELF_CHECK_MS = 1.0
+# figure -> (share of the true value, ms): its p50 may be off by the larger of the two
+ACCURACY = {"ttft": (0.01, 2.0), "itl": (0.01, 0.2)}
 
 
 def floor_from(summary: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -47,6 +55,27 @@ def self_check(summary: Mapping[str, Any]) -> tuple[bool | None, str]:
             return ok, (f"overhead self-check: added {name} p50 {p50:.3f} ms on the direct "
                         f"mock ({'within' if ok else 'NOT within'} {SELF_CHECK_MS:g} ms of 0)")
     return None, "overhead self-check: no request was matched with the mock's timings"
+
+
+def accuracy_checks(truth: Mapping[str, float],
+                    summary: Mapping[str, Any]) -> list[tuple[str, bool, str]]:
+    """Each ACCURACY figure, whether its p50 is within its bound of ``truth``, and a line."""
+    latency = summary.get("latency_ms") or {}
+    checks = []
+    for name, (share, least_ms) in ACCURACY.items():
+        true, bound = truth[name], max(share * truth[name], least_ms)
+        rule = f"{share * 100:g} % or {least_ms:g} ms, the larger"
+        p50 = (latency.get(name) or {}).get("p50")
+        if not isinstance(p50, int | float):
+            line = f"{name} p50 not measured (true {true:.2f} ms): NOT within ±{bound:.2f} ms"
+            checks.append((name, False, f"accuracy: {line} ({rule})"))
+            continue
+        error = p50 - true
+        ok = abs(error) <= bound
+        checks.append((name, ok, f"accuracy: {name} p50 {p50:.2f} ms, true {true:.2f} ms: "
+                                 f"{error:+.2f} ms ({error / true * 100:+.2f} %), "
+                                 f"{'within' if ok else 'NOT within'} ±{bound:.2f} ms ({rule})"))
+    return checks
 
 
 def write_calibration(path: Path, summary: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -22,7 +22,12 @@ from gatecheck import HarnessError, Surface
 from gatecheck.artefacts import redact_tree
 from gatecheck.console import say
 from gatecheck.embedded import start_for
-from gatecheck.load._calibration import CALIBRATION_FILE, self_check, write_calibration
+from gatecheck.load._calibration import (
+    CALIBRATION_FILE,
+    accuracy_checks,
+    self_check,
+    write_calibration,
+)
 from gatecheck.load._launch import LocustRun, locate_locustfile, new_run_dir
 from gatecheck.load._options import surface_of
 from gatecheck.load._plan import LoadPlan
@@ -151,17 +156,29 @@ def calibration_table(truth: dict[str, float], summary: dict[str, Any]) -> list[
 
 def run_calibration(plan: LoadPlan, *, ttft_ms: float, itl_ms: float, tokens: int,
                     calibration: Path = CALIBRATION_FILE) -> tuple[LoadOutcome, bool]:
-    """A stream run against the mock alone; prints measured against true and the self-check,
-    and writes the floor to ``calibration``. Returns the run and whether the check passed."""
+    """A stream run against the mock alone; prints measured against true, judges ttft and
+    itl against the model (ACCURACY) and the overhead self-check, and writes the floor to
+    ``calibration``. Returns the run and whether every check passed."""
     truth = true_values(ttft_ms, itl_ms, tokens, plan.users)
     outcome = run_load(plan)
     for line in calibration_table(truth, outcome.summary):
         say(line)
+    failed = []
+    for figure, accurate, line in accuracy_checks(truth, outcome.summary):
+        say(f"gatecheck: {line}")
+        if not accurate:
+            failed.append(f"{figure} p50")
     passed, line = self_check(outcome.summary)
     say(f"gatecheck: {line}")
+    if not passed:
+        failed.append("the overhead self-check")
     record = write_calibration(calibration, outcome.summary) if passed is not None else None
     if record is not None:
         floor = ", ".join(f"{k} {v:.3f} ms" for k, v in record["floor_ms"].items())
         say(f"gatecheck: floor {floor} -> {calibration} (subtracted from later runs' "
             "overhead)")
-    return outcome, bool(passed) and outcome.ok
+    if not outcome.ok:
+        failed.append("the run itself")
+    say(f"gatecheck: calibration on {plan.settings.surface}: "
+        + (f"FAILED ({', '.join(failed)})" if failed else "passed"))
+    return outcome, not failed
