@@ -8,6 +8,7 @@ ConformanceFailure (through ``expect``) or record a WARN with ``warn``. The pyte
 from __future__ import annotations
 
 from gatecheck.checks._failures import (
+    BEHAVIOUR,
     Cases,
     ConformanceFailure,
     ConformanceWarning,
@@ -35,6 +36,7 @@ from gatecheck.checks._registry import (
 )
 
 __all__ = [
+    "BEHAVIOUR",
     "CATEGORIES",
     "CHECKS",
     "LEVELS",

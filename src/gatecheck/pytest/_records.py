@@ -12,13 +12,13 @@ import pytest
 
 from gatecheck import ClientTimeoutError, ResponseTooLargeError, StreamError
 from gatecheck.checks import (
+    BEHAVIOUR,
     CheckInfo,
     ConformanceFailure,
     ConformanceWarning,
     ExchangeLike,
     Inconclusive,
 )
-from gatecheck.checks._failures import BEHAVIOUR
 from gatecheck.pytest._cooldown import Answer, CoolDown
 from gatecheck.results import CaseResult, CheckResult, Outcome, utc_iso
 
