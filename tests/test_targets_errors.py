@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck.config import show_url, url_problem
+from gatecheck.options import parse_base_urls
 from gatecheck.targets import load_targets, parse_targets
 
 GOOD = """\
@@ -201,6 +203,58 @@ def test_secret_in_env_field_is_refused_without_echoing_it():
     message = _error(GOOD.replace('env = "ALPHA_API_KEY"', f'env = "{canary}"'))
     assert message.startswith("targets.toml: target[0].auth.env: must be the NAME")
     assert canary not in message
+
+
+# Base URLs no command may take (issue 13 item 8), each with a secret that must never be shown:
+# a key-shaped one, and a password no shape gives away (only its place in the URL does).
+KEY = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ123456"
+PASSWORD = "hunter2pass"
+BAD_URLS = [
+    pytest.param(f"http://127.0.0.1:9/v1?key={KEY}", "query string", id="key-in-query"),
+    pytest.param(f"http://127.0.0.1:9/v1?key={PASSWORD}", "query string", id="pw-in-query"),
+    pytest.param(f"ftp://alice:{PASSWORD}@host/v1", "http:// or https://", id="pw-not-http"),
+    pytest.param(f"http://alice:{PASSWORD}@host:99999/v1", "port", id="port-99999"),
+    pytest.param(f"http://alice:{PASSWORD}@[::1/v1", "IPv6", id="broken-ipv6"),
+    pytest.param(f"http://{PASSWORD}@", "no host", id="empty-host"),
+]
+
+
+def _assert_hidden(message: str) -> None:
+    assert "\n" not in message, message
+    for secret in (KEY[:12], KEY[8:20], PASSWORD):
+        assert secret not in message, message
+
+
+@pytest.mark.parametrize(("url", "why"), BAD_URLS)
+def test_a_bad_base_url_is_one_line_that_never_quotes_a_secret(url, why):
+    message = _error(GOOD.replace('"https://gateway.example/v1"', f'"{url}"', 1))
+    assert message.startswith("targets.toml: target[1].base-url: "), message
+    assert why in message
+    _assert_hidden(message)
+
+
+@pytest.mark.parametrize(("url", "why"), BAD_URLS)
+def test_the_command_line_and_env_hold_a_base_url_to_the_file_s_rule(url, why, tmp_path):
+    with pytest.raises(UsageError) as cli:
+        parse_base_urls([f"beta={url}"])
+    assert str(cli.value).startswith("--base-url 'beta="), cli.value
+    assert why in str(cli.value)
+    _assert_hidden(str(cli.value))
+    path = tmp_path / "targets.toml"
+    path.write_text(GOOD)
+    with pytest.raises(UsageError) as env:
+        load_targets(path, environ={"GATECHECK_BETA_BASE_URL": url})
+    assert str(env.value).startswith("$GATECHECK_BETA_BASE_URL: "), env.value
+    assert why in str(env.value)
+    _assert_hidden(str(env.value))
+
+
+def test_a_url_in_a_message_shows_its_place_and_masks_the_rest():
+    assert show_url(f"ftp://alice:{PASSWORD}@h:8/v1?key={PASSWORD}&x=1#{PASSWORD}") == (
+        "ftp://[REDACTED]@h:8/v1?key=[REDACTED]&x=[REDACTED]#[REDACTED]")
+    assert show_url("http://[::1]:8080/v1") == "http://[::1]:8080/v1"
+    assert url_problem("http://[::1]:8080/v1") is None
+    assert url_problem("https://gateway.example") is None
 
 
 def test_unknown_top_level_key_suggests_target():

@@ -5,7 +5,8 @@ read -> tomllib -> validate against the JSON Schema shipped in the package -> th
 the field path (``target[2].auth.scheme``), what is wrong and how to fix it, with "did you
 mean" for names. A value is never echoed where it could be a pasted secret: owners name
 their secret-bearing fields (``env``, ``api-key-envs``) and a value that fails there is
-described, not shown.
+described, not shown; a URL is shown with its userinfo, query and fragment masked
+(``show_url``), and a base URL is judged by one rule wherever it is given (``url_problem``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from gatecheck._exceptions import ConfigError
+from gatecheck._redact import REDACTED, default_redactor
 
 __all__ = [
     "FileRules",
@@ -34,6 +37,8 @@ __all__ = [
     "read_toml",
     "semantic_error",
     "shipped_validator",
+    "show_url",
+    "url_problem",
     "validate",
 ]
 
@@ -44,6 +49,10 @@ _TYPE_NAMES = {
     "object": "a table", "array": "an array", "string": "a string", "integer": "an integer",
     "number": "a number", "boolean": "a boolean (true or false)", "null": "null",
 }
+# scheme://, userinfo@ (up to the authority's last @), the rest, ?query, #fragment
+_URL_PARTS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*@)?([^?#]*)(\?[^#]*)?(#.*)?",
+                        re.DOTALL)
+_QUERY_SPLIT = re.compile(r"([&;])")
 _TOML_TYPES = {
     "str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array",
     "dict": "table",
@@ -60,6 +69,9 @@ class FileRules:
     # field -> how to write a valid value, for a failed pattern (looked up by the field's
     # name, then by its table's: "aliases" covers every aliases.<name>)
     pattern_hints: Mapping[str, str] = field(default_factory=dict)
+    # Fields whose value is a base URL: a value that fails there is explained by url_problem
+    # (the rule --base-url is held to as well) rather than by the schema's pattern.
+    url_fields: frozenset[str] = frozenset()
 
     def hint(self, names: Sequence[str]) -> str | None:
         for name in reversed(names[-2:]):
@@ -90,6 +102,59 @@ def format_path(path: Sequence[str | int]) -> str:
         else:
             out += f'["{part}"]'
     return out or "(top level)"
+
+
+def show_url(url: str) -> str:
+    """A URL as an error message may quote it: every userinfo (a password, or a key pasted as
+    the user), every query value and the fragment masked, then the redactor's rules applied.
+
+    ``ftp://alice:pw@h/v1?key=k&x=1`` -> ``ftp://[REDACTED]@h/v1?key=[REDACTED]&x=[REDACTED]``.
+    A URL names a place; anything else it carries is read as a credential.
+    """
+    parts = _URL_PARTS.fullmatch(url)
+    if parts is None:
+        return default_redactor().text(url)
+    scheme, userinfo, rest, query, fragment = parts.groups()
+    shown = scheme + (f"{REDACTED}@" if userinfo else "") + rest
+    if query:
+        pieces = _QUERY_SPLIT.split(query[1:])
+        shown += "?" + "".join(
+            piece if piece in ("&", ";") or not piece
+            else f"{piece.partition('=')[0]}={REDACTED}" if "=" in piece else REDACTED
+            for piece in pieces)
+    if fragment:
+        shown += f"#{REDACTED}"
+    return default_redactor().text(shown)
+
+
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as a base URL, said without quoting it, or None.
+
+    The one rule for a base-url from targets.toml, ``--base-url NAME=URL`` and
+    ``GATECHECK_<NAME>_BASE_URL``: an absolute http(s) URL with a host, a port from 1 to
+    65535 if any, and no query or fragment (a key belongs in the environment variable that
+    auth.env names, never in the URL).
+    """
+    if not url.lower().startswith(("http://", "https://")):
+        return "expected an http:// or https:// URL"
+    if any(ch.isspace() for ch in url):
+        return "the URL has whitespace in it"
+    if "?" in url or "#" in url:
+        return ("a base URL takes no query string or fragment (a key goes in the environment "
+                "variable that auth.env names)")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # its words may quote the URL; only brackets make it raise here
+        return "the host is not a valid [IPv6] address"
+    if not parts.hostname:
+        return "the URL has no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "the port must be a number from 1 to 65535"
+    return None
 
 
 def semantic_error(file: str, path: Sequence[str | int], text: str) -> ConfigError:
@@ -159,6 +224,8 @@ def _toml_error(file: str, error: tomllib.TOMLDecodeError, source: str) -> Confi
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
+        # Masked before it is cut: a cut key no longer looks like one to the redactor.
+        value = show_url(value)
         return repr(value if len(value) <= 60 else value[:57] + "...")
     if isinstance(value, dict):
         return "a table"
@@ -200,6 +267,11 @@ def _message(error: ValidationError, rules: FileRules) -> tuple[list[str | int],
         if isinstance(pattern, str) and re.fullmatch(pattern, key.upper()):
             return [*path, key], f"invalid key; did you mean {key.upper()!r}?"
         return [*path, key], f"invalid key: {desc}"
+    if leaf in rules.url_fields and isinstance(instance, str) and kind in (
+            "pattern", "anyOf", "oneOf", "const"):
+        problem = url_problem(instance)
+        if problem is not None:
+            return path, f"{_show(instance)} is not valid: {problem}"
     if kind == "pattern" and secret_field:
         return path, ("must be the NAME of an environment variable (like PORTKEY_API_KEY), "
                       "never the secret itself; the value is not shown")

@@ -15,6 +15,7 @@ from typing import Any
 from gatecheck._exceptions import UsageError
 from gatecheck._exchange import Timeouts
 from gatecheck._redact import default_redactor
+from gatecheck.config import show_url, url_problem
 
 __all__ = [
     "BASE_URL",
@@ -219,13 +220,17 @@ def resolve_seconds(option: Option, cli: str | float | None, environ: Mapping[st
 
 
 def parse_base_urls(values: Sequence[str] | None) -> dict[str, str]:
-    """NAME=URL pairs from --base-url; a malformed pair is a UsageError."""
+    """NAME=URL pairs from --base-url; a malformed pair, or a URL targets.toml would refuse
+    as a base-url (gatecheck.config.url_problem), is a UsageError."""
     out: dict[str, str] = {}
     for value in values or ():
         name, sep, url = value.partition("=")
-        if not sep or not name.strip() or not url.strip().startswith(("http://", "https://")):
-            # Redacted: a key pasted into a query string must not reach the terminal.
-            shown = default_redactor().text(value)
-            raise UsageError(f"{BASE_URL.flag} {shown!r}: expected NAME=http(s)://host[:port]/v1")
-        out[name.strip()] = url.strip().rstrip("/")
+        url = url.strip().rstrip("/")
+        problem = url_problem(url) if sep and name.strip() else "no target NAME= before the URL"
+        if problem is not None:
+            # Masked: a password or a key pasted into the URL must not reach the terminal.
+            shown = f"{default_redactor().text(name)}={show_url(url)}" if sep else show_url(value)
+            raise UsageError(f"{BASE_URL.flag} {shown!r}: {problem}; "
+                             "expected NAME=http(s)://host[:port]/v1")
+        out[name.strip()] = url
     return out

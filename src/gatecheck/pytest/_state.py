@@ -23,6 +23,7 @@ from gatecheck import (
     HarnessError,
     TargetUnreachableError,
     Timeouts,
+    default_redactor,
 )
 from gatecheck.artefacts import default_run_id
 from gatecheck.embedded import mock_url_env, start_targets
@@ -76,7 +77,8 @@ class RunState:
                 check_budget=resolve_seconds(CHECK_BUDGET, opt.gatecheck_check_budget,
                                              os.environ, DEFAULT_CHECK_BUDGET_S))
         except HarnessError as exc:
-            raise pytest.UsageError(str(exc)) from None
+            # Plain pytest prints this as is: it passes the redactor here, as the CLI's do.
+            raise pytest.UsageError(default_redactor().text(str(exc))) from None
         state = cls(
             run_id=opt.gatecheck_run_id or default_run_id([t.name for t in selected]),
             profile=opt.gatecheck_profile,

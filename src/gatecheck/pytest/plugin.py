@@ -31,7 +31,7 @@ from typing import Any
 import allure
 import pytest
 
-from gatecheck import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError, default_redactor
 from gatecheck._bounds import release_frames
 from gatecheck.artefacts import redact_tree
 from gatecheck.checks import (
@@ -132,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.gatecheck_profile = resolve_profile(config.option.gatecheck_profile,
                                                           os.environ)
     except UsageError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(default_redactor().text(str(exc))) from None
     state = RunState.from_config(config)
     config.stash[STATE] = state
     config.pluginmanager.register(GatecheckSession(config, state), "gatecheck-session")
@@ -166,7 +166,8 @@ class GatecheckSession:
             self.state.start()
         except HarnessError as exc:
             self.state.close()
-            pytest.exit(f"gatecheck: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
+            pytest.exit(f"gatecheck: {default_redactor().text(str(exc))}",
+                        returncode=pytest.ExitCode.INTERNAL_ERROR)
         path = self.config.option.gatecheck_results
         if path:
             self.writer = ResultsWriter(Path(path))

@@ -15,7 +15,8 @@ from gatecheck.config import FileRules, format_path
 __all__ = ["RULES", "secret_in_auth"]
 
 # Fields whose value must never be echoed: a user may have pasted a secret there.
-RULES = FileRules(secret_fields=frozenset({"env", "admin-env"}))
+RULES = FileRules(secret_fields=frozenset({"env", "admin-env"}),
+                  url_fields=frozenset({"base-url", "mock-url"}))
 # Fields under [target.auth] that can only mean "the secret itself" (secret, key, token,
 # api-key, ..., or admin- versions): refused before the schema, whose nearest complaint
 # would be a missing auth.env, which does not say what is wrong.

@@ -19,6 +19,8 @@ from gatecheck.config import (
     read_toml,
     semantic_error,
     shipped_validator,
+    show_url,
+    url_problem,
     validate,
 )
 from gatecheck.options import TARGETS_FILE
@@ -123,6 +125,7 @@ def _check_semantics(file: str, data: dict[str, Any]) -> None:
             raise semantic_error(
                 file, [*here, "embedded"], 'only allowed when base-url = "embedded"'
             )
+        _check_urls(file, here, target)
         auth = target["auth"]
         surfaces: dict[str, Any] = target["surfaces"]
         for surface, conf in surfaces.items():
@@ -150,6 +153,21 @@ def _check_semantics(file: str, data: dict[str, Any]) -> None:
                     [*here, "matrix", m_index, "surface"],
                     f"the target has no {surface} surface",
                 )
+
+
+def _check_urls(file: str, here: list[str | int], target: dict[str, Any]) -> None:
+    """What the schema's URL pattern lets through (a port past 65535, a broken [IPv6] host,
+    no host): the rule ``--base-url`` and GATECHECK_<NAME>_BASE_URL are held to as well."""
+    urls: list[tuple[list[str | int], Any]] = [
+        (["base-url"], target["base-url"]), (["mock-url"], target.get("mock-url"))]
+    urls += [(["surfaces", surface, "base-url"], conf.get("base-url"))
+             for surface, conf in target["surfaces"].items()]
+    for path, url in urls:
+        if isinstance(url, str) and url != EMBEDDED:
+            problem = url_problem(url)
+            if problem is not None:
+                raise semantic_error(file, [*here, *path],
+                                     f"{show_url(url)!r} is not valid: {problem}")
 
 
 # feature -> (the quirk it needs, said as a TOML path): a claim the checks cannot act on.

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from gatecheck import ConfigError, UsageError
-from gatecheck.config import did_you_mean, format_path
+from gatecheck.config import did_you_mean, format_path, url_problem
 from gatecheck.options import base_url_env
 from gatecheck.targets._model import TargetConfig
 
@@ -83,8 +83,9 @@ class Registry:
         for target in self.targets:
             value = environ.get(base_url_env(target.name), "").strip()
             if value:
-                if not value.startswith(("http://", "https://")):
-                    raise UsageError(f"${base_url_env(target.name)}: expected an http(s) URL")
+                problem = url_problem(value)
+                if problem is not None:  # the rule of targets.toml's base-url; never quoted
+                    raise UsageError(f"${base_url_env(target.name)}: {problem}")
                 urls[target.name] = value
         return self.with_base_urls(urls) if urls else self
 
