@@ -142,6 +142,43 @@ def test_bad_directories_are_one_line_and_exit_2(case: str, reports: Path, tmp_p
     assert err.count("\n") == 1
 
 
+def test_a_directory_publish_did_not_write_is_refused_and_left_as_it_was(
+        reports: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gatecheck import UsageError
+    from gatecheck.site import build_site
+
+    # --out / once deleted /runs, /matrix and /interop and wrote /index.html.
+    mine = tmp_path / "home"
+    (mine / "runs").mkdir(parents=True)
+    (mine / "runs" / "keep.txt").write_text("not gatecheck's")
+    (mine / "index.html").write_text("my page")
+    assert main(["publish", "--reports", str(reports), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"gatecheck: error: --out {mine}: holds files"), err
+    assert err.count("\n") == 1
+    with pytest.raises(UsageError, match=r"no \.gatecheck-site"):
+        build_site(reports, mine)  # every caller, not only the command
+    assert (mine / "runs" / "keep.txt").read_text() == "not gatecheck's"
+    assert (mine / "index.html").read_text() == "my page"
+    assert sorted(p.name for p in mine.iterdir()) == ["index.html", "runs"]
+
+
+def test_an_empty_directory_is_taken_and_a_link_in_the_site_is_never_followed(
+        reports: Path, tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert main(["publish", "--reports", str(reports), "--out", str(out)]) == 0
+    assert (out / ".gatecheck-site").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "keep").mkdir(parents=True)
+    shutil.rmtree(out / "runs")
+    (out / "runs").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["publish", "--reports", str(reports), "--out", str(out)]) == 0
+    assert (elsewhere / "keep").is_dir()
+    assert not (out / "runs").is_symlink()
+    assert (out / "runs" / RUN_B / "report.html").is_file()
+
+
 def test_an_allure_report_is_copied_as_built_or_left_out(reports: Path, tmp_path: Path,
                                                          capsys) -> None:
     from gatecheck.report.allure import STAMP, digest

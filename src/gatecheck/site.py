@@ -11,6 +11,10 @@ writes a static tree that any static host serves as is (GitHub Pages included)::
     interop/compat.html            the real gateways' compatibility matrix (`gatecheck
                   compat.md        interop`), its links pointed at runs/<run-id>/
 
+``out`` is new, empty, or a site publish wrote before: it leaves a ``.gatecheck-site`` marker,
+and a directory with files but no marker is refused (``not_a_site``), so publishing never
+replaces anything it did not write (``--out /`` or ``--out ~``).
+
 Every link is relative, so the site works from any sub-path or from disk. Every text file
 passes through the redactor on its way out (binary files are copied: gatecheck writes none
 that could hold a secret); the same rule as every other artefact writer. The one exception
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from gatecheck._exceptions import UsageError
 from gatecheck._redact import redact_curl
 from gatecheck.matrix.history import History
 from gatecheck.matrix.page import render_matrix_html, render_matrix_md, summary_line
@@ -37,7 +42,9 @@ from gatecheck.report.allure import stamped
 from gatecheck.report.html import status_word
 from gatecheck.report.page import render
 
-__all__ = ["RunEntry", "Site", "build_site", "find_runs"]
+__all__ = ["MARKER", "RunEntry", "Site", "build_site", "find_runs", "not_a_site"]
+
+MARKER = ".gatecheck-site"  # in every site publish wrote: the one kind of directory it replaces
 
 # What a run directory contributes to the site (relative to the run), besides allure-report/.
 _COPIED = ("report.html", "report.md", "results.jsonl", "junit.xml", "load/summary.json",
@@ -218,17 +225,38 @@ def _index(entries: Sequence[RunEntry], matrix_line: str | None, compat: bool = 
                   when=_when, duration=_duration)
 
 
+def not_a_site(out: Path) -> str | None:
+    """Why ``out`` cannot take the site, or None: it is new, empty, or carries the MARKER."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return "not a directory"
+    if (out / MARKER).is_file() or next(out.iterdir(), None) is None:
+        return None
+    return (f"holds files gatecheck publish did not write (no {MARKER}); publish into a new "
+            "or empty directory, or one it published to before")
+
+
 def build_site(reports: Path, out: Path, *, history: Path | None = None,
                redact: Callable[[str], str] | None = None) -> Site:
-    """Write the site for ``reports`` into ``out`` (replacing what gatecheck put there)."""
+    """Write the site for ``reports`` into ``out`` (replacing what gatecheck put there).
+
+    Refused (UsageError) when ``out`` is not a directory publish may write: see not_a_site.
+    """
+    why = not_a_site(out)
+    if why is not None:
+        raise UsageError(f"{out}: {why}")
     if redact is None:
         redact = redact_curl
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by `gatecheck publish`, which replaces index.html, "
+                              "runs/, matrix/ and interop/ here\n", encoding="utf-8")
     for stale in ("index.html", "runs", "matrix", "interop"):
         path = out / stale
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
+        elif path.exists() or path.is_symlink():
+            path.unlink()  # a link itself, never what it points at
     writer = _Writer(out, redact)
     entries = []
     for run_dir in find_runs(reports):

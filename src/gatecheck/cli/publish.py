@@ -1,7 +1,8 @@
 """`gatecheck publish`: a static site of every run, the matrix and load runs, for any host.
 
-Steps: register the secrets the registry names (so the redactor masks them) -> read
-reports/ -> write the site (see ``gatecheck.site``) -> print where it is.
+Steps: refuse an --out publish did not write -> register the secrets the registry names (so
+the redactor masks them) -> read reports/ -> write the site (see ``gatecheck.site``) -> print
+where it is.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from gatecheck import HarnessError, UsageError
-from gatecheck.site import build_site  # here: it imports the report and matrix pages
+from gatecheck.site import build_site, not_a_site  # here: it imports the report and matrix pages
 from gatecheck.targets import load_targets
 
 
@@ -45,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--reports {reports}: no such directory")
     if out.resolve() == reports.resolve() or reports.resolve() in out.resolve().parents:
         raise UsageError(f"--out {out}: must not be inside --reports {reports}")
+    why = not_a_site(out)  # build_site checks it too; here the message names the flag
+    if why is not None:
+        raise UsageError(f"--out {out}: {why}")
     db = Path(args.db) if args.db else None
     if db is not None and not db.is_file():
         raise UsageError(f"--db {db}: no such file")
