@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis.errors import FlakyFailure
 
-from gatecheck._exceptions import HarnessError, TargetUnreachableError
+from gatecheck import HarnessError, TargetUnreachableError
 from gatecheck.checks import ConformanceFailure, cases, check, errors, expect, warn
 from gatecheck.checks import anthropic as ac
 from gatecheck.checks import openai as oc

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import orjson
 
-from gatecheck._sse import SseEvent
+from gatecheck import SseEvent
 
 
 @dataclass

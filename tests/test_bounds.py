@@ -14,15 +14,18 @@ import httpcore
 import httpx
 import pytest
 
-from gatecheck._bounds import BodyMeter, Caps, DeadlineBackend, accept_encoding, release_frames
-from gatecheck._client import AsyncGatewayClient, GatewayClient, Timeouts, exchange_of
-from gatecheck._exceptions import (
+from gatecheck import (
+    AsyncGatewayClient,
     ClientTimeoutError,
+    GatewayClient,
     OffOriginError,
+    Redactor,
     ResponseTooLargeError,
     StreamError,
+    Timeouts,
+    exchange_of,
 )
-from gatecheck._redact import Redactor
+from gatecheck._bounds import BodyMeter, Caps, DeadlineBackend, accept_encoding, release_frames
 from gatecheck._transport import BoundedTransport
 from tests.apps.hostile import gzip_bomb, serve
 

@@ -464,7 +464,7 @@ def test_every_suite_test_has_a_fail_proof():
 
 
 def test_unknown_mode_is_a_usage_error():
-    from gatecheck._exceptions import UsageError
+    from gatecheck import UsageError
 
     with pytest.raises(UsageError, match="no-such-mode"):
         wrap(object(), ["no-such-mode"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gatecheck._timing import Stamps
+from gatecheck import Stamps
 from gatecheck.checks import (
     ConformanceFailure,
     aliases,

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from gatecheck._sse import SseEvent
+from gatecheck import SseEvent
 from gatecheck.checks import ConformanceFailure, evidence, thinking
 from gatecheck.checks import responses as rc
 from gatecheck.checks.anthropic import read_anthropic_stream

@@ -17,24 +17,25 @@ import httpx
 import pytest
 import uvicorn
 
-from gatecheck._client import (
+from gatecheck import (
     AsyncGatewayClient,
     Auth,
-    Exchange,
-    GatewayClient,
-    Timeouts,
-    exchange_of,
-)
-from gatecheck._exceptions import (
     ClientTimeoutError,
     ConfigError,
+    Exchange,
+    GatewayClient,
+    Redactor,
     ResponseTooLargeError,
     SseDecodeError,
     StreamError,
     TargetUnreachableError,
+    Timeouts,
+    e2e,
+    exchange_of,
+    itl,
+    ttfb,
+    ttft,
 )
-from gatecheck._redact import Redactor
-from gatecheck._timing import e2e, itl, ttfb, ttft
 from tests.apps import slow_target
 from tests.apps.closing_gateway import closing_gateway
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecoder
 from tests.apps import _hostile_bodies as bodies
 from tests.apps.hostile import MODES, HostileServer, Options, gzip_bomb, serve
 

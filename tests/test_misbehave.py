@@ -6,7 +6,7 @@ import httpx
 import orjson
 import pytest
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.mock._misbehaviours import Exchange, rewrite_json, rewrite_request, rewrite_start
 from gatecheck.mock._misbehaviours_sse import rewrite_event, stream_end
 from gatecheck.mock.misbehave import MODES, wrap

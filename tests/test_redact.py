@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gatecheck._redact import REDACTED, Redactor, default_redactor, is_secret_name, neutralise
+from gatecheck import REDACTED, Redactor, default_redactor, is_secret_name, neutralise
 
 CANARY = "canary-Secret-9f8e7d6c5b4a"  # registered: matched exactly, wherever it appears
 OPENAI_KEY = "sk-proj-AbCdEf0123456789GhIjKlMnOpQrStUvWx"

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gatecheck._exceptions import HarnessError
-from gatecheck._redact import default_redactor
+from gatecheck import HarnessError, default_redactor
 from gatecheck.cli import main
 from gatecheck.report.allure import (
     ALLURE2,

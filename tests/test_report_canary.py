@@ -12,7 +12,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from gatecheck._redact import default_redactor
+from gatecheck import default_redactor
 from gatecheck.cli import main
 
 DATA = Path(__file__).parent / "data" / "report"

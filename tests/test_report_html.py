@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from gatecheck._redact import default_redactor
+from gatecheck import default_redactor
 from gatecheck.cli import main
 from gatecheck.report import RunMeta, load_run
 from gatecheck.report.compare import compare, render_comparison_html, render_comparison_markdown

@@ -82,7 +82,7 @@ def _written_run(tmp_path, *, warmup_s: float, sent: int, per_s: float):
     summary of the requests after the warm-up."""
     import orjson
 
-    from gatecheck._timing import Stamps
+    from gatecheck import Stamps
     from gatecheck.load import summarize, write_samples
     from gatecheck.load._samples import sample_from
 
@@ -108,7 +108,7 @@ def test_charts_count_what_the_tables_count(tmp_path):
     # histogram (it said 120), and the rate chart must average the table's requests/s.
     from markupsafe import Markup
 
-    from gatecheck._redact import default_redactor
+    from gatecheck import default_redactor
     from gatecheck.report.performance import histogram_bins, over_time, performance, read_load
 
     load_dir, summary = _written_run(tmp_path, warmup_s=2.0, sent=120, per_s=10.0)

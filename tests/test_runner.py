@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.artefacts import new_run_dir, point_latest
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.schemas import (
     NAMES,
     SchemaNotFoundError,
@@ -423,7 +423,7 @@ def test_health_and_usage_objects() -> None:
 
 
 def test_a_stale_overlay_is_an_error_not_a_silent_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gatecheck._exceptions import HarnessError
+    from gatecheck import HarnessError
     from gatecheck.schemas import _validate
 
     stale = {"openai/error": [{"op": "unrequire", "at": "", "keys": ["nope"], "why": "x"}]}

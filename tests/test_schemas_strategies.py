@@ -106,7 +106,7 @@ def test_each_mutation_breaks_only_its_rule() -> None:
 
 
 def test_unknown_labels_are_a_usage_error() -> None:
-    from gatecheck._exceptions import UsageError
+    from gatecheck import UsageError
 
     with pytest.raises(UsageError, match="known: missing model"):
         invalid_requests("openai", labels=["missing max_tokens"])

@@ -12,9 +12,8 @@ import httpx2
 import openai
 import pytest
 
+from gatecheck import OffOriginError, ResponseTooLargeError, Timeouts
 from gatecheck._bounds import Caps
-from gatecheck._exceptions import OffOriginError, ResponseTooLargeError
-from gatecheck._exchange import Timeouts
 from gatecheck._sdk_http import SdkTransport, harness_cause, sdk_http_client
 from tests.apps.hostile import serve
 

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gatecheck._exceptions import SseDecodeError, SseLimitError, StreamError
-from gatecheck._sse import SseDecoder, SseEvent
+from gatecheck import SseDecodeError, SseDecoder, SseEvent, SseLimitError, StreamError
 
 
 def decode(*chunks: bytes, **limits: int) -> list[SseEvent]:

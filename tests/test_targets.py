@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 import gatecheck.targets as targets_pkg
-from gatecheck import _redact as redact
-from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck import REDACTED, ConfigError, UsageError, default_redactor
 from gatecheck.options import add_target_options, parse_base_urls, resolve_target_names
 from gatecheck.targets import Registry, discover, load_targets, parse_targets
 
@@ -291,16 +290,16 @@ def test_resolved_secret_is_masked_by_the_default_redactor(registry, monkeypatch
     canary = "canary-registry-secret-7f3a9c2e"
     monkeypatch.setenv("FAR_AWAY_TEST_KEY", canary)
     assert registry.get("far-away").secret() == canary
-    masked = redact.default_redactor().text(f"sent x-far-key: {canary} to the gateway")
+    masked = default_redactor().text(f"sent x-far-key: {canary} to the gateway")
     assert canary not in masked
-    assert redact.REDACTED in masked
+    assert REDACTED in masked
 
 
 def test_admin_secret_is_registered_too(registry):
     canary = "canary-admin-secret-51c0d8aa"
     value = registry.get("local").admin_secret({"LOCAL_TEST_ADMIN": canary})
     assert value == canary
-    assert canary not in redact.default_redactor().text(canary)
+    assert canary not in default_redactor().text(canary)
 
 
 def test_load_targets_reads_a_path(tmp_path: Path):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from gatecheck._redact import Redactor
+from gatecheck import Redactor
 from gatecheck.options import resolve_target_names
 from gatecheck.targets import load_targets, schema_path
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from gatecheck._sse import SseEvent
-from gatecheck._timing import (
+from gatecheck import (
+    SseEvent,
     Stamps,
     StreamMeter,
     Usage,

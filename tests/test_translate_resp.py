@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gatecheck._sse import SseEvent
+from gatecheck import SseEvent
 from gatecheck.checks import responses as rc
 from gatecheck.protocols import translate as t
 from gatecheck.protocols.translate import TranslationError

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from gatecheck._exceptions import UsageError
+from gatecheck import UsageError
 from gatecheck.load._launch import LocustRun, locate_locustfile
 from gatecheck.load._options import LoadSettings, add_locust_arguments, parse_duration, parse_rate
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from gatecheck._timing import Stamps
+from gatecheck import Stamps
 from gatecheck.load import GroundTruth, Sample, overhead, self_check, summarize
 from gatecheck.load._calibration import floor_from, read_floor, write_calibration
 from gatecheck.load._samples import sample_from

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gatecheck._timing import Stamps
+from gatecheck import Stamps
 from gatecheck.load import (
     DEFINITIONS,
     Sample,

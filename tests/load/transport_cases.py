@@ -14,7 +14,7 @@ import sys
 
 import gevent.server
 
-from gatecheck._exchange import Auth
+from gatecheck import Auth
 from gatecheck.load._transport import client_for, prepare, send
 
 CHUNK = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'

@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gatecheck._client import GatewayClient
-from gatecheck._redact import default_redactor
+from gatecheck import GatewayClient, default_redactor
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
 from gatecheck.matrix import write_outputs

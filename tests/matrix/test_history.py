@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gatecheck._exceptions import HarnessError, UsageError
+from gatecheck import HarnessError, UsageError
 from gatecheck.matrix.history import MIGRATIONS, History, entry_status
 from gatecheck.matrix.probe import ProbeResult
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from gatecheck._client import GatewayClient
-from gatecheck._exchange import Timeouts
+from gatecheck import GatewayClient, Timeouts
 from gatecheck.embedded import serve_in_thread
 from gatecheck.matrix.probe import ProbeSettings, classify_status, probe, probe_models
 from gatecheck.mock import create_app

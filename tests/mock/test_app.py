@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecoder
 from gatecheck.mock import MockConfig, create_app
 from gatecheck.mock._directives import parse_fault_spec
 from tests.mock.conftest import ServedApp

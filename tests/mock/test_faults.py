@@ -12,8 +12,7 @@ import openai
 import orjson
 import pytest
 
-from gatecheck._exceptions import SseDecodeError, SseLimitError
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecodeError, SseDecoder, SseLimitError
 
 STATUSES = [400, 401, 403, 404, 413, 429, 500, 502, 503, 529]
 ANTHROPIC_TYPES = {

@@ -11,7 +11,7 @@ import openai
 import orjson
 import pytest
 
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecoder
 from gatecheck.checks import responses as rc
 from gatecheck.mock import count_request_tokens
 from gatecheck.schemas import validate

@@ -8,7 +8,7 @@ import logging
 import orjson
 import pytest
 
-from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck import ConfigError, UsageError
 from gatecheck.cli import main
 from gatecheck.cli import proxy as command
 from gatecheck.proxy import default_config, load_config, parse_config

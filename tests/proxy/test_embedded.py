@@ -51,7 +51,7 @@ def test_serve_in_thread_reports_a_server_that_cannot_start():
         if message["type"] == "lifespan.startup":
             raise RuntimeError("no")
 
-    from gatecheck._exceptions import HarnessError
+    from gatecheck import HarnessError
 
     with pytest.raises(HarnessError, match="did not start"), serve_in_thread(
         app, startup_timeout=5

@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecoder
 from gatecheck.checks import responses as rc
 from gatecheck.embedded import start_embedded
 from gatecheck.proxy import default_config

@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecoder
 
 from .conftest import bearer, chat_body, messages_body, xkey
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gatecheck._exceptions import ConfigError
+from gatecheck import ConfigError
 from gatecheck.embedded import serve_in_thread
 from gatecheck.mock import create_app as create_mock
 from gatecheck.proxy import KeyStore, create_app, parse_config
