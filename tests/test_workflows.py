@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from gatecheck.cli import COMMANDS, build_parser
-from gatecheck.load._launch import SCENARIOS
+from gatecheck.load import SCENARIOS
 from gatecheck.targets import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]

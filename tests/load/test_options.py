@@ -7,8 +7,8 @@ import argparse
 import pytest
 
 from gatecheck import UsageError
-from gatecheck.load._launch import LocustRun, locate_locustfile
-from gatecheck.load._options import LoadSettings, add_locust_arguments, parse_duration, parse_rate
+from gatecheck.load import LoadSettings, LocustRun, locate_locustfile, parse_duration, parse_rate
+from gatecheck.load._options import add_locust_arguments
 
 
 @pytest.mark.parametrize(("text", "seconds"),
@@ -114,7 +114,7 @@ def test_an_unknown_surface_names_the_known_ones():
 
 
 def test_calibration_options_drive_the_stream_scenario_on_the_surface():
-    from gatecheck.load._options import calibration_options
+    from gatecheck.load import calibration_options
 
     options = calibration_options("responses", tokens=50, warmup_s=2.0)
     assert options == {"model": "mock-chat", "max-tokens": "256", "label": "calibrate",

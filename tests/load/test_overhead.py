@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from gatecheck import Stamps
-from gatecheck.load import GroundTruth, Sample, overhead, self_check, summarize
-from gatecheck.load._calibration import floor_from, read_floor, write_calibration
+from gatecheck.load import GroundTruth, Sample, overhead, read_floor, self_check, summarize
+from gatecheck.load._calibration import floor_from, write_calibration
 from gatecheck.load._samples import sample_from
 from gatecheck.mock._timings import FIELDS
 

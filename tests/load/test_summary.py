@@ -7,6 +7,7 @@ from pathlib import Path
 from gatecheck import Stamps
 from gatecheck.load import (
     DEFINITIONS,
+    PERCENTILES,
     Sample,
     buffering,
     client_health,
@@ -15,7 +16,6 @@ from gatecheck.load import (
     write_samples,
 )
 from gatecheck.load._samples import content_bursts, sample_from
-from gatecheck.load._stats import PERCENTILES
 
 MS = 1_000_000
 
@@ -231,8 +231,7 @@ def test_ramp_stages_group_requests_by_send_time():
 
 
 def test_written_outputs_go_through_the_redactor(tmp_path: Path, monkeypatch):
-    from gatecheck.load import SampleBook
-    from gatecheck.load._options import LoadSettings
+    from gatecheck.load import LoadSettings, SampleBook
     from gatecheck.load._writer import write_outputs
 
     monkeypatch.setenv("LOAD_TEST_KEY", "gk-live-secret-value-123456")
