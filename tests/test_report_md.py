@@ -10,8 +10,8 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from gatecheck.cli import main
-from gatecheck.report import RunMeta, render_markdown
-from gatecheck.report._model import Tally, check_sort_key, overall_status, tally
+from gatecheck.report import RunMeta, Tally, overall_status, render_markdown, tally
+from gatecheck.report._model import check_sort_key
 from gatecheck.results import read_results
 
 SAMPLE = Path(__file__).parent / "data" / "results_sample.jsonl"

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from gatecheck.report._svg import Series, fmt, histogram, line_chart, nice_ticks, strip
+from gatecheck.report import Series, line_chart
+from gatecheck.report._svg import fmt, histogram, nice_ticks, strip
 from gatecheck.report.performance import LoadRun, Point, bucket_width, histogram_bins, over_time
 
 

@@ -11,8 +11,13 @@ import ast
 import dataclasses
 from pathlib import Path
 
-from gatecheck.targets import CircuitBreakerConfig, HealthConfig, LimitsConfig, QuirksConfig
-from gatecheck.targets._quirks import RateLimitsConfig
+from gatecheck.targets import (
+    CircuitBreakerConfig,
+    HealthConfig,
+    LimitsConfig,
+    QuirksConfig,
+    RateLimitsConfig,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIRKS = ROOT / "src" / "gatecheck" / "targets" / "_quirks.py"

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from gatecheck import HarnessError
-from gatecheck.interop._process import spawn, stop_group, wait_ready
+from gatecheck.interop import stop_group
+from gatecheck.interop._process import spawn, wait_ready
 
 # A parent that starts a grandchild in its own group, prints the grandchild's PID, then waits.
 PARENT = """

@@ -12,8 +12,7 @@ import openai
 import pytest
 
 from gatecheck import SseDecoder
-from gatecheck.mock import MockConfig, create_app
-from gatecheck.mock._directives import parse_fault_spec
+from gatecheck.mock import MockConfig, create_app, parse_fault_spec
 from tests.mock.conftest import ServedApp
 
 USER = [{"role": "user", "content": "hello"}]

@@ -294,8 +294,7 @@ def test_context_length_fault_overflows_any_prompt(oai, ant, mock_url):
 def test_context_length_drawn_from_the_fault_flag():
     import asyncio
 
-    from gatecheck.mock import MockConfig, create_app
-    from gatecheck.mock._directives import parse_fault_spec
+    from gatecheck.mock import MockConfig, create_app, parse_fault_spec
 
     app = create_app(MockConfig(faults=(parse_fault_spec("context-length,context=3"),)))
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gatecheck.mock import MockConfig, count_request_tokens, count_tokens
-from gatecheck.mock._directives import (
-    CHAOS_FAULTS,
+from gatecheck.mock import (
     Directive,
     DirectiveError,
-    Latency,
-    find_directive,
+    MockConfig,
+    count_request_tokens,
+    count_tokens,
     parse_fault_spec,
 )
+from gatecheck.mock._directives import CHAOS_FAULTS, Latency, find_directive
 from gatecheck.mock._generate import generate, seed_of, tool_call
 from gatecheck.mock._tokenizer import pieces
 
