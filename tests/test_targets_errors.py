@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatecheck._exceptions import ConfigError, UsageError
+from gatecheck import ConfigError, UsageError
 from gatecheck.config import show_url, url_problem
 from gatecheck.options import parse_base_urls
 from gatecheck.targets import load_targets, parse_targets
