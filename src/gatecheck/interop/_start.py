@@ -21,7 +21,6 @@ What each gateway needs to start offline, on loopback, as its docs configure it:
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
 from collections.abc import Iterator, Mapping
@@ -38,6 +37,7 @@ from gatecheck import (
     Timeouts,
     default_redactor,
 )
+from gatecheck.artefacts import default_run_id
 from gatecheck.interop._install import installed
 from gatecheck.interop._process import free_port, spawn, stop_group, wait_ready
 from gatecheck.interop._specs import data_dir, default_cache_dir, gateway_spec
@@ -153,8 +153,7 @@ def start(name: str, mock_url: str, *, cache_dir: Path | None = None,
                            f"`nox -s interop` or gatecheck.interop.install({spec.name!r})")
     port = free_port(HOST)
     launch = launch_for(spec.name, found.command, port=port, mock_url=mock_url)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    log_path = (log_dir or found.root / "logs") / f"{spec.name}-{stamp}-{port}.log"
+    log_path = (log_dir or found.root / "logs") / f"{default_run_id([spec.name])}-{port}.log"
     root = f"http://{HOST}:{port}"
     child = spawn(launch.argv, env=launch.env, log_path=log_path, cwd=found.root)
     try:
