@@ -2,7 +2,7 @@
 
 Suites in ``suites/`` mark each test with ``@check(...)``; judging functions raise
 ConformanceFailure (through ``expect``) or record a WARN with ``warn``. The pytest plugin
-(``gatecheck.pytest_plugin``) reads the marks to skip, xfail and write results.
+(``gatecheck.pytest.plugin``) reads the marks to skip, xfail and write results.
 """
 
 from __future__ import annotations
