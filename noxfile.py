@@ -70,7 +70,9 @@ def interop(session: nox.Session) -> None:
     Installs each gateway into .gatecheck/interop/ (LiteLLM in a virtualenv of its own,
     Portkey with npm; Node and npm from Debian's packages where missing), runs the suites
     against each over a mock of its own (started and stopped by PID), and writes the
-    compatibility matrix to reports/interop/. `-- --targets reference,litellm`, `-- -k EXPR`.
+    compatibility matrix to reports/interop/, with a Performance table from a short load
+    run against each gateway after its suites (about a minute each; `-- --no-perf` skips
+    it). `-- --targets reference,litellm`, `-- -k EXPR`.
     """
     session.install("-e", ".")
     args = list(session.posargs)

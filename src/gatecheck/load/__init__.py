@@ -4,7 +4,8 @@ The locustfiles in ``locustfiles/`` are thin: they subclass the users of
 ``gatecheck.load.users`` (which imports Locust, and so gevent, first). This package's
 ``__init__`` imports neither, so ``gatecheck load --help`` stays cheap and the summary code
 can be used on samples.jsonl anywhere. ``LoadPlan.from_options`` checks a command line and
-``run_load`` runs it, as ``gatecheck load`` does.
+``run_load`` runs it, as ``gatecheck load`` does; ``measure_performance`` is the interop
+session's short overhead and capacity runs against one gateway.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from gatecheck.load._options import (
     surface_of,
 )
 from gatecheck.load._pacer import Arrival, Pacer
+from gatecheck.load._perf import PerfConfig, measure_performance
 from gatecheck.load._plan import EMBEDDED_DIRECTIVE, LoadPlan, check_web_port
 from gatecheck.load._report import print_summary
 from gatecheck.load._run import LoadOutcome, run_calibration, run_load, true_values
@@ -59,6 +61,7 @@ __all__ = [
     "LoadSettings",
     "LocustRun",
     "Pacer",
+    "PerfConfig",
     "Sample",
     "SampleBook",
     "Slo",
@@ -72,6 +75,7 @@ __all__ = [
     "feature_of",
     "judge",
     "locate_locustfile",
+    "measure_performance",
     "new_run_dir",
     "overhead",
     "parse_duration",

@@ -21,7 +21,7 @@ import orjson
 from gatecheck import HarnessError, Surface
 from gatecheck.artefacts import redact_tree
 from gatecheck.console import say
-from gatecheck.embedded import start_for
+from gatecheck.embedded import Started, start_for
 from gatecheck.load._calibration import (
     CALIBRATION_FILE,
     accuracy_checks,
@@ -51,13 +51,18 @@ class LoadOutcome:
         return self.run_dir / "summary.json"
 
 
-def run_load(plan: LoadPlan) -> LoadOutcome:
-    """Run ``plan`` to its end and summarise it (headline lines printed)."""
+def run_load(plan: LoadPlan, *, running: Started | None = None) -> LoadOutcome:
+    """Run ``plan`` to its end and summarise it (headline lines printed).
+
+    ``running``: the plan's embedded target, already started by the caller (several runs
+    against one start, as the interop session's performance step does); else a target that
+    needs it is started for this run and stopped after it.
+    """
     run_dir = new_run_dir(plan.out, plan.label) / "load"
     run_dir.mkdir()
     locustfile = locate_locustfile(plan.scenario)
     surface = surface_of(plan.settings.surface)
-    with _started(plan.target, surface) as (base_url, env, mock_url):
+    with _started(plan.target, surface, running) as (base_url, env, mock_url):
         target = plan.target
         scheme = target.surfaces[surface].preferred_auth
         secret_env = target.secret_env(surface)
@@ -108,9 +113,13 @@ def _header_spec(target: TargetConfig, surface: Surface) -> str:
 
 
 @contextmanager
-def _started(target: TargetConfig, surface: Surface
+def _started(target: TargetConfig, surface: Surface, running: Started | None
              ) -> Iterator[tuple[str, dict[str, str], str | None]]:
     """The target's API base URL, the env its users need, and its mock's URL if known."""
+    if running is not None:
+        yield (target.with_base_url(running.base_url).api_base_url(surface), dict(running.env),
+               running.mock_url)
+        return
     if not target.needs_start:
         target.secret(surface=surface)  # registers it with the redactor before any output
         yield target.api_base_url(surface), {}, None
