@@ -394,6 +394,73 @@ def test_harness_errors_and_own_skips_are_recorded_as_such(suite):
     assert got["test_skips_itself[fake]"]["message"] == "no models listed to compare"
 
 
+CASES_SUITE = '''
+from gatecheck import ClientTimeoutError, HarnessError
+from gatecheck.checks import cases, check, expect
+
+def accepted(label, cause):
+    expect(False, f"{label}: accepted", expected="401", observed="200", cause=cause)
+
+@check("AUTH-3", level="MUST", category="Authentication", title="two failing cases")
+def test_two_failures(target):
+    with cases() as case:
+        with case("missing key"):
+            accepted("missing key", "no-auth")
+        with case("wrong key"):
+            accepted("wrong key", "wrong-key-accepted")
+
+@check("AUTH-4", level="MUST", category="Authentication", title="an error between failures")
+def test_error_between(target):
+    with cases() as case:
+        with case("openai"):
+            accepted("openai", "no-auth")
+        with case("anthropic"):
+            raise HarnessError("the mock could not be read")
+        with case("responses"):
+            accepted("responses", "no-auth")
+
+@check("AUTH-6", level="MUST", category="Authentication", title="errors only")
+def test_errors_only(target):
+    with cases() as case:
+        with case("openai"):
+            raise HarnessError("the mock could not be read")
+        with case("anthropic"):
+            pass
+
+@check("AUTH-8", level="SHOULD", category="Authentication", title="a hang in one case")
+def test_hang(target):
+    with cases() as case:
+        with case("openai"):
+            raise ClientTimeoutError("read timed out after 5 s")
+'''
+
+
+def test_every_failing_case_reaches_the_record_and_an_error_in_one_stops_none(suite):
+    suite.makepyfile(test_suite=CASES_SUITE)
+    result = suite.runpytest("--target", "fake", "--gatecheck-targets-file", "targets.toml",
+                             "--gatecheck-results", "r.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=4)
+    got = records(suite.path / "r.jsonl")
+    both = got["test_two_failures[fake]"]
+    assert both["outcome"] == "failed"
+    assert [(c["label"], c["cause"], c["message"]) for c in both["cases"]] == [
+        ("missing key", "no-auth", "missing key: accepted"),
+        ("wrong key", "wrong-key-accepted", "wrong key: accepted")]
+    between = got["test_error_between[fake]"]
+    assert between["outcome"] == "failed"
+    assert [c["label"] for c in between["cases"]] == ["openai", "responses"]
+    assert "1 of 3 cases ended without a verdict (anthropic: HarnessError: the mock could " \
+           "not be read)" in between["message"]
+    # No failure: the error decides, as it would alone, and names its case.
+    assert (got["test_errors_only[fake]"]["outcome"], got["test_errors_only[fake]"]["message"]
+            ) == ("inconclusive", "error while checking: HarnessError: the mock could not be "
+                  "read; in case 'openai'")
+    assert got["test_hang[fake]"]["message"] == (
+        "the target's answer could not be used: ClientTimeoutError: read timed out after 5 s; "
+        "in case 'openai'")
+    assert got["test_hang[fake]"]["outcome"] == "failed"
+
+
 COOKIE_SUITE = '''
 from gatecheck.checks import check, expect
 

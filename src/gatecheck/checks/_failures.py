@@ -99,11 +99,18 @@ class Cases:
                 with case(f"{surface} malformed JSON"):
                     errors.status_in(...)
 
-    At the end of the block the check fails once, carrying every failed case.
+    At the end of the block the check fails once, carrying every failed case. A case that
+    ends without a verdict (an error such as a timeout or a harness fault, or an
+    ``inconclusive()``) neither hides the failures before it nor stops the cases after it:
+    with failures the check fails and its message names the unjudged cases; without, the
+    check ends as the first of them would have alone, naming every unjudged case. Only the
+    run's clock (a final Inconclusive) and pytest's own outcomes stop the cases at once.
     """
 
     def __init__(self) -> None:
         self.failed: list[ConformanceFailure] = []
+        self.unjudged: list[tuple[str, Exception | Inconclusive]] = []
+        self.stopped: str | None = None  # why the block ended before its last case
         self.tried = 0
 
     @contextmanager
@@ -114,19 +121,59 @@ class Cases:
         except ConformanceFailure as failure:
             failure.case = label
             self.failed.append(failure)
+        except Inconclusive as unjudged:
+            if unjudged.final:
+                raise
+            self.unjudged.append((label, unjudged))
+        except Exception as error:  # kept, and raised again by conclude() if nothing failed
+            self.unjudged.append((label, error))
 
     def conclude(self) -> None:
-        """Raise the one failure (or one carrying them all) when any case failed."""
+        """Raise the one failure (or one carrying them all) when any case failed; else
+        end the check as its unjudged cases call for."""
         __tracebackhide__ = True
-        if len(self.failed) == 1:
+        if not self.failed:
+            self._conclude_unjudged()
+            return
+        if len(self.failed) == 1 and not self.unjudged and self.stopped is None:
             raise self.failed[0]
-        if self.failed:
-            first = self.failed[0]
-            labels = ", ".join(str(f.case) for f in self.failed)
-            raise ConformanceFailure(
-                f"{len(self.failed)} of {self.tried} cases failed ({labels}); first: "
-                f"{first.message}", expected=first.expected, observed=first.observed,
-                exchange=first.exchange, cause=first.cause, cases=self.failed)
+        first = self.failed[0]
+        labels = ", ".join(str(f.case) for f in self.failed)
+        told = [f"{len(self.failed)} of {self.tried} cases failed ({labels})"]
+        if self.unjudged:
+            told.append(self._unjudged_text())
+        if self.stopped is not None:
+            told.append(f"then the check stopped: {self.stopped}")
+        raise ConformanceFailure(
+            f"{'; '.join(told)}; first: {first.message}", expected=first.expected,
+            observed=first.observed, exchange=first.exchange, cause=first.cause,
+            cases=self.failed)
+
+    def _conclude_unjudged(self) -> None:
+        __tracebackhide__ = True
+        if not self.unjudged:
+            return
+        errors = [(label, exc) for label, exc in self.unjudged
+                  if not isinstance(exc, Inconclusive)]
+        if not errors:
+            inconclusive(self._unjudged_text())
+        # The error itself, not a wrapper: the plugin tells the target's fault (a hang, a
+        # body past the cap, an SDK that broke on the answer) from the harness's by it.
+        label, error = errors[0]
+        error.add_note(f"in case {label!r}")
+        if len(self.unjudged) > 1:
+            error.add_note(self._unjudged_text())
+        raise error
+
+    def _unjudged_text(self) -> str:
+        """'2 of 4 cases ended without a verdict (a, b: ReadTimeout: timed out)'."""
+        by_reason: dict[str, list[str]] = {}
+        for label, exc in self.unjudged:
+            reason = exc.reason if isinstance(exc, Inconclusive) else (
+                f"{type(exc).__name__}: {str(exc) or '(no message)'}")
+            by_reason.setdefault(reason, []).append(label)
+        told = "; ".join(f"{', '.join(labels)}: {reason}" for reason, labels in by_reason.items())
+        return f"{len(self.unjudged)} of {self.tried} cases ended without a verdict ({told})"
 
 
 @contextmanager
@@ -134,7 +181,14 @@ def cases() -> Iterator[Cases]:
     """Run each ``with case(label):`` block of a check, then fail once with every failure."""
     __tracebackhide__ = True
     collector = Cases()
-    yield collector
+    try:
+        yield collector
+    except Inconclusive as stop:
+        # The check's time ran out (or it gave up) after some cases had failed: those
+        # failures stand, and the verdict says where the check stopped.
+        if not collector.failed:
+            raise
+        collector.stopped = stop.reason
     collector.conclude()
 
 
@@ -225,11 +279,16 @@ def note_behaviour(cause: str, message: str) -> None:
 
 
 class Inconclusive(pytest.skip.Exception):  # type: ignore[name-defined,misc]
-    """The running check could not be judged; raised by :func:`inconclusive`."""
+    """The running check could not be judged; raised by :func:`inconclusive`.
 
-    def __init__(self, reason: str) -> None:
+    ``final``: the check must stop here (the run's clock ran out), even inside one of its
+    cases; any other Inconclusive ends only the case it is raised in (:class:`Cases`).
+    """
+
+    def __init__(self, reason: str, *, final: bool = False) -> None:
         super().__init__(f"inconclusive: {reason}")
         self.reason = reason
+        self.final = final
 
 
 Inconclusive.__module__ = "gatecheck.checks"

@@ -146,7 +146,7 @@ class CheckBudget:
             signal.setitimer(signal.ITIMER_REAL, _RETRY_S)
             return
         self._reason = None  # once: the check's cleanup must not be interrupted in turn
-        raise Inconclusive(reason)
+        raise Inconclusive(reason, final=True)  # final: no case of the check runs on
 
     @contextlib.contextmanager
     def _phase(self) -> Iterator[None]:

@@ -132,7 +132,9 @@ def _failure(call: pytest.CallInfo[None] | None) -> tuple[Outcome, dict[str, Any
     exchange = getattr(exc, "exchange", None)
     fault = _target_fault(exc)
     if fault is not None:
-        return "failed", {"message": f"the target's answer could not be used: {_text(fault)}",
+        where = _notes(exc) if fault is not exc else ""
+        return "failed", {"message": f"the target's answer could not be used: {_text(fault)}"
+                                     f"{where}"[:_TEXT_LIMIT],
                           "exchange": exchange or getattr(fault, "exchange", None)}
     sdk = _sdk_frame(exc)
     if sdk is not None and not isinstance(exc, _SDK_CONNECTION):
@@ -144,7 +146,12 @@ def _failure(call: pytest.CallInfo[None] | None) -> tuple[Outcome, dict[str, Any
 
 
 def _text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc) or '(no message)'}"[:_TEXT_LIMIT]
+    return f"{type(exc).__name__}: {str(exc) or '(no message)'}{_notes(exc)}"[:_TEXT_LIMIT]
+
+
+def _notes(exc: BaseException) -> str:
+    """Where the error struck, as its notes say (checks.Cases adds "in case 'openai'")."""
+    return "".join(f"; {note}" for note in getattr(exc, "__notes__", ()) if isinstance(note, str))
 
 
 def phase_result(
