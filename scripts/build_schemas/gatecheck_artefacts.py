@@ -1,4 +1,4 @@
-"""Schemas of the files a gatecheck run writes: results.jsonl records (and, later, findings).
+"""Schemas of the files a gatecheck run writes: results.jsonl records and findings.json.
 
 They are gatecheck's own contract (src/gatecheck/results.py owns the record); reports,
 comparisons and CI tools read the files against them.
@@ -6,7 +6,12 @@ comparisons and CI tools read the files against them.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from _walk import Schema
+
+from gatecheck.findings import Severity
+from gatecheck.results import LEVELS, OUTCOMES
 
 SOURCE = "gatecheck's results contract (src/gatecheck/results.py)"
 _TEXT_OR_NULL = {"type": ["string", "null"]}
@@ -24,11 +29,11 @@ _RESULT: Schema = {
         "test": {"type": "string", "minLength": 1},
         "title": {"type": "string"},
         "category": {"type": "string"},
-        "level": {"enum": ["MUST", "SHOULD", "MAY"]},
+        "level": {"enum": list(LEVELS)},  # the lists of the contract, never copies
         "feature": _TEXT_OR_NULL,
         "surface": _TEXT_OR_NULL,
         "outcome": {
-            "enum": ["passed", "warned", "failed", "xfailed", "skipped", "inconclusive"],
+            "enum": list(OUTCOMES),
             "description": "xfailed: a listed known deviation that still reproduces; "
             "inconclusive: the harness could not judge (never the target's fault).",
         },
@@ -107,7 +112,7 @@ _FINDINGS: Schema = {
                    "failure of no known cause"},
             "target": {"type": "string"},
             "title": {"type": "string"},
-            "severity": {"enum": ["high", "medium", "low", "info"],
+            "severity": {"enum": list(get_args(Severity)),
                          "description": "from the strongest level among the witnesses "
                          "(MUST high, SHOULD medium, MAY low); info: an observed behaviour "
                          "of the gateway that failed no check"},
