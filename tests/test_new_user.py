@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "sk-proj-" + "Q7" * 16  # key-shaped, never a real key
 PASSWORD = "hunter2-not-a-key"  # not key-shaped: only its place in the URL marks it
+PLAIN = "hunter2pass"  # no shape at all: as a password or a query value, only its place
 TIMEOUT_S = 240
 
 pytestmark = pytest.mark.slow  # each test starts Python processes
@@ -97,6 +98,85 @@ def test_publish_to_an_unwritable_place_is_one_line(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+def test_publish_leaves_a_directory_it_did_not_write_as_it_was(tmp_path):
+    (tmp_path / "reports").mkdir()
+    home = tmp_path / "home"
+    (home / "runs").mkdir(parents=True)
+    (home / "runs" / "mine.txt").write_text("not gatecheck's")
+    done = _run("-m", "gatecheck", "publish", "--out", str(home), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert (home / "runs" / "mine.txt").is_file()
+    assert not (home / "index.html").exists()
+
+
+def _leaky_targets(path: Path, base_url: str) -> Path:
+    path.write_text(f'''
+[[target]]
+name = "leaky"
+description = "a base URL carrying a secret"
+base-url = "{base_url}"
+[target.surfaces.openai]
+auth = ["bearer"]
+[target.auth]
+scheme = "bearer"
+env = "LEAKY_KEY"
+''')
+    return path
+
+
+def _assert_no_secret(shown: str) -> None:
+    for secret in (SECRET[:12], PASSWORD, PLAIN, "ABCDEFGH"):
+        assert secret not in shown, shown
+
+
+LEAKY_URLS = [
+    pytest.param("http://127.0.0.1:9/v1?key=sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ123456",
+                 id="key-in-query"),
+    pytest.param(f"http://127.0.0.1:9/v1?key={PLAIN}", id="password-in-query"),
+    pytest.param(f"ftp://alice:{PLAIN}@host/v1", id="password-not-http"),
+]
+
+
+@pytest.mark.parametrize("url", LEAKY_URLS)
+def test_plain_pytest_refuses_a_bad_base_url_without_echoing_its_secret(url, tmp_path):
+    targets = _leaky_targets(tmp_path / "targets.toml", url)
+    done = _run("-m", "pytest", "suites", "-p", "no:randomly", "--target", "leaky",
+                "--gatecheck-targets-file", str(targets), cwd=ROOT)
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
+    assert "target[0].base-url" in done.stderr
+    _assert_no_secret(done.stdout + done.stderr)
+
+
+@pytest.mark.parametrize("url", LEAKY_URLS)
+def test_targets_refuses_a_bad_base_url_without_echoing_its_secret(url, tmp_path):
+    targets = _leaky_targets(tmp_path / "targets.toml", url)
+    done = _run("-m", "gatecheck", "targets", "--targets-file", str(targets), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    _assert_no_secret(done.stdout + done.stderr)
+
+
+@pytest.mark.parametrize(("command", "url"), [
+    ("run", f"gopher://h/v1?token={PLAIN}"),
+    ("load", f"gopher://h/v1?token={PLAIN}"),
+    ("matrix", f"gopher://h/v1?token={PLAIN}"),
+    ("run", f"http://127.0.0.1:9/v1?key={PLAIN}"),  # once started a run, echoing the key
+    ("run", f"http://alice:{PLAIN}@127.0.0.1:99999/v1"),
+    ("run", f"http://alice:{PLAIN}@[::1/v1"),
+    ("run", f"http://{PLAIN}@"),
+])
+def test_a_bad_base_url_override_is_one_line_and_exit_2(command, url, tmp_path):
+    # --base-url NAME=URL is held to the rule of targets.toml's base-url, before anything runs
+    done = _run("-m", "gatecheck", command, "--target", "reference", "--base-url",
+                f"reference={url}", "--out", str(tmp_path / "out"), cwd=ROOT)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("gatecheck: error: --base-url 'reference="), done.stderr
+    _assert_no_secret(done.stdout + done.stderr)
+    assert not (tmp_path / "out").exists()
+
+
 def test_targets_never_prints_a_password_or_key_in_a_base_url(tmp_path):
     targets = tmp_path / "targets.toml"
     targets.write_text(f'''
@@ -109,6 +189,16 @@ auth = ["bearer"]
 [target.auth]
 scheme = "bearer"
 env = "PW_KEY"
+
+[[target]]
+name = "plain"
+description = "a password with no shape at all"
+base-url = "http://bob:{PLAIN}@127.0.0.1:9/v1"
+[target.surfaces.openai]
+auth = ["bearer"]
+[target.auth]
+scheme = "bearer"
+env = "PLAIN_KEY"
 
 [[target]]
 name = "key"
@@ -125,6 +215,7 @@ env = "KEY_KEY"
     shown = done.stdout + done.stderr
     assert "127.0.0.1:9/v1" in shown
     assert PASSWORD not in shown
+    assert PLAIN not in shown
     assert SECRET not in shown
     assert SECRET[:20] not in shown
 

@@ -136,7 +136,7 @@ def url_problem(url: str) -> str | None:
     auth.env names, never in the URL).
     """
     if not url.lower().startswith(("http://", "https://")):
-        return "expected an http:// or https:// URL"
+        return "the scheme must be http:// or https://"
     if any(ch.isspace() for ch in url):
         return "the URL has whitespace in it"
     if "?" in url or "#" in url:
