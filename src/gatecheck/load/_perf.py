@@ -3,12 +3,14 @@
 One start of the target over its mock, then four bounded load runs against it, each through
 ``run_load`` (``running=``, so the gateway starts once):
 
-1. ``stream``, 1 user: the added ttft (client ttft - the mock's own first-token time, the
+1. ``chat``, ``streams`` users, the mock at zero latency: non-streamed requests/s (first,
+   so that a gateway's cold start, LiteLLM's first request takes seconds, is behind it
+   before a single stream's tail is read);
+2. ``stream``, 1 user: the added ttft (client ttft - the mock's own first-token time, the
    load generator's floor subtracted when calibrated) with nothing queued;
-2. ``stream``, ``streams`` users: the same at concurrency;
-3. ``capacity`` at the default SLO (``overhead.ttft.p99<10ms,error_rate<1%``), short steps
-   and a tight time cap: the most concurrent streams the gateway holds within it;
-4. ``chat``, ``streams`` users, the mock at zero latency: non-streamed requests/s.
+3. ``stream``, ``streams`` users: the same at concurrency;
+4. ``capacity`` at the default SLO (``overhead.ttft.p99<10ms,error_rate<1%``), short steps
+   and a tight time cap: the most concurrent streams the gateway holds within it.
 
 The figures (a JSON-able dict) go into the compatibility matrix's figures.json and its
 Performance table. They are this machine's, at this moment: compare ratios within one run.
@@ -39,7 +41,7 @@ class PerfConfig:
     """The performance step's size; the defaults keep it near a minute per gateway."""
 
     streams: int = 20  # N: concurrent streams of the second run, users of the chat run
-    window_s: float = 6.0  # each fixed run (stream at 1, stream at N, chat at N)
+    window_s: float = 6.0  # each fixed run (chat at N, stream at 1, stream at N)
     warmup_s: float = 1.0  # left out at the start of each fixed run
     step_s: float = 4.0  # each capacity step
     capacity_cap_s: float = 32.0  # the capacity search's time cap
@@ -86,7 +88,7 @@ def _chat(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 def measure_performance(name: str, config: PerfConfig | None = None, *, out: Path,
                         environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """The four runs against target ``name`` (started here once); their figures.
+    """The four runs against target ``name`` (started here once), in order; their figures.
 
     Load runs go under ``out``. A HarnessError (the target would not start, Locust wrote
     no summary) is the caller's: the step could not be done.
@@ -97,6 +99,9 @@ def measure_performance(name: str, config: PerfConfig | None = None, *, out: Pat
     fixed = {"duration": f"{config.window_s:g}s", "gatecheck_warmup": config.warmup_s,
              "gatecheck_directive": config.directive}
     plans = {
+        "chat": _plan(name, out, environ, scenario="chat", users=config.streams,
+                      label=f"{name}-perf-chat", **{**fixed, "gatecheck_directive":
+                                                    config.chat_directive}),
         "stream_1": _plan(name, out, environ, scenario="stream", users=1,
                           label=f"{name}-perf-stream-1", **fixed),
         "stream_n": _plan(name, out, environ, scenario="stream", users=config.streams,
@@ -107,11 +112,8 @@ def measure_performance(name: str, config: PerfConfig | None = None, *, out: Pat
                           gatecheck_step_duration=config.step_s,
                           gatecheck_directive=config.directive, gatecheck_slo=DEFAULT_SLO,
                           label=f"{name}-perf-capacity"),
-        "chat": _plan(name, out, environ, scenario="chat", users=config.streams,
-                      label=f"{name}-perf-chat", **{**fixed, "gatecheck_directive":
-                                                    config.chat_directive}),
     }
-    read = {"stream_1": _stream, "stream_n": _stream, "capacity": _capacity, "chat": _chat}
+    read = {"chat": _chat, "stream_1": _stream, "stream_n": _stream, "capacity": _capacity}
     figures: dict[str, Any] = {
         "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
@@ -119,7 +121,7 @@ def measure_performance(name: str, config: PerfConfig | None = None, *, out: Pat
         "directive": config.directive, "chat_directive": config.chat_directive,
         "slo": DEFAULT_SLO, "runs": {}}
     started = time.perf_counter()
-    with start_for(plans["stream_1"].target) as running:
+    with start_for(plans["chat"].target) as running:
         figures["start_s"] = round(time.perf_counter() - started, 1)
         for step, plan in plans.items():
             say(f"interop: {name}: performance: {step}")
