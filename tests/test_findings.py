@@ -52,6 +52,21 @@ def test_one_root_defect_is_one_finding_with_every_witness():
         "POST http://127.0.0.1:1/v1/chat/completions", 200, EXCHANGE["curl"])
 
 
+def test_a_wrong_key_accepted_is_the_same_defect_as_no_credential_needed_on_that_target():
+    # A gateway that serves a request with no credential checks no key: the wrong keys it
+    # serves (AUTH-4, ERR-3's SDK call) are that one defect. Where a missing key is refused,
+    # accepting a wrong one is a defect of its own.
+    results = [
+        _result("AUTH-3", cause="no-auth", target="open"),
+        _result("AUTH-4", cause="wrong-key-accepted", target="open"),
+        _result("ERR-3", cause="wrong-key-accepted", target="open"),
+        _result("AUTH-4", cause="wrong-key-accepted", target="lax"),
+    ]
+    found = {(f.target, f.id): f.checks for f in derive_findings(results)}
+    assert found == {("open", "no-auth"): ("AUTH-3", "AUTH-4", "ERR-3"),
+                     ("lax", "wrong-key-accepted"): ("AUTH-4",)}
+
+
 def test_cases_of_one_check_split_by_their_causes_and_unknown_failures_stand_alone():
     results = [
         _result("AUTH-4", cases=[CaseResult(label="openai", message="m", cause="no-auth"),
@@ -128,6 +143,69 @@ def test_a_gateway_without_credentials_of_its_own_is_one_info_finding(tmp_path, 
     assert [(f.id, f.severity, f.witnesses) for f in found] == [("no-credential", "info", 2)]
     assert CAUSES["no-credential"].title in (run / "report.md").read_text()
     assert "Takes no credential of its own" in console
+
+
+# The mock upstream declared as a gateway with keys of its own: it serves every request,
+# with a credential or without, as a gateway that lost its authentication would.
+OPEN_GATEWAY = """\
+[[target]]
+name = "open"
+description = "gatecheck's mock declared as a keyed gateway: it checks no credential"
+base-url = "embedded"
+embedded = "mock"
+features = ["streaming", "models"]
+
+[target.auth]
+scheme = "bearer"
+env = "OPEN_GATEWAY_KEY"
+
+[target.surfaces.openai]
+auth = ["bearer", "x-api-key"]
+
+[target.surfaces.anthropic]
+auth = ["x-api-key", "bearer"]
+
+[target.models]
+default = "mock-chat"
+
+[target.quirks]
+model-echo = "requested"
+invalid-json-status = 400
+"""
+# Every authentication check, the SDKs' 401 check and /v1/models without a key, beside
+# checks of other things that such a gateway passes.
+AUTH_CHECKS = [f"AUTH-{n}" for n in range(1, 13)] + ["MOD-4", "ERR-3"]
+OTHER_CHECKS = ["ERR-1", "MOD-1", "STR-1"]
+
+
+@pytest.mark.slow  # a child `gatecheck run`
+def test_a_gateway_without_authentication_is_one_finding_witnessed_by_every_auth_check(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OPEN_GATEWAY_KEY", "sk-open-gateway-0123456789abcdef")
+    (tmp_path / "targets.toml").write_text(OPEN_GATEWAY)
+    checks = [arg for check_id in AUTH_CHECKS + OTHER_CHECKS for arg in ("--check", check_id)]
+    code = main(["run", "--target", "open", "--targets-file", str(tmp_path / "targets.toml"),
+                 "--out", str(tmp_path / "reports"), "--workers", "0", *checks])
+    console = capsys.readouterr().out
+    assert code == 1, console[-3000:]
+    run = tmp_path / "reports" / "latest"
+    results = read_results(run / "results.jsonl")
+    failed = {r.check_id for r in results if r.outcome == "failed"}
+    # the checks that missing or wrong keys served fail, and nothing else does
+    assert failed == {"AUTH-3", "AUTH-4", "AUTH-6", "MOD-4", "ERR-3"}
+    assert {r.check_id for r in results if r.outcome == "passed"} >= {
+        "AUTH-1", "AUTH-2", "AUTH-8", *OTHER_CHECKS}
+    (finding,) = read_findings(run / "findings.json")  # schema-validated as it is read
+    assert (finding.id, finding.title, finding.severity) == (
+        "no-auth", CAUSES["no-auth"].title, "high")
+    assert set(finding.checks) == failed
+    # every failed case witnesses it: AUTH-4's three keys, AUTH-6's four rejections, ...
+    failed_cases = sum(len(r.cases) or 1 for r in results if r.outcome == "failed")
+    assert finding.witnesses == failed_cases
+    report = (run / "report.md").read_text()
+    assert report.count(CAUSES["no-auth"].title) == 1
+    assert f"witnessed by {', '.join(finding.checks)} ({failed_cases} failed cases)" in report
+    assert "1 defect, witnessed by" in console
 
 
 def test_a_cool_down_waited_out_inside_a_failed_check_is_still_its_own_info_finding():

@@ -25,8 +25,8 @@ import orjson
 from gatecheck.results import CheckResult
 from gatecheck.schemas import validator
 
-__all__ = ["CAUSES", "OBSERVED_CAUSES", "Cause", "Evidence", "Finding", "derive_findings",
-           "read_findings", "variant", "write_findings"]
+__all__ = ["CAUSES", "EXPLAINED_BY", "OBSERVED_CAUSES", "Cause", "Evidence", "Finding",
+           "derive_findings", "read_findings", "variant", "write_findings"]
 
 Severity = Literal["high", "medium", "low", "info"]
 _SEVERITY: Final[Mapping[str, Severity]] = {"MUST": "high", "SHOULD": "medium", "MAY": "low"}
@@ -55,6 +55,11 @@ def _causes(*rows: tuple[str, str, str]) -> dict[str, Cause]:
 # Behaviours a run reports as info findings when a check saw them and passed (the gateway's
 # own cool-down, a gateway declared without credentials): known, not failures.
 OBSERVED_CAUSES: Final = frozenset({"cool-down", "no-credential"})
+
+# A cause that another one, seen on the same target, explains: one defect, one fix. A
+# gateway that serves a request with no credential checks no key, so it serves a wrong or
+# revoked one too (AUTH-4, ERR-3's wrong-key SDK call), and its operator has one thing to do.
+EXPLAINED_BY: Final[Mapping[str, str]] = {"wrong-key-accepted": "no-auth"}
 
 # Written for each defect, from the wire references; never "see the docs".
 CAUSES: Final[Mapping[str, Cause]] = _causes(
@@ -269,32 +274,41 @@ def _cool_down_text(seen: Mapping[str, Any]) -> str:
     return text
 
 
+def _seen(result: CheckResult) -> list[tuple[str | None, Evidence, bool]]:
+    """(cause, evidence, observed only) for each witness one result gives."""
+    observed_only = result.cause in OBSERVED_CAUSES and result.outcome != "failed"
+    witnesses = [(cause, evidence, observed_only) for cause, evidence in _witnesses(result)
+                 ] if result.outcome == "failed" or observed_only else []
+    cooled = result.observations.get("cool-down")
+    if isinstance(cooled, dict) and result.cause != "cool-down":
+        # A cool-down a check waited out between its own requests (ERR-5): the gateway's
+        # behaviour, seen whatever the check's verdict.
+        witnesses.append(("cool-down", _evidence(result, _cool_down_text(cooled), None,
+                                                 None, None), True))
+    return witnesses
+
+
 def derive_findings(results: Sequence[CheckResult]) -> list[Finding]:
     """Group the failures (and the gateway's own observed behaviours) of every target by
     cause; most severe first, then by how many checks witnessed them."""
+    seen = [(result, *witness) for result in results for witness in _seen(result)]
+    present = {(result.target, cause) for result, cause, _, _ in seen}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for result in results:
-        observed_only = result.cause in OBSERVED_CAUSES and result.outcome != "failed"
-        witnesses = [(cause, evidence, observed_only) for cause, evidence in _witnesses(result)
-                     ] if result.outcome == "failed" or observed_only else []
-        cooled = result.observations.get("cool-down")
-        if isinstance(cooled, dict) and result.cause != "cool-down":
-            # A cool-down a check waited out between its own requests (ERR-5): the gateway's
-            # behaviour, seen whatever the check's verdict.
-            witnesses.append(("cool-down", _evidence(result, _cool_down_text(cooled), None,
-                                                     None, None), True))
-        for cause, evidence, info in witnesses:
-            known = CAUSES.get(cause or "")
-            key_id = known.id if known else f"{result.check_id}/{_slug(evidence.test)}"
-            group = groups.setdefault((result.target, key_id), {
-                "cause": known, "title": known.title if known else (
-                    f"{result.title}: {evidence.message.splitlines()[0][:120]}"),
-                "levels": set(), "checks": [], "evidence": [], "info": True})
-            group["levels"].add(result.level)
-            group["info"] &= info
-            if result.check_id not in group["checks"]:
-                group["checks"].append(result.check_id)
-            group["evidence"].append(evidence)
+    for result, cause, evidence, info in seen:
+        root = EXPLAINED_BY.get(cause or "")
+        if root is not None and (result.target, root) in present:
+            cause = root
+        known = CAUSES.get(cause or "")
+        key_id = known.id if known else f"{result.check_id}/{_slug(evidence.test)}"
+        group = groups.setdefault((result.target, key_id), {
+            "cause": known, "title": known.title if known else (
+                f"{result.title}: {evidence.message.splitlines()[0][:120]}"),
+            "levels": set(), "checks": [], "evidence": [], "info": True})
+        group["levels"].add(result.level)
+        group["info"] &= info
+        if result.check_id not in group["checks"]:
+            group["checks"].append(result.check_id)
+        group["evidence"].append(evidence)
     findings = []
     for (target, key_id), group in groups.items():
         known_cause: Cause | None = group["cause"]

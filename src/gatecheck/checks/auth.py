@@ -57,7 +57,8 @@ def _rejection_cause(status: int, why: str, expected_status: int) -> str:
     if expected_status == 403:
         return "permission-status"
     if 200 <= status < 300:
-        return "no-auth" if "no credentials" in why else "wrong-key-accepted"
+        missing = "no credentials" in why or "without credentials" in why  # MOD-4, keys
+        return "no-auth" if missing else "wrong-key-accepted"
     return "auth-retryable" if is_retryable(status) else "auth-status"
 
 
