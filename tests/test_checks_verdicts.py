@@ -47,6 +47,7 @@ def test_what_a_failed_stream_may_not_be_answered_str_o10(status, body):
 
 @pytest.mark.parametrize(("status", "why", "expected", "cause"), [
     (200, "no credentials", 401, "no-auth"),
+    (200, "models without credentials", 401, "no-auth"),  # MOD-4
     (200, "wrong key", 401, "wrong-key-accepted"),
     (400, "wrong key", 401, "auth-status"),  # LiteLLM without a database: no_db_connection
     (500, "no credentials", 401, "auth-retryable"),
