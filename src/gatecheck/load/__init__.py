@@ -18,7 +18,7 @@ from gatecheck.load._calibration import (
     self_check,
 )
 from gatecheck.load._capacity import CapacitySearch, Slo, judge, parse_slos
-from gatecheck.load._launch import SCENARIOS, LocustRun, locate_locustfile, new_run_dir
+from gatecheck.load._launch import SCENARIOS, LocustRun, locate_locustfile
 from gatecheck.load._options import (
     LOAD_OPTIONS,
     LOCUST_OPTIONS,
@@ -76,7 +76,6 @@ __all__ = [
     "judge",
     "locate_locustfile",
     "measure_performance",
-    "new_run_dir",
     "overhead",
     "parse_duration",
     "parse_processes",

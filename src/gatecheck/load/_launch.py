@@ -21,10 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gatecheck import HarnessError, UsageError, artefacts
+from gatecheck import HarnessError, UsageError
 from gatecheck.load._options import locust_duration
 
-__all__ = ["SCENARIOS", "LocustRun", "locate_locustfile", "new_run_dir"]
+__all__ = ["SCENARIOS", "LocustRun", "locate_locustfile"]
 
 SCENARIOS = ("chat", "stream", "ramp", "rate", "capacity")
 STARTUP_GRACE_S = 60.0  # process start, worker connection, final reports
@@ -56,11 +56,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def new_run_dir(out: Path, label: str) -> Path:
-    """``out/<run-id>/`` with a run id like ``20261121T101500Z-reference`` (created)."""
-    return artefacts.new_run_dir(out, artefacts.default_run_id([label]))[1]
 
 
 def locate_locustfile(scenario: str, cwd: Path | None = None) -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from gatecheck import HarnessError, Surface
-from gatecheck.artefacts import redact_tree
+from gatecheck.artefacts import default_run_id, new_run_dir, redact_tree
 from gatecheck.console import say
 from gatecheck.embedded import Started, start_for
 from gatecheck.load._calibration import (
@@ -28,7 +28,7 @@ from gatecheck.load._calibration import (
     self_check,
     write_calibration,
 )
-from gatecheck.load._launch import LocustRun, locate_locustfile, new_run_dir
+from gatecheck.load._launch import LocustRun, locate_locustfile
 from gatecheck.load._options import surface_of
 from gatecheck.load._plan import LoadPlan
 from gatecheck.load._report import print_summary
@@ -58,7 +58,7 @@ def run_load(plan: LoadPlan, *, running: Started | None = None) -> LoadOutcome:
     against one start, as the interop session's performance step does); else a target that
     needs it is started for this run and stopped after it.
     """
-    run_dir = new_run_dir(plan.out, plan.label) / "load"
+    run_dir = new_run_dir(plan.out, default_run_id([plan.label]))[1] / "load"
     run_dir.mkdir()
     locustfile = locate_locustfile(plan.scenario)
     surface = surface_of(plan.settings.surface)
