@@ -221,18 +221,37 @@ def _tests_run(project: Path) -> list[str]:
     return sorted(json.loads(line)["test"] for line in lines)
 
 
+def _option(argv: list[str], flag: str) -> str:
+    return argv[argv.index(flag) + 1]
+
+
 @pytest.mark.slow  # three child pytest runs
-def test_the_reproduce_commands_rerun_the_same_checks(project, capsys):
+def test_the_reproduce_commands_rerun_the_same_checks(project, capsys, fake_url, monkeypatch):
+    # A targets file named relative to the project, whose base-url (where nothing listens)
+    # --base-url overrides: pasted in another directory, the commands must reach the same
+    # gateway through the same file and run the same checks with the same profile.
+    (project / "targets.toml").unlink()
+    (project / "conf").mkdir()
+    (project / "conf" / "gateways.toml").write_text(targets_toml("http://127.0.0.1:9"))
     write_suite(project, should_pass=True, must_pass=False)
-    assert run("--profile", "strict") == 1
+    assert run("--profile", "strict", "--targets-file", "conf/gateways.toml",
+               "--base-url", f"fake={fake_url}/v1", "--check", "W-1", "--check", "HEALTH-1") == 1
     first = _tests_run(project)
+    assert len(first) == 2
     report = (project / "reports" / "latest" / "report.md").read_text()
     whole, failed_only = _reproduce_commands(report)
     assert whole[:2] == ["gatecheck", "run"]
-    assert "--profile" in whole
-    assert whole[whole.index("--profile") + 1] == "strict"
+    assert _option(whole, "--profile") == "strict"
+    assert _option(whole, "--base-url") == f"fake={fake_url}/v1"
+    targets_file = Path(_option(whole, "--targets-file"))
+    assert targets_file.is_absolute()
+    assert targets_file.resolve() == (project / "conf" / "gateways.toml").resolve()
+    elsewhere = project / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     assert main(whole[1:]) == 1
-    assert _tests_run(project) == first
+    assert _tests_run(elsewhere) == first
     assert main(failed_only[1:]) == 1
-    assert _tests_run(project) == [t for t in first if "test_must" in t]
+    assert _option(failed_only, "--check") == "W-1"
+    assert _tests_run(elsewhere) == [t for t in first if "test_must" in t]
     capsys.readouterr()

@@ -59,7 +59,7 @@ from gatecheck.report import (
     write_report,
 )
 from gatecheck.results import read_results
-from gatecheck.targets import TargetConfig, load_targets
+from gatecheck.targets import TargetConfig, discover, load_targets, shipped_targets
 
 __all__ = [
     "EXIT_FAILED",
@@ -111,7 +111,8 @@ class RunPlan:
     ) -> RunPlan:
         """Select and check: unknown names, bad files and bad flags fail here."""
         names = resolve_target_names(target, environ)
-        registry = load_targets(targets_file).with_base_urls(parse_base_urls(base_url))
+        found = discover(targets_file)
+        registry = load_targets(found).with_base_urls(parse_base_urls(base_url))
         located = locate_suites(suites)
         catalogue = load_catalogue(located)
         selected = tuple(registry.select(names))
@@ -129,7 +130,8 @@ class RunPlan:
         return cls(targets=selected, suites=located,
                    out=Path(out), profile=resolve_profile(profile, environ),
                    workers=_workers(workers, environ), keyword=keyword, checks=wanted,
-                   targets_file=targets_file, base_urls=tuple(base_url or ()),
+                   targets_file=_targets_file(targets_file, found),
+                   base_urls=tuple(base_url or ()),
                    max_time=resolve_seconds(MAX_TIME, max_time, environ, DEFAULT_MAX_TIME_S),
                    check_budget=resolve_seconds(CHECK_BUDGET, check_budget, environ,
                                                 DEFAULT_CHECK_BUDGET_S))
@@ -153,7 +155,7 @@ class RunPlan:
         if self.check_budget != DEFAULT_CHECK_BUDGET_S:
             argv += [CHECK_BUDGET.flag, _seconds(self.check_budget)]
         if self.suites.resolve() != SHIPPED_SUITES.resolve():
-            argv += ["--suites", str(self.suites)]
+            argv += ["--suites", str(self.suites.absolute())]
         return argv
 
     def pytest_args(self, run_dir: Path, run_id: str) -> list[str]:
@@ -181,6 +183,16 @@ class RunPlan:
         argv += [MAX_TIME.namespaced_flag, _seconds(self.max_time),
                  CHECK_BUDGET.namespaced_flag, _seconds(self.check_budget)]
         return argv
+
+
+def _targets_file(given: str | None, found: Path) -> str | None:
+    """The targets file a rerun must read: the one this run read, as an absolute path, so
+    the reproduce command pasted in another directory (or in a shell without
+    $GATECHECK_TARGETS_FILE) checks the same gateways. None for the file shipped with
+    gatecheck, found without being named: every install reads that one by default."""
+    if given is None and found.resolve() == shipped_targets().resolve():
+        return None
+    return str(found.absolute())
 
 
 def _seconds(value: float | None) -> str:

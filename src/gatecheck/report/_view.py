@@ -235,10 +235,24 @@ def _reproduce(meta: RunMeta, checks: Sequence[Check], command: Sequence[str]) -
     commands = [shlex.join(base)]
     failed = sorted({str(c.check_id) for c in checks if c.outcome == "failed"})
     if failed:
-        rest = [a for a in base if a != "--check"]
+        rest = _without_checks(base)
         commands += ["", f"# only the {plural(len(failed), 'failed check id')}:",
                      shlex.join([*rest, *(a for i in failed for a in ("--check", i))])]
     return "\n".join(commands)
+
+
+def _without_checks(argv: Sequence[str]) -> list[str]:
+    """``argv`` less its ``--check ID`` (and ``--check=ID``) options, values included."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--check":
+            skip = True
+        elif not arg.startswith("--check="):
+            kept.append(arg)
+    return kept
 
 
 def report_view(results: Sequence[dict[str, Any]], meta: RunMeta,
