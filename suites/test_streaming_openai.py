@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatecheck.checks import check, expect
+from gatecheck.checks import check, errors, expect
 from gatecheck.checks import openai as oc
 from gatecheck.checks import streaming as st
 from gatecheck.checks.support import body_for, capture_stream, conforms, directive
@@ -102,8 +102,6 @@ def test_stro8_no_usage(client, chat_model, record_exchange):
 @check("STR-O9", level="SHOULD", category="Streaming", surface="openai",
        title="stream_options with stream:false is a 400 invalid_request_error")
 def test_stro9_stream_options_without_stream(client, chat_model, record_exchange):
-    from gatecheck.checks import errors
-
     response = client.request("POST", "/v1/chat/completions",
                               json=body_for("openai", chat_model, **USAGE))
     record_exchange(response.exchange)

@@ -10,6 +10,7 @@ from gatecheck.checks.support import (
     PATHS,
     body_for,
     capture_stream,
+    conforms,
     directive,
     headers_for,
     nonce,
@@ -165,8 +166,6 @@ def test_tok6_output_counted(client, target, record_exchange):
 @check("TOK-7", level="SHOULD", category="Tokens", surface="anthropic", feature="count-tokens",
        title="count_tokens equals usage.input_tokens of the same request")
 def test_tok7_count_tokens(client, chat_model, profile, record_exchange):
-    from gatecheck.checks.support import conforms
-
     body = body_for("anthropic", chat_model, text=PROMPT, max_tokens=4)
     response, reply = _post(client, "anthropic", body)
     record_exchange(response.exchange)
