@@ -16,8 +16,7 @@ from collections.abc import Callable
 import httpx
 from bench_sse import openai_stream
 
-from gatecheck._client import Auth, GatewayClient
-from gatecheck._redact import Redactor
+from gatecheck import Auth, GatewayClient, Redactor
 
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hi. " * 40}],
         "max_tokens": 64}

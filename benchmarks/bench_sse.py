@@ -13,7 +13,7 @@ import argparse
 import json
 import time
 
-from gatecheck._sse import SseDecoder
+from gatecheck import SseDecoder
 
 
 def openai_stream(tokens: int = 50) -> bytes:
