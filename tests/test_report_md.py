@@ -128,6 +128,34 @@ def test_report_command_names_the_record_that_breaks_the_contract(tmp_path, caps
         capsys.readouterr().err)
 
 
+@pytest.mark.parametrize(("selection", "why"), [
+    (["-k", "zzznomatch"], "the selection -k zzznomatch matched none of the checks the suites "
+                           "hold for target mock"),
+    (["--check", "W-1", "--check", "W-2"], "the selection --check W-1 --check W-2 matched none"),
+    ([], "the suites held no check for target mock"),
+])
+def test_a_run_where_no_check_ran_says_so_in_both_reports(tmp_path, capsys, selection, why):
+    # `gatecheck run -k zzznomatch` (exit 3) leaves an empty results.jsonl and its run.json:
+    # the reports say what happened, why, and the command, instead of being empty.
+    command = ["gatecheck", "run", "--target", "mock", "--profile", "strict", *selection]
+    (tmp_path / "results.jsonl").write_text("")
+    (tmp_path / "run.json").write_text(json.dumps({"command": command, "pytest": []}))
+    assert main(["report", str(tmp_path)]) == 0
+    capsys.readouterr()
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "**Overall status:** NO CHECKS RAN" in markdown
+    assert "## No check ran" in markdown
+    assert "**Profile:** strict" in markdown
+    assert "## Findings" not in markdown  # no empty tables, no "No defect found"
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No defect found" not in page
+    rerun = " ".join(command)
+    for text in (markdown, page):
+        assert why in " ".join(text.split())
+        assert "exits 3 (inconclusive)" in text
+        assert rerun in text
+
+
 def test_a_multi_target_report_has_a_row_per_target(sample):
     other = [dict(r, target="other", target_url="http://127.0.0.1:9999/v1",
                   outcome="skipped", message="set $OTHER_KEY to run target 'other'")

@@ -61,7 +61,11 @@ def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], RunMeta, LoadRun | No
         raise UsageError(str(exc)) from None
     meta = RunMeta.from_results(records) if records else _load_meta(run_dir, load)
     command = _command(run_dir / "run.json")
-    return records, dataclasses.replace(meta, command=command) if command else meta, load
+    if not command:
+        return records, meta, load
+    if meta.profile is None and "--profile" in command[:-1]:  # no record names it
+        meta = dataclasses.replace(meta, profile=command[command.index("--profile") + 1])
+    return records, dataclasses.replace(meta, command=command), load
 
 
 def _command(path: Path) -> tuple[str, ...]:
@@ -100,7 +104,7 @@ def write_report(run_dir: Path, formats: Sequence[str] = DEFAULT_FORMATS,
     paths: list[Path] = []
     for name in formats:
         if name == "md":  # with a load run and no records, a load report
-            text = render_markdown(records, meta, load) if records or load is not None else ""
+            text = render_markdown(records, meta, load)
         else:
             text = render_html(records, meta, load)
         path = target / f"report.{name}"

@@ -21,7 +21,7 @@ from gatecheck.report._observed import Observed, observed
 from gatecheck.report.performance import LoadRun, Performance, performance
 from gatecheck.results import CATEGORIES, LEVELS, CheckResult
 
-__all__ = ["Check", "Exchange", "ReportView", "Slice", "report_view"]
+__all__ = ["Check", "Exchange", "NothingRan", "ReportView", "Slice", "report_view"]
 
 ICONS = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "⏭️", "xfailed": "🔶",
          "inconclusive": "❔"}
@@ -122,6 +122,29 @@ class Slice:
 
 
 @dataclass(frozen=True, slots=True)
+class NothingRan:
+    """Why a run judged nothing, as its command line tells (the report says so instead of
+    empty tables, and `gatecheck run` exits 3)."""
+
+    targets: str  # "mock", or "a, b"
+    selection: str  # the run's -k and --check options ("-k zzz"), "" when none
+
+    @property
+    def why(self) -> str:
+        if self.selection:
+            return (f"the selection {self.selection} matched none of the checks the suites "
+                    f"hold for {self.targets}")
+        return f"the suites held no check for {self.targets}"
+
+    @property
+    def advice(self) -> str:
+        if self.selection:
+            return ("gatecheck checks lists every check id and title: correct the -k "
+                    "expression or the --check ids, and run again")
+        return "pass --suites a directory whose test_*.py files declare checks"
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """Everything a report shows, in report order."""
 
@@ -137,6 +160,7 @@ class ReportView:
     skip_reasons: str  # "; "-joined, the first five
     reproduce: str  # shell commands
     load: Performance | None
+    nothing_ran: NothingRan | None = None  # no check ran, and no load run either
 
     @property
     def names(self) -> str:
@@ -162,6 +186,8 @@ class ReportView:
         """'7 defects, witnessed by 34 checks' (the summary's first line)."""
         witnessed = {(f.target, c) for f in self.defects for c in f.checks}
         failed = sum(1 for c in self.checks if c.outcome == "failed")
+        if not self.checks:
+            return "No check ran"
         if not self.defects:
             return "No defect found"
         return (f"{plural(len(self.defects), 'defect')}, witnessed by "
@@ -241,6 +267,21 @@ def _reproduce(meta: RunMeta, checks: Sequence[Check], command: Sequence[str]) -
     return "\n".join(commands)
 
 
+def _nothing_ran(meta: RunMeta) -> NothingRan:
+    command = list(meta.command)
+    named = _values(command, "--target") or [name for name, _ in meta.targets]
+    targets = ", ".join(f"target {name}" for name in named) or "the targets"
+    selection = [shlex.join([flag, value]) for flag in ("-k", "--check")
+                 for value in _values(command, flag)]
+    return NothingRan(targets, " ".join(selection))
+
+
+def _values(argv: Sequence[str], flag: str) -> list[str]:
+    """The values ``flag`` was given in ``argv`` (``--flag V`` or ``--flag=V``)."""
+    return [value for arg, value in zip(argv, [*argv[1:], ""], strict=True) if arg == flag
+            ] + [arg.partition("=")[2] for arg in argv if arg.startswith(f"{flag}=")]
+
+
 def _without_checks(argv: Sequence[str]) -> list[str]:
     """``argv`` less its ``--check ID`` (and ``--check=ID``) options, values included."""
     kept: list[str] = []
@@ -279,4 +320,5 @@ def report_view(results: Sequence[dict[str, Any]], meta: RunMeta,
         meta, checks, total, overall_status(total), levels, categories, targets, findings,
         tuple((reason, tuple(group)) for reason, group in why.items()),
         "; ".join(skips[:5]) + (f"; and {len(skips) - 5} more" if len(skips) > 5 else ""),
-        _reproduce(meta, checks, meta.command), performance(load) if load is not None else None)
+        _reproduce(meta, checks, meta.command), performance(load) if load is not None else None,
+        _nothing_ran(meta) if not checks and load is None else None)
