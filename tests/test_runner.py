@@ -117,7 +117,7 @@ def test_a_target_without_its_secret_is_inconclusive_and_says_which_variable(
     out = capsys.readouterr().out
     assert "2 checks: 0 passed, 0 failed (0 MUST), 0 warned, 0 skipped" in out
     assert ("inconclusive: 2 checks could not be judged: "
-            "set $FAKE_GATEWAY_KEY to run target 'fake'") in out
+            "set $FAKE_GATEWAY_KEY to run target 'fake' (2 checks)") in out
 
 
 @pytest.mark.parametrize(

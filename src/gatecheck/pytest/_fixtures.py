@@ -124,13 +124,16 @@ def client(request: pytest.FixtureRequest, target: TargetConfig) -> Iterator[Any
 
 def _answers_of(request: pytest.FixtureRequest,
                 target: TargetConfig) -> Callable[[Any], None] | None:
-    """Note each answer of the check's client in its ItemData (for _cooldown)."""
+    """Note each answer of the check's client in its ItemData (for _cooldown), and each
+    exchange with the run's stall watch (_stall)."""
     data = request.node.stash.get(ITEM, None)
     if data is None:
         return None
     keyless = target.auth.scheme == "none"
+    stalls = _state(request).stalls
 
     def note(exchange: Any) -> None:
+        stalls.saw(target.name, exchange)
         if exchange.status is None:
             return
         ended = time.time()

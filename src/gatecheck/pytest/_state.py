@@ -38,6 +38,7 @@ from gatecheck.options import (
     resolve_target_names,
 )
 from gatecheck.pytest._budget import ENV_DEADLINE, RunClock
+from gatecheck.pytest._stall import StallWatch
 from gatecheck.targets import TargetConfig, load_targets
 
 __all__ = ["ENV_UNREACHABLE", "PROFILES", "RunState"]
@@ -58,6 +59,7 @@ class RunState:
     unreachable: dict[str, str] = field(default_factory=dict)
     clock: RunClock = field(default_factory=lambda: RunClock(None, None))
     mock_urls: dict[str, str] = field(default_factory=dict)
+    stalls: StallWatch = field(default_factory=StallWatch)  # this process's, never exported
     stack: ExitStack = field(default_factory=ExitStack)
     _restore: dict[str, str | None] = field(default_factory=dict)
 

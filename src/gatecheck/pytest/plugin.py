@@ -281,6 +281,9 @@ class GatecheckSession:
         overdue = self.state.clock.overdue()
         if overdue is not None:
             inconclusive(overdue)
+        stopped = self.state.stalls.verdict(selected)
+        if stopped is not None:
+            inconclusive(stopped)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:

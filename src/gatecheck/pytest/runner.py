@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -306,11 +307,14 @@ def _summarize(records: list[dict[str, object]], findings: list[Finding], code: 
         say(f"gatecheck: {len(stale)} known deviations no longer reproduce "
             f"({', '.join(stale)}): remove them from targets.toml; the run fails until then")
     status = exit_status(total, len(stale))
-    if status == EXIT_INCONCLUSIVE:
-        reasons = sorted({str(r.get("message")) for r in records
-                          if r.get("outcome") == "inconclusive"})
-        shown = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)"
-                                          if len(reasons) > 3 else "")
+    if status == EXIT_INCONCLUSIVE or total.inconclusive:
+        # Why, most frequent first: a failed run says too why the rest was not judged (a
+        # target that stopped answering, the deadline).
+        reasons = Counter(str(r.get("message")) for r in records
+                          if r.get("outcome") == "inconclusive")
+        top = reasons.most_common(3)
+        shown = "; ".join(f"{why} ({n} checks)" if n > 1 else why for why, n in top) + (
+            f" (and {len(reasons) - 3} more reasons)" if len(reasons) > 3 else "")
         say(f"gatecheck: inconclusive: {total.inconclusive} checks could not be judged"
             + (f": {shown}" if shown else ": no check ran"))
     say(f"gatecheck: report {report} (also {latest / report.name})")
