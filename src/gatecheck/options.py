@@ -149,10 +149,11 @@ PROFILE = Option(
 TARGET_OPTIONS = (TARGET, TARGETS_FILE, BASE_URL)
 
 # Time bounds (issue 12): a target may stall every request, so a run has a deadline and each
-# check a budget. The run's default bounds a run against a gateway that stalls every API
-# request to ten minutes with its report (the checks still to run when it passes are
-# inconclusive, naming it), while a whole run against a real gateway fits (LiteLLM over the
-# paced mock: 139 s on this 2-core machine); lower it in CI for a tighter bound. A check's
+# check a budget. A gateway that stalls every API request is found out by the stall watch
+# (gatecheck.pytest._stall) in a check or two; the deadline bounds what that cannot see (a
+# gateway that drips, or stalls only some routes) to ten minutes with its report (the checks
+# still to run when it passes are inconclusive, naming it), while a whole run against a real
+# gateway fits (LiteLLM over the paced mock: 139 s on this 2-core machine). A check's
 # default is two requests that each use their client's whole total deadline
 # (Timeouts().total): far above what a check of a healthy gateway, even a slow one, takes
 # (tenths of a second against the reference proxy), and enough for a stalled one to show two
