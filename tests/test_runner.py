@@ -120,6 +120,24 @@ def test_a_target_without_its_secret_is_inconclusive_and_says_which_variable(
             "set $FAKE_GATEWAY_KEY to run target 'fake' (2 checks)") in out
 
 
+@pytest.mark.slow  # a child pytest run
+def test_a_run_where_no_check_ran_exits_3_and_its_reports_say_why(project, capsys):
+    write_suite(project, should_pass=True, must_pass=True)
+    assert run("-k", "zzznomatch") == 3
+    out = capsys.readouterr().out
+    assert "no check ran" in out
+    latest = project / "reports" / "latest"
+    assert "report.md" in out
+    for name in ("report.md", "report.html"):
+        text = " ".join((latest / name).read_text().split())
+        assert "No check ran" in text
+        assert ("the selection -k zzznomatch matched none of the checks the suites hold for "
+                "target fake") in text
+        assert "gatecheck run --target fake" in text
+    (rerun,) = _reproduce_commands((latest / "report.md").read_text())
+    assert rerun[rerun.index("-k") + 1] == "zzznomatch"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
