@@ -49,6 +49,20 @@ ROOTS = {
 # that file instead of copying them (every lifecycle event of a Responses stream carries a
 # whole `Response`, and its output items are the ones response.json already defines).
 EXTERNAL = {"openai/response-stream-event": ("Response", "response.json")}
+# root -> {JSON pointer: why}: properties the spec types non-null that its own examples (and
+# OpenAI's API) send as null. Allowed null in every profile: the strict profile judges what
+# the specs require, and OpenAI's own answers, which a passthrough gateway relays, meet it.
+_SENT_AS_NULL = {
+    "openai/response": {
+        "/$defs/ModelResponseProperties/properties/user":
+            "every Responses example of OpenAI's spec sends \"user\": null (the SDK reads it "
+            "as Optional; Open Responses' ResponseResource requires it, string or null)",
+        "/allOf/2/properties/usage":
+            "OpenAI's own stream example sends \"usage\": null in response.created and "
+            "response.in_progress, before any token is counted (Open Responses: ResponseUsage "
+            "or null)",
+    },
+}
 # Roots whose event `type` tag WARNs on unknown values: OpenAI adds Responses stream events
 # (the shell_call ones came in 2026), and a client skips types it does not know.
 _OPEN_TAGS = {"openai/response-stream-event": "OpenAI adds Responses stream event types; "
@@ -235,6 +249,15 @@ def _open_objects(schema: Schema) -> Schema:
     return result
 
 
+def _allow_null(schema: Schema, pointer: str, why: str) -> None:
+    """The subschema at ``pointer`` also accepts null (``_SENT_AS_NULL``), saying why."""
+    *parents, key = pointer.strip("/").split("/")
+    node: Any = schema
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[key] = {"anyOf": [node[key], {"type": "null"}], "x-gatecheck-null-because": why}
+
+
 def _external(spec: dict[str, Any], root: str) -> dict[str, str] | None:
     if root not in EXTERNAL:
         return None
@@ -254,6 +277,8 @@ def build(spec: dict[str, Any] | None = None) -> dict[str, Schema]:
             tags = body["properties"]["type"]["enum"]
             body["properties"]["type"] = {"type": "string",
                                           **known_values(tags, _OPEN_TAGS[name])}
+        for pointer, why in _SENT_AS_NULL.get(name, {}).items():
+            _allow_null(body, pointer, why)
         body["x-gatecheck-source"] = f"{SPEC_SOURCE}: components.schemas.{component}"
         out[name] = body
     # STR-O7: with stream_options.include_usage every chunk carries the `usage` key (null
