@@ -59,8 +59,10 @@ NOT_GENERATED = "not generated"
 
 
 class Run:
-    def __init__(self, status: int, console: str, out: Path, canaries: tuple[str, ...]):
+    def __init__(self, status: int, console: str, out: Path, canaries: tuple[str, ...],
+                 hits: list | None = None):
         self.status, self.console, self.out, self.canaries = status, console, out, canaries
+        self.hits = hits  # what the hostile server received
         self.latest = out / "latest"
 
     def results(self) -> list[dict]:
@@ -94,8 +96,9 @@ def run_against(tmp_path: Path, mode: str, *args: str, **options: object) -> Run
              "--targets-file", str(targets), "--base-url", f"hostile={server.url}/v1",
              "--out", str(out), "--workers", "0", *args],
             cwd=ROOT, env=env, capture_output=True, timeout=240, check=False)
+        hits = list(server.hits)
     console = (done.stdout + done.stderr).decode("utf-8", "replace")
-    return Run(done.returncode, console, out, (api_key, admin_key))
+    return Run(done.returncode, console, out, (api_key, admin_key), hits)
 
 
 def checks(*ids: str) -> list[str]:
@@ -159,6 +162,34 @@ def test_a_stalling_gateway_ends_at_the_deadline_with_a_report(tmp_path):
         "not run: the run's deadline passed (--max-time 8 s); raise --max-time to run every "
         "check"}
     assert "not run: the run's deadline passed (--max-time 8 s)" in run.console
+
+
+def test_a_gateway_that_stopped_answering_is_asked_once_more_then_left(tmp_path):
+    # Default bounds: each stalled request waits out its 30 s read timeout. After two in a
+    # row, GET /v1/models gets no answer either: every check left is inconclusive at once,
+    # without a request of its own, long before the run's deadline.
+    run = run_against(tmp_path, "stall", *checks("MOD-1", "MOD-2", "ALIAS-3", "W-2", "W-3",
+                                                 "STR-1", "STR-2", "ERR-1"),
+                      "-k", NOT_GENERATED)
+    assert run.status == 1, run.console[-2000:]  # the checks that met the stalls fail
+    run.assert_ends_with_a_report_and_keeps_its_secrets()
+    results = run.results()
+    stopped = [r for r in results if "stopped answering" in (r["message"] or "")]
+    assert stopped, run.console[-2000:]
+    assert {r["outcome"] for r in stopped} == {"inconclusive"}
+    failed = [r for r in results if r["outcome"] == "failed"]
+    assert failed
+    assert all("read timeout" in r["message"] for r in failed)
+    rest = [r for r in results if r not in failed and r not in stopped]
+    assert {r["outcome"] for r in rest} <= {"skipped"}, rest
+    assert "GET " in stopped[0]["message"]
+    assert "got none within 10 s either" in \
+        stopped[0]["message"]
+    assert f"({len(stopped)} checks)" in run.console  # why, once, with how many
+    # two stalled requests and the probe: the checks left sent nothing
+    api = [hit.path for hit in run.hits or [] if hit.path.startswith("/v1")]
+    assert len(api) == 3, api
+    assert api[-1] == "/v1/models", api
 
 
 def test_a_huge_body_is_cut_at_the_cap_and_fails_naming_it(tmp_path):

@@ -63,16 +63,19 @@ def test_stalls_in_a_row_make_it_ask_once_and_a_silent_target_is_left():
     watch = StallWatch(probe=silent)
     for _ in range(STALLS_IN_A_ROW - 1):
         watch.saw("gw", STALL)
-    assert watch.verdict(Target()) is None and silent.calls == 0
+    assert watch.verdict(Target()) is None
+    assert silent.calls == 0
     watch.saw("gw", STALL)
     why = watch.verdict(Target())
-    assert why is not None and silent.calls == 1
+    assert why is not None
+    assert silent.calls == 1
     assert why.startswith(f"not run: target 'gw' stopped answering: {STALLS_IN_A_ROW} "
                           f"requests in a row got no answer (the last: POST ")
     assert "got none within 10 s either" in why
     # Left for good: every later check says the same without asking again.
     watch.saw("gw", ANSWER)
-    assert watch.verdict(Target()) == why and silent.calls == 1
+    assert watch.verdict(Target()) == why
+    assert silent.calls == 1
 
 
 def test_a_target_that_still_answers_the_probe_starts_the_count_again():
@@ -80,9 +83,11 @@ def test_a_target_that_still_answers_the_probe_starts_the_count_again():
     watch = StallWatch(probe=answers)
     for _ in range(STALLS_IN_A_ROW):
         watch.saw("gw", STALL)
-    assert watch.verdict(Target()) is None and answers.calls == 1
+    assert watch.verdict(Target()) is None
+    assert answers.calls == 1
     watch.saw("gw", STALL)  # one more: not yet in a row again
-    assert watch.verdict(Target()) is None and answers.calls == 1
+    assert watch.verdict(Target()) is None
+    assert answers.calls == 1
 
 
 def test_an_answer_between_stalls_breaks_the_row_and_targets_count_apart():
