@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -236,12 +237,13 @@ def test_committed_schemas_are_what_the_build_generates(
     build_modules: dict[str, ModuleType], family: str,
 ) -> None:
     if family == "anthropic":
-        # The Anthropic schemas are generated from the installed SDK's types: a newer SDK
-        # on PyPI changes them (at least the version they cite) without any change here.
+        # The Anthropic schemas are generated from the installed SDK's types, so the test
+        # extra pins that SDK (the next test): never a skip, a clear failure off the pin.
         built_from, installed = _committed_anthropic_sdk_version(), metadata.version("anthropic")
-        if built_from != installed:
-            pytest.skip(f"schemas/anthropic was built from anthropic {built_from}, "
-                        f"{installed} is installed: run scripts/build_schemas/build.py to refresh")
+        assert built_from == installed, (
+            f"schemas/anthropic was built from anthropic {built_from}, {installed} is "
+            f"installed: install the test extra (pip install -e '.[test]'), or bump its pin "
+            f"and run scripts/build_schemas/build.py")
     build = build_modules["build"]
     generated = build.generate()
     assert set(generated) == set(NAMES)  # the build makes exactly the catalogued schemas
@@ -251,6 +253,14 @@ def test_committed_schemas_are_what_the_build_generates(
         path = schema_dir() / f"{name}.json"
         assert path.read_text(encoding="utf-8") == build.render(body), (
             f"{name}: stale, run .venv/bin/python scripts/build_schemas/build.py")
+
+
+def test_the_test_extra_pins_the_sdk_the_anthropic_schemas_were_built_from() -> None:
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
+                            .read_text("utf-8"))
+    pins = [r for r in project["project"]["optional-dependencies"]["test"]
+            if re.match(r"anthropic\s*==", r)]
+    assert pins == [f"anthropic=={_committed_anthropic_sdk_version()}"]
 
 
 # --- Anthropic: objects built with the SDK's own types -------------------------------------
