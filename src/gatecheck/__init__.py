@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from gatecheck._bounds import release_frames
 from gatecheck._exceptions import (
     ClientTimeoutError,
     ConfigError,
@@ -70,11 +71,13 @@ if TYPE_CHECKING:
         Timeouts,
         exchange_of,
     )
+    from gatecheck._sdk_http import sdk_http_client
 
 _LAZY = {
-    name: "gatecheck._client"
-    for name in ("AsyncGatewayClient", "AsyncStreamResponse", "Auth", "Exchange", "GatewayClient",
-                 "Response", "StreamResponse", "Timeouts", "exchange_of")
+    **{name: "gatecheck._client"
+       for name in ("AsyncGatewayClient", "AsyncStreamResponse", "Auth", "Exchange",
+                    "GatewayClient", "Response", "StreamResponse", "Timeouts", "exchange_of")},
+    "sdk_http_client": "gatecheck._sdk_http",  # the official SDKs' bounded HTTP client
 }
 
 __version__ = "0.1.0"
@@ -123,7 +126,9 @@ __all__ = [
     "itl",
     "neutralise",
     "redact_curl",
+    "release_frames",
     "schedule_lag",
+    "sdk_http_client",
     "tpot_decode",
     "tpot_e2e",
     "ttfb",

@@ -14,8 +14,7 @@ import anthropic
 import openai
 import pytest
 
-from gatecheck import Auth, GatewayClient, HarnessError, Timeouts
-from gatecheck._sdk_http import sdk_http_client
+from gatecheck import Auth, GatewayClient, HarnessError, Timeouts, sdk_http_client
 from gatecheck.checks import Inconclusive, inconclusive, info_of, observe
 from gatecheck.protocols import surface_of_path
 from gatecheck.pytest._cooldown import (

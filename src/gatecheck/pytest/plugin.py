@@ -31,8 +31,7 @@ from typing import Any
 import allure
 import pytest
 
-from gatecheck import HarnessError, UsageError, default_redactor
-from gatecheck._bounds import release_frames
+from gatecheck import HarnessError, UsageError, default_redactor, release_frames
 from gatecheck.artefacts import redact_tree
 from gatecheck.checks import (
     MARK,
