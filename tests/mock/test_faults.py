@@ -56,15 +56,21 @@ def _anthropic_body(directive: str, stream: bool = True) -> dict:
             "messages": [{"role": "user", "content": directive}]}  # fmt: skip
 
 
+def _responses_body(directive: str, stream: bool = True) -> dict:
+    return {"model": "mock-chat", "stream": stream, "input": directive}
+
+
+_BODIES = {"openai": ("/v1/chat/completions", _openai_body),
+           "anthropic": ("/v1/messages", _anthropic_body),
+           "responses": ("/v1/responses", _responses_body)}
+
+
 @contextlib.contextmanager
 def _post(
     url: str, surface: str, directive: str, stream: bool = True, timeout: float = 5.0
 ) -> Iterator[httpx.Response]:
-    path, body = (
-        ("/v1/chat/completions", _openai_body(directive, stream))
-        if surface == "openai"
-        else ("/v1/messages", _anthropic_body(directive, stream))
-    )
+    path, build = _BODIES[surface]
+    body = build(directive, stream)
     with httpx.Client(timeout=timeout) as client, client.stream("POST", url + path, json=body) as r:
         yield r
 
@@ -140,7 +146,7 @@ def test_silence_sends_headers_then_nothing(mock_url):
         response.read()
 
 
-@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+@pytest.mark.parametrize("surface", ["openai", "anthropic", "responses"])
 def test_reset_drops_the_connection_mid_stream(mock_url, surface):
     events = _events(mock_url, surface, "[[mock fault=reset after=3]]")
     assert len(events) == 4
@@ -164,6 +170,26 @@ def test_cut_ends_cleanly_without_done_or_message_stop(mock_url):
     assert [e.type for e in cut_early] == ["message_start", "content_block_start"]
 
 
+def test_cut_ends_a_responses_stream_before_its_terminal_event(mock_url):
+    events = _events(mock_url, "responses", "[[mock fault=cut]]")
+    types = [e.json()["type"] for e in events]
+    assert types[0] == "response.created"
+    assert not {"response.completed", "response.incomplete", "response.failed"} & set(types)
+    numbers = [e.json()["sequence_number"] for e in events]
+    assert numbers == list(range(len(numbers)))  # what did arrive is still in order
+
+
+def test_timing_directives_pace_a_responses_stream(mock_url):
+    started = time.monotonic()
+    events = _events(mock_url, "responses", "[[mock ttft=300 itl=0 tokens=3]]")
+    first_delta = next(i for i, e in enumerate(events)
+                       if e.json()["type"] == "response.output_text.delta")
+    assert time.monotonic() - started >= 0.3  # no text before the first token's time
+    deltas = [e for e in events if e.json()["type"] == "response.output_text.delta"]
+    assert len(deltas) == 3
+    assert first_delta > 0
+
+
 def test_cut_non_stream_is_truncated_json(mock_url):
     with _post(mock_url, "anthropic", "[[mock fault=cut]]", stream=False) as response:
         body = response.read()
@@ -171,7 +197,7 @@ def test_cut_non_stream_is_truncated_json(mock_url):
         orjson.loads(body)
 
 
-@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+@pytest.mark.parametrize("surface", ["openai", "anthropic", "responses"])
 def test_malformed_frame_breaks_json_parsing(mock_url, surface):
     events = _events(mock_url, surface, "[[mock fault=malformed after=2]]")
     with pytest.raises(ValueError):
@@ -187,7 +213,7 @@ def test_malformed_breaks_the_openai_sdk(mock_url):
             list(stream)
 
 
-@pytest.mark.parametrize("surface", ["openai", "anthropic"])
+@pytest.mark.parametrize("surface", ["openai", "anthropic", "responses"])
 def test_bad_utf8_is_rejected_by_the_sse_reader(mock_url, surface):
     with pytest.raises(SseDecodeError):
         _events(mock_url, surface, "[[mock fault=bad-utf8]]")
