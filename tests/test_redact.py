@@ -249,6 +249,12 @@ def test_redaction_is_idempotent_on_any_text(text):
         ("missing-key: the request had no key", "missing-key: the request had no key"),
         ("accepts Authorization: Bearer", "accepts Authorization: Bearer"),
         ("expected key=value, got 'after'", "expected key=value, got 'after'"),
+        # a run id beside a gateway whose name ends in "key" (Portkey) is a path, not a key
+        ("reports/interop/20261207T010500Z-portkey/perf/20261207T011000Z-portkey-stream-20",
+         "reports/interop/20261207T010500Z-portkey/perf/20261207T011000Z-portkey-stream-20"),
+        # while a random run after the same word still is one
+        ("portkey 20261207T011000Z-a8Fk2mQ9xZ7pL4vR1tY6wN3b",
+         "portkey [REDACTED]"),
         # but short credentials with digits, and every query value, are still masked
         ("x-api-key: hunter2", "x-api-key: [REDACTED]"),
         ("http://u:pw12345@127.0.0.1/?key=abc", "http://u:[REDACTED]@127.0.0.1/?key=[REDACTED]"),

@@ -120,6 +120,8 @@ _WINDOW = 6  # words
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _SEPARATORS = re.compile(r"[-_]")
+# A UTC stamp in ISO 8601 basic format: what begins every gatecheck run id (20261207T011000Z).
+_STAMP = re.compile(r"\d{8}T\d{6}Z")
 _ID_PREFIXES = (
     "chatcmpl-", "cmpl-", "msg_", "msgbatch_", "req_", "toolu_", "srvtoolu_", "call_",
     "resp_", "run_", "file-", "batch_", "asst_", "thread_", "gen-", "fp_", "rs_", "fc_",
@@ -159,7 +161,7 @@ def _looks_random(run: str) -> bool:
     # Random base64url keeps long segments mixing letters and digits; identifiers and model
     # names are words (joined by `-`/`_`, or CamelCase) with few digits in a long segment.
     return any(len(segment) >= 16 and _has_digit(segment) and not segment.isdigit()
-               for segment in _SEPARATORS.split(run))
+               and not _STAMP.fullmatch(segment) for segment in _SEPARATORS.split(run))
 
 
 class Redactor:
