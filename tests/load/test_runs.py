@@ -305,7 +305,11 @@ def test_web_with_a_duration_starts_and_stops_by_itself(tmp_path):
     running = [s for s in seen if s.get("state") == "running"]
     assert running, seen  # the UI was up while the test ran, started without a click
     assert max(s["user_count"] for s in running) == 2
-    assert any(s.get("extended_stats") for s in running)  # the gatecheck tab's rows
+    # the gatecheck tab's rows: the client's exact figures and, live, the target's overhead
+    figures = {row["figure"] for s in seen for table in s.get("extended_stats", [])
+               for row in table["data"]}
+    assert {"ttft (client)", "overhead ttft (target's own)",
+            "overhead itl (target's own)"} <= figures, figures
     run_id = (tmp_path / "latest.txt").read_text().strip()
     summary = orjson.loads((tmp_path / run_id / "load" / "summary.json").read_bytes())
     assert summary["requests"]["ok"] > 0
