@@ -177,6 +177,15 @@ def test_a_bad_base_url_override_is_one_line_and_exit_2(command, url, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_plain_pytest_names_its_own_flag_for_a_bad_base_url_override():
+    done = _run("-m", "pytest", "suites", "-p", "no:randomly", "--target", "reference",
+                "--gatecheck-base-url", f"reference=http://127.0.0.1:9/v1?key={PLAIN}",
+                cwd=ROOT)
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
+    assert "--gatecheck-base-url 'reference=" in done.stderr, done.stderr
+    _assert_no_secret(done.stdout + done.stderr)
+
+
 def test_targets_never_prints_a_password_or_key_in_a_base_url(tmp_path):
     targets = tmp_path / "targets.toml"
     targets.write_text(f'''

@@ -220,9 +220,10 @@ def resolve_seconds(option: Option, cli: str | float | None, environ: Mapping[st
     return value or None
 
 
-def parse_base_urls(values: Sequence[str] | None) -> dict[str, str]:
+def parse_base_urls(values: Sequence[str] | None, flag: str = BASE_URL.flag) -> dict[str, str]:
     """NAME=URL pairs from --base-url; a malformed pair, or a URL targets.toml would refuse
-    as a base-url (gatecheck.config.url_problem), is a UsageError."""
+    as a base-url (gatecheck.config.url_problem), is a UsageError naming ``flag`` (the
+    pytest plugin's is --gatecheck-base-url)."""
     out: dict[str, str] = {}
     for value in values or ():
         name, sep, url = value.partition("=")
@@ -231,7 +232,7 @@ def parse_base_urls(values: Sequence[str] | None) -> dict[str, str]:
         if problem is not None:
             # Masked: a password or a key pasted into the URL must not reach the terminal.
             shown = f"{default_redactor().text(name)}={show_url(url)}" if sep else show_url(value)
-            raise UsageError(f"{BASE_URL.flag} {shown!r}: {problem}; "
+            raise UsageError(f"{flag} {shown!r}: {problem}; "
                              "expected NAME=http(s)://host[:port]/v1")
         out[name.strip()] = url
     return out

@@ -28,6 +28,7 @@ from gatecheck import (
 from gatecheck.artefacts import default_run_id
 from gatecheck.embedded import mock_url_env, start_targets
 from gatecheck.options import (
+    BASE_URL,
     CHECK_BUDGET,
     DEFAULT_CHECK_BUDGET_S,
     DEFAULT_MAX_TIME_S,
@@ -70,7 +71,8 @@ class RunState:
         opt = config.option
         try:
             registry = load_targets(opt.gatecheck_targets_file)
-            registry = registry.with_base_urls(parse_base_urls(opt.gatecheck_base_url))
+            registry = registry.with_base_urls(parse_base_urls(opt.gatecheck_base_url,
+                                                                BASE_URL.namespaced_flag))
             selected = registry.select(resolve_target_names(opt.gatecheck_target, os.environ))
             clock = RunClock(
                 given_deadline=opt.gatecheck_deadline,
