@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gatecheck import UsageError
+from gatecheck import ConfigError, UsageError
 from gatecheck.artefacts import new_run_dir, point_latest
 from gatecheck.cli import main
 from gatecheck.embedded import serve_in_thread
@@ -273,3 +273,35 @@ def test_the_reproduce_commands_rerun_the_same_checks(project, capsys, fake_url,
     assert _option(failed_only, "--check") == "W-1"
     assert _tests_run(elsewhere) == [t for t in first if "test_must" in t]
     capsys.readouterr()
+
+
+def _plan(project: Path, **options: object):
+    from gatecheck.pytest.runner import RunPlan
+
+    return RunPlan.from_options(**{
+        "target": ["fake"], "targets_file": str(project / "targets.toml"), "base_url": None,
+        "profile": None, "out": str(project / "reports"), "workers": "0", "keyword": None,
+        "suites": str(project / "suites"), **options})
+
+
+def test_the_catalogue_is_read_only_when_a_check_or_a_deviation_needs_it(project, monkeypatch):
+    # Reading it imports every suite in the parent process (seconds, and the SDKs' memory
+    # for the whole run): a plain run does without; --check and deviations are still
+    # judged against it before anything starts.
+    import gatecheck.pytest.runner as runner
+
+    write_suite(project, should_pass=True, must_pass=True)
+    read: list[Path] = []
+    real = runner.load_catalogue
+    monkeypatch.setattr(runner, "load_catalogue", lambda at: read.append(at) or real(at))
+    _plan(project)
+    assert read == []
+    with pytest.raises(UsageError, match=r"--check W-2: no such check; did you mean 'W-1'"):
+        _plan(project, checks=["W-2"])
+    assert len(read) == 1
+    deviation = '{ ERR-1 = { reason = "answers 500", checks = ["test_err1"] } }'
+    (project / "targets.toml").write_text(targets_toml("http://127.0.0.1:9",
+                                                       deviations=deviation))
+    with pytest.raises(ConfigError, match=r"deviations\.ERR-1: unknown check id"):
+        _plan(project)
+    assert len(read) == 2
