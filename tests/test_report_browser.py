@@ -256,3 +256,30 @@ def test_the_kept_locust_report_renders_and_shows_the_real_request_rate(page, tm
     # two clocks' edges (Locust divides by its whole run, the summary by first send ->
     # last completion), never a multiple of it.
     assert rps == pytest.approx(summary["throughput"]["requests_per_s"], rel=0.35)
+
+
+@pytest.mark.load
+def test_the_load_report_charts_count_what_its_table_counts(page, tmp_path):
+    # Issue 13.5, in the page as a reader sees it: the histogram's bars add up to the
+    # table's successful requests (it once counted the warm-up too: 120 where the table said
+    # 100), and the rate chart says it averages the table's requests/s.
+    import orjson
+
+    out = tmp_path / "reports"
+    assert main(["load", "--target", "mock", "--duration", "3s", "--users", "4",
+                 "--warmup", "1s", "--directive", "ttft=20 itl=5 tokens=10",
+                 "--out", str(out)]) == 0
+    run_dir = out / (out / "latest.txt").read_text().strip()
+    summary = orjson.loads((run_dir / "load" / "summary.json").read_bytes())
+    page.open(run_dir / "report.html")
+    assert page.problems() == []
+    bars = page.js("Array.from(document.querySelectorAll('svg[data-chart=\"perf-hist\"] rect "
+                   "title')).map(t => t.textContent)")
+    counted = sum(int(text.rsplit(": ", 1)[1]) for text in bars)
+    assert summary["requests"]["warmup_excluded"] > 0  # the case that once went wrong
+    assert counted == summary["latency_ms"]["ttft"]["count"]
+    caption = page.js("document.querySelector('svg[data-chart=\"perf-rate\"]')"
+                      ".closest('figure').querySelector('figcaption').textContent")
+    assert f"averages {summary['throughput']['requests_per_s']:,.1f}/s" in caption
+    table = page.js("document.body.innerText")
+    assert f"{summary['latency_ms']['ttft']['count']:,}" in table
