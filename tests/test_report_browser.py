@@ -88,9 +88,12 @@ class Page:
         return out
 
     def open(self, path: Path) -> None:
-        self.events.clear()
-        self.call("Page.navigate", url=path.resolve().as_uri())
-        self.wait_for("Page.loadEventFired")
+        # Through a blank page first: what the previous page still reports (a late failed
+        # load of the Locust report's) must not count against this one.
+        for url in ("about:blank", path.resolve().as_uri()):
+            self.events.clear()
+            self.call("Page.navigate", url=url)
+            self.wait_for("Page.loadEventFired")
 
     def screenshot(self, path: Path) -> None:
         size = self.call("Page.getLayoutMetrics")["cssContentSize"]
