@@ -83,6 +83,5 @@ class StallWatch:
             return None
         self.stopped[name] = (
             f"not run: target {name!r} stopped answering: {n} requests in a row got no answer "
-            f"(the last: {self.last.get(name, '?')}), and {why}; the checks left on it were "
-            f"not run")
+            f"(the last: {self.last.get(name, '?')}), and {why}")
         return self.stopped[name]
