@@ -4,7 +4,6 @@ first byte, how credentials were rejected, the credential placement a target dec
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import httpcore  # noqa: F401  (imported outside pytester's runs: see tests/test_plugin.py)
@@ -18,6 +17,7 @@ from gatecheck.checks.support import auth_for, upstream_addresses
 from gatecheck.targets import load_targets
 from tests._canned import Canned
 from tests.apps.closing_gateway import closing_gateway
+from tests.test_plugin import keyless_targets_toml
 
 pytest_plugins = ["pytester"]
 
@@ -85,22 +85,9 @@ def test_a_kept_alive_connection_closed_under_a_request_is_no_gateway_failure_er
     # and the answer judged; the close is a warning, not "request got no answer".
     suites = Path(__file__).resolve().parents[1] / "suites"
     with closing_gateway() as url:
-        pytester.makefile(".toml", targets=textwrap.dedent(f'''
-            [[target]]
-            name = "closing"
-            description = "closes kept-alive connections without a word"
-            base-url = "{url}/v1"
-            features = []
-            deviations = {{}}
-            [target.auth]
-            scheme = "none"
-            [target.surfaces.openai]
-            auth = ["none"]
-            [target.models]
-            default = "mock-chat"
-            [target.quirks.health]
-            path = "/health"
-        '''))
+        pytester.makefile(".toml", targets=keyless_targets_toml(
+            "closing", "closes kept-alive connections without a word", url))
+
         result = pytester.inline_run(
             str(suites / "test_generated.py"), "-k", "invalid_openai", "--target", "closing",
             "--gatecheck-targets-file", "targets.toml", "--gatecheck-results", "r.jsonl",

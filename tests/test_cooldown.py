@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import textwrap
 
 import httpcore  # noqa: F401  (imported outside pytester's runs: see tests/test_plugin.py)
 import pytest
@@ -17,7 +16,7 @@ from gatecheck.pytest import _cooldown
 from gatecheck.pytest._cooldown import Answer, CoolDown, made_up, trigger_of, wait_for
 from gatecheck.results import read_results
 from tests.apps.cooling_gateway import CoolingGateway
-from tests.test_plugin import PLUGIN
+from tests.test_plugin import PLUGIN, keyless_targets_toml
 
 pytest_plugins = ["pytester"]
 
@@ -74,23 +73,10 @@ def mock_url():
 def run(pytester, mock_url, gateway, *extra, select="not limiter and not own and not waits",
         features='"mock-upstream"'):
     with serve_in_thread(gateway) as url:
-        pytester.makefile(".toml", targets=textwrap.dedent(f'''
-            [[target]]
-            name = "cooling"
-            description = "a gateway that cools a model down after upstream errors"
-            base-url = "{url}/v1"
-            mock-url = "{mock_url}"
-            features = [{features}]
-            deviations = {{}}
-            [target.auth]
-            scheme = "none"
-            [target.surfaces.openai]
-            auth = ["none"]
-            [target.models]
-            default = "mock-chat"
-            [target.quirks.health]
-            path = "/health"
-        '''))
+        pytester.makefile(".toml", targets=keyless_targets_toml(
+            "cooling", "a gateway that cools a model down after upstream errors", url,
+            features=features, mock_url=mock_url))
+
         pytester.makepyfile(test_suite=SUITE)
         pytester.makeconftest(PLUGIN)
         pytester.runpytest("--target", "cooling", "--gatecheck-targets-file", "targets.toml",

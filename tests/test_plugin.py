@@ -112,6 +112,24 @@ def targets_toml(url: str, *, deviations: str = "{}", env: str = "FAKE_GATEWAY_K
     ''')
 
 
+def keyless_targets_toml(name: str, description: str, url: str, *, features: str = "",
+                         mock_url: str | None = None) -> str:
+    """One target with no credential of its own (auth.scheme = none) at ``url``."""
+    mock = f'mock-url = "{mock_url}"\n' if mock_url else ""
+    return (f'[[target]]\nname = "{name}"\ndescription = "{description}"\n'
+            f'base-url = "{url}/v1"\n{mock}features = [{features}]\ndeviations = {{}}\n'
+            + textwrap.dedent('''
+                [target.auth]
+                scheme = "none"
+                [target.surfaces.openai]
+                auth = ["none"]
+                [target.models]
+                default = "mock-chat"
+                [target.quirks.health]
+                path = "/health"
+            '''))
+
+
 @pytest.fixture(scope="module")
 def fake_url():
     with serve_in_thread(app) as url:
